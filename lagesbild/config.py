@@ -1,0 +1,283 @@
+"""Settings and the catalogue of measures, declared once.
+
+``SETTINGS`` lists every setting with its environment variable, default and help text;
+README documents each of them (a test checks). ``Config`` is the frozen result that ``ui.py``
+and the command line build once and pass down explicitly. Nothing deeper reads files or the
+environment.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import yaml
+
+from lagesbild.errors import ConfigError, UnknownError
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    env: str
+    default: object
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("db_url", "LAGESBILD_DB_URL", f"sqlite:///{ROOT / 'data' / 'lagesbild.sqlite'}",
+            "SQLAlchemy URL of the store. Default: an SQLite file under data/."),
+    Setting("demo", "LAGESBILD_DEMO", True,
+            "Load the bundled synthetic demo data when the store is empty. Set 0 in production."),
+    Setting("demo_dir", "LAGESBILD_DEMO_DIR", ROOT / "data" / "demo",
+            "Folder with the demo source files."),
+    Setting("katalog", "LAGESBILD_KATALOG", PACKAGE_DIR / "katalog.yaml",
+            "YAML catalogue of measures, categories and age groups."),
+    Setting("shapes", "LAGESBILD_SHAPES", ROOT / "shapes" / "lulea_postnummer_demo.gpkg",
+            "Postnummer polygons (GeoPackage, Shapefile or GeoJSON, any CRS)."),
+    Setting("threshold", "LAGESBILD_TROSKEL", 5,
+            "Disclosure control: counts from 1 up to this value minus one are shown as '<N'."),
+)
+
+_TRUE = {"1", "true", "ja", "yes", "on"}
+_FALSE = {"0", "false", "nej", "no", "off", ""}
+
+
+def _coerce(setting: Setting, raw: str) -> object:
+    default = setting.default
+    if isinstance(default, bool):
+        lowered = raw.strip().lower()
+        if lowered in _TRUE:
+            return True
+        if lowered in _FALSE:
+            return False
+        raise ConfigError(f"{setting.env} ska vara 1 eller 0, inte ”{raw}”.")
+    if isinstance(default, int):
+        try:
+            return int(raw)
+        except ValueError:
+            raise ConfigError(f"{setting.env} ska vara ett heltal, inte ”{raw}”.") from None
+    if isinstance(default, Path):
+        return Path(raw)
+    return raw
+
+
+@dataclass(frozen=True)
+class AgeGroup:
+    code: str
+    low: int
+    high: int | None  # None: "and older"
+
+    @property
+    def label(self) -> str:
+        return f"{self.low}+ år" if self.high is None else f"{self.low}–{self.high} år"
+
+    def contains(self, age: int) -> bool:
+        return age >= self.low and (self.high is None or age <= self.high)
+
+
+@dataclass(frozen=True)
+class Dimension:
+    code: str
+    label: str
+    categories: dict[str, str]  # code -> label
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Variable:
+    code: str
+    label: str
+    aggregation: str = "summa"  # summa | medel
+    without_sex: bool = False
+
+
+@dataclass(frozen=True)
+class TargetPopulation:
+    low: int
+    high: int | None
+    label: str
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One measure (mått) of the catalogue."""
+
+    code: str
+    label: str
+    short: str
+    counted: str
+    has_postnummer: bool
+    has_sex: bool
+    age_grouping: str | None
+    age_groups: tuple[AgeGroup, ...]
+    target: TargetPopulation | None
+    dimensions: dict[str, Dimension]
+    variables: dict[str, Variable]
+
+    @property
+    def primary(self) -> Variable:
+        return next(iter(self.variables.values()))
+
+    @property
+    def dimension_columns(self) -> list[str]:
+        """Columns of the canonical frame besides month, storhet and antal, in order."""
+        cols = ["postnummer"] if self.has_postnummer else []
+        if self.has_sex:
+            cols.append("kon")
+        if self.age_groups:
+            cols.append("aldersgrupp")
+        return cols + list(self.dimensions)
+
+    def dimension_label(self, code: str) -> str:
+        fixed = {"postnummer": "Postnummer", "kon": "Kön", "aldersgrupp": "Åldersgrupp"}
+        if code in fixed:
+            return fixed[code]
+        return self.dimensions[code].label
+
+    def check_dimension(self, code: str) -> str:
+        if code not in self.dimension_columns:
+            allowed = ", ".join(self.dimension_columns) or "(inga)"
+            raise UnknownError(
+                f"Måttet {self.code} har ingen dimension ”{code}”. Möjliga: {allowed}.")
+        return code
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    kommunkod: str
+    kommun: str
+    measures: dict[str, Measure]
+    sex_labels: dict[str, dict[str, str]]  # code -> {"barn": ..., "vuxna": ...}
+    sex_aliases: dict[str, str]  # lower-case alias -> code
+    age_groupings: dict[str, tuple[AgeGroup, ...]]
+
+    def measure(self, code: str) -> Measure:
+        if code not in self.measures:
+            known = ", ".join(self.measures)
+            raise UnknownError(f"Okänt mått ”{code}”. Kända mått: {known}.")
+        return self.measures[code]
+
+    def sex_label(self, code: str, measure: Measure | None = None) -> str:
+        audience = "barn" if measure is not None and measure.age_grouping == "barn" else "vuxna"
+        return self.sex_labels.get(code, {}).get(audience, code)
+
+    @cached_property
+    def all_age_groups(self) -> list[str]:
+        """Distinct age-group codes across measures, in catalogue order."""
+        seen: dict[str, None] = {}
+        for m in self.measures.values():
+            for g in m.age_groups:
+                seen.setdefault(g.code, None)
+        return list(seen)
+
+
+def _age_groups(raw: list[dict], name: str) -> tuple[AgeGroup, ...]:
+    groups = []
+    for item in raw:
+        try:
+            groups.append(AgeGroup(str(item["kod"]), int(item["fran"]),
+                                   None if item.get("till") is None else int(item["till"])))
+        except (KeyError, TypeError, ValueError):
+            raise ConfigError(
+                f"Åldersindelningen ”{name}” i katalogen har en grupp utan giltiga kod/fran/till."
+            ) from None
+    ordered = sorted(groups, key=lambda g: g.low)
+    for a, b in zip(ordered, ordered[1:]):
+        if a.high is None or a.high >= b.low:
+            raise ConfigError(f"Åldersgrupperna {a.code} och {b.code} i ”{name}” överlappar.")
+    return tuple(ordered)
+
+
+def _measure(code: str, raw: dict, groupings: dict[str, tuple[AgeGroup, ...]]) -> Measure:
+    def need(key):
+        if key not in raw:
+            raise ConfigError(f"Måttet ”{code}” i katalogen saknar nyckeln ”{key}”.")
+        return raw[key]
+
+    grouping = raw.get("aldersindelning")
+    if grouping is not None and grouping not in groupings:
+        raise ConfigError(f"Måttet ”{code}” använder okänd åldersindelning ”{grouping}”.")
+    target = raw.get("malgrupp")
+    dims = {
+        d: Dimension(d, str(spec["namn"]),
+                     {str(k): str(v) for k, v in (spec.get("kategorier") or {}).items()},
+                     tuple(str(a) for a in spec.get("alias", [])))
+        for d, spec in (raw.get("dimensioner") or {}).items()
+    }
+    if len(dims) > 3:
+        raise ConfigError(f"Måttet ”{code}” har fler än tre kategoridimensioner.")
+    variables = {
+        v: Variable(v, str(spec["namn"]), str(spec.get("aggregering", "summa")),
+                    bool(spec.get("utan_kon", False)))
+        for v, spec in need("storheter").items()
+    }
+    return Measure(
+        code=code,
+        label=str(need("namn")),
+        short=str(raw.get("kort", raw["namn"])),
+        counted=str(raw.get("raknas", "antal")),
+        has_postnummer=bool(raw.get("postnummer", False)),
+        has_sex=bool(raw.get("kon", False)),
+        age_grouping=grouping,
+        age_groups=groupings.get(grouping, ()) if grouping else (),
+        target=None if not target else TargetPopulation(
+            int(target["fran"]), None if target.get("till") is None else int(target["till"]),
+            str(target["namn"])),
+        dimensions=dims,
+        variables=variables,
+    )
+
+
+def load_catalogue(path: Path) -> Catalogue:
+    """Read and check the YAML catalogue of measures."""
+    try:
+        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"Katalogen {path} finns inte.") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"Katalogen {Path(path).name} är inte giltig YAML: {exc}") from None
+    groupings = {name: _age_groups(items, name)
+                 for name, items in (raw.get("aldersindelningar") or {}).items()}
+    sex_labels, sex_aliases = {}, {}
+    for code, spec in (raw.get("kon") or {}).items():
+        sex_labels[code] = {"barn": spec.get("barn", code), "vuxna": spec.get("vuxna", code)}
+        for alias in [code, spec.get("barn"), spec.get("vuxna"), *spec.get("alias", [])]:
+            if alias is not None:
+                sex_aliases[str(alias).strip().lower()] = code
+    measures = {code: _measure(code, spec, groupings) for code, spec in raw["matt"].items()}
+    kommun = raw.get("kommun") or {}
+    return Catalogue(str(kommun.get("kod", "")), str(kommun.get("namn", "")), measures,
+                     sex_labels, sex_aliases, groupings)
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything configurable, built once and passed down."""
+
+    db_url: str = field(default=str(SETTINGS[0].default))
+    demo: bool = True
+    demo_dir: Path = SETTINGS[2].default
+    katalog: Path = SETTINGS[3].default
+    shapes: Path = SETTINGS[4].default
+    threshold: int = 5
+    crs: int = 3006
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> "Config":
+        """Build the config from environment variables, falling back on defaults."""
+        env = os.environ if environ is None else environ
+        values = {s.name: _coerce(s, env[s.env]) for s in SETTINGS if env.get(s.env) is not None}
+        cfg = cls(**values)
+        if cfg.threshold < 1:
+            raise ConfigError("LAGESBILD_TROSKEL måste vara minst 1.")
+        return cfg
+
+    @cached_property
+    def catalogue(self) -> Catalogue:
+        return load_catalogue(self.katalog)

@@ -1,0 +1,25 @@
+"""Errors that carry a Swedish message meant for the user."""
+
+
+class LagesbildError(Exception):
+    """Base class: ``str(err)`` is a complete Swedish sentence for the user."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class ConfigError(LagesbildError):
+    """The catalogue or settings are wrong."""
+
+
+class DataError(LagesbildError):
+    """A file or frame does not hold what we need."""
+
+
+class GeoError(LagesbildError):
+    """A geographic layer cannot be used."""
+
+
+class UnknownError(LagesbildError):
+    """A measure, dimension or value that the catalogue does not know."""
