@@ -1,0 +1,22 @@
+"""Social lägesbild: the frame of the multipage app (navigation and shared sidebar)."""
+
+import logging
+
+import streamlit as st
+
+import ui
+
+logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+st.set_page_config(page_title="Social lägesbild", page_icon=":material/query_stats:",
+                   layout="wide", initial_sidebar_state="expanded")
+
+pages = [
+    st.Page("pages/oversikt.py", title="Översikt", icon=":material/dashboard:", default=True),
+    st.Page("pages/om.py", title="Om data", icon=":material/info:", url_path="om-data"),
+]
+page = st.navigation(pages)
+
+with ui.guard():
+    ui.sidebar_filters(ui.data())
+page.run()

@@ -1,0 +1,269 @@
+"""Filter, aggregate and compare monthly counts; rates per 1 000 of the target population.
+
+Everything here takes canonical frames (see ``store.read_counts``) and returns new frames.
+Nothing here is safe to show yet: pass results through ``disclosure.protect``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from lagesbild.config import Measure
+from lagesbild.errors import DataError
+
+
+@dataclass(frozen=True)
+class Period:
+    """An inclusive range of whole months."""
+
+    start: pd.Timestamp
+    end: pd.Timestamp
+
+    @classmethod
+    def month(cls, month: pd.Timestamp) -> "Period":
+        m = pd.Timestamp(month).to_period("M").to_timestamp()
+        return cls(m, m)
+
+    @classmethod
+    def rolling12(cls, end: pd.Timestamp) -> "Period":
+        end = pd.Timestamp(end).to_period("M").to_timestamp()
+        return cls(end - pd.DateOffset(months=11), end)
+
+    @classmethod
+    def year(cls, year: int) -> "Period":
+        return cls(pd.Timestamp(year=year, month=1, day=1), pd.Timestamp(year=year, month=12,
+                                                                          day=1))
+
+    def shift_years(self, years: int) -> "Period":
+        offset = pd.DateOffset(years=years)
+        return Period(self.start + offset, self.end + offset)
+
+    @property
+    def months(self) -> int:
+        return (self.end.year - self.start.year) * 12 + self.end.month - self.start.month + 1
+
+    def contains(self, months: pd.Series) -> pd.Series:
+        return months.between(self.start, self.end)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The user's choices; empty tuples mean "all"."""
+
+    postnummer: tuple[str, ...] = ()
+    kon: tuple[str, ...] = ()
+    aldersgrupp: tuple[str, ...] = ()
+    categories: tuple[tuple[str, tuple[str, ...]], ...] = field(default=())
+
+
+def latest_complete_month(frame: pd.DataFrame, today: pd.Timestamp | None = None
+                          ) -> pd.Timestamp | None:
+    """The last month with data that has ended (a current, partial month does not count)."""
+    if frame.empty:
+        return None
+    current = (pd.Timestamp.today() if today is None else pd.Timestamp(today)).to_period("M")
+    months = frame["month"]
+    done = months[months < current.to_timestamp()]
+    return None if done.empty else done.max()
+
+
+def apply_filters(frame: pd.DataFrame, measure: Measure, filters: Filters
+                  ) -> tuple[pd.DataFrame, list[str]]:
+    """Keep the rows the filters select; return the rows and the filters that did not apply.
+
+    A filter the measure has no dimension for (sex for evictions, say) is ignored and named
+    in the returned list, so the page can say so rather than show nothing.
+    """
+    mask = pd.Series(True, index=frame.index)
+    ignored = []
+    chosen = [("postnummer", filters.postnummer), ("kon", filters.kon),
+              ("aldersgrupp", filters.aldersgrupp), *filters.categories]
+    for column, values in chosen:
+        if not values:
+            continue
+        if column not in frame.columns:
+            ignored.append(column)
+            continue
+        if column == "aldersgrupp":
+            usable = [v for v in values if v in {g.code for g in measure.age_groups}]
+            if not usable:
+                ignored.append(column)
+                continue
+            values = usable
+        mask &= frame[column].isin(values)
+    return frame[mask], ignored
+
+
+def _primary(frame: pd.DataFrame, measure: Measure, storhet: str | None) -> pd.DataFrame:
+    storhet = storhet or measure.primary.code
+    if storhet not in measure.variables:
+        raise DataError(f"Måttet {measure.code} har ingen storhet ”{storhet}”.")
+    return frame[frame["storhet"] == storhet]
+
+
+def monthly(frame: pd.DataFrame, measure: Measure, storhet: str | None = None,
+            months: pd.DatetimeIndex | None = None) -> pd.DataFrame:
+    """Total per month (columns month, antal); months without rows get 0."""
+    rows = _primary(frame, measure, storhet)
+    series = rows.groupby("month", observed=True)["antal"].sum()
+    if months is None and not series.empty:
+        months = pd.date_range(series.index.min(), series.index.max(), freq="MS")
+    if months is not None:
+        series = series.reindex(months, fill_value=0)
+    return series.rename_axis("month").reset_index(name="antal")
+
+
+def period_total(frame: pd.DataFrame, measure: Measure, period: Period,
+                 storhet: str | None = None) -> float:
+    """Sum over the period, or the monthly mean for variables that are levels (places)."""
+    storhet = storhet or measure.primary.code
+    months = pd.date_range(period.start, period.end, freq="MS")
+    values = monthly(frame, measure, storhet, months)["antal"]
+    if measure.variables[storhet].aggregation == "medel":
+        return float(values.mean())
+    return float(values.sum())
+
+
+@dataclass(frozen=True)
+class Headline:
+    """One measure's key numbers for the overview."""
+
+    month: pd.Timestamp
+    month_value: float
+    month_last_year: float
+    rolling12: float
+    rolling12_before: float
+    trend: pd.DataFrame  # month, antal: the last 24 months
+
+    @property
+    def change(self) -> float:
+        return self.rolling12 - self.rolling12_before
+
+    @property
+    def change_pct(self) -> float | None:
+        if not self.rolling12_before:
+            return None
+        return 100 * self.change / self.rolling12_before
+
+
+def headline(frame: pd.DataFrame, measure: Measure, month: pd.Timestamp,
+             storhet: str | None = None) -> Headline:
+    """Latest month, same month last year, rolling 12 months and its change, and a trend.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The measure's (filtered) canonical counts.
+    measure : Measure
+        The measure.
+    month : Timestamp
+        The month the overview is about (usually the latest complete month).
+    storhet : str, optional
+        The variable; the measure's first by default.
+
+    Returns
+    -------
+    Headline
+    """
+    month = pd.Timestamp(month)
+    r12 = Period.rolling12(month)
+    trend_months = pd.date_range(month - pd.DateOffset(months=23), month, freq="MS")
+    return Headline(
+        month=month,
+        month_value=period_total(frame, measure, Period.month(month), storhet),
+        month_last_year=period_total(frame, measure,
+                                     Period.month(month - pd.DateOffset(years=1)), storhet),
+        rolling12=period_total(frame, measure, r12, storhet),
+        rolling12_before=period_total(frame, measure, r12.shift_years(-1), storhet),
+        trend=monthly(frame, measure, storhet, trend_months),
+    )
+
+
+def population_year(population: pd.DataFrame, year: int) -> int | None:
+    """The population year to use for *year*: itself, else the nearest earlier, else earliest."""
+    years = sorted(population["ar"].unique())
+    if not years:
+        return None
+    earlier = [y for y in years if y <= year]
+    return int(earlier[-1] if earlier else years[0])
+
+
+def target_population(population: pd.DataFrame, measure: Measure, year: int,
+                      by: list[str]) -> pd.DataFrame | None:
+    """Persons in the measure's target group, grouped by the population dimensions in *by*.
+
+    Returns None when the measure has no target population or none is loaded.
+    """
+    if measure.target is None or population.empty:
+        return None
+    use_year = population_year(population, year)
+    rows = population[population["ar"] == use_year]
+    t = measure.target
+    rows = rows[(rows["alder"] >= t.low) & ((rows["alder"] <= t.high) if t.high is not None
+                                            else True)]
+    keys = [c for c in by if c in ("postnummer", "kon", "aldersgrupp")]
+    if "aldersgrupp" in keys:
+        groups = pd.Series(pd.NA, index=rows.index, dtype="object")
+        for g in measure.age_groups:
+            groups = groups.mask(rows["alder"].between(g.low, 200 if g.high is None else g.high),
+                                 g.code)
+        rows = rows.assign(aldersgrupp=groups).dropna(subset=["aldersgrupp"])
+    if not keys:
+        return pd.DataFrame({"befolkning": [int(rows["antal"].sum())]})
+    out = rows.groupby(keys, observed=True)["antal"].sum().reset_index(name="befolkning")
+    return out.astype({k: "object" for k in keys})
+
+
+def summary(frame: pd.DataFrame, population: pd.DataFrame, measure: Measure, period: Period,
+            by: list[str], storhet: str | None = None, all_areas: bool = False) -> pd.DataFrame:
+    """Counts over a period grouped by *by*, with population and rate per 1 000 where possible.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The measure's (filtered) canonical counts.
+    population : DataFrame
+        Population rows (ar, postnummer, kon, alder, antal).
+    measure : Measure
+        The measure.
+    period : Period
+        Months to sum.
+    by : list of str
+        Dimension columns to group by (catalogue names).
+    storhet : str, optional
+        The variable; the measure's first by default.
+    all_areas : bool
+        With ``by == ["postnummer"]``: also list postnummer that have population but no counts.
+
+    Returns
+    -------
+    DataFrame
+        The *by* columns, ``antal`` and, where the measure has a target population and the
+        grouping allows it, ``befolkning`` and ``per_1000``.
+    """
+    for column in by:
+        measure.check_dimension(column)
+    rows = _primary(frame, measure, storhet)
+    rows = rows[period.contains(rows["month"])]
+    if by:
+        out = rows.groupby(by, observed=False)["antal"].sum().reset_index()
+        out = out.astype({c: "object" for c in by})
+    else:
+        out = pd.DataFrame({"antal": [int(rows["antal"].sum())]})
+    pop_dims = {"postnummer", "kon", "aldersgrupp"}
+    pop = (target_population(population, measure, period.end.year, by)
+           if set(by) <= pop_dims | set(measure.dimensions) else None)
+    if pop is not None:
+        keys = [c for c in by if c in pop_dims]
+        if keys:
+            how = "outer" if all_areas and keys == ["postnummer"] else "left"
+            out = out.merge(pop, on=keys, how=how)
+            out = out.assign(antal=out["antal"].fillna(0))
+        else:
+            out = out.assign(befolkning=int(pop["befolkning"].iloc[0]))
+        out = out.assign(per_1000=(1000 * out["antal"] / out["befolkning"]).where(
+            out["befolkning"] > 0))
+    out = out.assign(antal=out["antal"].astype("int64"))
+    return out.sort_values(by).reset_index(drop=True) if by else out

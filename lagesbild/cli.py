@@ -1,0 +1,142 @@
+"""Command line: ``python -m lagesbild COMMAND``. Messages in Swedish; exit 2 for usage errors."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import re
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from lagesbild import aggregate, disclosure, ingest, store
+from lagesbild.config import Config
+from lagesbild.errors import LagesbildError, UnknownError
+
+log = logging.getLogger("lagesbild")
+
+
+class UsageError(LagesbildError):
+    """Wrong arguments: exit code 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # argparse's own wording, but our exit code and prefix
+        raise UsageError(f"Fel i kommandot: {message}. Se python -m lagesbild --help.")
+
+
+def _period(args, frame: pd.DataFrame) -> aggregate.Period:
+    if args.ar is not None and args.manad is not None:
+        raise UsageError("Ange antingen --ar eller --manad, inte båda.")
+    if args.ar is not None:
+        return aggregate.Period.year(args.ar)
+    if args.manad is not None:
+        if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", args.manad):
+            raise UsageError(f"--manad ska skrivas ÅÅÅÅ-MM, till exempel 2025-03, "
+                             f"inte ”{args.manad}”.")
+        return aggregate.Period.month(pd.Timestamp(args.manad + "-01"))
+    latest = aggregate.latest_complete_month(frame)
+    if latest is None:
+        raise LagesbildError("Det finns inga data för måttet ännu.")
+    return aggregate.Period.rolling12(latest)
+
+
+def cmd_summary(args, cfg: Config) -> int:
+    cat = cfg.catalogue
+    measure = cat.measure(args.matt)
+    for dim in args.per:
+        measure.check_dimension(dim)
+    if args.storhet and args.storhet not in measure.variables:
+        raise UnknownError(f"Måttet {measure.code} har ingen storhet ”{args.storhet}”. "
+                           f"Möjliga: {', '.join(measure.variables)}.")
+    engine = ingest.open_store(cfg)
+    frame = store.read_counts(engine, measure)
+    period = _period(args, frame)
+    table = aggregate.summary(frame, store.read_population(engine), measure, period, args.per,
+                              args.storhet)
+    safe = disclosure.protect(table, cfg.threshold)
+    shown = safe.assign(antal=[f"<{cfg.threshold}" if hidden else str(int(n))
+                               for n, hidden in zip(safe["antal"], safe["skyddad"])])
+    if "per_1000" in shown.columns:
+        shown = shown.assign(per_1000=shown["per_1000"].round(2))
+    columns = [*args.per, "antal", *(["per_1000"] if "per_1000" in shown.columns else [])]
+    print(f"# {measure.label}, {period.start:%Y-%m} – {period.end:%Y-%m}", file=sys.stderr)
+    shown[columns].to_csv(sys.stdout, index=False, lineterminator="\n")
+    return 0
+
+
+def cmd_demo(args, cfg: Config) -> int:
+    from lagesbild import demo
+
+    files = demo.generate(Path(args.ut) if args.ut else cfg.demo_dir)
+    print(f"Skrev {len(files)} demofiler (syntetiska) till {files[0].parent}.")
+    return 0
+
+
+def cmd_build_shapes(args, cfg: Config) -> int:
+    from lagesbild import geo
+
+    out = Path(args.ut) if args.ut else cfg.shapes
+    if args.punkter:
+        layer = geo.build_shapes(Path(args.punkter), out, args.kommunkod or cfg.catalogue.kommunkod)
+    else:
+        layer = geo.build_demo_shapes(out)
+    print(f"Skrev {len(layer)} postnummerområden till {out}.")
+    return 0
+
+
+def cmd_load_demo(args, cfg: Config) -> int:
+    engine = store.connect(cfg.db_url)
+    for done in ingest.load_demo(engine, cfg):
+        print(f"{done.source}: {done.rows_read} rader lästa, {done.rows_stored} sparade "
+              f"(batch {done.batch_id}).")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m lagesbild", description="Social lägesbild – kommandon.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    p = sub.add_parser("summary", help="Summera ett mått som CSV.")
+    p.add_argument("matt", metavar="MEASURE", help="Måttets id, t.ex. orosanmalningar.")
+    p.add_argument("--ar", type=int, help="Kalenderår, t.ex. 2023.")
+    p.add_argument("--manad", help="En månad, ÅÅÅÅ-MM.")
+    p.add_argument("--per", action="append", default=[], metavar="DIM",
+                   help="Gruppera efter dimension (kan upprepas): kon, aldersgrupp, "
+                        "postnummer eller måttets kategorier.")
+    p.add_argument("--storhet", help="Storhet, om måttet har flera (t.ex. berorda_barn).")
+    p.set_defaults(func=cmd_summary)
+
+    p = sub.add_parser("demo", help="Skapa om demodata (syntetiska) i data/demo/.")
+    p.add_argument("--ut", help="Annan mapp att skriva till.")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("build-shapes", help="Bygg postnummerområden från adresspunkter.")
+    p.add_argument("--punkter", help="Fil med adresspunkter och kolumnen postnummer. "
+                                     "Utan den byggs demolagret för Luleå.")
+    p.add_argument("--kommunkod", help="Kommunkod för kommungränsen (standard: katalogens).")
+    p.add_argument("--ut", help="GeoPackage att skriva (standard: LAGESBILD_SHAPES).")
+    p.set_defaults(func=cmd_build_shapes)
+
+    p = sub.add_parser("load-demo", help="Läs in demofilerna i databasen.")
+    p.set_defaults(func=cmd_load_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        cfg = Config.from_env()
+        args = build_parser().parse_args(argv)
+        return args.func(args, cfg)
+    except (UsageError, UnknownError) as err:
+        print(f"fel: {err.message}", file=sys.stderr)
+        return 2
+    except LagesbildError as err:
+        print(f"fel: {err.message}", file=sys.stderr)
+        return 1
+    except Exception:  # a bug: log the details, tell the user plainly
+        log.exception("unexpected error")
+        print("fel: ett oväntat fel inträffade; detaljerna står ovan i loggen.", file=sys.stderr)
+        return 1

@@ -1,0 +1,64 @@
+"""Disclosure control: the only route from aggregated numbers to something shown or exported.
+
+Counts from 1 up to the threshold minus one (1–4 with the default 5) are suppressed: the count
+becomes missing, the row is marked ``skyddad`` and every rate built on it is removed, so the
+hidden count cannot be worked out from the rate and the population. Zero is shown.
+A later step adds complementary suppression of totals.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+PROTECTED_ATTR = "skyddad_troskel"
+
+
+def suppressed(counts: pd.Series, threshold: int) -> pd.Series:
+    """True where a count must not be shown."""
+    values = pd.to_numeric(counts, errors="coerce")
+    return values.gt(0) & values.lt(threshold)
+
+
+def protect(frame: pd.DataFrame, threshold: int, count_cols: tuple[str, ...] = ("antal",),
+            rate_cols: tuple[str, ...] = ("per_1000",)) -> pd.DataFrame:
+    """Return a copy that is safe to show: small counts and their rates removed.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Aggregated counts (never individual rows).
+    threshold : int
+        Counts ``0 < n < threshold`` are suppressed.
+    count_cols : tuple of str
+        Count columns to check; each gets a missing value where suppressed.
+    rate_cols : tuple of str
+        Columns derived from the counts; removed on every row where any count is suppressed.
+
+    Returns
+    -------
+    DataFrame
+        With nullable integer counts, the rates, and a boolean column ``skyddad``. The frame
+        carries ``attrs["skyddad_troskel"]`` so exports can check it came through here.
+    """
+    present = [c for c in count_cols if c in frame.columns]
+    hidden = pd.Series(False, index=frame.index)
+    out = frame.copy()
+    for column in present:
+        mask = suppressed(frame[column], threshold)
+        hidden |= mask
+        out[column] = pd.to_numeric(frame[column]).round().astype("Int64").mask(mask)
+    for column in rate_cols:
+        if column in out.columns:
+            out[column] = pd.to_numeric(out[column]).mask(hidden)
+    out["skyddad"] = hidden
+    out.attrs[PROTECTED_ATTR] = threshold
+    return out
+
+
+def protect_value(value: float, threshold: int) -> float | None:
+    """One count: None when it must be hidden."""
+    return None if 0 < value < threshold else value
+
+
+def is_protected(frame: pd.DataFrame) -> bool:
+    return PROTECTED_ATTR in frame.attrs and "skyddad" in frame.columns

@@ -1,0 +1,141 @@
+"""Choropleth maps for pydeck: colour classes, legend and tooltip text from protected tables.
+
+Takes the display GeoJSON (EPSG:4326, from ``geo.to_geojson_dict``) and a table that has been
+through ``disclosure.protect``; nothing else reaches the map.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pydeck as pdk
+
+from lagesbild import disclosure, fmt
+from lagesbild.errors import DataError
+
+# ColorBrewer YlGnBu, 5 classes: sequential, colour-blind safe, readable on a projector.
+PALETTE = ["#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494"]
+SUPPRESSED = "#9e9e9e"
+NO_DATA = "#f2f2f2"
+OUTLINE = [60, 60, 60, 255]
+
+
+def _rgb(hex_colour: str, alpha: int = 215) -> list[int]:
+    h = hex_colour.lstrip("#")
+    return [int(h[i:i + 2], 16) for i in (0, 2, 4)] + [alpha]
+
+
+@dataclass(frozen=True)
+class LegendItem:
+    colour: str
+    label: str
+
+
+def class_breaks(values: pd.Series, classes: int = 5) -> list[float]:
+    """Quantile class limits (classes + 1 edges), rounded for a readable legend."""
+    clean = values.dropna().astype(float)
+    if clean.empty:
+        return []
+    edges = np.unique(np.round(np.quantile(clean, np.linspace(0, 1, classes + 1)), 1))
+    if len(edges) == 1:
+        edges = np.array([edges[0], edges[0] + 1])
+    return edges.tolist()
+
+
+def _classify(value: float, edges: list[float]) -> int:
+    for i in range(len(edges) - 1):
+        if value <= edges[i + 1]:
+            return i
+    return len(edges) - 2
+
+
+def choropleth(geojson: dict, table: pd.DataFrame, names: dict[str, str], threshold: int,
+               value: str = "per_1000", value_label: str = "Per 1 000",
+               count_label: str = "Antal") -> tuple[dict, list[LegendItem]]:
+    """Colour each postnummer polygon by *value* and write its tooltip text.
+
+    Parameters
+    ----------
+    geojson : dict
+        FeatureCollection with a ``postnummer`` property per feature.
+    table : DataFrame
+        Protected table (``disclosure.protect``) with postnummer, antal, *value* and skyddad.
+    names : dict
+        Postnummer to postort.
+    threshold : int
+        The suppression threshold, for "<5" in tooltips and legend.
+
+    Returns
+    -------
+    (dict, list of LegendItem)
+        A new FeatureCollection with ``fill`` and tooltip properties, and the legend.
+    """
+    if not disclosure.is_protected(table):
+        raise DataError("Kartan kan bara visa tabeller som har gått genom röjandekontrollen.")
+    rows = table.set_index("postnummer")
+    shown = rows.loc[~rows["skyddad"], value] if value in rows.columns else pd.Series(dtype=float)
+    edges = class_breaks(shown)
+    palette = PALETTE[-(len(edges) - 1):] if len(edges) > 1 else PALETTE[:1]
+    out = copy.deepcopy(geojson)
+    for feature in out["features"]:
+        props = feature["properties"]
+        code = props["postnummer"]
+        props["namn"] = f"{fmt.postnummer(code)} {names.get(code, '')}".strip()
+        row = rows.loc[code] if code in rows.index else None
+        if row is None:
+            props.update(fill=_rgb(NO_DATA), antal_text="inga data", varde_text="–",
+                         befolkning_text="–")
+            continue
+        hidden = bool(row["skyddad"])
+        props["antal_text"] = fmt.count(row["antal"], hidden, threshold)
+        props["befolkning_text"] = (fmt.number(row["befolkning"]) if "befolkning" in row.index
+                                    else "–")
+        rate = row[value] if value in row.index else None
+        props["varde_text"] = "–" if hidden or pd.isna(rate) else fmt.number(rate, 1)
+        if hidden:
+            colour = SUPPRESSED
+        elif pd.isna(rate) or not edges:
+            colour = NO_DATA
+        else:
+            colour = palette[_classify(float(rate), edges)]
+        props["fill"] = _rgb(colour)
+    legend = [LegendItem(palette[i], f"{fmt.number(edges[i], 1)}–{fmt.number(edges[i + 1], 1)}")
+              for i in range(len(edges) - 1)]
+    legend.append(LegendItem(SUPPRESSED, f"Färre än {threshold} ({count_label.lower()} visas "
+                                         "inte)"))
+    legend.append(LegendItem(NO_DATA, "Inga data eller ingen befolkning"))
+    return out, legend
+
+
+def deck(geojson: dict, bounds: list[float], value_label: str, count_label: str,
+         outline: dict | None = None) -> pdk.Deck:
+    """A pydeck map with no basemap: the areas themselves give the context (works offline)."""
+    minx, miny, maxx, maxy = bounds
+    layers = [pdk.Layer(
+        "GeoJsonLayer", geojson, id="omraden", pickable=True, stroked=True, filled=True,
+        get_fill_color="properties.fill", get_line_color=OUTLINE, line_width_min_pixels=0.6,
+        auto_highlight=True, highlight_color=[255, 140, 0, 200],
+    )]
+    if outline is not None:
+        layers.append(pdk.Layer("GeoJsonLayer", outline, id="kommungrans", stroked=True,
+                                filled=False, get_line_color=[0, 0, 0, 255],
+                                line_width_min_pixels=2))
+    view = pdk.ViewState(latitude=(miny + maxy) / 2, longitude=(minx + maxx) / 2,
+                         zoom=_zoom(bounds), min_zoom=6, max_zoom=15)
+    tooltip = {
+        "html": ("<b>{namn}</b><br/>" f"{count_label}: " "{antal_text}<br/>"
+                 f"{value_label}: " "{varde_text}<br/>Befolkning i målgruppen: {befolkning_text}"),
+        "style": {"backgroundColor": "#1f2933", "color": "white", "fontSize": "14px"},
+    }
+    return pdk.Deck(layers=layers, initial_view_state=view, map_provider=None, map_style=None,
+                    tooltip=tooltip)
+
+
+def _zoom(bounds: list[float]) -> float:
+    """A zoom level that fits the bounds into roughly 700 px."""
+    minx, miny, maxx, maxy = bounds
+    span = max(maxx - minx, (maxy - miny) * 2.2, 1e-6)
+    return float(np.clip(np.log2(360 * 1.6 / span) - 0.2, 5, 14))

@@ -1,0 +1,87 @@
+"""The overview's headline cards: protected numbers and texts, ready to show."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from lagesbild import aggregate, disclosure, fmt
+from lagesbild.config import Config
+
+
+@dataclass(frozen=True)
+class Card:
+    measure: str
+    title: str
+    counted: str  # "Antal anmälningar"
+    value: str  # the month's value, or "<5"
+    delta: str | None  # against the same month last year, None when hidden
+    last_year: str
+    rolling12: str
+    rolling12_change: str
+    trend: list[float | None]  # last 24 months; None where suppressed
+    note: str | None  # filters that do not apply to this measure
+
+
+def period_caption(month: pd.Timestamp) -> str:
+    r12 = aggregate.Period.rolling12(month)
+    return (f"Månad: {fmt.month(month)}. Rullande 12 månader: "
+            f"{fmt.period(r12.start, r12.end)}, jämfört med samma period året innan.")
+
+
+def cards(counts: dict[str, pd.DataFrame], cfg: Config, month: pd.Timestamp,
+          filters: aggregate.Filters) -> list[Card]:
+    """One card per measure in catalogue order, with every count through disclosure control.
+
+    Parameters
+    ----------
+    counts : dict
+        Measure code to canonical counts.
+    cfg : Config
+        For the catalogue and the suppression threshold.
+    month : Timestamp
+        The month shown.
+    filters : Filters
+        The sidebar's choices.
+
+    Returns
+    -------
+    list of Card
+    """
+    cat, t = cfg.catalogue, cfg.threshold
+    out = []
+    for code, measure in cat.measures.items():
+        frame, ignored = aggregate.apply_filters(counts.get(code, pd.DataFrame(
+            columns=["month", "storhet", "antal"])), measure, filters)
+        h = aggregate.headline(frame, measure, month)
+        values = pd.DataFrame({"antal": [h.month_value, h.month_last_year, h.rolling12,
+                                         h.rolling12_before]})
+        safe = disclosure.protect(values, t)
+        hidden = safe["skyddad"].tolist()
+        now, before, r12, r12_before = safe["antal"].tolist()
+        delta = None
+        if not (hidden[0] or hidden[1]):
+            delta = f"{fmt.signed(h.month_value - h.month_last_year)} mot " \
+                    f"{fmt.month_short(month - pd.DateOffset(years=1))}"
+        change = "–"
+        if not (hidden[2] or hidden[3]) and h.change_pct is not None:
+            change = f"{fmt.percent(h.change_pct)} mot föregående 12 mån"
+        trend_safe = disclosure.protect(h.trend, t)
+        trend = [None if s else float(v) for v, s in zip(trend_safe["antal"],
+                                                          trend_safe["skyddad"])]
+        labels = {"postnummer": "område", "kon": "kön", "aldersgrupp": "åldersgrupp"}
+        out.append(Card(
+            measure=code,
+            title=measure.short,
+            counted=measure.primary.label,
+            value=fmt.count(now, hidden[0], t),
+            delta=delta,
+            last_year=fmt.count(before, hidden[1], t),
+            rolling12=fmt.count(r12, hidden[2], t),
+            rolling12_change=change,
+            trend=trend,
+            note=(f"Urvalet på {', '.join(labels.get(i, i) for i in ignored)} gäller inte "
+                  "detta mått." if ignored else None),
+        ))
+    return out

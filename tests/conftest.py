@@ -1,0 +1,19 @@
+"""Shared test set-up: tests never touch the developer's own database."""
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Set before any test imports ui/app, so the cached Config sees it.
+_TMP = Path(tempfile.mkdtemp(prefix="lagesbild-test-"))
+os.environ["LAGESBILD_DB_URL"] = f"sqlite:///{_TMP / 'test.sqlite'}"
+os.environ["LAGESBILD_DEMO"] = "1"
+
+
+@pytest.fixture(scope="session")
+def root() -> Path:
+    return ROOT

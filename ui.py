@@ -1,0 +1,278 @@
+"""Streamlit helpers shared by the pages: cached loaders, sidebar filters, errors, banners.
+
+Only this module, ``app.py`` and ``pages/`` import streamlit. Domain work is done by
+``lagesbild``; this module wraps it in caches and turns its errors into Swedish messages.
+"""
+
+from __future__ import annotations
+
+import logging
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import pandas as pd
+import streamlit as st
+
+from lagesbild import aggregate, fmt, ingest, store
+from lagesbild.config import Config
+from lagesbild.errors import LagesbildError
+
+log = logging.getLogger("lagesbild.ui")
+
+GENERAL_ERROR = ("Något gick fel när sidan skulle visas. Försök igen; om felet kvarstår, "
+                 "kontakta den som förvaltar lägesbilden (detaljerna finns i serverns logg).")
+
+
+# --- errors -------------------------------------------------------------------------------
+
+@contextmanager
+def guard():
+    """Show our errors as their Swedish message and anything else as a general one."""
+    try:
+        yield
+    except LagesbildError as err:
+        st.error(err.message, icon=":material/error:")
+    except Exception:
+        log.exception("unexpected error in page")
+        st.error(GENERAL_ERROR, icon=":material/error:")
+
+
+# --- cached loaders -----------------------------------------------------------------------
+
+@st.cache_resource
+def config() -> Config:
+    return Config.from_env()
+
+
+@st.cache_resource(show_spinner="Öppnar databasen …")
+def _engine(url: str):
+    # Passing the config's URL makes a changed LAGESBILD_DB_URL a new engine.
+    return ingest.open_store(config())
+
+
+def engine():
+    return _engine(config().db_url)
+
+
+@dataclass(frozen=True)
+class Data:
+    counts: dict[str, pd.DataFrame]
+    population: pd.DataFrame
+    batches: pd.DataFrame
+
+    @property
+    def is_demo(self) -> bool:
+        return bool((self.batches["created_by"] == "demo").any()) if len(self.batches) else False
+
+
+@st.cache_data(max_entries=4, show_spinner="Läser data …")
+def _read(url: str, fingerprint: tuple[int, int]) -> Data:
+    # The fingerprint is the cache key: it changes when a batch is written or undone.
+    eng = engine()
+    cat = config().catalogue
+    return Data(store.read_all(eng, cat), store.read_population(eng), store.read_batches(eng))
+
+
+def data() -> Data:
+    """All stored data; re-read only when the store has changed."""
+    eng = engine()
+    return _read(config().db_url, store.fingerprint(eng))
+
+
+@st.cache_resource(show_spinner="Läser postnummerområden …")
+def _display_layer(path: str, mtime: float) -> tuple[dict, dict, list[float]]:
+    from lagesbild import geo
+
+    layer = geo.read_layer(path)
+    shown = geo.for_display(layer)
+    bounds = list(shown.total_bounds)
+    names = dict(zip(layer["postnummer"], layer["postort"].fillna("")))
+    return geo.to_geojson_dict(shown), names, bounds
+
+
+def display_layer() -> tuple[dict, dict, list[float]]:
+    """(GeoJSON in EPSG:4326, postnummer -> postort, bounds). Never mutate what it returns."""
+    path = config().shapes
+    return _display_layer(str(path), path.stat().st_mtime if path.exists() else 0.0)
+
+
+def postort_names() -> dict[str, str]:
+    try:
+        return display_layer()[1]
+    except LagesbildError:
+        return {}
+
+
+# --- banner and filters -------------------------------------------------------------------
+
+def demo_banner(d: Data) -> None:
+    if d.is_demo:
+        st.warning("**Demodata – syntetiska siffror.** Allt som visas är påhittat och "
+                   "kalibrerat mot publicerade totaler för Luleå. Inga verkliga personer "
+                   "eller ärenden.", icon=":material/science:")
+
+
+SEX_OPTIONS = {"": "Alla", "K": "Flickor/kvinnor", "M": "Pojkar/män"}
+
+
+@dataclass(frozen=True)
+class Selection:
+    month: pd.Timestamp | None
+    filters: aggregate.Filters
+
+
+def _from_url(key: str, multi: bool):
+    params = st.query_params
+    if key not in params:
+        return None
+    return params.get_all(key) if multi else params[key]
+
+
+def _init(key: str, options: list, multi: bool, default):
+    """Seed a widget's state from the URL once, ignoring values that are not options."""
+    if key in st.session_state:
+        return
+    value = _from_url(key, multi)
+    if multi:
+        value = [v for v in (value or []) if v in options]
+        st.session_state[key] = value or default
+    else:
+        st.session_state[key] = value if value in options else default
+
+
+def sidebar_filters(d: Data) -> Selection:
+    """The global filters (month, area, sex, age group), shared by all pages and in the URL."""
+    cat = config().catalogue
+    months = sorted({m for f in d.counts.values() for m in f["month"].unique()})
+    latest = max((aggregate.latest_complete_month(f) for f in d.counts.values()
+                  if not f.empty), default=None)
+    month_options = [pd.Timestamp(m).strftime("%Y-%m") for m in reversed(months)]
+    areas = sorted({str(p) for f in d.counts.values() if "postnummer" in f.columns
+                    for p in f["postnummer"].dropna().unique()})
+    names = postort_names()
+
+    _init("manad", month_options, False, latest.strftime("%Y-%m") if latest is not None
+          else (month_options[0] if month_options else None))
+    _init("omrade", areas, True, [])
+    _init("kon", list(SEX_OPTIONS), False, "")
+    _init("alder", cat.all_age_groups, True, [])
+
+    with st.sidebar:
+        st.header("Urval")
+        st.selectbox("Månad", month_options, key="manad",
+                     format_func=lambda m: fmt.month(m + "-01"),
+                     help="Den månad översikten gäller. Rullande 12 månader slutar här.")
+        st.multiselect("Område (postnummer)", areas, key="omrade",
+                       format_func=lambda p: f"{fmt.postnummer(p)} {names.get(p, '')}".strip(),
+                       placeholder="Hela kommunen",
+                       help="Tomt betyder hela kommunen.")
+        st.radio("Kön", list(SEX_OPTIONS), key="kon", format_func=SEX_OPTIONS.get,
+                 horizontal=True)
+        st.multiselect("Åldersgrupp", cat.all_age_groups, key="alder",
+                       format_func=lambda g: g.replace("-", "–") + " år",
+                       placeholder="Alla åldrar",
+                       help="Barn: 0–5, 6–11, 12–17, 18–20. Vuxna: 18–24 … 65+. "
+                            "Gäller de mått som har grupperna.")
+
+    state = st.session_state
+    _to_url({"manad": state["manad"], "omrade": state["omrade"], "kon": state["kon"],
+             "alder": state["alder"]})
+    month = pd.Timestamp(state["manad"] + "-01") if state["manad"] else None
+    chosen = Selection(month, aggregate.Filters(
+        postnummer=tuple(state["omrade"]),
+        kon=(state["kon"],) if state["kon"] else (),
+        aldersgrupp=tuple(state["alder"]),
+    ))
+    state["_urval"] = chosen
+    return chosen
+
+
+def selection() -> Selection:
+    """The sidebar's current choices (set by app.py before the page runs)."""
+    return st.session_state.get("_urval") or Selection(None, aggregate.Filters())
+
+
+def _to_url(values: dict) -> None:
+    """Keep the current choices in the URL, so a copied link reopens the same view."""
+    wanted = {k: v for k, v in values.items() if v not in (None, [], "")}
+    current = {k: (st.query_params.get_all(k) if isinstance(wanted.get(k), list)
+                   else st.query_params.get(k)) for k in values}
+    if any(current.get(k) != wanted.get(k) for k in values):
+        st.query_params.from_dict(wanted)
+
+
+def ignored_note(ignored: list[str], measure_short: str) -> None:
+    labels = {"postnummer": "område", "kon": "kön", "aldersgrupp": "åldersgrupp"}
+    if ignored:
+        st.caption(f"Urvalet på {', '.join(labels.get(i, i) for i in ignored)} gäller inte "
+                   f"{measure_short} och används inte här.")
+
+
+# --- shared renderers ---------------------------------------------------------------------
+
+def headline_card(card) -> None:
+    """One measure's card on the overview (an ``overview.Card``)."""
+    trend = [0.0 if v is None else v for v in card.trend] if any(
+        v is not None for v in card.trend) else None
+    st.metric(f"{card.title} · {card.counted.lower()}", card.value, card.delta,
+              delta_color="off", chart_data=trend, chart_type="line",
+              help="Senaste hela månaden. Pilen jämför med samma månad året innan. "
+                   "Linjen visar de senaste 24 månaderna.")
+    st.caption(f"Samma månad i fjol: {card.last_year}  \n"
+               f"Rullande 12 mån: **{card.rolling12}** ({card.rolling12_change})")
+    if card.note:
+        st.caption(f":material/info: {card.note}")
+
+
+def _legend(items, title: str) -> None:
+    rows = "".join(
+        f'<div style="display:flex;align-items:center;gap:.5rem;margin:.2rem 0">'
+        f'<span style="width:1.4rem;height:1rem;background:{i.colour};'
+        f'border:1px solid #333;display:inline-block"></span>{i.label}</div>'
+        for i in items)
+    st.markdown(f"**{title}**{rows}", unsafe_allow_html=True)
+
+
+def area_map(d: Data, measure_code: str, sel: Selection) -> None:
+    """A choropleth of one measure's rate per 1 000 by postnummer, rolling 12 months."""
+    from lagesbild import disclosure, maps
+    from lagesbild.geo import match_report
+
+    cfg = config()
+    measure = cfg.catalogue.measure(measure_code)
+    filters = aggregate.Filters(kon=sel.filters.kon, aldersgrupp=sel.filters.aldersgrupp)
+    frame, ignored = aggregate.apply_filters(d.counts[measure_code], measure, filters)
+    period = aggregate.Period.rolling12(sel.month)
+    table = aggregate.summary(frame, d.population, measure, period, ["postnummer"],
+                              all_areas=True)
+    safe = disclosure.protect(table, cfg.threshold)
+    geojson, names, bounds = display_layer()
+    coloured, legend = maps.choropleth(geojson, safe, names, cfg.threshold,
+                                       count_label=f"Antal {measure.counted}")
+    st.caption(f"{fmt.period(period.start, period.end)}. Antal {measure.counted} per 1 000 i "
+               f"målgruppen ({measure.target.label if measure.target else '–'}). "
+               "Områden med färre än " f"{cfg.threshold} visas grå och utan tal.")
+    ignored_note(ignored, measure.short)
+    left, right = st.columns([4, 1])
+    with left:
+        st.pydeck_chart(maps.deck(coloured, bounds, "Per 1 000", f"Antal {measure.counted}"),
+                        height=560, key=f"karta_{measure_code}")
+    with right:
+        _legend(legend, "Per 1 000")
+        if sel.filters.postnummer:
+            st.caption("Kartan visar alla områden; områdesurvalet gäller korten ovan.")
+    missing_polygons, missing_data = match_report(
+        pd.DataFrame({"postnummer": list(names)}), safe["postnummer"].dropna().tolist())
+    if missing_polygons:
+        st.caption(f"Postnummer med data men utan område på kartan: "
+                   f"{', '.join(fmt.postnummer(p) for p in missing_polygons)}.")
+    with st.expander("Tabell: antal och andel per postnummer"):
+        shown = safe.assign(
+            Postnummer=safe["postnummer"].map(fmt.postnummer),
+            Postort=safe["postnummer"].map(names).fillna(""),
+            Antal=[fmt.count(n, h, cfg.threshold) for n, h in zip(safe["antal"],
+                                                                   safe["skyddad"])],
+            Befolkning=safe["befolkning"].map(fmt.number),
+            **{"Per 1 000": safe["per_1000"].map(lambda v: fmt.number(v, 1))},
+        )[["Postnummer", "Postort", "Antal", "Befolkning", "Per 1 000"]]
+        st.dataframe(shown, hide_index=True, width="stretch")
