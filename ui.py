@@ -79,26 +79,35 @@ def data() -> Data:
     return _read(config().db_url, store.fingerprint(eng))
 
 
+@dataclass(frozen=True)
+class MapLayer:
+    geojson: dict  # areas in EPSG:4326, simplified for display
+    names: dict[str, str]  # postnummer -> postort
+    bounds: list[float]
+    outline: dict  # the municipal outline
+    layer: object  # the full GeoDataFrame in EPSG:3006
+
+
 @st.cache_resource(show_spinner="Läser postnummerområden …")
-def _display_layer(path: str, mtime: float) -> tuple[dict, dict, list[float]]:
+def _map_layer(path: str, mtime: float) -> MapLayer:
     from lagesbild import geo
 
     layer = geo.read_layer(path)
     shown = geo.for_display(layer)
-    bounds = list(shown.total_bounds)
-    names = dict(zip(layer["postnummer"], layer["postort"].fillna("")))
-    return geo.to_geojson_dict(shown), names, bounds
+    return MapLayer(geo.to_geojson_dict(shown),
+                    dict(zip(layer["postnummer"], layer["postort"].fillna(""))),
+                    list(shown.total_bounds), geo.outline_geojson(layer), layer)
 
 
-def display_layer() -> tuple[dict, dict, list[float]]:
-    """(GeoJSON in EPSG:4326, postnummer -> postort, bounds). Never mutate what it returns."""
+def map_layer() -> MapLayer:
+    """The postnummer layer, read and simplified once for all sessions: never mutate it."""
     path = config().shapes
-    return _display_layer(str(path), path.stat().st_mtime if path.exists() else 0.0)
+    return _map_layer(str(path), path.stat().st_mtime if path.exists() else 0.0)
 
 
 def postort_names() -> dict[str, str]:
     try:
-        return display_layer()[1]
+        return map_layer().names
     except LagesbildError:
         return {}
 
@@ -214,11 +223,11 @@ def headline_card(card) -> None:
     """One measure's card on the overview (an ``overview.Card``)."""
     trend = [0.0 if v is None else v for v in card.trend] if any(
         v is not None for v in card.trend) else None
-    st.metric(f"{card.title} · {card.counted.lower()}", card.value, card.delta,
-              delta_color="off", chart_data=trend, chart_type="line",
-              help="Senaste hela månaden. Pilen jämför med samma månad året innan. "
-                   "Linjen visar de senaste 24 månaderna.")
-    st.caption(f"Samma månad i fjol: {card.last_year}  \n"
+    st.metric(card.title, card.value, card.delta, delta_color="off", delta_arrow=card.direction,
+              chart_data=trend, chart_type="line",
+              help=f"{card.counted} den valda månaden. Pilen jämför med samma månad året "
+                   "innan. Linjen visar de senaste 24 månaderna.")
+    st.caption(f"{card.counted}  \nSamma månad i fjol: {card.last_year}  \n"
                f"Rullande 12 mån: **{card.rolling12}** ({card.rolling12_change})")
     if card.note:
         st.caption(f":material/info: {card.note}")
@@ -246,8 +255,9 @@ def area_map(d: Data, measure_code: str, sel: Selection) -> None:
     table = aggregate.summary(frame, d.population, measure, period, ["postnummer"],
                               all_areas=True)
     safe = disclosure.protect(table, cfg.threshold)
-    geojson, names, bounds = display_layer()
-    coloured, legend = maps.choropleth(geojson, safe, names, cfg.threshold,
+    ml = map_layer()
+    names = ml.names
+    coloured, legend = maps.choropleth(ml.geojson, safe, names, cfg.threshold,
                                        count_label=f"Antal {measure.counted}")
     st.caption(f"{fmt.period(period.start, period.end)}. Antal {measure.counted} per 1 000 i "
                f"målgruppen ({measure.target.label if measure.target else '–'}). "
@@ -255,14 +265,15 @@ def area_map(d: Data, measure_code: str, sel: Selection) -> None:
     ignored_note(ignored, measure.short)
     left, right = st.columns([4, 1])
     with left:
-        st.pydeck_chart(maps.deck(coloured, bounds, "Per 1 000", f"Antal {measure.counted}"),
+        st.pydeck_chart(maps.deck(coloured, ml.bounds, "Per 1 000", f"Antal {measure.counted}",
+                                  ml.outline),
                         height=560, key=f"karta_{measure_code}")
     with right:
         _legend(legend, "Per 1 000")
         if sel.filters.postnummer:
             st.caption("Kartan visar alla områden; områdesurvalet gäller korten ovan.")
-    missing_polygons, missing_data = match_report(
-        pd.DataFrame({"postnummer": list(names)}), safe["postnummer"].dropna().tolist())
+    with_counts = safe.loc[safe["antal"].fillna(1) > 0, "postnummer"]
+    missing_polygons, _ = match_report(ml.layer, with_counts.tolist())
     if missing_polygons:
         st.caption(f"Postnummer med data men utan område på kartan: "
                    f"{', '.join(fmt.postnummer(p) for p in missing_polygons)}.")

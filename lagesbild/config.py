@@ -119,6 +119,8 @@ class Measure:
     target: TargetPopulation | None
     dimensions: dict[str, Dimension]
     variables: dict[str, Variable]
+    headline_label: str | None = None  # what the overview counts, if not everything
+    headline_filter: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
     def primary(self) -> Variable:
@@ -217,6 +219,13 @@ def _measure(code: str, raw: dict, groupings: dict[str, tuple[AgeGroup, ...]]) -
                     bool(spec.get("utan_kon", False)))
         for v, spec in need("storheter").items()
     }
+    headline = raw.get("huvudtal") or {}
+    headline_filter = tuple((str(d), tuple(str(v) for v in values))
+                            for d, values in (headline.get("filter") or {}).items())
+    for d, values in headline_filter:
+        if d not in dims or not set(values) <= set(dims[d].categories):
+            raise ConfigError(f"Måttet ”{code}”: huvudtalets filter på ”{d}” nämner okända "
+                              "kategorier.")
     return Measure(
         code=code,
         label=str(need("namn")),
@@ -231,6 +240,8 @@ def _measure(code: str, raw: dict, groupings: dict[str, tuple[AgeGroup, ...]]) -
             str(target["namn"])),
         dimensions=dims,
         variables=variables,
+        headline_label=headline.get("namn"),
+        headline_filter=headline_filter,
     )
 
 

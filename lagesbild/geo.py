@@ -341,6 +341,14 @@ def for_display(layer: gpd.GeoDataFrame, tolerance_m: float = 60.0) -> gpd.GeoDa
     return metric.set_geometry(simplified).to_crs(DISPLAY_CRS)
 
 
+def outline_geojson(layer: gpd.GeoDataFrame, tolerance_m: float = 60.0) -> dict:
+    """The outer boundary of all areas (the municipality) as GeoJSON in EPSG:4326."""
+    _basic_checks(layer, "Kartlagret", need_postnummer=False)
+    merged = layer.to_crs(CRS).union_all().simplify(tolerance_m)
+    outline = gpd.GeoDataFrame({"namn": ["kommungräns"]}, geometry=[merged], crs=CRS)
+    return to_geojson_dict(outline.to_crs(DISPLAY_CRS))
+
+
 def to_geojson_dict(gdf: gpd.GeoDataFrame, decimals: int = 5) -> dict:
     """Return a GeoJSON FeatureCollection (plain dict) in WGS 84 for pydeck.
 

@@ -124,7 +124,7 @@ def deck(geojson: dict, bounds: list[float], value_label: str, count_label: str,
                                 filled=False, get_line_color=[0, 0, 0, 255],
                                 line_width_min_pixels=2))
     view = pdk.ViewState(latitude=(miny + maxy) / 2, longitude=(minx + maxx) / 2,
-                         zoom=_zoom(bounds), min_zoom=6, max_zoom=15)
+                         zoom=_zoom(bounds), min_zoom=5, max_zoom=15)
     tooltip = {
         "html": ("<b>{namn}</b><br/>" f"{count_label}: " "{antal_text}<br/>"
                  f"{value_label}: " "{varde_text}<br/>Befolkning i målgruppen: {befolkning_text}"),
@@ -134,8 +134,15 @@ def deck(geojson: dict, bounds: list[float], value_label: str, count_label: str,
                     tooltip=tooltip)
 
 
-def _zoom(bounds: list[float]) -> float:
-    """A zoom level that fits the bounds into roughly 700 px."""
+def _zoom(bounds: list[float], width_px: int = 900, height_px: int = 540) -> float:
+    """The Web Mercator zoom level at which the bounds fit into width × height pixels."""
     minx, miny, maxx, maxy = bounds
-    span = max(maxx - minx, (maxy - miny) * 2.2, 1e-6)
-    return float(np.clip(np.log2(360 * 1.6 / span) - 0.2, 5, 14))
+
+    def merc_y(lat: float) -> float:
+        rad = np.radians(lat)
+        return float(np.log(np.tan(np.pi / 4 + rad / 2)))
+
+    world_x = max(maxx - minx, 1e-9) / 360  # share of the world's width
+    world_y = max(merc_y(maxy) - merc_y(miny), 1e-9) / (2 * np.pi)
+    zoom = min(np.log2(width_px / 512 / world_x), np.log2(height_px / 512 / world_y))
+    return float(np.clip(zoom, 3, 15))

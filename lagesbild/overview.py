@@ -17,6 +17,7 @@ class Card:
     counted: str  # "Antal anmälningar"
     value: str  # the month's value, or "<5"
     delta: str | None  # against the same month last year, None when hidden
+    direction: str  # "up", "down" or "off": the arrow of the delta
     last_year: str
     rolling12: str
     rolling12_change: str
@@ -54,16 +55,19 @@ def cards(counts: dict[str, pd.DataFrame], cfg: Config, month: pd.Timestamp,
     for code, measure in cat.measures.items():
         frame, ignored = aggregate.apply_filters(counts.get(code, pd.DataFrame(
             columns=["month", "storhet", "antal"])), measure, filters)
+        frame, _ = aggregate.apply_filters(frame, measure, aggregate.Filters(
+            categories=measure.headline_filter))
         h = aggregate.headline(frame, measure, month)
         values = pd.DataFrame({"antal": [h.month_value, h.month_last_year, h.rolling12,
                                          h.rolling12_before]})
         safe = disclosure.protect(values, t)
         hidden = safe["skyddad"].tolist()
         now, before, r12, r12_before = safe["antal"].tolist()
-        delta = None
+        delta, direction = None, "off"
         if not (hidden[0] or hidden[1]):
-            delta = f"{fmt.signed(h.month_value - h.month_last_year)} mot " \
-                    f"{fmt.month_short(month - pd.DateOffset(years=1))}"
+            diff = h.month_value - h.month_last_year
+            delta = f"{fmt.signed(diff)} mot {fmt.month_short(month - pd.DateOffset(years=1))}"
+            direction = "up" if diff > 0 else "down" if diff < 0 else "off"
         change = "–"
         if not (hidden[2] or hidden[3]) and h.change_pct is not None:
             change = f"{fmt.percent(h.change_pct)} mot föregående 12 mån"
@@ -74,9 +78,10 @@ def cards(counts: dict[str, pd.DataFrame], cfg: Config, month: pd.Timestamp,
         out.append(Card(
             measure=code,
             title=measure.short,
-            counted=measure.primary.label,
+            counted=measure.headline_label or measure.primary.label,
             value=fmt.count(now, hidden[0], t),
             delta=delta,
+            direction=direction,
             last_year=fmt.count(before, hidden[1], t),
             rolling12=fmt.count(r12, hidden[2], t),
             rolling12_change=change,

@@ -1,0 +1,105 @@
+"""The command line and the calibration of the demo data, read back through the store."""
+
+import io
+import os
+from contextlib import redirect_stderr, redirect_stdout
+
+import pandas as pd
+import pytest
+
+from lagesbild import aggregate, ingest, store
+from lagesbild.cli import main
+from lagesbild.config import Config
+
+
+@pytest.fixture(scope="module")
+def cfg(tmp_path_factory):
+    return Config(db_url=f"sqlite:///{tmp_path_factory.mktemp('cli') / 'cli.sqlite'}")
+
+
+@pytest.fixture(scope="module")
+def engine(cfg):
+    return ingest.open_store(cfg)
+
+
+def run(cfg, *argv) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    old = os.environ.get("LAGESBILD_DB_URL")
+    os.environ["LAGESBILD_DB_URL"] = cfg.db_url
+    try:
+        with redirect_stdout(out), redirect_stderr(err):
+            code = main(list(argv))
+    finally:
+        os.environ["LAGESBILD_DB_URL"] = old
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_summary_by_sex_2023(cfg, engine):
+    code, out, _ = run(cfg, "summary", "orosanmalningar", "--ar", "2023", "--per", "kon")
+    assert code == 0
+    table = pd.read_csv(io.StringIO(out), dtype={"antal": str})
+    assert table.columns.tolist() == ["kon", "antal", "per_1000"]
+    assert dict(zip(table["kon"], table["antal"])) == {"K": "1997", "M": "1710"}
+
+
+@pytest.mark.parametrize("year, girls, boys", [(2021, 1228, 1394), (2023, 1997, 1710)])
+def test_orosanmalningar_calibration(engine, cfg, year, girls, boys):
+    m = cfg.catalogue.measure("orosanmalningar")
+    out = aggregate.summary(store.read_counts(engine, m), store.read_population(engine), m,
+                            aggregate.Period.year(year), ["kon"])
+    assert out.set_index("kon")["antal"].to_dict() == {"K": girls, "M": boys}
+
+
+def test_population_2023(engine):
+    pop = store.read_population(engine)
+    assert pop.loc[pop["ar"] == 2023, "antal"].sum() == 79352
+
+
+@pytest.mark.parametrize("year, per_100k", [(2023, 10.1), (2024, 6.3)])
+def test_evictions_affecting_children(engine, cfg, year, per_100k):
+    m = cfg.catalogue.measure("vrakningar")
+    frame = store.read_counts(engine, m)
+    frame, _ = aggregate.apply_filters(frame, m, aggregate.Filters(categories=(
+        ("skede", ("verkstalld",)), ("barn_berorda", ("ja",)))))
+    n = aggregate.period_total(frame, m, aggregate.Period.year(year))
+    pop = store.read_population(engine)
+    assert round(1e5 * n / pop.loc[pop["ar"] == year, "antal"].sum(), 1) == per_100k
+
+
+def test_akutboende_nights_january_to_may_2025(engine, cfg):
+    m = cfg.catalogue.measure("akutboende")
+    period = aggregate.Period(pd.Timestamp("2025-01-01"), pd.Timestamp("2025-05-01"))
+    assert aggregate.period_total(store.read_counts(engine, m), m, period) == 1209
+
+
+def test_every_measure_covers_2019_to_october_2026(engine, cfg):
+    for code, m in cfg.catalogue.measures.items():
+        months = store.read_counts(engine, m)["month"]
+        assert months.min() == pd.Timestamp("2019-01-01"), code
+        assert months.max() == pd.Timestamp("2026-10-01"), code
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["summary", "okant_matt"], "Okänt mått ”okant_matt”"),
+    (["summary", "orosanmalningar", "--per", "skostorlek"], "ingen dimension ”skostorlek”"),
+    (["summary", "vrakningar", "--per", "kon"], "ingen dimension ”kon”"),
+    (["summary", "orosanmalningar", "--manad", "2023-13"], "ÅÅÅÅ-MM"),
+    (["summary"], "Fel i kommandot"),
+])
+def test_usage_errors_exit_2_with_one_swedish_line(cfg, engine, argv, message):
+    code, out, err = run(cfg, *argv)
+    assert code == 2
+    assert out == ""
+    assert message in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_suppressed_counts_print_as_below_threshold(cfg, engine):
+    code, out, _ = run(cfg, "summary", "vrakningar", "--manad", "2024-03", "--per",
+                       "postnummer")
+    assert code == 0
+    table = pd.read_csv(io.StringIO(out), dtype=str)
+    assert set(table["antal"]) <= {"0", "<5"} | {str(n) for n in range(5, 1000)}
+    hidden = table[table["antal"] == "<5"]
+    assert len(hidden) > 0
+    assert hidden["per_1000"].isna().all()
