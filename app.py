@@ -1,6 +1,9 @@
 """Social lägesbild: the frame of the multipage app (navigation and shared sidebar)."""
 
 import logging
+import time
+
+_t0 = time.perf_counter()
 
 import streamlit as st
 
@@ -23,3 +26,4 @@ page = st.navigation(pages)
 with ui.guard():
     ui.sidebar_filters(ui.data())
 page.run()
+logging.getLogger("lagesbild.app").debug("script run %.3f s", time.perf_counter() - _t0)

@@ -65,18 +65,24 @@ class Data:
         return bool((self.batches["created_by"] == "demo").any()) if len(self.batches) else False
 
 
-@st.cache_data(max_entries=4, show_spinner="Läser data …")
-def _read(url: str, fingerprint: tuple[int, int]) -> Data:
+@st.cache_data(max_entries=4, show_spinner="Läser data …", persist="disk")
+def _read(url: str, fingerprint: tuple) -> Data:
     # The fingerprint is the cache key: it changes when a batch is written or undone.
+    # Kept on disk too, so a restarted server does not read the whole store again.
     eng = engine()
     cat = config().catalogue
     return Data(store.read_all(eng, cat), store.read_population(eng), store.read_batches(eng))
 
 
+@st.cache_resource(max_entries=2, show_spinner=False)
+def _shared(url: str, fingerprint: tuple) -> Data:
+    # One shared copy per store version: cache_data would unpickle a copy on every rerun.
+    return _read(url, fingerprint)
+
+
 def data() -> Data:
-    """All stored data; re-read only when the store has changed."""
-    eng = engine()
-    return _read(config().db_url, store.fingerprint(eng))
+    """All stored data, re-read only when the store has changed. Never mutate what it returns."""
+    return _shared(config().db_url, store.fingerprint(engine()))
 
 
 @dataclass(frozen=True)
@@ -242,41 +248,62 @@ def _legend(items, title: str) -> None:
     st.markdown(f"**{title}**{rows}", unsafe_allow_html=True)
 
 
-def area_map(d: Data, measure_code: str, sel: Selection) -> None:
-    """A choropleth of one measure's rate per 1 000 by postnummer, rolling 12 months."""
+@dataclass(frozen=True)
+class AreaMap:
+    deck: object  # maps.FrozenDeck
+    legend: list
+    table: pd.DataFrame  # protected
+    period: aggregate.Period
+    ignored: list[str]
+    missing_polygons: list[str]
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def _area_map(url: str, fingerprint: tuple, measure_code: str, month: pd.Timestamp,
+              kon: tuple, alder: tuple) -> AreaMap:
+    # Cached per view: the deck's JSON is the slow part of a rerun. Never mutate the result.
     from lagesbild import disclosure, maps
     from lagesbild.geo import match_report
 
-    cfg = config()
+    cfg, d, ml = config(), data(), map_layer()
     measure = cfg.catalogue.measure(measure_code)
-    filters = aggregate.Filters(kon=sel.filters.kon, aldersgrupp=sel.filters.aldersgrupp)
-    frame, ignored = aggregate.apply_filters(d.counts[measure_code], measure, filters)
-    period = aggregate.Period.rolling12(sel.month)
+    frame, ignored = aggregate.apply_filters(
+        d.counts[measure_code], measure, aggregate.Filters(kon=kon, aldersgrupp=alder))
+    period = aggregate.Period.rolling12(month)
     table = aggregate.summary(frame, d.population, measure, period, ["postnummer"],
                               all_areas=True)
     safe = disclosure.protect(table, cfg.threshold)
-    ml = map_layer()
-    names = ml.names
-    coloured, legend = maps.choropleth(ml.geojson, safe, names, cfg.threshold,
+    coloured, legend = maps.choropleth(ml.geojson, safe, ml.names, cfg.threshold,
                                        count_label=f"Antal {measure.counted}")
-    st.caption(f"{fmt.period(period.start, period.end)}. Antal {measure.counted} per 1 000 i "
-               f"målgruppen ({measure.target.label if measure.target else '–'}). "
-               "Områden med färre än " f"{cfg.threshold} visas grå och utan tal.")
-    ignored_note(ignored, measure.short)
-    left, right = st.columns([4, 1])
-    with left:
-        st.pydeck_chart(maps.deck(coloured, ml.bounds, "Per 1 000", f"Antal {measure.counted}",
-                                  ml.outline),
-                        height=560, key=f"karta_{measure_code}")
-    with right:
-        _legend(legend, "Per 1 000")
-        if sel.filters.postnummer:
-            st.caption("Kartan visar alla områden; områdesurvalet gäller korten ovan.")
+    deck = maps.FrozenDeck(maps.deck(coloured, ml.bounds, "Per 1 000",
+                                     f"Antal {measure.counted}", ml.outline))
     with_counts = safe.loc[safe["antal"].fillna(1) > 0, "postnummer"]
     missing_polygons, _ = match_report(ml.layer, with_counts.tolist())
-    if missing_polygons:
+    return AreaMap(deck, legend, safe, period, ignored, missing_polygons)
+
+
+def area_map(d: Data, measure_code: str, sel: Selection) -> None:
+    """A choropleth of one measure's rate per 1 000 by postnummer, rolling 12 months."""
+    cfg = config()
+    measure = cfg.catalogue.measure(measure_code)
+    m = _area_map(cfg.db_url, store.fingerprint(engine()), measure_code, sel.month,
+                  sel.filters.kon, sel.filters.aldersgrupp)
+    names = map_layer().names
+    st.caption(f"{fmt.period(m.period.start, m.period.end)}. Antal {measure.counted} per "
+               f"1 000 i målgruppen ({measure.target.label if measure.target else '–'}). "
+               f"Områden med färre än {cfg.threshold} visas grå och utan tal.")
+    ignored_note(m.ignored, measure.short)
+    left, right = st.columns([4, 1])
+    with left:
+        st.pydeck_chart(m.deck, height=560, key=f"karta_{measure_code}")
+    with right:
+        _legend(m.legend, "Per 1 000")
+        if sel.filters.postnummer:
+            st.caption("Kartan visar alla områden; områdesurvalet gäller korten ovan.")
+    if m.missing_polygons:
         st.caption(f"Postnummer med data men utan område på kartan: "
-                   f"{', '.join(fmt.postnummer(p) for p in missing_polygons)}.")
+                   f"{', '.join(fmt.postnummer(p) for p in m.missing_polygons)}.")
+    safe = m.table
     with st.expander("Tabell: antal och andel per postnummer"):
         shown = safe.assign(
             Postnummer=safe["postnummer"].map(fmt.postnummer),

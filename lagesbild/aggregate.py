@@ -167,17 +167,21 @@ def headline(frame: pd.DataFrame, measure: Measure, month: pd.Timestamp,
     -------
     Headline
     """
+    storhet = storhet or measure.primary.code
     month = pd.Timestamp(month)
-    r12 = Period.rolling12(month)
-    trend_months = pd.date_range(month - pd.DateOffset(months=23), month, freq="MS")
+    # One monthly series covering both 12-month windows; every figure is a slice of it.
+    first = month - pd.DateOffset(months=23)
+    series = monthly(frame, measure, storhet, pd.date_range(first, month, freq="MS"))
+    values = series["antal"].to_numpy(dtype=float)
+    combine = (lambda v: float(v.mean())) if measure.variables[storhet].aggregation == "medel" \
+        else (lambda v: float(v.sum()))
     return Headline(
         month=month,
-        month_value=period_total(frame, measure, Period.month(month), storhet),
-        month_last_year=period_total(frame, measure,
-                                     Period.month(month - pd.DateOffset(years=1)), storhet),
-        rolling12=period_total(frame, measure, r12, storhet),
-        rolling12_before=period_total(frame, measure, r12.shift_years(-1), storhet),
-        trend=monthly(frame, measure, storhet, trend_months),
+        month_value=combine(values[-1:]),
+        month_last_year=combine(values[-13:-12]),
+        rolling12=combine(values[-12:]),
+        rolling12_before=combine(values[:12]),
+        trend=series,
     )
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from lagesbild import load, normalize, store, validate
+from lagesbild import load, normalize, store
 from lagesbild.config import Config
 from lagesbild.errors import DataError
 
@@ -29,6 +29,10 @@ class Imported:
 def import_bytes(engine: sa.Engine, cfg: Config, data: bytes, name: str, measure: str,
                  *, created_by: str | None = None) -> Imported:
     """Read, check and store one file for a measure (or ``befolkning``) as a new batch."""
+    # Imported here: pandera takes a third of a second to import, and the dashboard's start
+    # only needs it when the store is empty.
+    from lagesbild import validate
+
     cat = cfg.catalogue
     if measure == POPULATION:
         sheets = load.read_export(data, name, None)

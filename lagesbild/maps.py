@@ -6,7 +6,7 @@ through ``disclosure.protect``; nothing else reaches the map.
 
 from __future__ import annotations
 
-import copy
+import json
 from dataclasses import dataclass
 
 import numpy as np
@@ -79,7 +79,10 @@ def choropleth(geojson: dict, table: pd.DataFrame, names: dict[str, str], thresh
     shown = rows.loc[~rows["skyddad"], value] if value in rows.columns else pd.Series(dtype=float)
     edges = class_breaks(shown)
     palette = PALETTE[-(len(edges) - 1):] if len(edges) > 1 else PALETTE[:1]
-    out = copy.deepcopy(geojson)
+    # New features that share the (never changed) geometries of the cached layer.
+    out = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": f["geometry"], "properties": dict(f["properties"])}
+        for f in geojson["features"]]}
     for feature in out["features"]:
         props = feature["properties"]
         code = props["postnummer"]
@@ -132,6 +135,32 @@ def deck(geojson: dict, bounds: list[float], value_label: str, count_label: str,
     }
     return pdk.Deck(layers=layers, initial_view_state=view, map_provider=None, map_style=None,
                     tooltip=tooltip)
+
+
+class FrozenDeck(pdk.Deck):
+    """A Deck whose JSON is made once, quickly.
+
+    Streamlit asks for the JSON on every rerun, and pydeck's serialiser walks GeoJSON in pure
+    Python (most of a rerun's time). Each layer's data is swapped for a placeholder, pydeck
+    serialises the small rest, and the data go in through the C JSON encoder.
+    """
+
+    def __init__(self, deck: pdk.Deck):  # noqa: D107 - copies, does not call Deck.__init__
+        self.__dict__.update(deck.__dict__)
+        payloads = {}
+        for i, layer in enumerate(deck.layers):
+            if isinstance(layer.data, (dict, list)):
+                key = f"__lagesbild_data_{i}__"
+                payloads[key] = json.dumps(layer.data, separators=(",", ":"),
+                                           ensure_ascii=False)
+                layer.data = key
+        text = deck.to_json()
+        for key, payload in payloads.items():
+            text = text.replace(f'"{key}"', payload, 1)
+        self._frozen_json = text
+
+    def to_json(self) -> str:
+        return self._frozen_json
 
 
 def _zoom(bounds: list[float], width_px: int = 900, height_px: int = 540) -> float:

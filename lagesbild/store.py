@@ -75,12 +75,13 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def fingerprint(engine: sa.Engine) -> tuple[int, int]:
+def fingerprint(engine: sa.Engine) -> tuple[int, int, int, str]:
     """A cheap value that changes whenever data are written or removed (for cache keys)."""
     with engine.connect() as conn:
-        n, last = conn.execute(sa.select(sa.func.count(), sa.func.max(batches.c.id))).one()
+        n, last, when = conn.execute(sa.select(sa.func.count(), sa.func.max(batches.c.id),
+                                               sa.func.max(batches.c.created_at))).one()
         rows = conn.execute(sa.select(sa.func.count()).select_from(counts)).scalar_one()
-    return int(n), int(last or 0) * 1_000_003 + int(rows)
+    return int(n), int(last or 0), int(rows), str(when)
 
 
 def is_empty(engine: sa.Engine) -> bool:

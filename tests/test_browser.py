@@ -96,4 +96,4 @@ def _distinct_colours(png: bytes) -> int:
     import io
 
     image = Image.open(io.BytesIO(png)).convert("RGB").resize((200, 150))
-    return len(set(image.getdata()))
+    return len(image.getcolors(maxcolors=200 * 150))
