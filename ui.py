@@ -91,6 +91,7 @@ class MapLayer:
     names: dict[str, str]  # postnummer -> postort
     bounds: list[float]
     outline: dict  # the municipal outline
+    town_bounds: list[float]  # where the small (dense) areas are
     layer: object  # the full GeoDataFrame in EPSG:3006
 
 
@@ -102,7 +103,8 @@ def _map_layer(path: str, mtime: float) -> MapLayer:
     shown = geo.for_display(layer)
     return MapLayer(geo.to_geojson_dict(shown),
                     dict(zip(layer["postnummer"], layer["postort"].fillna(""))),
-                    list(shown.total_bounds), geo.outline_geojson(layer), layer)
+                    list(shown.total_bounds), geo.outline_geojson(layer),
+                    geo.dense_bounds(layer), layer)
 
 
 def map_layer() -> MapLayer:
@@ -260,7 +262,7 @@ class AreaMap:
 
 @st.cache_resource(max_entries=32, show_spinner=False)
 def _area_map(url: str, fingerprint: tuple, measure_code: str, month: pd.Timestamp,
-              kon: tuple, alder: tuple) -> AreaMap:
+              kon: tuple, alder: tuple, town: bool) -> AreaMap:
     # Cached per view: the deck's JSON is the slow part of a rerun. Never mutate the result.
     from lagesbild import disclosure, maps
     from lagesbild.geo import match_report
@@ -275,8 +277,9 @@ def _area_map(url: str, fingerprint: tuple, measure_code: str, month: pd.Timesta
     safe = disclosure.protect(table, cfg.threshold)
     coloured, legend = maps.choropleth(ml.geojson, safe, ml.names, cfg.threshold,
                                        count_label=f"Antal {measure.counted}")
-    deck = maps.FrozenDeck(maps.deck(coloured, ml.bounds, "Per 1 000",
-                                     f"Antal {measure.counted}", ml.outline))
+    bounds = ml.town_bounds if town else ml.bounds
+    deck = maps.FrozenDeck(maps.deck(coloured, bounds, "Per 1 000", f"Antal {measure.counted}",
+                                     ml.outline))
     with_counts = safe.loc[safe["antal"].fillna(1) > 0, "postnummer"]
     missing_polygons, _ = match_report(ml.layer, with_counts.tolist())
     return AreaMap(deck, legend, safe, period, ignored, missing_polygons)
@@ -286,8 +289,10 @@ def area_map(d: Data, measure_code: str, sel: Selection) -> None:
     """A choropleth of one measure's rate per 1 000 by postnummer, rolling 12 months."""
     cfg = config()
     measure = cfg.catalogue.measure(measure_code)
+    town = st.radio("Kartvy", ["Hela kommunen", "Tätorten"], horizontal=True,
+                    key=f"kartvy_{measure_code}", label_visibility="collapsed") == "Tätorten"
     m = _area_map(cfg.db_url, store.fingerprint(engine()), measure_code, sel.month,
-                  sel.filters.kon, sel.filters.aldersgrupp)
+                  sel.filters.kon, sel.filters.aldersgrupp, town)
     names = map_layer().names
     st.caption(f"{fmt.period(m.period.start, m.period.end)}. Antal {measure.counted} per "
                f"1 000 i målgruppen ({measure.target.label if measure.target else '–'}). "

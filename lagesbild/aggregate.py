@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from lagesbild.config import Measure
-from lagesbild.errors import DataError
+from lagesbild.errors import DataError, UnknownError
 
 
 @dataclass(frozen=True)
@@ -249,13 +249,20 @@ def summary(frame: pd.DataFrame, population: pd.DataFrame, measure: Measure, per
     """
     for column in by:
         measure.check_dimension(column)
+    storhet = storhet or measure.primary.code
     rows = _primary(frame, measure, storhet)
+    if "kon" in by and measure.variables[storhet].without_sex:
+        raise UnknownError(f"{measure.variables[storhet].label} för {measure.short.lower()} "
+                           "är inte uppdelade på kön.")
     rows = rows[period.contains(rows["month"])]
     if by:
         out = rows.groupby(by, observed=False)["antal"].sum().reset_index()
         out = out.astype({c: "object" for c in by})
     else:
         out = pd.DataFrame({"antal": [int(rows["antal"].sum())]})
+    if measure.variables[storhet].aggregation == "medel":
+        # A level such as places: the mean per month, not the sum over months.
+        out = out.assign(antal=(out["antal"] / period.months).round())
     pop_dims = {"postnummer", "kon", "aldersgrupp"}
     pop = (target_population(population, measure, period.end.year, by)
            if set(by) <= pop_dims | set(measure.dimensions) else None)

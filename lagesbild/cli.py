@@ -130,6 +130,9 @@ def main(argv: list[str] | None = None) -> int:
         cfg = Config.from_env()
         args = build_parser().parse_args(argv)
         return args.func(args, cfg)
+    except BrokenPipeError:  # the reader (head, say) closed the pipe: not an error
+        sys.stderr.close()
+        return 0
     except (UsageError, UnknownError) as err:
         print(f"fel: {err.message}", file=sys.stderr)
         return 2

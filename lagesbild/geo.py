@@ -341,6 +341,15 @@ def for_display(layer: gpd.GeoDataFrame, tolerance_m: float = 60.0) -> gpd.GeoDa
     return metric.set_geometry(simplified).to_crs(DISPLAY_CRS)
 
 
+def dense_bounds(layer: gpd.GeoDataFrame) -> list[float]:
+    """Bounds (EPSG:4326) of the smaller half of the areas: the town, where areas are small."""
+    _basic_checks(layer, "Kartlagret", need_postnummer=False)
+    metric = layer.to_crs(CRS)
+    areas = metric.geometry.area
+    small = metric[areas <= areas.median()]
+    return [float(v) for v in small.to_crs(DISPLAY_CRS).total_bounds]
+
+
 def outline_geojson(layer: gpd.GeoDataFrame, tolerance_m: float = 60.0) -> dict:
     """The outer boundary of all areas (the municipality) as GeoJSON in EPSG:4326."""
     _basic_checks(layer, "Kartlagret", need_postnummer=False)

@@ -17,3 +17,14 @@ os.environ["LAGESBILD_DEMO"] = "1"
 @pytest.fixture(scope="session")
 def root() -> Path:
     return ROOT
+
+
+def requires_shared(test):
+    """Mark a test that reads ../shared/geo (the GeoNames extract the demo is built from).
+
+    A clone without ../shared beside it skips these; under CI, where it is present, they run.
+    """
+    from lagesbild.geonames import DEFAULT_PATH
+
+    return pytest.mark.skipif(not DEFAULT_PATH.exists() and not os.environ.get("CI"),
+                              reason=f"{DEFAULT_PATH} is not beside the clone")(test)

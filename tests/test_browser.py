@@ -32,7 +32,8 @@ def server(tmp_path_factory):
             pytest.fail("Chromium is missing under CI: .ci/run should install it.")
         pytest.skip("Debian's chromium is not installed (apt-get install chromium).")
     port = _free_port()
-    env = {**os.environ,
+    # HOME too: Streamlit keeps its disk cache under ~/.streamlit.
+    env = {**os.environ, "HOME": str(tmp_path_factory.mktemp("home")),
            "LAGESBILD_DB_URL": f"sqlite:///{tmp_path_factory.mktemp('db') / 'b.sqlite'}"}
     log = open(tmp_path_factory.mktemp("log") / "server.log", "w")
     proc = subprocess.Popen(

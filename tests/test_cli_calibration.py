@@ -103,3 +103,30 @@ def test_suppressed_counts_print_as_below_threshold(cfg, engine):
     hidden = table[table["antal"] == "<5"]
     assert len(hidden) > 0
     assert hidden["per_1000"].isna().all()
+
+
+def test_levels_are_averaged_not_summed(cfg, engine):
+    code, out, _ = run(cfg, "summary", "akutboende", "--storhet", "platser", "--ar", "2025")
+    assert code == 0
+    places = int(pd.read_csv(io.StringIO(out))["antal"].iloc[0])
+    assert 5 <= places <= 30  # places per month, not a sum over twelve months
+
+
+def test_places_are_not_split_by_sex(cfg, engine):
+    code, _, err = run(cfg, "summary", "akutboende", "--storhet", "platser", "--per", "kon")
+    assert code == 2
+    assert "inte uppdelade på kön" in err
+
+
+def test_output_to_a_closed_pipe_is_not_an_error(tmp_path):
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    proc = subprocess.run(
+        f"{sys.executable} -m lagesbild summary orosanmalningar --manad 2026-10 "
+        "--per postnummer | head -1", shell=True, cwd=ROOT, capture_output=True, text=True,
+        env={**os.environ})
+    assert proc.stdout.strip() == "postnummer,antal,per_1000"
+    assert "Traceback" not in proc.stderr and "oväntat" not in proc.stderr

@@ -13,6 +13,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from conftest import requires_shared
 from lagesbild.config import ROOT, Config
 from lagesbild.demo import HIGH_RATE_POSTNUMMER, generate
 from lagesbild.geonames import read_geonames
@@ -152,6 +153,7 @@ def test_labels_come_from_the_catalogue(cat, oros, vald, evictions):
     assert (bruk["Antal"].astype(int) > 0).all() and (kia["Antal"] > 0).all()
 
 
+@requires_shared
 def test_postnummer_are_residential_codes(oros, vald, evictions, population):
     residential = set(read_geonames()["postnummer"])
     found = {
@@ -286,6 +288,7 @@ def test_orosanmalningar_distributions(oros):
 
 # ----------------------------------------------------------------------------- determinism
 
+@requires_shared
 def test_generate_reproduces_the_committed_files(tmp_path):
     written = generate(tmp_path)
     assert sorted(p.name for p in written) == sorted(FILES)

@@ -13,6 +13,7 @@ from geopandas.testing import assert_geodataframe_equal
 from shapely.geometry import Point, Polygon, box
 
 from lagesbild import geo, geonames, normalize
+from conftest import requires_shared
 from lagesbild.config import ROOT
 from lagesbild.errors import GeoError
 
@@ -276,6 +277,7 @@ def test_build_shapes_from_file(tmp_path):
     assert_covers(layer, lulea)
 
 
+@requires_shared
 def test_demo_points_are_deterministic_and_inside():
     a, b = geo.demo_address_points(), geo.demo_address_points()
     assert_geodataframe_equal(a, b)
@@ -288,6 +290,7 @@ def test_demo_points_are_deterministic_and_inside():
 # --- the committed demo layer --------------------------------------------------------------------
 
 
+@requires_shared
 def test_demo_layer():
     layer = geo.read_layer(DEMO)
     assert layer.crs.to_epsg() == 3006

@@ -1,5 +1,7 @@
 """Every page runs through Streamlit's AppTest on the demo data, with its key elements."""
 
+import json
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -72,3 +74,13 @@ def test_about_page_lists_measures_and_batches():
     assert "Orosanmälningar och aktualiseringar, barn och unga" in measures["Mått"].tolist()
     batches = at.dataframe[1].value
     assert len(batches) >= 8
+
+
+def test_the_map_can_zoom_to_the_town():
+    at = _app().run()
+    whole = at.get("deck_gl_json_chart")[0].proto.json
+    at.radio(key="kartvy_orosanmalningar").set_value("Tätorten").run()
+    town = at.get("deck_gl_json_chart")[0].proto.json
+    assert not at.error
+    assert json.loads(town)["initialViewState"]["zoom"] > \
+        json.loads(whole)["initialViewState"]["zoom"] + 1
