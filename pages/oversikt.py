@@ -13,7 +13,8 @@ with ui.guard():
     sel = ui.selection()
     cfg = ui.config()
     if sel.month is None:
-        st.info("Det finns inga data ännu. Läs in en export för att komma igång.")
+        st.info("Det finns inga data i databasen ännu. Starta med demodata "
+                "(LAGESBILD_DEMO=1) eller läs in förvaltningens exporter; se README.")
         st.stop()
     cards = overview.cards(d.counts, cfg, sel.month, sel.filters)
     st.caption(overview.period_caption(sel.month))

@@ -1,6 +1,9 @@
 """Every page runs through Streamlit's AppTest on the demo data, with its key elements."""
 
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -84,3 +87,21 @@ def test_the_map_can_zoom_to_the_town():
     assert not at.error
     assert json.loads(town)["initialViewState"]["zoom"] > \
         json.loads(whole)["initialViewState"]["zoom"] + 1
+
+
+def test_an_empty_store_shows_a_plain_message(tmp_path):
+    # A separate process: the app's config is cached for the life of a process.
+    script = (
+        "from streamlit.testing.v1 import AppTest\n"
+        f"at = AppTest.from_file({str(ROOT / 'app.py')!r}, default_timeout=60).run()\n"
+        "assert not at.exception and not at.error, at.exception\n"
+        "print('|'.join(i.value for i in at.info))\n"
+        "at.switch_page('pages/om.py').run()\n"
+        "assert not at.exception and not at.error\n"
+    )
+    env = {**os.environ, "LAGESBILD_DEMO": "0",
+           "LAGESBILD_DB_URL": f"sqlite:///{tmp_path / 'empty.sqlite'}"}
+    proc = subprocess.run([sys.executable, "-c", script], env=env, cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "inga data i databasen" in proc.stdout
