@@ -75,13 +75,14 @@ def cmd_demo(args, cfg: Config) -> int:
 
 
 def cmd_build_shapes(args, cfg: Config) -> int:
-    from lagesbild import geo
+    from lagesbild import shapes_build
 
     out = Path(args.ut) if args.ut else cfg.shapes
     if args.punkter:
-        layer = geo.build_shapes(Path(args.punkter), out, args.kommunkod or cfg.catalogue.kommunkod)
+        layer = shapes_build.build_shapes(Path(args.punkter), out,
+                                          args.kommunkod or cfg.catalogue.kommunkod)
     else:
-        layer = geo.build_demo_shapes(out)
+        layer = shapes_build.build_demo_shapes(out)
     print(f"Skrev {len(layer)} postnummerområden till {out}.")
     return 0
 

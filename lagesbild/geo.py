@@ -412,21 +412,3 @@ def municipality_boundary(kommunkod: str = "2580") -> gpd.GeoDataFrame:
     row = row.to_crs(CRS)
     return row.assign(geometry=_clean_polygons(row.geometry)).reset_index(drop=True)
 
-
-# The builder and the demo points live in shapes_build, which imports this module; they are
-# also reachable as geo.build_from_points etc., resolved lazily to avoid a circular import.
-_BUILDERS = ("build_from_points", "demo_address_points", "build_demo_shapes", "build_shapes")
-
-
-def __getattr__(name: str):
-    if name in _BUILDERS:
-        from lagesbild import shapes_build
-
-        return getattr(shapes_build, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-__all__ = [
-    "CRS", "DISPLAY_CRS", "read_layer", "find_postnummer_column", "match_report", "join",
-    "for_display", "to_geojson_dict", "municipality_boundary", *_BUILDERS,
-]

@@ -12,7 +12,7 @@ import shapely
 from geopandas.testing import assert_geodataframe_equal
 from shapely.geometry import Point, Polygon, box
 
-from lagesbild import geo, geonames, normalize
+from lagesbild import geo, geonames, normalize, shapes_build
 from conftest import requires_shared
 from lagesbild.config import ROOT
 from lagesbild.errors import GeoError
@@ -227,7 +227,7 @@ def test_build_from_points_covers_square(n, codes, seed):
     square = box(0, 0, 1000, 1000)
     boundary = gpd.GeoDataFrame(geometry=[square], crs=3006)
     points = random_points(n, codes, seed)
-    layer = geo.build_from_points(points, boundary)
+    layer = shapes_build.build_from_points(points, boundary)
     assert layer.crs.to_epsg() == 3006
     assert list(layer.columns) == ["postnummer", "postort", "geometry"]
     assert sorted(layer["postnummer"]) == sorted(set(points["postnummer"]))
@@ -242,7 +242,7 @@ def test_build_from_points_duplicates_outside_and_other_crs():
     outside = gpd.GeoDataFrame({"postnummer": ["97239", "97239"]},
                                geometry=[Point(X0 - 500, Y0), Point(X0, Y0 - 9000)], crs=3006)
     doubled = pd.concat([points, points.iloc[:5], outside], ignore_index=True)
-    layer = geo.build_from_points(doubled.to_crs(4326), boundary)
+    layer = shapes_build.build_from_points(doubled.to_crs(4326), boundary)
     assert layer.crs.to_epsg() == 3006
     assert layer.attrs["utanfor_gransen"] == 2
     assert "97239" not in set(layer["postnummer"])
@@ -253,16 +253,16 @@ def test_build_from_points_errors():
     boundary = gpd.GeoDataFrame(geometry=[box(0, 0, 10, 10)], crs=3006)
     empty = gpd.GeoDataFrame({"postnummer": []}, geometry=[], crs=3006)
     with pytest.raises(GeoError, match="inga adresspunkter"):
-        geo.build_from_points(empty, boundary)
+        shapes_build.build_from_points(empty, boundary)
     bad = gpd.GeoDataFrame({"postnummer": ["97231", "okänt", None]},
                            geometry=[Point(1, 1), Point(2, 2), Point(3, 3)], crs=3006)
     with pytest.raises(GeoError, match="2 av 3 adresspunkter saknar giltigt postnummer"):
-        geo.build_from_points(bad, boundary)
+        shapes_build.build_from_points(bad, boundary)
     far = gpd.GeoDataFrame({"postnummer": ["97231"]}, geometry=[Point(50, 50)], crs=3006)
     with pytest.raises(GeoError, match="Alla 1 adresspunkter ligger utanför kommungränsen"):
-        geo.build_from_points(far, boundary)
+        shapes_build.build_from_points(far, boundary)
     with pytest.raises(GeoError, match="Adresspunkterna saknar koordinatsystem"):
-        geo.build_from_points(far.set_crs(None, allow_override=True), boundary)
+        shapes_build.build_from_points(far.set_crs(None, allow_override=True), boundary)
 
 
 def test_build_shapes_from_file(tmp_path):
@@ -272,14 +272,14 @@ def test_build_shapes_from_file(tmp_path):
     points = points[points.within(lulea)].rename(columns={"postnummer": "PostNr"})
     points.to_crs(4326).to_file(tmp_path / "adresser.geojson")
     out = tmp_path / "ut" / "postnummer.gpkg"
-    layer = geo.build_shapes(tmp_path / "adresser.geojson", out, "2580")
+    layer = shapes_build.build_shapes(tmp_path / "adresser.geojson", out, "2580")
     assert sorted(geo.read_layer(out)["postnummer"]) == ["95521", "97231", "97232"]
     assert_covers(layer, lulea)
 
 
 @requires_shared
 def test_demo_points_are_deterministic_and_inside():
-    a, b = geo.demo_address_points(), geo.demo_address_points()
+    a, b = shapes_build.demo_address_points(), shapes_build.demo_address_points()
     assert_geodataframe_equal(a, b)
     lulea = geo.municipality_boundary("2580").geometry.iloc[0]
     assert a.within(lulea).all()
