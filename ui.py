@@ -13,7 +13,8 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from lagesbild import aggregate, fmt, ingest, store
+import lagesbild
+from lagesbild import aggregate, fmt, ingest, store, tables
 from lagesbild.config import Config
 from lagesbild.errors import LagesbildError
 
@@ -66,9 +67,10 @@ class Data:
 
 
 @st.cache_data(max_entries=4, show_spinner="Läser data …", persist="disk")
-def _read(url: str, fingerprint: tuple) -> Data:
+def _read(url: str, fingerprint: tuple, version: str) -> Data:
     # The fingerprint is the cache key: it changes when a batch is written or undone.
-    # Kept on disk too, so a restarted server does not read the whole store again.
+    # Kept on disk too, so a restarted server does not read the whole store again; the
+    # package version in the key keeps an upgraded app from reading an older shape.
     eng = engine()
     cat = config().catalogue
     return Data(store.read_all(eng, cat), store.read_population(eng), store.read_batches(eng))
@@ -77,7 +79,7 @@ def _read(url: str, fingerprint: tuple) -> Data:
 @st.cache_resource(max_entries=2, show_spinner=False)
 def _shared(url: str, fingerprint: tuple) -> Data:
     # One shared copy per store version: cache_data would unpickle a copy on every rerun.
-    return _read(url, fingerprint)
+    return _read(url, fingerprint, lagesbild.__version__)
 
 
 def data() -> Data:
@@ -219,24 +221,25 @@ def _to_url(values: dict) -> None:
 
 
 def ignored_note(ignored: list[str], measure_short: str) -> None:
-    labels = {"postnummer": "område", "kon": "kön", "aldersgrupp": "åldersgrupp"}
-    if ignored:
-        st.caption(f"Urvalet på {', '.join(labels.get(i, i) for i in ignored)} gäller inte "
-                   f"{measure_short} och används inte här.")
+    from lagesbild.overview import ignored_text
+
+    text = ignored_text(ignored, measure_short.lower())
+    if text:
+        st.caption(f":material/info: {text}")
 
 
 # --- shared renderers ---------------------------------------------------------------------
 
 def headline_card(card) -> None:
     """One measure's card on the overview (an ``overview.Card``)."""
-    trend = [0.0 if v is None else v for v in card.trend] if any(
-        v is not None for v in card.trend) else None
     st.metric(card.title, card.value, card.delta, delta_color="off", delta_arrow=card.direction,
-              chart_data=trend, chart_type="line",
+              chart_data=card.trend, chart_type="line",
               help=f"{card.counted} den valda månaden. Pilen jämför med samma månad året "
                    "innan. Linjen visar de senaste 24 månaderna.")
     st.caption(f"{card.counted}  \nSamma månad i fjol: {card.last_year}  \n"
                f"Rullande 12 mån: **{card.rolling12}** ({card.rolling12_change})")
+    if card.trend is None:
+        st.caption("Trendlinjen visas inte: någon månad har för få för att visas.")
     if card.note:
         st.caption(f":material/info: {card.note}")
 
@@ -308,14 +311,6 @@ def area_map(d: Data, measure_code: str, sel: Selection) -> None:
     if m.missing_polygons:
         st.caption(f"Postnummer med data men utan område på kartan: "
                    f"{', '.join(fmt.postnummer(p) for p in m.missing_polygons)}.")
-    safe = m.table
     with st.expander("Tabell: antal och andel per postnummer"):
-        shown = safe.assign(
-            Postnummer=safe["postnummer"].map(fmt.postnummer),
-            Postort=safe["postnummer"].map(names).fillna(""),
-            Antal=[fmt.count(n, h, cfg.threshold) for n, h in zip(safe["antal"],
-                                                                   safe["skyddad"])],
-            Befolkning=safe["befolkning"].map(fmt.number),
-            **{"Per 1 000": safe["per_1000"].map(lambda v: fmt.number(v, 1))},
-        )[["Postnummer", "Postort", "Antal", "Befolkning", "Per 1 000"]]
-        st.dataframe(shown, hide_index=True, width="stretch")
+        st.dataframe(tables.area_table(m.table, names, cfg.threshold), hide_index=True,
+                     width="stretch")

@@ -124,7 +124,7 @@ def main() -> None:
     from playwright.sync_api import sync_playwright
 
     tmp = Path(tempfile.mkdtemp())
-    env = {**os.environ, "LAGESBILD_DB_URL": f"sqlite:///{tmp / 'bench.sqlite'}"}
+    env = {**os.environ, "HOME": str(tmp), "LAGESBILD_DB_URL": f"sqlite:///{tmp / 'bench.sqlite'}"}
     os.environ.update(env)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)

@@ -21,8 +21,16 @@ class Card:
     last_year: str
     rolling12: str
     rolling12_change: str
-    trend: list[float | None]  # last 24 months; None where suppressed
+    trend: list[float] | None  # last 24 months; None when any month is suppressed
     note: str | None  # filters that do not apply to this measure
+
+
+def ignored_text(ignored: list[str], what: str) -> str | None:
+    """"Urvalet på kön gäller inte detta mått." for filters a measure has no dimension for."""
+    if not ignored:
+        return None
+    labels = {"postnummer": "område", "kon": "kön", "aldersgrupp": "åldersgrupp"}
+    return f"Urvalet på {', '.join(labels.get(i, i) for i in ignored)} gäller inte {what}."
 
 
 def period_caption(month: pd.Timestamp) -> str:
@@ -71,10 +79,10 @@ def cards(counts: dict[str, pd.DataFrame], cfg: Config, month: pd.Timestamp,
         change = "–"
         if not (hidden[2] or hidden[3]) and h.change_pct is not None:
             change = f"{fmt.percent(h.change_pct)} mot föregående 12 mån"
+        # A line with gaps would still show the hidden months' size: draw all or nothing.
         trend_safe = disclosure.protect(h.trend, t)
-        trend = [None if s else float(v) for v, s in zip(trend_safe["antal"],
-                                                          trend_safe["skyddad"])]
-        labels = {"postnummer": "område", "kon": "kön", "aldersgrupp": "åldersgrupp"}
+        trend = None if trend_safe["skyddad"].any() else \
+            [float(v) for v in trend_safe["antal"]]
         out.append(Card(
             measure=code,
             title=measure.short,
@@ -86,7 +94,6 @@ def cards(counts: dict[str, pd.DataFrame], cfg: Config, month: pd.Timestamp,
             rolling12=fmt.count(r12, hidden[2], t),
             rolling12_change=change,
             trend=trend,
-            note=(f"Urvalet på {', '.join(labels.get(i, i) for i in ignored)} gäller inte "
-                  "detta mått." if ignored else None),
+            note=ignored_text(ignored, "detta mått"),
         ))
     return out

@@ -3,7 +3,7 @@
 import streamlit as st
 
 import ui
-from lagesbild import catalogue_table
+from lagesbild import tables
 
 st.title("Om data")
 
@@ -17,14 +17,14 @@ with ui.guard():
         "antalet personer**: samma barn kan anmälas flera gånger. Andelar räknas per 1 000 "
         "invånare i måttets målgrupp (befolkningen den 31 december).")
     st.subheader("Mått")
-    st.dataframe(catalogue_table.measures(cfg.catalogue), hide_index=True, width="stretch")
+    st.dataframe(tables.measures(cfg.catalogue), hide_index=True, width="stretch")
     st.subheader("Röjandekontroll")
     st.markdown(
         f"Uppgifter om enskilda är sekretessbelagda (OSL 26 kap.). Antal från 1 till "
         f"{cfg.threshold - 1} visas som ”<{cfg.threshold}” och andelar som bygger på dem "
         "visas inte. Noll visas. Personnummer lagras aldrig.")
     st.subheader("Inlästa filer")
-    st.dataframe(catalogue_table.batches(d.batches, cfg.catalogue), hide_index=True,
+    st.dataframe(tables.batches(d.batches, cfg.catalogue), hide_index=True,
                  width="stretch")
     st.subheader("Källor för kartan")
     st.markdown(

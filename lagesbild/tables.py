@@ -1,11 +1,12 @@
-"""Tables that describe the catalogue and the stored batches, in Swedish, for the Om data page."""
+"""Tables ready to show: Swedish headers and formats, built only from protected frames."""
 
 from __future__ import annotations
 
 import pandas as pd
 
-from lagesbild import fmt
+from lagesbild import disclosure, fmt
 from lagesbild.config import Catalogue
+from lagesbild.errors import DataError
 
 
 def measures(cat: Catalogue) -> pd.DataFrame:
@@ -37,3 +38,16 @@ def batches(frame: pd.DataFrame, cat: Catalogue) -> pd.DataFrame:
         "Rader sparade": frame["rows_stored"].map(fmt.number),
         "Inläst": pd.to_datetime(frame["created_at"]).dt.strftime("%Y-%m-%d %H:%M"),
     }).iloc[::-1].reset_index(drop=True)
+
+
+def area_table(safe: pd.DataFrame, names: dict[str, str], threshold: int) -> pd.DataFrame:
+    """The table behind a map: postnummer, postort, count ("<5" when hidden), population, rate."""
+    if not disclosure.is_protected(safe):
+        raise DataError("Tabellen kan bara visa uppgifter som har gått genom röjandekontrollen.")
+    return pd.DataFrame({
+        "Postnummer": safe["postnummer"].map(fmt.postnummer),
+        "Postort": safe["postnummer"].map(names).fillna(""),
+        "Antal": [fmt.count(n, h, threshold) for n, h in zip(safe["antal"], safe["skyddad"])],
+        "Befolkning": safe["befolkning"].map(fmt.number),
+        "Per 1 000": safe["per_1000"].map(lambda v: fmt.number(v, 1)),
+    })

@@ -1,0 +1,70 @@
+"""The overview's cards: every figure through disclosure control, texts in Swedish."""
+
+import pandas as pd
+import pytest
+
+from lagesbild import aggregate, disclosure, overview, tables
+from lagesbild.config import Config
+from lagesbild.errors import DataError
+
+CFG = Config()
+MONTH = pd.Timestamp("2026-10-01")
+
+
+def _counts(per_month: list[int], kon: str = "K") -> pd.DataFrame:
+    months = pd.date_range(end=MONTH, periods=len(per_month), freq="MS")
+    return pd.DataFrame({"month": months, "postnummer": "97231", "kon": kon,
+                         "aldersgrupp": "0-5", "orsak": "ovrigt", "anmalare": "polis",
+                         "storhet": "antal", "antal": per_month})
+
+
+def _card(counts, filters=aggregate.Filters()):
+    cards = overview.cards({"orosanmalningar": counts}, CFG, MONTH, filters)
+    return next(c for c in cards if c.measure == "orosanmalningar")
+
+
+def test_card_figures_and_swedish_texts():
+    card = _card(_counts([100] * 12 + [110] * 11 + [1200]))
+    assert card.value == "1\u00a0200"
+    assert card.delta == "+1\u00a0100 mot okt 2025" and card.direction == "up"
+    assert card.rolling12 == "2\u00a0410"
+    assert card.rolling12_change == "+100,8\u00a0% mot föregående 12 mån"
+    assert len(card.trend) == 24
+
+
+def test_small_counts_are_hidden_everywhere_on_a_card():
+    card = _card(_counts([20] * 23 + [3]))
+    assert card.value == "<5"
+    assert card.delta is None and card.direction == "off"  # a difference would reveal it
+    assert card.trend is None  # and so would the line
+
+
+def test_measures_without_data_show_zero_not_an_error():
+    cards = overview.cards({}, CFG, MONTH, aggregate.Filters())
+    assert len(cards) == len(CFG.catalogue.measures)
+    assert all(c.value == "0" for c in cards)
+
+
+def test_a_filter_a_measure_lacks_is_named():
+    cards = overview.cards({}, CFG, MONTH, aggregate.Filters(kon=("K",)))
+    evictions = next(c for c in cards if c.measure == "vrakningar")
+    assert evictions.note == "Urvalet på kön gäller inte detta mått."
+
+
+def test_headline_filter_counts_only_new_contacts():
+    months = [MONTH] * 2
+    counts = pd.DataFrame({"month": months, "kon": ["K", "K"], "aldersgrupp": ["25-44"] * 2,
+                           "typ": ["ny_kontakt", "pagaende"], "storhet": "antal",
+                           "antal": [12, 300]})
+    card = next(c for c in overview.cards({"skuldradgivning": counts}, CFG, MONTH,
+                                          aggregate.Filters()) if c.measure == "skuldradgivning")
+    assert card.value == "12" and card.counted == "Nya kontakter"
+
+
+def test_area_table_only_takes_protected_frames():
+    raw = pd.DataFrame({"postnummer": ["97231"], "antal": [3], "befolkning": [200],
+                        "per_1000": [15.0]})
+    with pytest.raises(DataError, match="röjandekontrollen"):
+        tables.area_table(raw, {}, 5)
+    shown = tables.area_table(disclosure.protect(raw, 5), {"97231": "Luleå"}, 5)
+    assert shown.iloc[0].tolist() == ["972 31", "Luleå", "<5", "200", "–"]
