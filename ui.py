@@ -265,7 +265,7 @@ class AreaMap:
 
 @st.cache_resource(max_entries=32, show_spinner=False)
 def _area_map(url: str, fingerprint: tuple, measure_code: str, month: pd.Timestamp,
-              kon: tuple, alder: tuple, town: bool) -> AreaMap:
+              kon: tuple, alder: tuple, town: bool, selected: tuple) -> AreaMap:
     # Cached per view: the deck's JSON is the slow part of a rerun. Never mutate the result.
     from lagesbild import disclosure, maps
     from lagesbild.geo import match_report
@@ -282,7 +282,7 @@ def _area_map(url: str, fingerprint: tuple, measure_code: str, month: pd.Timesta
                                        count_label=f"Antal {measure.counted}")
     bounds = ml.town_bounds if town else ml.bounds
     deck = maps.FrozenDeck(maps.deck(coloured, bounds, "Per 1 000", f"Antal {measure.counted}",
-                                     ml.outline))
+                                     ml.outline, selected))
     with_counts = safe.loc[safe["antal"].fillna(1) > 0, "postnummer"]
     missing_polygons, _ = match_report(ml.layer, with_counts.tolist())
     return AreaMap(deck, legend, safe, period, ignored, missing_polygons)
@@ -295,7 +295,7 @@ def area_map(d: Data, measure_code: str, sel: Selection) -> None:
     town = st.radio("Kartvy", ["Hela kommunen", "Tätorten"], horizontal=True,
                     key=f"kartvy_{measure_code}", label_visibility="collapsed") == "Tätorten"
     m = _area_map(cfg.db_url, store.fingerprint(engine()), measure_code, sel.month,
-                  sel.filters.kon, sel.filters.aldersgrupp, town)
+                  sel.filters.kon, sel.filters.aldersgrupp, town, sel.filters.postnummer)
     names = map_layer().names
     st.caption(f"{fmt.period(m.period.start, m.period.end)}. Antal {measure.counted} per "
                f"1 000 i målgruppen ({measure.target.label if measure.target else '–'}). "
@@ -307,7 +307,8 @@ def area_map(d: Data, measure_code: str, sel: Selection) -> None:
     with right:
         _legend(m.legend, "Per 1 000")
         if sel.filters.postnummer:
-            st.caption("Kartan visar alla områden; områdesurvalet gäller korten ovan.")
+            st.caption("Valda områden har orange kant. Kartan visar alla områden; "
+                       "områdesurvalet gäller korten ovan.")
     if m.missing_polygons:
         st.caption(f"Postnummer med data men utan område på kartan: "
                    f"{', '.join(fmt.postnummer(p) for p in m.missing_polygons)}.")

@@ -21,6 +21,7 @@ PALETTE = ["#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494"]
 SUPPRESSED = "#9e9e9e"
 NO_DATA = "#f2f2f2"
 OUTLINE = [60, 60, 60, 255]
+HIGHLIGHT = [230, 97, 1, 255]  # orange: stands out from the blue-green palette
 
 
 def _rgb(hex_colour: str, alpha: int = 215) -> list[int]:
@@ -114,8 +115,11 @@ def choropleth(geojson: dict, table: pd.DataFrame, names: dict[str, str], thresh
 
 
 def deck(geojson: dict, bounds: list[float], value_label: str, count_label: str,
-         outline: dict | None = None) -> pdk.Deck:
-    """A pydeck map with no basemap: the areas themselves give the context (works offline)."""
+         outline: dict | None = None, selected: tuple[str, ...] = ()) -> pdk.Deck:
+    """A pydeck map with no basemap: the areas themselves give the context (works offline).
+
+    *selected* postnummer get a thick orange edge, so a manager finds their own areas.
+    """
     minx, miny, maxx, maxy = bounds
     layers = [pdk.Layer(
         "GeoJsonLayer", geojson, id="omraden", pickable=True, stroked=True, filled=True,
@@ -126,6 +130,11 @@ def deck(geojson: dict, bounds: list[float], value_label: str, count_label: str,
         layers.append(pdk.Layer("GeoJsonLayer", outline, id="kommungrans", stroked=True,
                                 filled=False, get_line_color=[0, 0, 0, 255],
                                 line_width_min_pixels=2))
+    if selected:
+        chosen = {"type": "FeatureCollection", "features": [
+            f for f in geojson["features"] if f["properties"]["postnummer"] in selected]}
+        layers.append(pdk.Layer("GeoJsonLayer", chosen, id="valda", stroked=True, filled=False,
+                                get_line_color=HIGHLIGHT, line_width_min_pixels=4))
     view = pdk.ViewState(latitude=(miny + maxy) / 2, longitude=(minx + maxx) / 2,
                          zoom=_zoom(bounds), min_zoom=5, max_zoom=15)
     tooltip = {

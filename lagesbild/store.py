@@ -15,6 +15,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from lagesbild.config import Catalogue, Measure
+from lagesbild.errors import ConfigError
 
 metadata = sa.MetaData()
 
@@ -66,8 +67,17 @@ _DIM_SLOTS = ("dim1", "dim2", "dim3")
 
 def connect(url: str) -> sa.Engine:
     """Create an engine and the tables if they are missing."""
-    engine = sa.create_engine(url)
-    metadata.create_all(engine)
+    try:
+        engine = sa.create_engine(url)
+        metadata.create_all(engine)
+    except (sa.exc.SQLAlchemyError, ImportError, ValueError) as exc:
+        try:
+            shown = sa.make_url(url).render_as_string(hide_password=True)
+        except sa.exc.ArgumentError:
+            shown = "(ogiltig adress)"
+        raise ConfigError(
+            f"Databasen {shown} går inte att öppna ({type(exc).__name__}). Kontrollera "
+            "LAGESBILD_DB_URL och att databasen är igång.") from exc
     return engine
 
 

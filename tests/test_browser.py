@@ -98,3 +98,30 @@ def _distinct_colours(png: bytes) -> int:
 
     image = Image.open(io.BytesIO(png)).convert("RGB").resize((200, 150))
     return len(image.getcolors(maxcolors=200 * 150))
+
+
+def test_a_filter_lands_in_the_url_and_a_copied_link_reopens_it(server, browser):
+    page = browser.new_page(viewport={"width": 1600, "height": 1000})
+    page.goto(server, wait_until="domcontentloaded")
+    first = page.locator('[data-testid="stMetricValue"]').first
+    first.wait_for(timeout=60_000)
+    everyone = first.inner_text()
+    page.get_by_text("Flickor/kvinnor", exact=True).click()
+    page.wait_for_url("**kon=K**", timeout=30_000)
+    page.wait_for_function(
+        "(b) => document.querySelector('[data-testid=\"stMetricValue\"]').innerText !== b",
+        arg=everyone, timeout=30_000)
+    girls = first.inner_text()
+    link = page.url
+    page.close()
+
+    again = browser.new_page(viewport={"width": 1600, "height": 1000})
+    again.goto(link, wait_until="domcontentloaded")
+    value = again.locator('[data-testid="stMetricValue"]').first
+    value.wait_for(timeout=60_000)
+    again.wait_for_function(
+        "(g) => document.querySelector('[data-testid=\"stMetricValue\"]').innerText === g",
+        arg=girls, timeout=30_000)
+    assert again.get_by_role("radio", name="Flickor/kvinnor").is_checked()
+    assert again.locator('[data-testid="stException"]').count() == 0
+    again.close()

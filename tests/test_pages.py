@@ -105,3 +105,14 @@ def test_an_empty_store_shows_a_plain_message(tmp_path):
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "inga data i databasen" in proc.stdout
+
+
+def test_chosen_areas_are_marked_on_the_map():
+    at = _app().run()
+    at.multiselect(key="omrade").set_value(["97231", "97345"]).run()
+    assert not at.error
+    spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+    marked = next(layer for layer in spec["layers"] if layer["id"] == "valda")
+    assert {f["properties"]["postnummer"] for f in marked["data"]["features"]} == \
+        {"97231", "97345"}
+    assert at.query_params["omrade"] == ["97231", "97345"]

@@ -147,3 +147,16 @@ def test_open_store_loads_demo_only_when_asked(tmp_path):
     cfg = Config(db_url=f"sqlite:///{tmp_path / 'x.sqlite'}", demo=False)
     engine = ingest.open_store(cfg)
     assert store.is_empty(engine)
+
+
+@pytest.mark.parametrize("url", [
+    "postgresql://lagesbild:hemligt@127.0.0.1:1/lagesbild",
+    "sqlite:////no/such/folder/x.sqlite",
+    "inte-en-url",
+])
+def test_a_store_that_cannot_be_opened_gets_a_swedish_message(url):
+    from lagesbild.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="går inte att öppna.*LAGESBILD_DB_URL") as info:
+        store.connect(url)
+    assert "hemligt" not in str(info.value)
