@@ -96,8 +96,12 @@ def _cell_text(value: object) -> str:
     return str(value).strip()
 
 
-def _table(rows: list[list[object]], mapping: dict[str, str], name: str) -> Sheet | None:
-    """Find the header row, name the columns, drop empty and total rows."""
+def _table(rows: list[list[object]], mapping: dict[str, str], name: str,
+           text: bool) -> Sheet | None:
+    """Find the header row, name the columns, drop empty and total rows.
+
+    *text* says every cell is already a string (CSV); workbook cells may be numbers or dates.
+    """
     for i, row in enumerate(rows[:30]):
         cells = [_cell_text(c).lower() for c in row]
         if sum(c in mapping for c in cells) >= 2:
@@ -109,9 +113,11 @@ def _table(rows: list[list[object]], mapping: dict[str, str], name: str) -> Shee
     columns = [mapping.get(h.lower(), h) for h in header]
     unknown = tuple(h for h, c in zip(header, columns) if h and c == h and h.lower() not in
                     mapping)
-    body = [[_cell_text(c) for c in r] + [""] * (len(header) - len(r))
-            for r in rows[header_index + 1:]]
-    frame = pd.DataFrame([r[:len(header)] for r in body], columns=columns, dtype="string")
+    width = len(header)
+    body = [list(r[:width]) + [""] * (width - len(r)) for r in rows[header_index + 1:]]
+    frame = pd.DataFrame(body, columns=columns, dtype=object)
+    frame = frame.astype("string").apply(lambda col: col.str.strip()) if text else \
+        frame.apply(lambda col: col.map(_cell_text)).astype("string")
     frame = frame.assign(_rad=range(header_index + 2, header_index + 2 + len(frame)))
     frame = frame.loc[:, [c for c in frame.columns if c]]  # unnamed columns
     values = frame.drop(columns="_rad")
@@ -145,12 +151,14 @@ def read_export(data: bytes, name: str, measure: Measure | None) -> list[Sheet]:
     if suffix in (".xlsx", ".xlsm", ".xls", ".ods"):
         tables = {f"{name} (blad {sheet})": rows
                   for sheet, rows in _read_workbook(data, name).items()}
+        text = False
     elif suffix in (".csv", ".txt"):
         tables = {name: _read_csv_rows(data, name)}
+        text = True
     else:
         raise DataError(f"{name}: filtypen {suffix or '(ingen)'} stöds inte. "
                         "Använd .xlsx, .xls, .ods eller .csv.")
-    sheets = [t for t in (_table(rows, mapping, n) for n, rows in tables.items()) if t]
+    sheets = [t for t in (_table(rows, mapping, n, text) for n, rows in tables.items()) if t]
     if not sheets:
         raise DataError(f"Hittar ingen rubrikrad i {name}. Kontrollera att rubrikerna "
                         "(till exempel ”Månad” och ”Antal”) står på en egen rad.")

@@ -105,8 +105,11 @@ def _age_group(frame, measure: Measure, sheet, problems) -> pd.Series:
 
 
 def _integer(frame, column, label, sheet, problems) -> pd.Series:
-    text = frame[column].str.replace(r"[\s\u00a0]", "", regex=True).str.replace(",", ".")
-    number = pd.to_numeric(text, errors="coerce")
+    try:  # the common case: plain digits
+        number = pd.to_numeric(frame[column])
+    except (ValueError, TypeError):  # "1 234", "12,0" and worse: clean, then report the rest
+        text = frame[column].str.replace(r"[\s\u00a0]", "", regex=True).str.replace(",", ".")
+        number = pd.to_numeric(text, errors="coerce")
     bad = number.isna() | (number < 0) | (number % 1 != 0)
     if bad.any():
         problems.add(sheet, frame.loc[bad, "_rad"], label, frame.loc[bad, column],

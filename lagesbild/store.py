@@ -99,6 +99,23 @@ def is_empty(engine: sa.Engine) -> bool:
         return conn.execute(sa.select(sa.func.count()).select_from(batches)).scalar_one() == 0
 
 
+def _bulk_insert(conn, table: sa.Table, frame: pd.DataFrame) -> None:
+    """Insert a frame's rows in one DBAPI executemany: much faster than row dictionaries."""
+    if frame.empty:
+        return
+    columns = list(frame.columns)
+    compiled = table.insert().values({c: sa.bindparam(c) for c in columns}).compile(
+        dialect=conn.dialect)
+    # tolist() gives Python ints and strings, which every driver binds; NA becomes None.
+    values = {c: frame[c].astype(object).where(frame[c].notna(), None).tolist()
+              for c in columns}
+    if compiled.positional:
+        params = list(zip(*(values[name] for name in compiled.positiontup)))
+    else:
+        params = [dict(zip(columns, row)) for row in zip(*(values[c] for c in columns))]
+    conn.exec_driver_sql(str(compiled), params)
+
+
 def _new_batch(conn, measure: str, source: str, digest: str, rows_read: int, rows_stored: int,
                source_system: str | None, created_by: str | None) -> int:
     result = conn.execute(batches.insert().values(
@@ -128,10 +145,7 @@ def write_counts(engine: sa.Engine, measure: Measure, frame: pd.DataFrame, *, so
                               source_system, created_by)
         conn.execute(counts.delete().where(counts.c.measure == measure.code,
                                            counts.c.month.in_(months)))
-        records = rows[keep].assign(batch_id=batch_id).astype(object)
-        records = records.where(records.notna(), None).to_dict("records")
-        if records:
-            conn.execute(counts.insert(), records)
+        _bulk_insert(conn, counts, rows[keep].assign(batch_id=batch_id))
     return batch_id
 
 
@@ -143,9 +157,7 @@ def write_population(engine: sa.Engine, frame: pd.DataFrame, *, source: str, dig
         batch_id = _new_batch(conn, "befolkning", source, digest, rows_read, len(frame),
                               "SCB", created_by)
         conn.execute(population.delete().where(population.c.ar.in_(years)))
-        records = frame.assign(batch_id=batch_id).astype(object).to_dict("records")
-        if records:
-            conn.execute(population.insert(), records)
+        _bulk_insert(conn, population, frame.assign(batch_id=batch_id))
     return batch_id
 
 
