@@ -55,10 +55,5 @@ def protect(frame: pd.DataFrame, threshold: int, count_cols: tuple[str, ...] = (
     return out
 
 
-def protect_value(value: float, threshold: int) -> float | None:
-    """One count: None when it must be hidden."""
-    return None if 0 < value < threshold else value
-
-
 def is_protected(frame: pd.DataFrame) -> bool:
     return PROTECTED_ATTR in frame.attrs and "skyddad" in frame.columns

@@ -38,7 +38,6 @@ class Sheet:
 
     name: str  # file name, plus sheet name for workbooks
     frame: pd.DataFrame
-    unknown_columns: tuple[str, ...]
 
 
 def header_map(measure: Measure | None) -> dict[str, str]:
@@ -111,8 +110,6 @@ def _table(rows: list[list[object]], mapping: dict[str, str], name: str,
         return None
     header = [_cell_text(c) for c in rows[header_index]]
     columns = [mapping.get(h.lower(), h) for h in header]
-    unknown = tuple(h for h, c in zip(header, columns) if h and c == h and h.lower() not in
-                    mapping)
     width = len(header)
     body = [list(r[:width]) + [""] * (width - len(r)) for r in rows[header_index + 1:]]
     frame = pd.DataFrame(body, columns=columns, dtype=object)
@@ -122,9 +119,8 @@ def _table(rows: list[list[object]], mapping: dict[str, str], name: str,
     frame = frame.loc[:, [c for c in frame.columns if c]]  # unnamed columns
     values = frame.drop(columns="_rad")
     nonempty = values.ne("").any(axis=1)
-    first = values.iloc[:, 0].str.lower().str.strip() if len(values.columns) else values
-    total = first.isin(TOTAL_WORDS) if len(values.columns) else nonempty
-    return Sheet(name, frame[nonempty & ~total].reset_index(drop=True), unknown)
+    total = values.iloc[:, 0].str.lower().isin(TOTAL_WORDS)  # "Summa" rows
+    return Sheet(name, frame[nonempty & ~total].reset_index(drop=True))
 
 
 def read_export(data: bytes, name: str, measure: Measure | None) -> list[Sheet]:
