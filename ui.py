@@ -60,6 +60,7 @@ class Data:
     counts: dict[str, pd.DataFrame]
     population: pd.DataFrame
     batches: pd.DataFrame
+    fingerprint: tuple  # the store version these were read from
 
     @property
     def is_demo(self) -> bool:
@@ -73,7 +74,8 @@ def _read(url: str, fingerprint: tuple, version: str) -> Data:
     # package version in the key keeps an upgraded app from reading an older shape.
     eng = engine()
     cat = config().catalogue
-    return Data(store.read_all(eng, cat), store.read_population(eng), store.read_batches(eng))
+    return Data(store.read_all(eng, cat), store.read_population(eng), store.read_batches(eng),
+                fingerprint)
 
 
 @st.cache_resource(max_entries=2, show_spinner=False)
@@ -270,7 +272,7 @@ def _area_map(url: str, fingerprint: tuple, measure_code: str, month: pd.Timesta
     from lagesbild import disclosure, maps
     from lagesbild.geo import match_report
 
-    cfg, d, ml = config(), data(), map_layer()
+    cfg, d, ml = config(), _shared(url, fingerprint), map_layer()
     measure = cfg.catalogue.measure(measure_code)
     frame, ignored = aggregate.apply_filters(
         d.counts[measure_code], measure, aggregate.Filters(kon=kon, aldersgrupp=alder))
@@ -294,7 +296,7 @@ def area_map(d: Data, measure_code: str, sel: Selection) -> None:
     measure = cfg.catalogue.measure(measure_code)
     town = st.radio("Kartvy", ["Hela kommunen", "Tätorten"], horizontal=True,
                     key=f"kartvy_{measure_code}", label_visibility="collapsed") == "Tätorten"
-    m = _area_map(cfg.db_url, store.fingerprint(engine()), measure_code, sel.month,
+    m = _area_map(cfg.db_url, d.fingerprint, measure_code, sel.month,
                   sel.filters.kon, sel.filters.aldersgrupp, town, sel.filters.postnummer)
     names = map_layer().names
     st.caption(f"{fmt.period(m.period.start, m.period.end)}. Antal {measure.counted} per "

@@ -12,6 +12,7 @@ import pandas as pd
 
 from lagesbild.config import Measure
 from lagesbild.errors import DataError, UnknownError
+from lagesbild.normalize import age_groups
 
 
 @dataclass(frozen=True)
@@ -115,15 +116,20 @@ def monthly(frame: pd.DataFrame, measure: Measure, storhet: str | None = None,
     return series.rename_axis("month").reset_index(name="antal")
 
 
+def _over_months(values, measure: Measure, storhet: str) -> float:
+    """Monthly values over a period: summed, or averaged for levels such as places."""
+    total = float(sum(values))
+    if measure.variables[storhet].aggregation == "medel":
+        return total / max(len(values), 1)
+    return total
+
+
 def period_total(frame: pd.DataFrame, measure: Measure, period: Period,
                  storhet: str | None = None) -> float:
     """Sum over the period, or the monthly mean for variables that are levels (places)."""
     storhet = storhet or measure.primary.code
     months = pd.date_range(period.start, period.end, freq="MS")
-    values = monthly(frame, measure, storhet, months)["antal"]
-    if measure.variables[storhet].aggregation == "medel":
-        return float(values.mean())
-    return float(values.sum())
+    return _over_months(monthly(frame, measure, storhet, months)["antal"], measure, storhet)
 
 
 @dataclass(frozen=True)
@@ -173,8 +179,10 @@ def headline(frame: pd.DataFrame, measure: Measure, month: pd.Timestamp,
     first = month - pd.DateOffset(months=23)
     series = monthly(frame, measure, storhet, pd.date_range(first, month, freq="MS"))
     values = series["antal"].to_numpy(dtype=float)
-    combine = (lambda v: float(v.mean())) if measure.variables[storhet].aggregation == "medel" \
-        else (lambda v: float(v.sum()))
+
+    def combine(part):
+        return _over_months(part, measure, storhet)
+
     return Headline(
         month=month,
         month_value=combine(values[-1:]),
@@ -209,11 +217,8 @@ def target_population(population: pd.DataFrame, measure: Measure, year: int,
                                             else True)]
     keys = [c for c in by if c in ("postnummer", "kon", "aldersgrupp")]
     if "aldersgrupp" in keys:
-        groups = pd.Series(pd.NA, index=rows.index, dtype="object")
-        for g in measure.age_groups:
-            groups = groups.mask(rows["alder"].between(g.low, 200 if g.high is None else g.high),
-                                 g.code)
-        rows = rows.assign(aldersgrupp=groups).dropna(subset=["aldersgrupp"])
+        rows = rows.assign(aldersgrupp=age_groups(rows["alder"], measure.age_groups))
+        rows = rows.dropna(subset=["aldersgrupp"])
     if not keys:
         return pd.DataFrame({"befolkning": [int(rows["antal"].sum())]})
     out = rows.groupby(keys, observed=True)["antal"].sum().reset_index(name="befolkning")

@@ -36,7 +36,7 @@ def import_bytes(engine: sa.Engine, cfg: Config, data: bytes, name: str, measure
     cat = cfg.catalogue
     if measure == POPULATION:
         sheets = load.read_export(data, name, None)
-        frame, rows_read = normalize.population(sheets)
+        frame, rows_read = normalize.population(sheets, cat)
         frame = validate.population(frame)
         batch = store.write_population(engine, frame, source=name, digest=store.sha256(data),
                                        rows_read=rows_read, created_by=created_by)

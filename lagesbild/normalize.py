@@ -85,6 +85,15 @@ def _mapped(frame, column, label, lookup, sheet, problems, what) -> pd.Series:
     return result
 
 
+def age_groups(ages: pd.Series, groups) -> pd.Series:
+    """The age-group code of each age (single years); missing where no group holds it."""
+    out = pd.Series(pd.NA, index=ages.index, dtype="object")
+    for g in groups:
+        out = out.mask(ages.ge(g.low) & (ages.le(g.high) if g.high is not None else True),
+                       g.code)
+    return out
+
+
 def _age_group(frame, measure: Measure, sheet, problems) -> pd.Series:
     if "aldersgrupp" in frame.columns:
         lookup = {}
@@ -94,9 +103,7 @@ def _age_group(frame, measure: Measure, sheet, problems) -> pd.Series:
         return _mapped(frame, "aldersgrupp", "Åldersgrupp", lookup, sheet, problems,
                        "är ingen åldersgrupp i katalogen.")
     age = pd.to_numeric(frame["alder"].str.replace("+", "", regex=False), errors="coerce")
-    bins = pd.Series(pd.NA, index=frame.index, dtype="object")
-    for g in measure.age_groups:
-        bins = bins.mask(age.ge(g.low) & (age.le(g.high) if g.high is not None else True), g.code)
+    bins = age_groups(age, measure.age_groups)
     bad = bins.isna()
     if bad.any():
         problems.add(sheet, frame.loc[bad, "_rad"], "Ålder", frame.loc[bad, "alder"],
@@ -206,11 +213,9 @@ def counts(sheets: list, measure: Measure, cat: Catalogue) -> tuple[pd.DataFrame
     return tidy.astype({c: "object" for c in keys if c != "month"}), rows_read
 
 
-def population(sheets: list) -> tuple[pd.DataFrame, int]:
+def population(sheets: list, cat: Catalogue) -> tuple[pd.DataFrame, int]:
     """Turn raw SCB-like sheets (År, Postnummer, Kön, Ålder, Antal) into population rows."""
     problems, parts, rows_read = Problems(), [], 0
-    sex = {"k": "K", "kvinnor": "K", "kvinna": "K", "m": "M", "män": "M", "man": "M",
-           "2": "K", "1": "M"}
     for sheet in sheets:
         frame, name = sheet.frame, sheet.name
         rows_read += len(frame)
@@ -227,7 +232,8 @@ def population(sheets: list) -> tuple[pd.DataFrame, int]:
         parts.append(pd.DataFrame({
             "ar": _integer(frame, "ar", "År", name, problems),
             "postnummer": codes,
-            "kon": _mapped(frame, "kon", "Kön", sex, name, problems, "är inget känt kön."),
+            "kon": _mapped(frame, "kon", "Kön", cat.sex_aliases, name, problems,
+                           "är inget känt kön."),
             "alder": _integer(frame.assign(alder=frame["alder"].str.replace("+", "")), "alder",
                               "Ålder", name, problems).clip(upper=100),
             "antal": _integer(frame, "antal", "Antal", name, problems),
