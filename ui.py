@@ -317,3 +317,48 @@ def area_map(d: Data, measure_code: str, sel: Selection) -> None:
     with st.expander("Tabell: antal och andel per postnummer"):
         st.dataframe(tables.area_table(m.table, names, cfg.threshold), hide_index=True,
                      width="stretch")
+
+
+# --- charts, tables and their downloads ---------------------------------------------------
+
+def presentation() -> bool:
+    """True when the projector mode is on (larger type, thicker lines)."""
+    return bool(st.session_state.get("presentationslage", False))
+
+
+def chart(chart_, caption, key: str) -> None:
+    """An Altair chart in Swedish formats, with PNG and SVG downloads of the same chart."""
+    from lagesbild import export
+
+    st.altair_chart(export.screen(chart_, presentation()), width="stretch", key=f"{key}_chart")
+    left, right, _ = st.columns([1, 1, 4])
+    with left:
+        st.download_button("PNG", data=lambda: export.png(chart_, caption),
+                           file_name=f"{caption.stem}.png", mime="image/png", on_click="ignore",
+                           key=f"{key}_png", icon=":material/image:",
+                           help="Bild 1920 px bred för presentationer, med rubrik, period, "
+                                "urval, källa och röjandekontroll i bilden.")
+    with right:
+        st.download_button("SVG", data=lambda: export.svg(chart_, caption),
+                           file_name=f"{caption.stem}.svg", mime="image/svg+xml",
+                           on_click="ignore", key=f"{key}_svg", icon=":material/draw:")
+
+
+def table(table_: pd.DataFrame, caption, key: str, height: int | str = "auto") -> None:
+    """A protected table in Swedish formats (numeric cells, so sorting works), with Excel and
+    CSV downloads."""
+    from lagesbild import export
+
+    st.dataframe(tables.style(table_), hide_index=True, width="stretch", height=height,
+                 key=f"{key}_table")
+    left, right, _ = st.columns([1, 1, 4])
+    with left:
+        st.download_button("Excel", data=lambda: export.xlsx(table_, caption),
+                           file_name=f"{caption.stem}.xlsx", on_click="ignore",
+                           mime="application/vnd.openxmlformats-officedocument."
+                                "spreadsheetml.sheet", key=f"{key}_xlsx",
+                           icon=":material/table:")
+    with right:
+        st.download_button("CSV", data=lambda: export.csv(table_),
+                           file_name=f"{caption.stem}.csv", mime="text/csv", on_click="ignore",
+                           key=f"{key}_csv", icon=":material/download:")

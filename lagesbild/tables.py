@@ -51,3 +51,26 @@ def area_table(safe: pd.DataFrame, names: dict[str, str], threshold: int) -> pd.
         "Befolkning": safe["befolkning"].map(fmt.number),
         "Per 1 000": safe["per_1000"].map(lambda v: fmt.number(v, 1)),
     })
+
+
+def mark(table: pd.DataFrame, threshold: int) -> pd.DataFrame:
+    """Carry the disclosure marker onto a display table built from a protected frame."""
+    out = table.copy()
+    out.attrs[disclosure.PROTECTED_ATTR] = threshold
+    return out
+
+
+def style(table: pd.DataFrame):
+    """A Styler showing Swedish formats while the cells stay numeric (so columns sort right):
+    counts "3 707" or "<5" when hidden, rates "6,3", months "jan 2025"."""
+    threshold = table.attrs.get(disclosure.PROTECTED_ATTR, 5)
+    formats = {}
+    for column in table.columns:
+        series = table[column]
+        if pd.api.types.is_integer_dtype(series):
+            formats[column] = lambda v, t=threshold: f"<{t}" if pd.isna(v) else fmt.number(v)
+        elif pd.api.types.is_float_dtype(series):
+            formats[column] = lambda v: fmt.number(v, 1)
+        elif pd.api.types.is_datetime64_any_dtype(series):
+            formats[column] = fmt.month_short
+    return table.style.format(formats)

@@ -1,0 +1,79 @@
+"""Exports: PNG size, SVG text in Swedish formats, Excel and CSV, and refusal of unprotected
+tables."""
+
+import io
+
+import altair as alt
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+from PIL import Image
+
+from lagesbild import disclosure, export, tables
+from lagesbild.errors import DataError
+
+CAPTION = export.Caption("Orosanmälningar per månad", "jan 2025 – dec 2025", "Flickor/kvinnor")
+
+
+@pytest.fixture
+def table():
+    raw = pd.DataFrame({"month": pd.date_range("2025-01-01", periods=4, freq="MS"),
+                        "antal": [3707, 3, 12, 0], "per_1000": [6.34, 0.5, 1.0, 0.0]})
+    safe = disclosure.protect(raw, 5)
+    shown = pd.DataFrame({"Månad": safe["month"], "Antal": safe["antal"],
+                          "Per 1 000": safe["per_1000"]})
+    return tables.mark(shown, 5)
+
+
+def _chart(table):
+    return alt.Chart(table).mark_bar().encode(x=alt.X("Månad:T"), y=alt.Y("Antal:Q"))
+
+
+def test_png_is_1920_wide_and_not_blank(table):
+    image = Image.open(io.BytesIO(export.png(_chart(table), CAPTION)))
+    assert image.width == 1920
+    assert 600 < image.height < 2000
+    assert len(image.convert("L").getcolors(maxcolors=65536)) > 10
+
+
+def test_svg_holds_title_caption_note_and_swedish_numbers(table):
+    text = export.svg(_chart(table), CAPTION).replace("\u00a0", " ")
+    assert "Orosanmälningar per månad" in text
+    assert "jan 2025 – dec 2025 · Flickor/kvinnor" in text
+    assert "Källa:" in text and "röjandekontroll" in text
+    assert ">3 500<" in text  # the y axis: thousands grouped with a space
+    assert ">3,500<" not in text
+
+
+def test_xlsx_headers_values_formats_and_about_sheet(table):
+    book = load_workbook(io.BytesIO(export.xlsx(table, CAPTION)))
+    sheet = book["Tabell"]
+    assert [c.value for c in sheet[1]] == ["Månad", "Antal", "Per 1 000"]
+    assert sheet["B2"].value == 3707 and sheet["B2"].number_format == "#,##0"
+    assert sheet["B3"].value == "<5"  # hidden count: text, never the number
+    assert sheet["C3"].value is None  # its rate is removed too
+    assert sheet["C2"].value == pytest.approx(6.34) and sheet["C2"].number_format == "#,##0.0"
+    assert sheet.freeze_panes == "A2"
+    about = [r[0].value for r in book["Om tabellen"].iter_rows()]
+    assert about[0] == CAPTION.title and any("röjandekontroll" in line for line in about)
+
+
+def test_csv_is_semicolon_bom_decimal_comma(table):
+    data = export.csv(table)
+    assert data.startswith(b"\xef\xbb\xbf")
+    lines = data.decode("utf-8-sig").splitlines()
+    assert lines[0] == "Månad;Antal;Per 1 000"
+    assert lines[1] == "2025-01;3707;6,3"
+    assert lines[2] == "2025-02;<5;"
+
+
+def test_unprotected_table_is_refused():
+    raw = pd.DataFrame({"Antal": [3, 10]})
+    with pytest.raises(DataError, match="röjandekontrollen"):
+        export.csv(raw)
+    with pytest.raises(DataError, match="under 5"):
+        export.xlsx(tables.mark(raw.astype("Int64"), 5), CAPTION)
+
+
+def test_file_stem_is_ascii():
+    assert CAPTION.stem == "orosanmalningar_per_manad_jan_2025_dec_2025"
