@@ -14,12 +14,13 @@ logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name
 st.set_page_config(page_title="Social lägesbild", page_icon=":material/query_stats:",
                    layout="wide", initial_sidebar_state="expanded")
 
-# url_path differs from the file names on purpose: AppTest also sees pages/ as the legacy
-# page folder and would otherwise run a page file without app.py after a widget change.
+# Pages live in app_pages/, not pages/: Streamlit treats a pages/ folder as the legacy page
+# list, which made deep links show "Page not found" and AppTest run pages without app.py.
 pages = [
-    st.Page("pages/oversikt.py", title="Översikt", icon=":material/dashboard:", default=True,
+    st.Page("app_pages/oversikt.py", title="Översikt", icon=":material/dashboard:", default=True,
             url_path="start"),
-    st.Page("pages/om.py", title="Om data", icon=":material/info:", url_path="om-data"),
+    st.Page("app_pages/karta.py", title="Karta", icon=":material/map:", url_path="karta"),
+    st.Page("app_pages/om.py", title="Om data", icon=":material/info:", url_path="om-data"),
 ]
 page = st.navigation(pages)
 

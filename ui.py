@@ -1,6 +1,6 @@
 """Streamlit helpers shared by the pages: cached loaders, sidebar filters, errors, banners.
 
-Only this module, ``app.py`` and ``pages/`` import streamlit. Domain work is done by
+Only this module, ``app.py`` and ``app_pages/`` import streamlit. Domain work is done by
 ``lagesbild``; this module wraps it in caches and turns its errors into Swedish messages.
 """
 
@@ -214,12 +214,21 @@ def selection() -> Selection:
 
 
 def _to_url(values: dict) -> None:
-    """Keep the current choices in the URL, so a copied link reopens the same view."""
-    wanted = {k: v for k, v in values.items() if v not in (None, [], "")}
-    current = {k: (st.query_params.get_all(k) if isinstance(wanted.get(k), list)
-                   else st.query_params.get(k)) for k in values}
-    if any(current.get(k) != wanted.get(k) for k in values):
-        st.query_params.from_dict(wanted)
+    """Keep the current choices in the URL, so a copied link reopens the same view.
+
+    Only the named keys change (empty values are removed): the sidebar and each page keep
+    their own choices side by side in one URL.
+    """
+    for name, value in values.items():
+        multi = isinstance(value, (list, tuple))
+        if value in (None, "", [], ()):
+            if name in st.query_params:
+                del st.query_params[name]
+            continue
+        current = st.query_params.get_all(name) if multi else st.query_params.get(name)
+        wanted = list(value) if multi else value
+        if current != wanted:
+            st.query_params[name] = wanted
 
 
 def ignored_note(ignored: list[str], measure_short: str) -> None:
@@ -362,3 +371,281 @@ def table(table_: pd.DataFrame, caption, key: str, height: int | str = "auto") -
         st.download_button("CSV", data=lambda: export.csv(table_),
                            file_name=f"{caption.stem}.csv", mime="text/csv", on_click="ignore",
                            key=f"{key}_csv", icon=":material/download:")
+
+
+# --- the map page (Karta) -----------------------------------------------------------------
+
+@st.cache_resource(show_spinner=False)
+def _grouping(path: str, mtime: float):
+    from lagesbild import areas
+
+    return areas.load_grouping(path)
+
+
+def grouping():
+    """The configured grouping of postnummer into larger areas (None if there is no file)."""
+    path = config().omraden
+    if not path.exists():
+        return None
+    return _grouping(str(path), path.stat().st_mtime)
+
+
+@st.cache_resource(show_spinner="Förbereder kartlagret …")
+def _display_layer(level: str, shapes: str, mtime: float, groups: str, gmtime: float):
+    from lagesbild import areas
+
+    return areas.display_layer(map_layer().layer, level, grouping())
+
+
+def display_layer(level: str):
+    """The simplified polygons of a level, made once for all sessions: never mutate them."""
+    shapes, groups = config().shapes, config().omraden
+    return _display_layer(level, str(shapes), shapes.stat().st_mtime if shapes.exists() else 0,
+                          str(groups), groups.stat().st_mtime if groups.exists() else 0)
+
+
+@dataclass(frozen=True)
+class KartaChoice:
+    measure: str
+    kind: str
+    period: str
+    metric: str
+    level: str
+    categories: tuple  # ((dim, (values…)), …)
+
+
+def karta_controls(d: Data) -> KartaChoice | None:
+    """The map page's own choices, seeded from and kept in the URL."""
+    from lagesbild import areas
+
+    cat = config().catalogue
+    measures = [m.code for m in cat.measures.values()
+                if m.has_postnummer and not d.counts.get(m.code, pd.DataFrame()).empty]
+    if not measures:
+        st.info("Inget mått med postnummer har data ännu.")
+        return None
+    _init("matt", measures, False, measures[0])
+    measure = cat.measure(st.session_state["matt"])
+    frame = d.counts[measure.code]
+    latest = aggregate.latest_complete_month(frame) or frame["month"].max()
+    metrics = [k for k in areas.METRICS if k != "per_1000" or measure.target is not None]
+    levels = list(areas.LEVELS) if grouping() is not None else ["postnummer"]
+    _init("period_typ", list(areas.PERIOD_KINDS), False, "rullande")
+    _init("varde", metrics, False, metrics[0])
+    _init("niva", levels, False, "postnummer")
+
+    top = st.columns([2, 2, 2, 3])
+    top[0].selectbox("Mått", measures, key="matt",
+                     format_func=lambda c: cat.measure(c).short)
+    top[1].selectbox("Period", list(areas.PERIOD_KINDS), key="period_typ",
+                     format_func=areas.PERIOD_KINDS.get)
+    kind = st.session_state["period_typ"]
+    options = areas.period_options(kind, sorted(frame["month"].unique()), latest)
+    key = f"period_{kind}"
+    sidebar_month = selection().month
+    default = (options[0] if sidebar_month is None or not options
+               else _default_period(kind, sidebar_month, options))
+    _init(key, options, False, default)
+    if st.session_state.get(key) not in options:
+        st.session_state[key] = default
+    top[2].selectbox("Välj period", options, key=key,
+                     format_func=lambda c: areas.period_label(kind, c))
+    top[3].selectbox("Visa", metrics, key="varde", format_func=areas.METRICS.get)
+
+    cols = st.columns([2, 7])
+    cols[0].radio("Nivå", levels, key="niva", format_func=areas.LEVELS.get, horizontal=True,
+                  help="Postnummer eller större områden (områdesindelningen i "
+                       "LAGESBILD_OMRADEN).")
+    chosen = []
+    dims = list(measure.dimensions)
+    if dims:
+        with cols[1]:
+            boxes = st.columns(len(dims))
+        for box, dim in zip(boxes, dims):
+            labels = areas.value_labels(cat, measure, dim)
+            wkey = f"{measure.code}_{dim}"
+            _init(wkey, list(labels), True, [])
+            box.multiselect(measure.dimension_label(dim), list(labels), key=wkey,
+                            format_func=labels.get, placeholder="Alla")
+            if st.session_state[wkey]:
+                chosen.append((dim, tuple(st.session_state[wkey])))
+    state = st.session_state
+    _to_url({"matt": state["matt"], "period_typ": kind, key: state[key],
+                  "varde": state["varde"], "niva": state["niva"],
+                  **{f"{measure.code}_{dim}": state[f"{measure.code}_{dim}"] for dim in dims}})
+    return KartaChoice(measure.code, kind, state[key], state["varde"], state["niva"],
+                       tuple(chosen))
+
+
+def _default_period(kind: str, month: pd.Timestamp, options: list[str]) -> str | None:
+    """The period that holds the sidebar's month, else the newest."""
+    if not options:
+        return None
+    wanted = {"manad": f"{month:%Y-%m}", "rullande": f"{month:%Y-%m}",
+              "kvartal": f"{month.year}-Q{(month.month - 1) // 3 + 1}", "ar": str(month.year)}
+    return wanted[kind] if wanted[kind] in options else options[0]
+
+
+@dataclass(frozen=True)
+class AreaView:
+    view: object  # areas.View
+    deck: object  # maps.FrozenDeck
+
+
+@st.cache_resource(max_entries=32, show_spinner="Ritar kartan …")
+def _area_view(url: str, fingerprint: tuple, choice: KartaChoice, kon: tuple, alder: tuple,
+               selected: tuple, town: bool) -> AreaView:
+    # Cached per view: the deck's JSON is the slow part of a rerun. Never mutate the result.
+    from lagesbild import areas, maps
+
+    cfg, d, ml = config(), _shared(url, fingerprint), map_layer()
+    measure = cfg.catalogue.measure(choice.measure)
+    layer = display_layer(choice.level)
+    v = areas.view(cfg, d.counts[measure.code], d.population, measure, choice.kind,
+                   choice.period, choice.metric, choice.level,
+                   aggregate.Filters(kon=kon, aldersgrupp=alder, categories=choice.categories),
+                   layer, ml.names, grouping())
+    deck = maps.FrozenDeck(maps.deck(v.coloured, ml.town_bounds if town else layer.bounds,
+                                     v.legend_title, f"Antal {measure.counted}", ml.outline,
+                                     selected, key=layer.key,
+                                     rate_line="per_1000" in v.safe.columns
+                                     and choice.metric != "per_1000"))
+    return AreaView(v, deck)
+
+
+def _picked(map_key: str, target: str, layer_key: str) -> None:
+    """Map click → the profile's area (a callback, so it may set another widget's state)."""
+    event = st.session_state.get(map_key)
+    try:
+        objects = event["selection"]["objects"].get("omraden", [])
+    except (KeyError, TypeError, AttributeError):
+        return
+    if objects:
+        obj = objects[0]
+        props = obj.get("properties", obj)
+        if props.get(layer_key):
+            st.session_state[target] = props[layer_key]
+
+
+def karta(d: Data, choice: KartaChoice, sel: Selection) -> None:
+    """The map, its legend, the funnel plot, the table, the downloads and the area profile."""
+    from lagesbild import areas, export, funnel, maps
+
+    cfg = config()
+    measure = cfg.catalogue.measure(choice.measure)
+    layer_key = "postnummer" if choice.level == "postnummer" else "omrade"
+    town = st.radio("Kartvy", ["Hela kommunen", "Tätorten"], horizontal=True, key="kartvy",
+                    label_visibility="collapsed") == "Tätorten"
+    profile_key = "profil"
+    if profile_key not in st.session_state:  # a shared link: outline its area at once
+        st.session_state[profile_key] = st.query_params.get(profile_key, "")
+    cached = _area_view(cfg.db_url, d.fingerprint, choice, sel.filters.kon,
+                        sel.filters.aldersgrupp,
+                        tuple(filter(None, [st.session_state.get(profile_key)]))
+                        or (sel.filters.postnummer if choice.level == "postnummer" else ()),
+                        town)
+    view, deck = cached.view, cached.deck
+    ignored_note(view.ignored, measure.short)
+    st.caption(f"**{view.caption.title}** · {view.caption.subtitle}. "
+               + (f"Målgrupp: {measure.target.label}. " if measure.target else "")
+               + f"Områden med färre än {cfg.threshold} visas grå och utan tal. "
+               "Klicka på ett område för att se dess profil.")
+    left, right = st.columns([4, 1])
+    with left:
+        st.pydeck_chart(deck, height=600, key="karta", on_select=lambda: _picked(
+            "karta", profile_key, layer_key), selection_mode="single-object")
+    with right:
+        _legend(view.legend, view.legend_title)
+        with st.popover("Ladda ned kartan", icon=":material/download:"):
+            image = maps.static_map(view.coloured, view.legend, view.legend_title,
+                                    map_layer().outline)
+            st.download_button("PNG (1920 px)", data=lambda: export.png(image, view.caption),
+                               file_name=f"{view.caption.stem}.png", mime="image/png",
+                               on_click="ignore", key="karta_png", icon=":material/image:")
+            st.download_button("SVG", data=lambda: export.svg(image, view.caption),
+                               file_name=f"{view.caption.stem}.svg", mime="image/svg+xml",
+                               on_click="ignore", key="karta_svg", icon=":material/draw:")
+
+    st.subheader("Skiljer sig områdena från kommunen på riktigt?")
+    if view.kommun_rate is None:
+        st.info(f"{measure.short} har ingen målgrupp att räkna andelar på, så "
+                "trattdiagrammet kan inte ritas.")
+    else:
+        chart(funnel.chart(view.safe, view.names, view.kommun_rate,
+                           f"({measure.target.label})" if measure.target else ""),
+              export.Caption(f"{measure.short}: trattdiagram per "
+                             f"{areas.LEVEL_NOUNS[choice.level]}",
+                             view.caption.period, view.caption.filters,
+                             threshold=cfg.threshold), "tratt")
+        flagged = view.safe["flagga"].isin(["över", "under"]).sum()
+        st.markdown(funnel.EXPLANATION.format(threshold=cfg.threshold)
+                    + f" Kommunens nivå: **{fmt.number(view.kommun_rate, 1)} per 1 000**. "
+                    f"Utanför 99,8 %-gränsen: **{fmt.number(flagged)}** områden.")
+
+    with st.expander("Tabellen bakom kartan", expanded=False):
+        table(view.table, view.caption, "karta_tabell", height=420)
+
+    codes = view.safe["kod"].tolist()
+    names = dict(zip(codes, view.names))
+    _init(profile_key, [""] + codes, False, "")
+    if st.session_state[profile_key] not in codes:  # e.g. a postnummer after a switch to areas
+        st.session_state[profile_key] = ""
+    st.subheader("Områdesprofil")
+    st.selectbox("Område", [""] + codes, key=profile_key,
+                 format_func=lambda c: names.get(c, "Välj ett område (eller klicka på kartan)"))
+    code = st.session_state[profile_key]
+    _to_url({"profil": code})
+    if code:
+        area_profile(d, choice, sel, code, names[code])
+
+
+def area_profile(d: Data, choice: KartaChoice, sel: Selection, code: str, name: str) -> None:
+    """One area: its trend against the municipality, breakdowns, and its population."""
+    from lagesbild import areas, export
+
+    cfg = config()
+    cat = cfg.catalogue
+    measure = cat.measure(choice.measure)
+    filters = aggregate.Filters(kon=sel.filters.kon, aldersgrupp=sel.filters.aldersgrupp,
+                                categories=choice.categories)
+    frame, _ = aggregate.apply_filters(d.counts[measure.code], measure, filters)
+    period = areas.parse_period(choice.kind, choice.period)
+    members = areas.members(code, choice.level, grouping(), sorted(
+        map_layer().names))
+    period_text = areas.period_label(choice.kind, choice.period)
+    filters_text = areas.filter_text(cat, measure, filters)
+    caption = export.Caption(f"{name}: {measure.short.lower()}", period_text,
+                             filters_text, threshold=cfg.threshold)
+    if measure.target is not None:
+        trend = areas.profile_trend(frame, d.population, measure, members, period.end,
+                                    cfg.threshold)
+        st.markdown(f"**{name} jämfört med hela kommunen**: {measure.counted} per 1 000 i "
+                    f"målgruppen, rullande 12 månader, vid varje kvartalsslut.")
+        chart(areas.trend_chart(trend, name),
+              export.Caption(f"{name} och hela kommunen: {measure.short.lower()} per 1 000",
+                             f"rullande 12 månader till {fmt.month_short(period.end)}",
+                             filters_text, threshold=cfg.threshold), "profil_trend")
+        if trend.loc[trend["serie"] == "Området", "skyddad"].any():
+            st.caption(f"Punkter där området har färre än {cfg.threshold} visas inte.")
+    parts = areas.profile_breakdowns(frame, d.population, measure, members, period,
+                                     cfg.threshold)
+    if parts:
+        st.markdown(f"**Fördelning i {name}**, {period_text}")
+        columns = st.columns(2)
+        for i, (dim, safe) in enumerate(parts.items()):
+            labels = areas.value_labels(cat, measure, dim)
+            header = measure.dimension_label(dim)
+            shown = areas.breakdown_table(safe, dim, labels, cfg.threshold, header)
+            with columns[i % 2]:
+                st.markdown(f"*{header}*")
+                chart(areas.bar_chart(shown, header, cfg.threshold),
+                      export.Caption(f"{name}: {measure.short.lower()} efter "
+                                     f"{header.lower()}", period_text, filters_text,
+                                     threshold=cfg.threshold), f"profil_{dim}")
+    pop = areas.profile_population(d.population, members, period.end.year, cfg.threshold)
+    st.markdown(f"**Befolkning i {name}** efter ålder och kön ({pop.attrs['ar']})")
+    sex = {k: cat.sex_label(k) for k in ("K", "M")}
+    chart(areas.population_chart(pop, sex, cfg.threshold),
+          export.Caption(f"{name}: befolkning efter ålder och kön", str(pop.attrs["ar"]),
+                         source="Källa: SCB, befolkningsstatistik", threshold=cfg.threshold),
+          "profil_befolkning")

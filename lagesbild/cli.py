@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from lagesbild import aggregate, disclosure, ingest, store
+from lagesbild import aggregate, areas, disclosure, ingest, store
 from lagesbild.config import Config
 from lagesbild.errors import LagesbildError, UnknownError
 
@@ -66,6 +66,99 @@ def cmd_summary(args, cfg: Config) -> int:
     return 0
 
 
+def _area_period(args, frame: pd.DataFrame) -> tuple[str, str]:
+    """--ar / --manad / --kvartal as (kind, code); by default the rolling 12 latest months."""
+    given = [(k, v) for k, v in (("ar", args.ar), ("manad", args.manad),
+                                  ("kvartal", args.kvartal)) if v is not None]
+    if len(given) > 1:
+        raise UsageError("Ange högst en av --ar, --manad och --kvartal.")
+    if given:
+        kind, code = given[0]
+        areas.parse_period(kind, str(code))  # a Swedish usage error if malformed
+        return kind, str(code)
+    latest = aggregate.latest_complete_month(frame)
+    if latest is None:
+        raise LagesbildError("Det finns inga data för måttet ännu.")
+    return "rullande", f"{latest:%Y-%m}"
+
+
+def _filters(args, cfg: Config, measure) -> aggregate.Filters:
+    """--filter DIM=VALUE (repeatable; several values of one dimension mean "either")."""
+    chosen: dict[str, list[str]] = {}
+    for item in args.filter:
+        dim, sep, value = item.partition("=")
+        if not sep or not dim or not value:
+            raise UsageError(f"--filter ska skrivas DIM=VÄRDE, t.ex. kon=K, inte ”{item}”.")
+        dim = dim.strip()
+        if dim == "postnummer" or dim not in measure.dimension_columns:
+            allowed = [d for d in measure.dimension_columns if d != "postnummer"]
+            raise UsageError(f"Måttet {measure.code} kan inte filtreras på ”{dim}”. "
+                             f"Möjliga: {', '.join(allowed) or '(inga)'}.")
+        value = value.strip()
+        if dim == "kon":
+            value = cfg.catalogue.sex_aliases.get(value.lower(), value)
+        known = areas.value_labels(cfg.catalogue, measure, dim)
+        if value not in known:
+            raise UsageError(f"”{value}” är inget värde för {dim}. Möjliga: "
+                             f"{', '.join(known)}.")
+        chosen.setdefault(dim, []).append(value)
+    fixed = {d: tuple(chosen.pop(d, ())) for d in ("kon", "aldersgrupp")}
+    return aggregate.Filters(kon=fixed["kon"], aldersgrupp=fixed["aldersgrupp"],
+                             categories=tuple((d, tuple(v)) for d, v in chosen.items()))
+
+
+def _map_view(args, cfg: Config):
+    from lagesbild import geo
+
+    measure = cfg.catalogue.measure(args.matt)
+    filters = _filters(args, cfg, measure)
+    engine = ingest.open_store(cfg)
+    frame = store.read_counts(engine, measure)
+    kind, code = _area_period(args, frame)
+    grouping = areas.load_grouping(cfg.omraden) if args.niva == "omrade" else None
+    layer = geo.read_layer(cfg.shapes)
+    postorter = dict(zip(layer["postnummer"], layer["postort"].fillna("")))
+    shown = areas.display_layer(layer, args.niva, grouping)
+    return measure, layer, areas.view(cfg, frame, store.read_population(engine), measure, kind,
+                                      code, args.varde, args.niva, filters, shown, postorter,
+                                      grouping)
+
+
+def cmd_areas(args, cfg: Config) -> int:
+    args.varde = "antal"
+    measure, _, v = _map_view(args, cfg)
+    safe = v.safe
+    out = pd.DataFrame({
+        "omrade": safe["kod"], "namn": v.names,
+        "antal": [f"<{cfg.threshold}" if h else str(int(n))
+                  for n, h in zip(safe["antal"], safe["skyddad"])],
+        "befolkning": safe["befolkning"].astype("Int64") if "befolkning" in safe else pd.NA,
+        "per_1000": safe["per_1000"].round(2) if "per_1000" in safe else pd.NA,
+        "flagga": safe["flagga"] if "flagga" in safe else pd.NA,
+    })
+    print(f"# {v.caption.title}, {v.caption.subtitle}", file=sys.stderr)
+    out.to_csv(sys.stdout, index=False, lineterminator="\n")
+    return 0
+
+
+def cmd_map(args, cfg: Config) -> int:
+    from lagesbild import export, geo, maps
+
+    if args.format is None:
+        args.format = Path(args.ut).suffix.lstrip(".").lower() or "png"
+    if args.format not in ("png", "svg"):
+        raise UsageError(f"--format ska vara png eller svg, inte ”{args.format}”.")
+    measure, layer, v = _map_view(args, cfg)
+    image = maps.static_map(v.coloured, v.legend, v.legend_title, geo.outline_geojson(layer))
+    out = Path(args.ut)
+    if args.format == "png":
+        out.write_bytes(export.png(image, v.caption))
+    else:
+        out.write_text(export.svg(image, v.caption), encoding="utf-8")
+    print(f"Skrev {out} ({v.caption.title}, {v.caption.subtitle}).")
+    return 0
+
+
 def cmd_demo(args, cfg: Config) -> int:
     from lagesbild import demo
 
@@ -108,6 +201,27 @@ def build_parser() -> argparse.ArgumentParser:
                         "postnummer eller måttets kategorier.")
     p.add_argument("--storhet", help="Storhet, om måttet har flera (t.ex. berorda_barn).")
     p.set_defaults(func=cmd_summary)
+
+    for name, text in (("areas", "Antal, andel och flagga per område som CSV."),
+                       ("map", "Skriv kartan som bild (PNG eller SVG).")):
+        p = sub.add_parser(name, help=text)
+        p.add_argument("matt", metavar="MEASURE", help="Måttets id, t.ex. orosanmalningar.")
+        p.add_argument("--ar", type=int, help="Kalenderår, t.ex. 2024.")
+        p.add_argument("--manad", help="En månad, ÅÅÅÅ-MM.")
+        p.add_argument("--kvartal", help="Ett kvartal, ÅÅÅÅ-Qn, t.ex. 2025-Q1.")
+        p.add_argument("--niva", choices=["postnummer", "omrade"], default="postnummer",
+                       help="Postnummer eller områden (LAGESBILD_OMRADEN).")
+        p.add_argument("--filter", action="append", default=[], metavar="DIM=VÄRDE",
+                       help="Urval, t.ex. kon=K eller anmalare=skola (kan upprepas).")
+        if name == "map":
+            p.add_argument("--varde", choices=list(areas.METRICS), default="per_1000",
+                           help="Vad kartan färgas efter (standard: per_1000).")
+            p.add_argument("--format", choices=["png", "svg"],
+                           help="Bildformat (standard: filändelsen).")
+            p.add_argument("--ut", required=True, help="Filen att skriva.")
+            p.set_defaults(func=cmd_map)
+        else:
+            p.set_defaults(func=cmd_areas)
 
     p = sub.add_parser("demo", help="Skapa om demodata (syntetiska) i data/demo/.")
     p.add_argument("--ut", help="Annan mapp att skriva till.")

@@ -40,6 +40,8 @@ SETTINGS: tuple[Setting, ...] = (
             "YAML catalogue of measures, categories and age groups."),
     Setting("shapes", "LAGESBILD_SHAPES", ROOT / "shapes" / "lulea_postnummer_demo.gpkg",
             "Postnummer polygons (GeoPackage, Shapefile or GeoJSON, any CRS)."),
+    Setting("omraden", "LAGESBILD_OMRADEN", ROOT / "shapes" / "lulea_omraden_demo.yaml",
+            "YAML grouping of postnummer into larger areas (stadsdelar) for the map."),
     Setting("threshold", "LAGESBILD_TROSKEL", 5,
             "Disclosure control: counts from 1 up to this value minus one are shown as '<N'."),
 )
@@ -276,6 +278,7 @@ class Config:
     demo_dir: Path = SETTINGS[2].default
     katalog: Path = SETTINGS[3].default
     shapes: Path = SETTINGS[4].default
+    omraden: Path = SETTINGS[5].default
     threshold: int = 5
     crs: int = 3006
 

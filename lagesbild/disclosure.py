@@ -20,7 +20,8 @@ def suppressed(counts: pd.Series, threshold: int) -> pd.Series:
 
 
 def protect(frame: pd.DataFrame, threshold: int, count_cols: tuple[str, ...] = ("antal",),
-            rate_cols: tuple[str, ...] = ("per_1000",)) -> pd.DataFrame:
+            rate_cols: tuple[str, ...] | dict[str, tuple[str, ...]] = ("per_1000",)
+            ) -> pd.DataFrame:
     """Return a copy that is safe to show: small counts and their rates removed.
 
     Parameters
@@ -31,26 +32,33 @@ def protect(frame: pd.DataFrame, threshold: int, count_cols: tuple[str, ...] = (
         Counts ``0 < n < threshold`` are suppressed.
     count_cols : tuple of str
         Count columns to check; each gets a missing value where suppressed.
-    rate_cols : tuple of str
-        Columns derived from the counts; removed on every row where any count is suppressed.
+    rate_cols : tuple of str, or dict
+        Columns derived from the counts (rates, changes, flags); removed on every row where any
+        count is suppressed. A dict names, per derived column, the counts it is built from
+        (``{"per_1000_fg": ("antal_fg",)}``): it is removed where one of those is suppressed.
 
     Returns
     -------
     DataFrame
-        With nullable integer counts, the rates, and a boolean column ``skyddad``. The frame
+        With nullable integer counts, the rates, and a boolean column ``skyddad`` (the first
+        count column is suppressed). The frame
         carries ``attrs["skyddad_troskel"]`` so exports can check it came through here.
     """
     present = [c for c in count_cols if c in frame.columns]
-    hidden = pd.Series(False, index=frame.index)
+    hidden = {c: suppressed(frame[c], threshold) for c in present}
     out = frame.copy()
     for column in present:
-        mask = suppressed(frame[column], threshold)
-        hidden |= mask
-        out[column] = pd.to_numeric(frame[column]).round().astype("Int64").mask(mask)
-    for column in rate_cols:
+        out[column] = pd.to_numeric(frame[column]).round().astype("Int64").mask(hidden[column])
+    if not isinstance(rate_cols, dict):
+        rate_cols = {column: tuple(present) for column in rate_cols}
+    nothing = pd.Series(False, index=frame.index)
+    for column, sources in rate_cols.items():
         if column in out.columns:
-            out[column] = pd.to_numeric(out[column]).mask(hidden)
-    out["skyddad"] = hidden
+            mask = nothing.copy()
+            for source in sources:
+                mask |= hidden.get(source, nothing)
+            out[column] = out[column].mask(mask)
+    out["skyddad"] = hidden[present[0]] if present else nothing
     out.attrs[PROTECTED_ATTR] = threshold
     return out
 

@@ -23,6 +23,7 @@ import pandas as pd
 from lagesbild import fmt
 from lagesbild.disclosure import PROTECTED_ATTR, suppressed
 from lagesbild.errors import DataError
+from lagesbild.tables import count_columns, decimals
 
 # Swedish d3 locales: "3 707", "6,3", "jan 2025". d3's own sv-SE capitalises month names,
 # which Swedish does not.
@@ -78,9 +79,8 @@ def check(table: pd.DataFrame) -> int:
     threshold = table.attrs.get(PROTECTED_ATTR)
     if threshold is None:
         raise DataError("Bara uppgifter som har gått genom röjandekontrollen kan exporteras.")
-    for column in table.columns:
-        if pd.api.types.is_integer_dtype(table[column]) and suppressed(
-                table[column], threshold).any():
+    for column in count_columns(table):
+        if suppressed(table[column], threshold).any():
             raise DataError(f"Kolumnen ”{column}” har antal under {threshold}; den kan inte "
                             "exporteras.")
     return int(threshold)
@@ -142,9 +142,9 @@ def png(chart: alt.TopLevelMixin, caption: Caption, width: int = IMAGE_WIDTH) ->
 
 # --- tables -------------------------------------------------------------------------------
 
-def _cell(value, column: pd.Series, threshold: int):
+def _cell(value, is_count: bool, threshold: int):
     if pd.isna(value):
-        return f"<{threshold}" if pd.api.types.is_integer_dtype(column) else None
+        return f"<{threshold}" if is_count else None
     if isinstance(value, pd.Timestamp):
         return value.to_pydatetime()
     return value.item() if hasattr(value, "item") else value
@@ -162,13 +162,16 @@ def xlsx(table: pd.DataFrame, caption: Caption) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = "Tabell"
+    counts = count_columns(table)
     sheet.append([str(c) for c in table.columns])
     for row in table.itertuples(index=False):
-        sheet.append([_cell(v, table[c], threshold) for v, c in zip(row, table.columns)])
+        sheet.append([_cell(v, c in counts, threshold) for v, c in zip(row, table.columns)])
     for i, column in enumerate(table.columns, start=1):
         series = table[column]
+        places = decimals(table, column)
         number_format = ("#,##0" if pd.api.types.is_integer_dtype(series)
-                         else "#,##0.0" if pd.api.types.is_float_dtype(series)
+                         else ("#,##0." + "0" * places if places else "#,##0")
+                         if pd.api.types.is_float_dtype(series)
                          else "yyyy-mm" if pd.api.types.is_datetime64_any_dtype(series)
                          else None)
         letter = get_column_letter(i)
@@ -178,7 +181,7 @@ def xlsx(table: pd.DataFrame, caption: Caption) -> bytes:
                     cell.number_format = number_format
                 else:
                     cell.alignment = Alignment(horizontal="right")
-        shown = [str(column), *(fmt.number(v, 1) if isinstance(v, float) else str(v)
+        shown = [str(column), *(fmt.number(v, places) if isinstance(v, float) else str(v)
                                 for v in series.head(500))]
         sheet.column_dimensions[letter].width = min(60, max(8, max(map(len, shown)) + 2))
         sheet[f"{letter}1"].font = Font(bold=True)
@@ -196,12 +199,15 @@ def xlsx(table: pd.DataFrame, caption: Caption) -> bytes:
 def csv(table: pd.DataFrame) -> bytes:
     """Semicolon-separated, decimal comma, UTF-8 with BOM: Swedish Excel opens it right."""
     threshold = check(table)
+    counts = count_columns(table)
     shown = table.copy()
     for column in table.columns:
         series = table[column]
-        if pd.api.types.is_integer_dtype(series):
+        if column in counts:
             shown[column] = series.astype(object).where(series.notna(), f"<{threshold}")
+        elif pd.api.types.is_float_dtype(series):
+            shown[column] = series.map(lambda v, d=decimals(table, column): "" if pd.isna(v)
+                                       else f"{v:.{d}f}".replace(".", ","))
         elif pd.api.types.is_datetime64_any_dtype(series):
             shown[column] = series.dt.strftime("%Y-%m")
-    return shown.to_csv(sep=";", decimal=",", index=False, float_format="%.1f",
-                        lineterminator="\r\n").encode("utf-8-sig")
+    return shown.to_csv(sep=";", index=False, lineterminator="\r\n").encode("utf-8-sig")

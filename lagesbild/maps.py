@@ -53,21 +53,43 @@ def _classify(value: float, edges: list[float]) -> int:
     return len(edges) - 2
 
 
+DIVERGING = ["#2166ac", "#92c5de", "#f7f7f7", "#f4a582", "#b2182b"]  # RdBu: fall … rise
+FLAG_COLOURS = {"över": [178, 24, 43, 255], "under": [118, 42, 131, 255]}  # red, purple
+FLAG_LEGEND = {"över": ("#b2182b", "Röd kant: högre än väntat (99,8 %)"),
+               "under": ("#762a83", "Lila kant: lägre än väntat (99,8 %)")}
+
+
+def diverging_breaks(values: pd.Series) -> list[float]:
+    """Five classes symmetric around zero: large fall, fall, about the same, rise, large rise."""
+    clean = values.dropna().astype(float)
+    if clean.empty:
+        return []
+    size = clean.abs()
+    inner = max(float(np.quantile(size, 0.33)), 0.5)
+    outer = max(float(np.quantile(size, 0.8)), inner + 0.5)
+    low, high = min(float(clean.min()), -outer - 0.5), max(float(clean.max()), outer + 0.5)
+    return [round(v, 1) for v in (low, -outer, -inner, inner, outer, high)]
+
+
 def choropleth(geojson: dict, table: pd.DataFrame, names: dict[str, str], threshold: int,
                value: str = "per_1000", value_label: str = "Per 1 000",
-               count_label: str = "Antal") -> tuple[dict, list[LegendItem]]:
-    """Colour each postnummer polygon by *value* and write its tooltip text.
+               count_label: str = "Antal", key: str = "postnummer", decimals: int = 1,
+               diverging: bool = False) -> tuple[dict, list[LegendItem]]:
+    """Colour each polygon by *value* and write its tooltip text.
 
     Parameters
     ----------
     geojson : dict
-        FeatureCollection with a ``postnummer`` property per feature.
+        FeatureCollection with a *key* property per feature.
     table : DataFrame
-        Protected table (``disclosure.protect``) with postnummer, antal, *value* and skyddad.
+        Protected table (``disclosure.protect``) with *key*, antal, *value* and skyddad; with
+        ``flagga`` too, flagged areas are marked (see ``deck``).
     names : dict
-        Postnummer to postort.
+        Postnummer to postort (key ``postnummer``), or area code to area name.
     threshold : int
         The suppression threshold, for "<5" in tooltips and legend.
+    diverging : bool
+        Colour a change (negative to positive) rather than a level.
 
     Returns
     -------
@@ -76,49 +98,70 @@ def choropleth(geojson: dict, table: pd.DataFrame, names: dict[str, str], thresh
     """
     if not disclosure.is_protected(table):
         raise DataError("Kartan kan bara visa tabeller som har gått genom röjandekontrollen.")
-    rows = table.set_index("postnummer")
-    shown = rows.loc[~rows["skyddad"], value] if value in rows.columns else pd.Series(dtype=float)
-    edges = class_breaks(shown)
-    palette = PALETTE[-(len(edges) - 1):] if len(edges) > 1 else PALETTE[:1]
+    rows = table.set_index(key)
+    shown = (pd.to_numeric(rows.loc[rows[value].notna(), value]) if value in rows.columns
+             else pd.Series(dtype=float))
+    edges = diverging_breaks(shown) if diverging else class_breaks(shown)
+    palette = (DIVERGING if diverging else
+               PALETTE[-(len(edges) - 1):] if len(edges) > 1 else PALETTE[:1])
     # New features that share the (never changed) geometries of the cached layer.
     out = {"type": "FeatureCollection", "features": [
         {"type": "Feature", "geometry": f["geometry"], "properties": dict(f["properties"])}
         for f in geojson["features"]]}
     for feature in out["features"]:
         props = feature["properties"]
-        code = props["postnummer"]
-        props["namn"] = f"{fmt.postnummer(code)} {names.get(code, '')}".strip()
+        code = props[key]
+        props["namn"] = (f"{fmt.postnummer(code)} {names.get(code, '')}".strip()
+                         if key == "postnummer" else names.get(code, code))
         row = rows.loc[code] if code in rows.index else None
         if row is None:
             props.update(fill=_rgb(NO_DATA), antal_text="inga data", varde_text="–",
-                         befolkning_text="–")
+                         befolkning_text="–", rate_text="–", flagga_text="–", flagga=None)
             continue
         hidden = bool(row["skyddad"])
         props["antal_text"] = fmt.count(row["antal"], hidden, threshold)
         props["befolkning_text"] = (fmt.number(row["befolkning"]) if "befolkning" in row.index
                                     else "–")
-        rate = row[value] if value in row.index else None
-        props["varde_text"] = "–" if hidden or pd.isna(rate) else fmt.number(rate, 1)
+        rate = row["per_1000"] if "per_1000" in row.index else None
+        props["rate_text"] = "–" if hidden or rate is None or pd.isna(rate) else \
+            fmt.number(rate, 1)
+        shown_value = row[value] if value in row.index else None
+        missing = shown_value is None or pd.isna(shown_value)
+        props["varde_text"] = "–" if missing else (
+            fmt.signed(shown_value, decimals) if diverging else fmt.number(shown_value, decimals))
+        flag = row["flagga"] if "flagga" in row.index and not pd.isna(row["flagga"]) else None
+        props["flagga"] = flag if flag in FLAG_COLOURS else None
+        props["flagga_text"] = {"över": "högre än väntat", "under": "lägre än väntat",
+                                "inom": "inom gränserna"}.get(flag, "–")
         if hidden:
             colour = SUPPRESSED
-        elif pd.isna(rate) or not edges:
+        elif missing or not edges:
             colour = NO_DATA
         else:
-            colour = palette[_classify(float(rate), edges)]
+            colour = palette[_classify(float(shown_value), edges)]
         props["fill"] = _rgb(colour)
-    legend = [LegendItem(palette[i], f"{fmt.number(edges[i], 1)}–{fmt.number(edges[i + 1], 1)}")
+
+    def label(v: float) -> str:
+        return fmt.signed(v, 1) if diverging else fmt.number(v, 1)
+
+    legend = [LegendItem(palette[i], f"{label(edges[i])} till {label(edges[i + 1])}"
+                         if diverging else f"{label(edges[i])}–{label(edges[i + 1])}")
               for i in range(len(edges) - 1)]
     legend.append(LegendItem(SUPPRESSED, f"Färre än {threshold} ({count_label.lower()} visas "
                                          "inte)"))
     legend.append(LegendItem(NO_DATA, "Inga data eller ingen befolkning"))
+    flagged = {f["properties"]["flagga"] for f in out["features"]} - {None}
+    legend += [LegendItem(*FLAG_LEGEND[f]) for f in ("över", "under") if f in flagged]
     return out, legend
 
 
 def deck(geojson: dict, bounds: list[float], value_label: str, count_label: str,
-         outline: dict | None = None, selected: tuple[str, ...] = ()) -> pdk.Deck:
+         outline: dict | None = None, selected: tuple[str, ...] = (), key: str = "postnummer",
+         rate_line: bool = False) -> pdk.Deck:
     """A pydeck map with no basemap: the areas themselves give the context (works offline).
 
-    *selected* postnummer get a thick orange edge, so a manager finds their own areas.
+    *selected* areas get a thick orange edge, so a manager finds their own areas; areas the
+    funnel flags (``flagga`` from ``choropleth``) get a red or purple edge.
     """
     minx, miny, maxx, maxy = bounds
     layers = [pdk.Layer(
@@ -130,16 +173,26 @@ def deck(geojson: dict, bounds: list[float], value_label: str, count_label: str,
         layers.append(pdk.Layer("GeoJsonLayer", outline, id="kommungrans", stroked=True,
                                 filled=False, get_line_color=[0, 0, 0, 255],
                                 line_width_min_pixels=2))
+    for flag, colour in FLAG_COLOURS.items():
+        marked = [f for f in geojson["features"] if f["properties"].get("flagga") == flag]
+        if marked:
+            layers.append(pdk.Layer("GeoJsonLayer", {"type": "FeatureCollection",
+                                                     "features": marked},
+                                    id=f"flagga_{flag}", stroked=True, filled=False,
+                                    get_line_color=colour, line_width_min_pixels=3.5))
     if selected:
         chosen = {"type": "FeatureCollection", "features": [
-            f for f in geojson["features"] if f["properties"]["postnummer"] in selected]}
+            f for f in geojson["features"] if f["properties"][key] in selected]}
         layers.append(pdk.Layer("GeoJsonLayer", chosen, id="valda", stroked=True, filled=False,
                                 get_line_color=HIGHLIGHT, line_width_min_pixels=4))
     view = pdk.ViewState(latitude=(miny + maxy) / 2, longitude=(minx + maxx) / 2,
                          zoom=_zoom(bounds), min_zoom=5, max_zoom=15)
     tooltip = {
         "html": ("<b>{namn}</b><br/>" f"{count_label}: " "{antal_text}<br/>"
-                 f"{value_label}: " "{varde_text}<br/>Befolkning i målgruppen: {befolkning_text}"),
+                 f"{value_label}: " "{varde_text}<br/>"
+                 + ("Per 1 000: {rate_text}<br/>Jämfört med kommunen: {flagga_text}<br/>"
+                    if rate_line else "")
+                 + "Befolkning i målgruppen: {befolkning_text}"),
         "style": {"backgroundColor": "#1f2933", "color": "white", "fontSize": "14px"},
     }
     return pdk.Deck(layers=layers, initial_view_state=view, map_provider=None, map_style=None,
@@ -184,3 +237,48 @@ def _zoom(bounds: list[float], width_px: int = 900, height_px: int = 540) -> flo
     world_y = max(merc_y(maxy) - merc_y(miny), 1e-9) / (2 * np.pi)
     zoom = min(np.log2(width_px / 512 / world_x), np.log2(height_px / 512 / world_y))
     return float(np.clip(zoom, 3, 15))
+
+
+def _hex(rgba: list[int]) -> str:
+    return "#{:02x}{:02x}{:02x}".format(*rgba[:3])
+
+
+def static_map(coloured: dict, legend: list[LegendItem], legend_title: str,
+               outline: dict | None = None):
+    """The same choropleth as an Altair geoshape chart, for PNG and SVG export.
+
+    Takes ``choropleth``'s output, so colours, classes, hidden areas and flags are the same as
+    on the page. The legend is drawn beside the map inside the image.
+    """
+    import altair as alt
+
+    features = []
+    for f in coloured["features"]:
+        p = f["properties"]
+        flag = p.get("flagga")
+        features.append({"type": "Feature", "geometry": f["geometry"], "properties": {
+            "fill": _hex(p["fill"]), "namn": p["namn"],
+            "stroke": _hex(FLAG_COLOURS[flag]) if flag else "#3c3c3c",
+            "width": 2.5 if flag else 0.4, "order": 1 if flag else 0}})
+    features.sort(key=lambda f: f["properties"]["order"])  # flagged edges on top
+    areas = alt.Chart(alt.Data(values=features)).mark_geoshape().encode(
+        fill=alt.Fill("properties.fill:N", scale=None),
+        stroke=alt.Stroke("properties.stroke:N", scale=None),
+        strokeWidth=alt.StrokeWidth("properties.width:Q", scale=None),
+    ).project(type="mercator").properties(width=620, height=600)
+    layers = [areas]
+    if outline is not None:
+        layers.append(alt.Chart(alt.Data(values=outline["features"])).mark_geoshape(
+            filled=False, stroke="black", strokeWidth=1.6).project(type="mercator"))
+    keys = pd.DataFrame({"y": range(len(legend)), "colour": [i.colour for i in legend],
+                         "label": [i.label for i in legend]})
+    y = alt.Y("y:O", axis=None)
+    swatches = alt.Chart(keys).mark_square(size=260, stroke="#333333", strokeWidth=0.6,
+                                          opacity=1, filled=True).encode(
+        y=y, color=alt.Color("colour:N", scale=None))
+    labels = alt.Chart(keys).mark_text(align="left", dx=14, fontSize=12, limit=340).encode(
+        y=y, text="label:N")
+    key = alt.layer(swatches, labels).properties(
+        width=20, height=26 * len(legend), title=alt.TitleParams(legend_title, anchor="start",
+                                                                  fontSize=13))
+    return alt.hconcat(alt.layer(*layers), key, spacing=10)

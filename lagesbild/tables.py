@@ -53,24 +53,44 @@ def area_table(safe: pd.DataFrame, names: dict[str, str], threshold: int) -> pd.
     })
 
 
-def mark(table: pd.DataFrame, threshold: int) -> pd.DataFrame:
-    """Carry the disclosure marker onto a display table built from a protected frame."""
+def mark(table: pd.DataFrame, threshold: int, counts: list[str] | None = None,
+         decimals: dict[str, int] | None = None) -> pd.DataFrame:
+    """Carry the disclosure marker onto a display table built from a protected frame.
+
+    *counts* names the count columns, where a missing value means "hidden" (default: every
+    integer column). *decimals* sets decimals per float column (default 1).
+    """
     out = table.copy()
     out.attrs[disclosure.PROTECTED_ATTR] = threshold
+    out.attrs["antal"] = list(counts if counts is not None else
+                              [c for c in out.columns if pd.api.types.is_integer_dtype(out[c])])
+    out.attrs["decimaler"] = dict(decimals or {})
     return out
+
+
+def count_columns(table: pd.DataFrame) -> list[str]:
+    """The columns whose missing values mean "hidden by disclosure control"."""
+    if "antal" in table.attrs:
+        return [c for c in table.attrs["antal"] if c in table.columns]
+    return [c for c in table.columns if pd.api.types.is_integer_dtype(table[c])]
+
+
+def decimals(table: pd.DataFrame, column) -> int:
+    return table.attrs.get("decimaler", {}).get(column, 1)
 
 
 def style(table: pd.DataFrame):
     """A Styler showing Swedish formats while the cells stay numeric (so columns sort right):
     counts "3 707" or "<5" when hidden, rates "6,3", months "jan 2025"."""
     threshold = table.attrs.get(disclosure.PROTECTED_ATTR, 5)
+    counts = count_columns(table)
     formats = {}
     for column in table.columns:
         series = table[column]
-        if pd.api.types.is_integer_dtype(series):
+        if column in counts:
             formats[column] = lambda v, t=threshold: f"<{t}" if pd.isna(v) else fmt.number(v)
-        elif pd.api.types.is_float_dtype(series):
-            formats[column] = lambda v: fmt.number(v, 1)
+        elif pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
+            formats[column] = lambda v, d=decimals(table, column): fmt.number(v, d)
         elif pd.api.types.is_datetime64_any_dtype(series):
             formats[column] = fmt.month_short
     return table.style.format(formats)

@@ -125,3 +125,25 @@ def test_a_filter_lands_in_the_url_and_a_copied_link_reopens_it(server, browser)
     assert again.get_by_role("radio", name="Flickor/kvinnor").is_checked()
     assert again.locator('[data-testid="stException"]').count() == 0
     again.close()
+
+
+def test_clicking_an_area_on_the_map_opens_its_profile(server, browser):
+    page = browser.new_page(viewport={"width": 1600, "height": 1100})
+    page.goto(f"{server}/karta?niva=omrade", wait_until="domcontentloaded")
+    chart = page.locator('[data-testid="stDeckGlJsonChart"]')
+    chart.wait_for(timeout=90_000)
+    chart.locator("canvas").first.wait_for(timeout=30_000)
+    page.wait_for_timeout(8000)  # let deck.gl draw and become pickable
+    assert page.get_by_text("Page not found").count() == 0  # a deep link opens the page
+    box = chart.bounding_box()
+    # The large northern area (Råneå och Vitå) fills the upper middle of the municipality.
+    page.mouse.click(box["x"] + box["width"] * 0.56, box["y"] + box["height"] * 0.25)
+    page.wait_for_url("**profil=ranea**", timeout=60_000)
+    profile = page.get_by_text("Råneå och Vitå jämfört med hela kommunen")
+    profile.first.wait_for(timeout=60_000)
+    profile.first.scroll_into_view_if_needed()
+    page.wait_for_timeout(1500)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "karta_profil.png"), full_page=True)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.locator('[data-testid="stAlertContentError"]').count() == 0

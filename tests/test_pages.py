@@ -5,12 +5,13 @@ import os
 import subprocess
 import sys
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from conftest import ROOT
 
-PAGES = ["pages/oversikt.py", "pages/om.py"]
+PAGES = ["app_pages/oversikt.py", "app_pages/karta.py", "app_pages/om.py"]
 TIMEOUT = 60  # the first run builds the store from the demo files
 
 
@@ -72,7 +73,7 @@ def test_nonsense_in_the_url_falls_back_to_defaults():
 
 def test_about_page_lists_measures_and_batches():
     at = _app().run()
-    at.switch_page("pages/om.py").run()
+    at.switch_page("app_pages/om.py").run()
     measures = at.dataframe[0].value
     assert "Orosanmälningar och aktualiseringar, barn och unga" in measures["Mått"].tolist()
     batches = at.dataframe[1].value
@@ -96,7 +97,7 @@ def test_an_empty_store_shows_a_plain_message(tmp_path):
         f"at = AppTest.from_file({str(ROOT / 'app.py')!r}, default_timeout=60).run()\n"
         "assert not at.exception and not at.error, at.exception\n"
         "print('|'.join(i.value for i in at.info))\n"
-        "at.switch_page('pages/om.py').run()\n"
+        "at.switch_page('app_pages/om.py').run()\n"
         "assert not at.exception and not at.error\n"
     )
     env = {**os.environ, "LAGESBILD_DEMO": "0",
@@ -116,3 +117,66 @@ def test_chosen_areas_are_marked_on_the_map():
     assert {f["properties"]["postnummer"] for f in marked["data"]["features"]} == \
         {"97231", "97345"}
     assert at.query_params["omrade"] == ["97231", "97345"]
+
+
+def _karta() -> AppTest:
+    at = _app().run()
+    at.switch_page("app_pages/karta.py").run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    return at
+
+
+def _table(at) -> pd.DataFrame:
+    frame = at.dataframe[0].value
+    return frame.data if hasattr(frame, "data") else frame  # a Styler keeps its frame in .data
+
+
+def test_karta_shows_map_funnel_and_table():
+    at = _karta()
+    assert at.get("deck_gl_json_chart"), "the map is missing"
+    assert at.session_state["matt"] == "orosanmalningar"
+    assert at.session_state["period_rullande"] == "2026-10"
+    assert any("trattens kanter" in m.value for m in at.markdown)
+    table = _table(at)
+    assert {"Postnummer", "Antal", "Per 1 000", "Jämfört med kommunen"} <= set(table.columns)
+    assert len(table) == 100
+    assert at.query_params["matt"] == "orosanmalningar"
+
+
+def test_karta_measure_period_and_level_change_the_view():
+    at = _karta()
+    at.selectbox(key="matt").set_value("vald_i_nara_relation").run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    at.selectbox(key="period_typ").set_value("kvartal").run()
+    assert at.session_state["period_kvartal"] == "2026-Q3"  # the last whole quarter
+    at.radio(key="niva").set_value("omrade").run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    table = _table(at)
+    assert "Områden" in table.columns and len(table) == 7
+    assert at.query_params["niva"] == "omrade"
+    assert at.query_params["period_kvartal"] == "2026-Q3"
+
+
+def test_karta_selecting_an_area_opens_its_profile():
+    at = _karta()
+    at.selectbox(key="profil").set_value("97442").run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    texts = " ".join(m.value for m in at.markdown)
+    assert "974 42 Luleå jämfört med hela kommunen" in texts
+    assert "Fördelning i 974 42 Luleå" in texts and "Befolkning i 974 42 Luleå" in texts
+    assert at.query_params["profil"] == "97442"
+    # The change metric colours the map by change; the profile stays.
+    at.selectbox(key="varde").set_value("forandring_pct").run()
+    assert not at.error and at.session_state["profil"] == "97442"
+
+
+def test_karta_link_reopens_area_level_and_profile():
+    at = _app()
+    at.query_params["matt"] = "orosanmalningar"
+    at.query_params["niva"] = "omrade"
+    at.query_params["profil"] = "vaster"
+    at.run()
+    at.switch_page("app_pages/karta.py").run()
+    assert at.session_state["niva"] == "omrade"
+    assert at.session_state["profil"] == "vaster"
+    assert any("Väster och nordväst (974) jämfört" in m.value for m in at.markdown)
