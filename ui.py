@@ -264,68 +264,41 @@ def _legend(items, title: str) -> None:
     st.markdown(f"**{title}**{rows}", unsafe_allow_html=True)
 
 
-@dataclass(frozen=True)
-class AreaMap:
-    deck: object  # maps.FrozenDeck
-    legend: list
-    table: pd.DataFrame  # protected
-    period: aggregate.Period
-    ignored: list[str]
-    missing_polygons: list[str]
-
-
-@st.cache_resource(max_entries=32, show_spinner=False)
-def _area_map(url: str, fingerprint: tuple, measure_code: str, month: pd.Timestamp,
-              kon: tuple, alder: tuple, town: bool, selected: tuple) -> AreaMap:
-    # Cached per view: the deck's JSON is the slow part of a rerun. Never mutate the result.
-    from lagesbild import disclosure, maps
-    from lagesbild.geo import match_report
-
-    cfg, d, ml = config(), _shared(url, fingerprint), map_layer()
-    measure = cfg.catalogue.measure(measure_code)
-    frame, ignored = aggregate.apply_filters(
-        d.counts[measure_code], measure, aggregate.Filters(kon=kon, aldersgrupp=alder))
-    period = aggregate.Period.rolling12(month)
-    table = aggregate.summary(frame, d.population, measure, period, ["postnummer"],
-                              all_areas=True)
-    safe = disclosure.protect(table, cfg.threshold)
-    coloured, legend = maps.choropleth(ml.geojson, safe, ml.names, cfg.threshold,
-                                       count_label=f"Antal {measure.counted}")
-    bounds = ml.town_bounds if town else ml.bounds
-    deck = maps.FrozenDeck(maps.deck(coloured, bounds, "Per 1 000", f"Antal {measure.counted}",
-                                     ml.outline, selected))
-    with_counts = safe.loc[safe["antal"].fillna(1) > 0, "postnummer"]
-    missing_polygons, _ = match_report(ml.layer, with_counts.tolist())
-    return AreaMap(deck, legend, safe, period, ignored, missing_polygons)
-
-
 def area_map(d: Data, measure_code: str, sel: Selection) -> None:
-    """A choropleth of one measure's rate per 1 000 by postnummer, rolling 12 months."""
+    """The overview's map: one measure's rate per 1 000 by postnummer, rolling 12 months.
+
+    The same view as the Karta page (cached there), without the page's own choices.
+    """
     cfg = config()
     measure = cfg.catalogue.measure(measure_code)
     town = st.radio("Kartvy", ["Hela kommunen", "Tätorten"], horizontal=True,
                     key=f"kartvy_{measure_code}", label_visibility="collapsed") == "Tätorten"
-    m = _area_map(cfg.db_url, d.fingerprint, measure_code, sel.month,
-                  sel.filters.kon, sel.filters.aldersgrupp, town, sel.filters.postnummer)
-    names = map_layer().names
-    st.caption(f"{fmt.period(m.period.start, m.period.end)}. Antal {measure.counted} per "
-               f"1 000 i målgruppen ({measure.target.label if measure.target else '–'}). "
-               f"Områden med färre än {cfg.threshold} visas grå och utan tal.")
-    ignored_note(m.ignored, measure.short)
+    choice = KartaChoice(measure_code, "rullande", f"{sel.month:%Y-%m}", "per_1000",
+                         "postnummer", ())
+    cached = _area_view(cfg.db_url, d.fingerprint, choice, sel.filters.kon,
+                        sel.filters.aldersgrupp, sel.filters.postnummer, town)
+    view = cached.view
+    st.caption(f"{view.caption.subtitle}. Antal {measure.counted} per 1 000 i målgruppen "
+               f"({measure.target.label if measure.target else '–'}). Områden med färre än "
+               f"{cfg.threshold} visas grå och utan tal. Mer på sidan Karta.")
+    ignored_note(view.ignored, measure.short)
     left, right = st.columns([4, 1])
     with left:
-        st.pydeck_chart(m.deck, height=560, key=f"karta_{measure_code}")
+        st.pydeck_chart(cached.deck, height=560, key=f"karta_{measure_code}")
     with right:
-        _legend(m.legend, "Per 1 000")
+        _legend(view.legend, "Per 1 000")
         if sel.filters.postnummer:
             st.caption("Valda områden har orange kant. Kartan visar alla områden; "
                        "områdesurvalet gäller korten ovan.")
-    if m.missing_polygons:
-        st.caption(f"Postnummer med data men utan område på kartan: "
-                   f"{', '.join(fmt.postnummer(p) for p in m.missing_polygons)}.")
+    missing_note(view)
     with st.expander("Tabell: antal och andel per postnummer"):
-        st.dataframe(tables.area_table(m.table, names, cfg.threshold), hide_index=True,
-                     width="stretch")
+        table(view.table, view.caption, f"tabell_{measure_code}", height=420)
+
+
+def missing_note(view) -> None:
+    if view.missing:
+        st.caption("Postnummer med data men utan område på kartan: "
+                   f"{', '.join(fmt.postnummer(p) for p in view.missing)}.")
 
 
 # --- charts, tables and their downloads ---------------------------------------------------
@@ -464,7 +437,8 @@ def karta_controls(d: Data) -> KartaChoice | None:
         for box, dim in zip(boxes, dims):
             labels = areas.value_labels(cat, measure, dim)
             wkey = f"{measure.code}_{dim}"
-            _init(wkey, list(labels), True, [])
+            # Stages of one case must not be added up: start from what the overview counts.
+            _init(wkey, list(labels), True, list(dict(measure.headline_filter).get(dim, ())))
             box.multiselect(measure.dimension_label(dim), list(labels), key=wkey,
                             format_func=labels.get, placeholder="Alla")
             if st.session_state[wkey]:
@@ -572,7 +546,8 @@ def karta(d: Data, choice: KartaChoice, sel: Selection) -> None:
                 "trattdiagrammet kan inte ritas.")
     else:
         chart(funnel.chart(view.safe, view.names, view.kommun_rate,
-                           f"({measure.target.label})" if measure.target else ""),
+                           f"({measure.target.label})" if measure.target else "",
+                           st.session_state.get(profile_key) or None),
               export.Caption(f"{measure.short}: trattdiagram per "
                              f"{areas.LEVEL_NOUNS[choice.level]}",
                              view.caption.period, view.caption.filters,
@@ -582,6 +557,7 @@ def karta(d: Data, choice: KartaChoice, sel: Selection) -> None:
                     + f" Kommunens nivå: **{fmt.number(view.kommun_rate, 1)} per 1 000**. "
                     f"Utanför 99,8 %-gränsen: **{fmt.number(flagged)}** områden.")
 
+    missing_note(view)
     with st.expander("Tabellen bakom kartan", expanded=False):
         table(view.table, view.caption, "karta_tabell", height=420)
 

@@ -16,7 +16,7 @@ import yaml
 
 from lagesbild import aggregate, disclosure, fmt, funnel
 from lagesbild.config import Measure
-from lagesbild.errors import ConfigError, UnknownError
+from lagesbild.errors import ConfigError, DataError, UnknownError
 
 LEVELS = {"postnummer": "Postnummer", "omrade": "Områden"}
 LEVEL_NOUNS = {"postnummer": "postnummer", "omrade": "område"}
@@ -237,8 +237,8 @@ def display_table(safe: pd.DataFrame, level: str, postorter: dict[str, str],
     from lagesbild import tables
 
     if not disclosure.is_protected(safe):
-        raise ConfigError("Tabellen kan bara visa uppgifter som har gått genom "
-                          "röjandekontrollen.")
+        raise DataError("Tabellen kan bara visa uppgifter som har gått genom "
+                        "röjandekontrollen.")
     out = pd.DataFrame({
         LEVELS[level] if level == "omrade" else "Postnummer": names(safe, level, postorter,
                                                                     grouping),
@@ -432,6 +432,7 @@ class View:
     caption: object  # export.Caption
     kommun_rate: float | None
     ignored: list[str]
+    missing: list[str]  # areas with counts but no polygon on the map
 
 
 def filter_text(cat, measure: Measure, filters: aggregate.Filters) -> str:
@@ -479,5 +480,8 @@ def view(cfg, counts: pd.DataFrame, population: pd.DataFrame, measure: Measure, 
         period_label(kind, period_code), filter_text(cfg.catalogue, measure, filters),
         threshold=cfg.threshold)
     shown = display_table(safe, level, postorter, grouping, cfg.threshold)
+    drawn = {f["properties"][layer.key] for f in layer.geojson["features"]}
+    counted = safe.loc[safe["antal"].fillna(1) > 0, "kod"]
+    missing = sorted(str(c) for c in counted if c not in drawn)
     return View(safe, area_names, shown, coloured, legend, legend_title, caption,
-                table.attrs.get("kommun_per_1000"), ignored)
+                table.attrs.get("kommun_per_1000"), ignored, missing)

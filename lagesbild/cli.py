@@ -102,6 +102,8 @@ def _filters(args, cfg: Config, measure) -> aggregate.Filters:
             raise UsageError(f"”{value}” är inget värde för {dim}. Möjliga: "
                              f"{', '.join(known)}.")
         chosen.setdefault(dim, []).append(value)
+    for dim, values in measure.headline_filter:  # e.g. evictions: applications, as the
+        chosen.setdefault(dim, list(values))      # overview counts, unless told otherwise
     fixed = {d: tuple(chosen.pop(d, ())) for d in ("kon", "aldersgrupp")}
     return aggregate.Filters(kon=fixed["kon"], aldersgrupp=fixed["aldersgrupp"],
                              categories=tuple((d, tuple(v)) for d, v in chosen.items()))
@@ -212,7 +214,9 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--niva", choices=["postnummer", "omrade"], default="postnummer",
                        help="Postnummer eller områden (LAGESBILD_OMRADEN).")
         p.add_argument("--filter", action="append", default=[], metavar="DIM=VÄRDE",
-                       help="Urval, t.ex. kon=K eller anmalare=skola (kan upprepas).")
+                       help="Urval, t.ex. kon=K eller anmalare=skola (kan upprepas). "
+                            "Utan urval räknas det som översikten räknar (vräkningar: "
+                            "ansökningar).")
         if name == "map":
             p.add_argument("--varde", choices=list(areas.METRICS), default="per_1000",
                            help="Vad kartan färgas efter (standard: per_1000).")

@@ -88,17 +88,18 @@ def curve(rate_per_1000: float, max_population: float, points: int = 120) -> pd.
                                        "ovre_998"])
 
 
-def chart(safe: pd.DataFrame, names: pd.Series, rate_per_1000: float, title_unit: str):
+def chart(safe: pd.DataFrame, names: pd.Series, rate_per_1000: float, title_unit: str,
+          highlight: str | None = None):
     """The funnel plot (Altair): each shown area's rate against its target population, the
     municipal rate and the 95 % (dashed) and 99.8 % (solid) limits.
 
     *safe* is a protected area table; areas whose count is hidden are left out (their rate
-    would give the count away).
+    would give the count away). The *highlight* area (a code) gets an orange ring.
     """
     import altair as alt
 
     points = pd.DataFrame({
-        "Område": names, "Antal": safe["antal"], "Befolkning": safe["befolkning"],
+        "kod": safe["kod"], "Område": names, "Antal": safe["antal"], "Befolkning": safe["befolkning"],
         "Per 1 000": safe["per_1000"],
         "Bedömning": safe["flagga"].map({"över": "Högre än väntat", "under": "Lägre än väntat",
                                          "inom": "Inom gränserna"}),
@@ -128,7 +129,13 @@ def chart(safe: pd.DataFrame, names: pd.Series, rate_per_1000: float, title_unit
         tooltip=["Område:N", alt.Tooltip("Antal:Q", format=",.0f"),
                  alt.Tooltip("Befolkning:Q", format=",.0f"),
                  alt.Tooltip("Per 1 000:Q", format=",.1f"), "Bedömning:N"])
-    return alt.layer(limit_lines, mean, dots).properties(height=420)
+    layers = [limit_lines, mean, dots]
+    chosen = points[points["kod"] == highlight]
+    if len(chosen):
+        layers.append(alt.Chart(chosen).mark_point(size=420, color="#e66101", strokeWidth=3)
+                      .encode(x=alt.X("Befolkning:Q", scale=alt.Scale(type="log")),
+                              y="Per 1 000:Q"))
+    return alt.layer(*layers).properties(height=420)
 
 
 EXPLANATION = ("Varje punkt är ett område. Linjen i mitten är kommunens nivå; trattens kanter "

@@ -40,19 +40,6 @@ def batches(frame: pd.DataFrame, cat: Catalogue) -> pd.DataFrame:
     }).iloc[::-1].reset_index(drop=True)
 
 
-def area_table(safe: pd.DataFrame, names: dict[str, str], threshold: int) -> pd.DataFrame:
-    """The table behind a map: postnummer, postort, count ("<5" when hidden), population, rate."""
-    if not disclosure.is_protected(safe):
-        raise DataError("Tabellen kan bara visa uppgifter som har gått genom röjandekontrollen.")
-    return pd.DataFrame({
-        "Postnummer": safe["postnummer"].map(fmt.postnummer),
-        "Postort": safe["postnummer"].map(names).fillna(""),
-        "Antal": [fmt.count(n, h, threshold) for n, h in zip(safe["antal"], safe["skyddad"])],
-        "Befolkning": safe["befolkning"].map(fmt.number),
-        "Per 1 000": safe["per_1000"].map(lambda v: fmt.number(v, 1)),
-    })
-
-
 def mark(table: pd.DataFrame, threshold: int, counts: list[str] | None = None,
          decimals: dict[str, int] | None = None) -> pd.DataFrame:
     """Carry the disclosure marker onto a display table built from a protected frame.
@@ -84,13 +71,16 @@ def style(table: pd.DataFrame):
     counts "3 707" or "<5" when hidden, rates "6,3", months "jan 2025"."""
     threshold = table.attrs.get(disclosure.PROTECTED_ATTR, 5)
     counts = count_columns(table)
-    formats = {}
+    styler = table.style
     for column in table.columns:
         series = table[column]
-        if column in counts:
-            formats[column] = lambda v, t=threshold: f"<{t}" if pd.isna(v) else fmt.number(v)
+        if column in counts:  # Styler shows missing values with na_rep, not the formatter
+            styler = styler.format(fmt.number, subset=[column], na_rep=f"<{threshold}")
+        elif pd.api.types.is_integer_dtype(series):
+            styler = styler.format(fmt.number, subset=[column], na_rep="–")
         elif pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
-            formats[column] = lambda v, d=decimals(table, column): fmt.number(v, d)
+            styler = styler.format(lambda v, d=decimals(table, column): fmt.number(v, d),
+                                   subset=[column], na_rep="–")
         elif pd.api.types.is_datetime64_any_dtype(series):
-            formats[column] = fmt.month_short
-    return table.style.format(formats)
+            styler = styler.format(fmt.month_short, subset=[column], na_rep="–")
+    return styler

@@ -62,9 +62,20 @@ def test_headline_filter_counts_only_new_contacts():
 
 
 def test_area_table_only_takes_protected_frames():
-    raw = pd.DataFrame({"postnummer": ["97231"], "antal": [3], "befolkning": [200],
-                        "per_1000": [15.0]})
+    from lagesbild import areas
+
+    raw = pd.DataFrame({"kod": ["97231", "97232"], "antal": [3, 40], "befolkning": [200, 300],
+                        "per_1000": [15.0, 133.33], "antal_fg": [10, 2],
+                        "per_1000_fg": [50.0, 6.7], "forandring": [-7, 38],
+                        "forandring_pct": [-70.0, 1900.0], "flagga": ["inom", "över"]})
     with pytest.raises(DataError, match="röjandekontrollen"):
-        tables.area_table(raw, {}, 5)
-    shown = tables.area_table(disclosure.protect(raw, 5), {"97231": "Luleå"}, 5)
-    assert shown.iloc[0].tolist() == ["972 31", "Luleå", "<5", "200", "–"]
+        areas.display_table(raw, "postnummer", {}, None, 5)
+    shown = areas.display_table(areas.protect(raw, 5), "postnummer", {"97231": "Luleå"},
+                                None, 5)
+    first, second = shown.iloc[0], shown.iloc[1]
+    assert first["Postnummer"] == "972 31 Luleå"
+    assert pd.isna(first["Antal"]) and pd.isna(first["Per 1 000"])  # shown as "<5"
+    assert pd.isna(first["Förändring (%)"]) and first["Jämfört med kommunen"] == "–"
+    assert second["Antal"] == 40 and pd.isna(second["Antal samma period i fjol"])
+    assert pd.isna(second["Förändring (antal)"])  # last year's hidden 2 would show
+    assert tables.style(shown).to_string().count("<5") == 2
