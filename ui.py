@@ -575,6 +575,26 @@ def karta(d: Data, choice: KartaChoice, sel: Selection) -> None:
         area_profile(d, choice, sel, code, names[code])
 
 
+@st.cache_resource(max_entries=32, show_spinner=False)
+def _profile(url: str, fingerprint: tuple, choice: KartaChoice, kon: tuple, alder: tuple,
+             code: str) -> tuple:
+    # Cached per area and view; never mutate the result.
+    from lagesbild import areas
+
+    cfg, d = config(), _shared(url, fingerprint)
+    measure = cfg.catalogue.measure(choice.measure)
+    filters = aggregate.Filters(kon=kon, aldersgrupp=alder, categories=choice.categories)
+    frame, _ = aggregate.apply_filters(d.counts[measure.code], measure, filters)
+    period = areas.parse_period(choice.kind, choice.period)
+    members = areas.members(code, choice.level, grouping(), sorted(map_layer().names))
+    trend = (areas.profile_trend(frame, d.population, measure, members, period.end,
+                                 cfg.threshold) if measure.target is not None else None)
+    parts = areas.profile_breakdowns(frame, d.population, measure, members, period,
+                                     cfg.threshold)
+    pop = areas.profile_population(d.population, members, period.end.year, cfg.threshold)
+    return trend, parts, pop
+
+
 def area_profile(d: Data, choice: KartaChoice, sel: Selection, code: str, name: str) -> None:
     """One area: its trend against the municipality, breakdowns, and its population."""
     from lagesbild import areas, export
@@ -584,17 +604,12 @@ def area_profile(d: Data, choice: KartaChoice, sel: Selection, code: str, name: 
     measure = cat.measure(choice.measure)
     filters = aggregate.Filters(kon=sel.filters.kon, aldersgrupp=sel.filters.aldersgrupp,
                                 categories=choice.categories)
-    frame, _ = aggregate.apply_filters(d.counts[measure.code], measure, filters)
     period = areas.parse_period(choice.kind, choice.period)
-    members = areas.members(code, choice.level, grouping(), sorted(
-        map_layer().names))
     period_text = areas.period_label(choice.kind, choice.period)
     filters_text = areas.filter_text(cat, measure, filters)
-    caption = export.Caption(f"{name}: {measure.short.lower()}", period_text,
-                             filters_text, threshold=cfg.threshold)
-    if measure.target is not None:
-        trend = areas.profile_trend(frame, d.population, measure, members, period.end,
-                                    cfg.threshold)
+    trend, parts, pop = _profile(cfg.db_url, d.fingerprint, choice, sel.filters.kon,
+                                 sel.filters.aldersgrupp, code)
+    if trend is not None:
         st.markdown(f"**{name} jämfört med hela kommunen**: {measure.counted} per 1 000 i "
                     f"målgruppen, rullande 12 månader, vid varje kvartalsslut.")
         chart(areas.trend_chart(trend, name),
@@ -603,8 +618,6 @@ def area_profile(d: Data, choice: KartaChoice, sel: Selection, code: str, name: 
                              filters_text, threshold=cfg.threshold), "profil_trend")
         if trend.loc[trend["serie"] == "Området", "skyddad"].any():
             st.caption(f"Punkter där området har färre än {cfg.threshold} visas inte.")
-    parts = areas.profile_breakdowns(frame, d.population, measure, members, period,
-                                     cfg.threshold)
     if parts:
         st.markdown(f"**Fördelning i {name}**, {period_text}")
         columns = st.columns(2)
@@ -618,7 +631,6 @@ def area_profile(d: Data, choice: KartaChoice, sel: Selection, code: str, name: 
                       export.Caption(f"{name}: {measure.short.lower()} efter "
                                      f"{header.lower()}", period_text, filters_text,
                                      threshold=cfg.threshold), f"profil_{dim}")
-    pop = areas.profile_population(d.population, members, period.end.year, cfg.threshold)
     st.markdown(f"**Befolkning i {name}** efter ålder och kön ({pop.attrs['ar']})")
     sex = {k: cat.sex_label(k) for k in ("K", "M")}
     chart(areas.population_chart(pop, sex, cfg.threshold),

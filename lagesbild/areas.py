@@ -274,23 +274,23 @@ def profile_trend(frame: pd.DataFrame, population: pd.DataFrame, measure: Measur
     end = pd.Timestamp(end)
     ends = [end - pd.DateOffset(months=3 * i) for i in reversed(range(quarters))]
     months = pd.date_range(ends[0] - pd.DateOffset(months=11), end, freq="MS")
+    people = {}  # (series, year) -> persons in the target group
+    for year in {m.year for m in ends}:
+        pop = aggregate.target_population(population, measure, year, ["postnummer"])
+        if pop is not None:
+            people["Området", year] = int(pop.loc[pop["postnummer"].isin(codes),
+                                                  "befolkning"].sum())
+            people["Hela kommunen", year] = int(pop["befolkning"].sum())
     rows = []
     for label, part in (("Området", frame[frame["postnummer"].isin(codes)]),
                         ("Hela kommunen", frame)):
         series = aggregate.monthly(part, measure, months=months).set_index("month")["antal"]
         rolled = series.rolling(12).sum()
         for month in ends:
-            pop = aggregate.target_population(population, measure, month.year,
-                                              ["postnummer"] if label == "Området" else [])
-            if pop is None:
-                people = None
-            elif label == "Området":
-                people = int(pop.loc[pop["postnummer"].isin(codes), "befolkning"].sum())
-            else:
-                people = int(pop["befolkning"].iloc[0])
+            n = people.get((label, month.year))
             count = rolled.get(month)
-            rows.append({"month": month, "serie": label, "antal": count, "befolkning": people,
-                         "per_1000": (1000 * count / people) if people else None})
+            rows.append({"month": month, "serie": label, "antal": count, "befolkning": n,
+                         "per_1000": (1000 * count / n) if n else None})
     out = pd.DataFrame(rows)
     return disclosure.protect(out, threshold)
 
