@@ -487,6 +487,18 @@ def _area_view(url: str, fingerprint: tuple, choice: KartaChoice, kon: tuple, al
     return AreaView(v, deck)
 
 
+@st.cache_resource(max_entries=32, show_spinner=False)
+def _funnel_chart(url: str, fingerprint: tuple, choice: KartaChoice, kon: tuple, alder: tuple,
+                  highlight: str | None):
+    # The funnel's limits take a moment to compute: once per view and chosen area.
+    from lagesbild import funnel
+
+    view = _area_view(url, fingerprint, choice, kon, alder, (), False).view
+    measure = config().catalogue.measure(choice.measure)
+    return funnel.chart(view.safe, view.names, view.kommun_rate,
+                        f"({measure.target.label})" if measure.target else "", highlight)
+
+
 def _picked(map_key: str, target: str, layer_key: str) -> None:
     """Map click → the profile's area (a callback, so it may set another widget's state)."""
     event = st.session_state.get(map_key)
@@ -531,12 +543,14 @@ def karta(d: Data, choice: KartaChoice, sel: Selection) -> None:
     with right:
         _legend(view.legend, view.legend_title)
         with st.popover("Ladda ned kartan", icon=":material/download:"):
-            image = maps.static_map(view.coloured, view.legend, view.legend_title,
-                                    map_layer().outline)
-            st.download_button("PNG (1920 px)", data=lambda: export.png(image, view.caption),
+            def image():  # built on click only: Altair checks every polygon it is given
+                return maps.static_map(view.coloured, view.legend, view.legend_title,
+                                       map_layer().outline)
+
+            st.download_button("PNG (1920 px)", data=lambda: export.png(image(), view.caption),
                                file_name=f"{view.caption.stem}.png", mime="image/png",
                                on_click="ignore", key="karta_png", icon=":material/image:")
-            st.download_button("SVG", data=lambda: export.svg(image, view.caption),
+            st.download_button("SVG", data=lambda: export.svg(image(), view.caption),
                                file_name=f"{view.caption.stem}.svg", mime="image/svg+xml",
                                on_click="ignore", key="karta_svg", icon=":material/draw:")
 
@@ -545,9 +559,8 @@ def karta(d: Data, choice: KartaChoice, sel: Selection) -> None:
         st.info(f"{measure.short} har ingen målgrupp att räkna andelar på, så "
                 "trattdiagrammet kan inte ritas.")
     else:
-        chart(funnel.chart(view.safe, view.names, view.kommun_rate,
-                           f"({measure.target.label})" if measure.target else "",
-                           st.session_state.get(profile_key) or None),
+        chart(_funnel_chart(cfg.db_url, d.fingerprint, choice, sel.filters.kon,
+                            sel.filters.aldersgrupp, st.session_state.get(profile_key) or None),
               export.Caption(f"{measure.short}: trattdiagram per "
                              f"{areas.LEVEL_NOUNS[choice.level]}",
                              view.caption.period, view.caption.filters,

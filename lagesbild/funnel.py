@@ -20,7 +20,8 @@ LIMITS = {"95": 0.95, "998": 0.998}
 def _cdf_table(mu: float) -> np.ndarray:
     """P(X <= k) for k = 0, 1, … well past the upper tail, X ~ Poisson(mu)."""
     k = np.arange(int(mu + 12 * math.sqrt(mu) + 25))
-    log_pmf = k * math.log(mu) - mu - np.array([math.lgamma(i + 1) for i in k])
+    log_factorial = np.concatenate(([0.0], np.cumsum(np.log(k[1:]))))
+    log_pmf = k * math.log(mu) - mu - log_factorial
     return np.minimum(np.cumsum(np.exp(log_pmf)), 1.0)
 
 
