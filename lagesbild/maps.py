@@ -251,12 +251,22 @@ def static_map(coloured: dict, legend: list[LegendItem], legend_title: str,
     on the page. The legend is drawn beside the map inside the image.
     """
     import altair as alt
+    from shapely.geometry import mapping, shape
+    from shapely.geometry.polygon import orient
+
+    def clockwise(geometry: dict) -> dict:
+        # d3-geo (Vega) reads a counter-clockwise ring as "the whole globe but this", the
+        # opposite of GeoJSON's rule: dissolved areas come out that way.
+        geom = shape(geometry)
+        parts = getattr(geom, "geoms", [geom])
+        oriented = [orient(p, sign=-1.0) for p in parts]
+        return mapping(type(geom)(oriented) if hasattr(geom, "geoms") else oriented[0])
 
     features = []
     for f in coloured["features"]:
         p = f["properties"]
         flag = p.get("flagga")
-        features.append({"type": "Feature", "geometry": f["geometry"], "properties": {
+        features.append({"type": "Feature", "geometry": clockwise(f["geometry"]), "properties": {
             "fill": _hex(p["fill"]), "namn": p["namn"],
             "stroke": _hex(FLAG_COLOURS[flag]) if flag else "#3c3c3c",
             "width": 2.5 if flag else 0.4, "order": 1 if flag else 0}})
@@ -268,7 +278,8 @@ def static_map(coloured: dict, legend: list[LegendItem], legend_title: str,
     ).project(type="mercator").properties(width=620, height=600)
     layers = [areas]
     if outline is not None:
-        layers.append(alt.Chart(alt.Data(values=outline["features"])).mark_geoshape(
+        edge = [{**f, "geometry": clockwise(f["geometry"])} for f in outline["features"]]
+        layers.append(alt.Chart(alt.Data(values=edge)).mark_geoshape(
             filled=False, stroke="black", strokeWidth=1.6).project(type="mercator"))
     keys = pd.DataFrame({"y": range(len(legend)), "colour": [i.colour for i in legend],
                          "label": [i.label for i in legend]})

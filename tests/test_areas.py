@@ -200,3 +200,18 @@ def test_map_command_writes_png_and_svg(tmp_path):
     text = svg.read_text(encoding="utf-8")
     assert "Orosanmälningar: förändring mot samma period i fjol (%), per område" in text
     assert "röjandekontroll" in text and "Källa:" in text
+
+
+def test_static_map_draws_areas_not_the_whole_globe(tmp_path):
+    # d3-geo reads a counter-clockwise ring as everything outside it: dissolved areas must be
+    # turned clockwise, or the image is one flat colour.
+    out = tmp_path / "omraden.png"
+    run = _cli("map", "orosanmalningar", "--niva", "omrade", "--ut", str(out))
+    assert run.returncode == 0, run.stderr.decode()
+    image = Image.open(out).convert("RGB")
+    colours = sorted(image.getcolors(maxcolors=1 << 20), reverse=True)
+    pixels = image.width * image.height
+    white = next((n for n, c in colours if c == (255, 255, 255)), 0)
+    assert white > 0.4 * pixels  # the background around the municipality
+    biggest_fill = next(n for n, c in colours if c != (255, 255, 255))
+    assert biggest_fill < 0.25 * pixels
