@@ -253,7 +253,8 @@ def display_table(safe: pd.DataFrame, level: str, postorter: dict[str, str],
     if "flagga" in safe:
         out["Jämfört med kommunen"] = safe["flagga"].map(FLAG_LABELS).fillna("–")
     return tables.mark(out, threshold, counts=["Antal", "Antal samma period i fjol"],
-                       decimals={"Förändring (antal)": 0})
+                       decimals={"Förändring (antal)": 0},
+                       signed=["Förändring (antal)", "Förändring (%)"])
 
 
 # --- one area's profile ----------------------------------------------------------------------

@@ -41,17 +41,20 @@ def batches(frame: pd.DataFrame, cat: Catalogue) -> pd.DataFrame:
 
 
 def mark(table: pd.DataFrame, threshold: int, counts: list[str] | None = None,
-         decimals: dict[str, int] | None = None) -> pd.DataFrame:
+         decimals: dict[str, int] | None = None, signed: list[str] | None = None
+         ) -> pd.DataFrame:
     """Carry the disclosure marker onto a display table built from a protected frame.
 
     *counts* names the count columns, where a missing value means "hidden" (default: every
-    integer column). *decimals* sets decimals per float column (default 1).
+    integer column). *decimals* sets decimals per float column (default 1). *signed* names
+    columns of changes, shown with a sign: "+4", "−6".
     """
     out = table.copy()
     out.attrs[disclosure.PROTECTED_ATTR] = threshold
     out.attrs["antal"] = list(counts if counts is not None else
                               [c for c in out.columns if pd.api.types.is_integer_dtype(out[c])])
     out.attrs["decimaler"] = dict(decimals or {})
+    out.attrs["tecken"] = list(signed or [])
     return out
 
 
@@ -79,7 +82,8 @@ def style(table: pd.DataFrame):
         elif pd.api.types.is_integer_dtype(series):
             styler = styler.format(fmt.number, subset=[column], na_rep="–")
         elif pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
-            styler = styler.format(lambda v, d=decimals(table, column): fmt.number(v, d),
+            shown = fmt.signed if column in table.attrs.get("tecken", []) else fmt.number
+            styler = styler.format(lambda v, d=decimals(table, column), f=shown: f(v, d),
                                    subset=[column], na_rep="–")
         elif pd.api.types.is_datetime64_any_dtype(series):
             styler = styler.format(fmt.month_short, subset=[column], na_rep="–")
