@@ -177,6 +177,8 @@ def sidebar_filters(d: Data) -> Selection:
     _init("omrade", areas, True, [])
     _init("kon", list(SEX_OPTIONS), False, "")
     _init("alder", cat.all_age_groups, True, [])
+    if "presentationslage" not in st.session_state:
+        st.session_state["presentationslage"] = st.query_params.get("presentation") == "1"
 
     with st.sidebar:
         st.header("Urval")
@@ -194,10 +196,15 @@ def sidebar_filters(d: Data) -> Selection:
                        placeholder="Alla åldrar",
                        help="Barn: 0–5, 6–11, 12–17, 18–20. Vuxna: 18–24 … 65+. "
                             "Gäller de mått som har grupperna.")
+        st.divider()
+        st.toggle("Presentationsläge", key="presentationslage",
+                  help="För projektorn: större text, tjockare linjer, diagram i full bredd "
+                       "och sidopanelen infälld (öppna den med pilen uppe till vänster).")
 
     state = st.session_state
     _to_url({"manad": state["manad"], "omrade": state["omrade"], "kon": state["kon"],
-             "alder": state["alder"]})
+             "alder": state["alder"],
+             "presentation": "1" if state["presentationslage"] else None})
     month = pd.Timestamp(state["manad"] + "-01") if state["manad"] else None
     chosen = Selection(month, aggregate.Filters(
         postnummer=tuple(state["omrade"]),
@@ -214,12 +221,46 @@ def selection() -> Selection:
 
 
 def _to_url(values: dict) -> None:
-    """Keep the current choices in the URL, so a copied link reopens the same view."""
-    wanted = {k: v for k, v in values.items() if v not in (None, [], "")}
-    current = {k: (st.query_params.get_all(k) if isinstance(wanted.get(k), list)
-                   else st.query_params.get(k)) for k in values}
-    if any(current.get(k) != wanted.get(k) for k in values):
-        st.query_params.from_dict(wanted)
+    """Keep these choices in the URL, so a copied link reopens the same view.
+
+    Only the given keys are touched: the sidebar and a page each keep their own.
+    """
+    for key, value in values.items():
+        wanted = None if value in (None, [], "") else value
+        current = (st.query_params.get_all(key) or None if isinstance(value, list)
+                   else st.query_params.get(key))
+        if current == wanted:
+            continue
+        if wanted is None:
+            del st.query_params[key]
+        else:
+            st.query_params[key] = wanted
+
+
+def url_widget(widget, label: str, options: list, key: str, default, **kwargs):
+    """A page's own filter widget, seeded from the URL and kept there like the sidebar's.
+
+    Parameters
+    ----------
+    widget : callable
+        ``st.multiselect``, ``st.selectbox``, ``st.radio`` or ``st.segmented_control``.
+    label, options, key : str, list, str
+        As for the widget; *key* is also the URL parameter.
+    default : object
+        The value when the URL has none (a list for multiselect).
+    **kwargs
+        Passed on to the widget.
+
+    Returns
+    -------
+    The widget's value.
+    """
+    multi = isinstance(default, list)
+    _init(key, options, multi, default)
+    widget(label, options, key=key, **kwargs)
+    value = st.session_state[key]
+    _to_url({key: value})
+    return value
 
 
 def ignored_note(ignored: list[str], measure_short: str) -> None:
@@ -324,6 +365,23 @@ def area_map(d: Data, measure_code: str, sel: Selection) -> None:
 def presentation() -> bool:
     """True when the projector mode is on (larger type, thicker lines)."""
     return bool(st.session_state.get("presentationslage", False))
+
+
+# Streamlit sizes its text in rem: a larger root size enlarges every text on the page.
+_PRESENTATION_CSS = ("<style>html { font-size: 20px; } "
+                     "[data-testid='stMetricValue'] { font-size: 2.6rem; }</style>")
+
+
+def apply_presentation() -> None:
+    """Projector mode: larger type and the sidebar folded away.
+
+    Streamlit cannot fold the sidebar from code except through the page config, which the
+    browser applies when the setting changes; the user opens it again with its arrow.
+    """
+    on = presentation()
+    st.set_page_config(initial_sidebar_state="collapsed" if on else "expanded")
+    if on:
+        st.html(_PRESENTATION_CSS)
 
 
 def chart(chart_, caption, key: str) -> None:

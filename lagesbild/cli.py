@@ -66,6 +66,64 @@ def cmd_summary(args, cfg: Config) -> int:
     return 0
 
 
+def _filters(items: list[str], measure) -> aggregate.Filters:
+    """``--filter DIM=VALUE`` (repeatable; values of one dimension are alternatives)."""
+    chosen: dict[str, list[str]] = {}
+    for item in items:
+        dim, sep, value = item.partition("=")
+        if not sep or not dim or not value:
+            raise UsageError(f"--filter ska skrivas DIM=VÄRDE, till exempel kon=K, "
+                             f"inte ”{item}”.")
+        measure.check_dimension(dim)
+        chosen.setdefault(dim, []).append(value.replace(" ", ""))
+    for dim, values in chosen.items():
+        known = (list(measure.dimensions[dim].categories) if dim in measure.dimensions
+                 else [g.code for g in measure.age_groups] if dim == "aldersgrupp"
+                 else ["K", "M"] if dim == "kon" else None)
+        unknown = [v for v in values if known is not None and v not in known]
+        if unknown:
+            raise UnknownError(f"Okänt värde ”{unknown[0]}” för {dim}. Möjliga: "
+                               f"{', '.join(known)}.")
+    categories = tuple((d, tuple(v)) for d, v in chosen.items()
+                       if d not in ("postnummer", "kon", "aldersgrupp"))
+    return aggregate.Filters(tuple(chosen.get("postnummer", ())), tuple(chosen.get("kon", ())),
+                             tuple(chosen.get("aldersgrupp", ())), categories)
+
+
+def cmd_chart(args, cfg: Config) -> int:
+    from lagesbild import charts, export
+
+    measure = cfg.catalogue.measure(args.matt)
+    filters = _filters(args.filter, measure)
+    if args.per and args.typ not in ("fordelning", "heatmap"):
+        raise UsageError("--per gäller bara --typ fordelning och heatmap.")
+    out = Path(args.ut)
+    if not out.parent.exists():
+        raise UsageError(f"Mappen {out.parent} finns inte.")
+    engine = ingest.open_store(cfg)
+    frame = store.read_counts(engine, measure)
+    latest = aggregate.latest_complete_month(frame)
+    if latest is None:
+        raise LagesbildError("Det finns inga data för måttet ännu.")
+    if args.ar is None:
+        period = charts.default_period(args.typ, latest)
+    elif args.typ == "ar":
+        period = charts.default_period("ar", min(latest, pd.Timestamp(f"{args.ar}-12-01")))
+    else:
+        period = aggregate.Period.year(args.ar)
+        period = aggregate.Period(period.start, min(period.end, latest))
+        if period.start > period.end:
+            raise LagesbildError(f"Det finns inga data för {args.ar} ännu.")
+    fig = charts.figure(args.typ, frame, store.read_population(engine), measure, cfg, period,
+                        dim=args.per, filters=filters, storhet=args.storhet)
+    if args.format == "png":
+        out.write_bytes(export.png(fig.chart, fig.caption))
+    else:
+        out.write_text(export.svg(fig.chart, fig.caption), encoding="utf-8")
+    print(f"Skrev {out}: {fig.caption.title}, {fig.caption.subtitle}.")
+    return 0
+
+
 def cmd_demo(args, cfg: Config) -> int:
     from lagesbild import demo
 
@@ -108,6 +166,22 @@ def build_parser() -> argparse.ArgumentParser:
                         "postnummer eller måttets kategorier.")
     p.add_argument("--storhet", help="Storhet, om måttet har flera (t.ex. berorda_barn).")
     p.set_defaults(func=cmd_summary)
+
+    p = sub.add_parser("chart", help="Skriv ett diagram som PNG eller SVG, som sidan gör.")
+    p.add_argument("matt", metavar="MEASURE", help="Måttets id, t.ex. orosanmalningar.")
+    p.add_argument("--typ", required=True, choices=["trend", "ar", "fordelning", "heatmap"],
+                   help="trend (per månad), ar (år för år), fordelning (per kategori och "
+                        "kön) eller heatmap (månad × kategori).")
+    p.add_argument("--per", metavar="DIM", help="Dimension för fordelning och heatmap.")
+    p.add_argument("--ar", type=int, help="Kalenderår (standard: som sidan, till senaste "
+                                          "hela månaden).")
+    p.add_argument("--filter", action="append", default=[], metavar="DIM=VÄRDE",
+                   help="Urval, t.ex. kon=K, aldersgrupp=0-5, postnummer=97442, "
+                        "orsak=skolfranvaro (kan upprepas).")
+    p.add_argument("--storhet", help="Storhet, om måttet har flera (t.ex. berorda_barn).")
+    p.add_argument("--format", required=True, choices=["png", "svg"])
+    p.add_argument("--ut", required=True, metavar="FILE", help="Filen att skriva.")
+    p.set_defaults(func=cmd_chart)
 
     p = sub.add_parser("demo", help="Skapa om demodata (syntetiska) i data/demo/.")
     p.add_argument("--ut", help="Annan mapp att skriva till.")

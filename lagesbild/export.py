@@ -136,8 +136,23 @@ def png(chart: alt.TopLevelMixin, caption: Caption, width: int = IMAGE_WIDTH) ->
     drawn = vlc.vegalite_to_svg(spec, format_locale=NUMBER_LOCALE, time_format_locale=TIME_LOCALE)
     match = re.search(r'<svg[^>]*\swidth="([\d.]+)"', drawn)
     scale = width / float(match.group(1)) if match else width / IMAGE_DESIGN_WIDTH
-    return vlc.vegalite_to_png(spec, scale=scale, format_locale=NUMBER_LOCALE,
+    data = vlc.vegalite_to_png(spec, scale=scale, format_locale=NUMBER_LOCALE,
                                time_format_locale=TIME_LOCALE)
+    return _exact_width(data, width)
+
+
+def _exact_width(data: bytes, width: int) -> bytes:
+    """Pad or trim the right edge by the pixel or two the renderer's rounding leaves."""
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(data))
+    if image.width == width:
+        return data
+    fitted = Image.new(image.mode, (width, image.height), "white")
+    fitted.paste(image.crop((0, 0, min(width, image.width), image.height)), (0, 0))
+    out = io.BytesIO()
+    fitted.save(out, format="PNG")
+    return out.getvalue()
 
 
 # --- tables -------------------------------------------------------------------------------
