@@ -259,7 +259,7 @@ def url_widget(widget, label: str, options: list, key: str, default, **kwargs):
     _init(key, options, multi, default)
     widget(label, options, key=key, **kwargs)
     value = st.session_state[key]
-    _to_url({key: value})
+    _to_url({key: None if value == default else value})  # short links: defaults stay out
     return value
 
 
@@ -389,34 +389,34 @@ def chart(chart_, caption, key: str) -> None:
     from lagesbild import export
 
     st.altair_chart(export.screen(chart_, presentation()), width="stretch", key=f"{key}_chart")
-    left, right, _ = st.columns([1, 1, 4])
-    with left:
+    with st.container(horizontal=True):
         st.download_button("PNG", data=lambda: export.png(chart_, caption),
                            file_name=f"{caption.stem}.png", mime="image/png", on_click="ignore",
                            key=f"{key}_png", icon=":material/image:",
                            help="Bild 1920 px bred för presentationer, med rubrik, period, "
                                 "urval, källa och röjandekontroll i bilden.")
-    with right:
         st.download_button("SVG", data=lambda: export.svg(chart_, caption),
                            file_name=f"{caption.stem}.svg", mime="image/svg+xml",
                            on_click="ignore", key=f"{key}_svg", icon=":material/draw:")
 
 
 def table(table_: pd.DataFrame, caption, key: str, height: int | str = "auto") -> None:
-    """A protected table in Swedish formats (numeric cells, so sorting works), with Excel and
-    CSV downloads."""
+    """A protected table in Swedish formats (numeric cells where nothing is hidden, so sorting
+    works; see ``tables.style``), with Excel and CSV downloads."""
     from lagesbild import export
 
-    st.dataframe(tables.style(table_), hide_index=True, width="stretch", height=height,
-                 key=f"{key}_table")
-    left, right, _ = st.columns([1, 1, 4])
-    with left:
+    styled = tables.style(table_)
+    as_text = {c: st.column_config.TextColumn(alignment="right") for c in table_.columns
+               if pd.api.types.is_numeric_dtype(table_[c])
+               and not pd.api.types.is_numeric_dtype(styled.data[c])}
+    st.dataframe(styled, hide_index=True, width="stretch", height=height, key=f"{key}_table",
+                 column_config=as_text)
+    with st.container(horizontal=True):
         st.download_button("Excel", data=lambda: export.xlsx(table_, caption),
                            file_name=f"{caption.stem}.xlsx", on_click="ignore",
                            mime="application/vnd.openxmlformats-officedocument."
                                 "spreadsheetml.sheet", key=f"{key}_xlsx",
                            icon=":material/table:")
-    with right:
         st.download_button("CSV", data=lambda: export.csv(table_),
                            file_name=f"{caption.stem}.csv", mime="text/csv", on_click="ignore",
                            key=f"{key}_csv", icon=":material/download:")

@@ -152,7 +152,8 @@ def trend(rows: pd.DataFrame, all_rows: pd.DataFrame, measure: Measure, period:
     start = period.start - pd.DateOffset(months=12)
     if first is not None:
         start = max(start, first)
-    months = pd.date_range(start, period.end, freq="MS")
+    # 11 more months, so every row shown has its rolling average.
+    months = pd.date_range(start - pd.DateOffset(months=11), period.end, freq="MS")
     series = aggregate.monthly(rows, measure, storhet, months)
     gone = set(missing_months(all_rows, months))
     values = series["antal"].astype(float).where(~series["month"].isin(gone))
@@ -165,8 +166,9 @@ def trend(rows: pd.DataFrame, all_rows: pd.DataFrame, measure: Measure, period:
         COUNT: safe["antal"],
         ROLLING: rolling.round(1),
         NOTE: safe["month"].map(breaks).fillna(""),
-    })[~series["month"].isin(gone)].reset_index(drop=True)
-    return tables.mark(table, threshold)
+    })
+    keep = (table[MONTH] >= start) & ~table[MONTH].isin(gone)
+    return tables.mark(table[keep].reset_index(drop=True), threshold)
 
 
 def by_year(rows: pd.DataFrame, all_rows: pd.DataFrame, measure: Measure, end: pd.Timestamp,

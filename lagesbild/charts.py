@@ -78,7 +78,8 @@ def trend_chart(table: pd.DataFrame, notes: pd.DataFrame, start: pd.Timestamp, y
     names = list(series)
     colour = alt.Color("Serie:N", scale=alt.Scale(domain=names, range=[
         LINE, ROLLING_COLOUR, LAST_YEAR]), legend=alt.Legend(
-        title=None, orient="bottom", symbolType="stroke", symbolStrokeWidth=4))
+        title=None, orient="bottom", symbolType="stroke", symbolStrokeWidth=4,
+        symbolSize=400))
     x = alt.X(f"{bd.MONTH}:T", title=None, axis=alt.Axis(format="%b %Y", labelAngle=0,
                                                            tickCount="month", labelOverlap=True))
     tooltip = [alt.Tooltip(f"{bd.MONTH}:T", format="%B %Y", title="Månad"),

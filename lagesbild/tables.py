@@ -61,16 +61,26 @@ def mark(table: pd.DataFrame, threshold: int) -> pd.DataFrame:
 
 
 def style(table: pd.DataFrame):
-    """A Styler showing Swedish formats while the cells stay numeric (so columns sort right):
-    counts "3 707" or "<5" when hidden, rates "6,3", months "jan 2025"."""
+    """A Styler showing Swedish formats: counts "3 707" or "<5" when hidden, rates "6,3",
+    months "jan 2025". Cells stay numeric (so columns sort right), except in a column with
+    missing values: Streamlit's grid shows a missing cell as "None" whatever the Styler says,
+    so such a column is shown as text."""
     threshold = table.attrs.get(disclosure.PROTECTED_ATTR, 5)
-    formats = {}
+    shown = table.copy()
+    numeric = []
     for column in table.columns:
         series = table[column]
-        if pd.api.types.is_integer_dtype(series):
-            formats[column] = lambda v, t=threshold: f"<{t}" if pd.isna(v) else fmt.number(v)
-        elif pd.api.types.is_float_dtype(series):
-            formats[column] = lambda v: fmt.number(v, 1)
-        elif pd.api.types.is_datetime64_any_dtype(series):
-            formats[column] = fmt.month_short
-    return table.style.format(formats)
+        if pd.api.types.is_integer_dtype(series) and series.isna().any():
+            shown[column] = [f"<{threshold}" if pd.isna(v) else fmt.number(v) for v in series]
+        elif pd.api.types.is_float_dtype(series) and series.isna().any():
+            shown[column] = [fmt.number(v, 1) for v in series]
+        elif pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
+            numeric.append(column)
+    styler = shown.style
+    for column in numeric:
+        decimals = 1 if pd.api.types.is_float_dtype(table[column]) else 0
+        styler = styler.format(lambda v, d=decimals: fmt.number(v, d), subset=[column])
+    for column in table.columns:
+        if pd.api.types.is_datetime64_any_dtype(table[column]):
+            styler = styler.format(fmt.month_short, subset=[column], na_rep="–")
+    return styler
