@@ -59,12 +59,15 @@ def render(codes: list[str], title: str, about: str) -> None:
             st.stop()
         st.caption(about)
         if len(codes) == 1:
-            section(d, sel, codes[0])
+            section(d, sel, codes[0], heading=ui.config().catalogue.measure(codes[0]).label
+                    != title)
             return
         cat = ui.config().catalogue
-        for tab, code in zip(st.tabs([cat.measure(c).short for c in codes]), codes):
-            with tab:
-                section(d, sel, code)
+        tabs = ui.url_tabs([cat.measure(c).short for c in codes], "matt")
+        for tab, code in zip(tabs.values(), codes):
+            if tab.open:
+                with tab:
+                    section(d, sel, code)
 
 
 def _page_filters(measure: Measure, sel: ui.Selection) -> tuple[aggregate.Filters, str]:
@@ -114,7 +117,10 @@ def _headline(d: ui.Data, measure: Measure, sel: ui.Selection, filters: aggregat
     m = bd.effective(measure, chosen, storhet)
     rows, _ = aggregate.apply_filters(d.counts[measure.code], m, chosen)
     month = sel.month
-    card = overview.card(rows, m, cfg.threshold, month, storhet=storhet)
+    counted = " – ".join([m.variables[storhet].label, *(
+        measure.dimensions[dim].categories[values[0]] for dim, values in chosen.categories
+        if dim in bd.exclusive_dimensions(measure))])
+    card = overview.card(rows, m, cfg.threshold, month, storhet=storhet, counted=counted)
     r12 = aggregate.Period.rolling12(month)
     metrics = [
         (fmt.month(month), card.value, card.delta, card.direction,
@@ -187,11 +193,12 @@ def _show(fig: charts.Figure, key: str) -> None:
         st.caption(f":material/warning: {fmt.month(month)}: {text}.")
 
 
-def section(d: ui.Data, sel: ui.Selection, code: str) -> None:
+def section(d: ui.Data, sel: ui.Selection, code: str, heading: bool = True) -> None:
     """One measure: filters, headline, and its four charts with tables."""
     cfg = ui.config()
     measure = cfg.catalogue.measure(code)
-    st.subheader(measure.label)
+    if heading:
+        st.subheader(measure.label)
     filters, storhet = _page_filters(measure, sel)
     _, ignored = aggregate.apply_filters(d.counts[code].head(0), measure, filters)
     ui.ignored_note(ignored, measure.short)
@@ -202,23 +209,17 @@ def section(d: ui.Data, sel: ui.Selection, code: str) -> None:
     names = {"trend": "Trend", "ar": "År för år", "fordelning": "Fördelning",
              "heatmap": "Månad × kategori"}
     kinds = [k for k in names if k != "heatmap" or charts.heatmap_dimensions(measure)]
-    tabs = dict(zip(kinds, st.tabs([names[k] for k in kinds])))
-    with tabs["trend"]:
-        _show(figure(d, code, "trend", sel.month, None, filters, storhet), f"{code}_trend")
-    with tabs["ar"]:
-        _show(figure(d, code, "ar", sel.month, None, filters, storhet), f"{code}_ar")
-    with tabs["fordelning"]:
-        dims = charts.breakdown_dimensions(measure, storhet)
-        dim = ui.url_widget(st.segmented_control, "Dela upp efter", dims, f"{code}_per",
-                            dims[0], format_func=measure.dimension_label,
-                            selection_mode="single", required=True)
-        _show(figure(d, code, "fordelning", sel.month, dim, filters, storhet),
-              f"{code}_fordelning")
-    if "heatmap" in tabs:
-        with tabs["heatmap"]:
-            dims = charts.heatmap_dimensions(measure)
-            dim = ui.url_widget(st.segmented_control, "Kategori", dims, f"{code}_vk",
+    # Only the open tab is computed and sent: a rerun draws one chart, not four.
+    tabs = ui.url_tabs([names[k] for k in kinds], f"{code}_vy")
+    kind = next(k for k in kinds if tabs[names[k]].open)
+    with tabs[names[kind]]:
+        dim = None
+        if kind in ("fordelning", "heatmap"):
+            dims = (charts.breakdown_dimensions(measure, storhet) if kind == "fordelning"
+                    else charts.heatmap_dimensions(measure))
+            dim = ui.url_widget(st.segmented_control,
+                                "Dela upp efter" if kind == "fordelning" else "Kategori",
+                                dims, f"{code}_{'per' if kind == 'fordelning' else 'vk'}",
                                 dims[0], format_func=measure.dimension_label,
                                 selection_mode="single", required=True)
-            _show(figure(d, code, "heatmap", sel.month, dim, filters, storhet),
-                  f"{code}_heatmap")
+        _show(figure(d, code, kind, sel.month, dim, filters, storhet), f"{code}_{kind}")

@@ -263,6 +263,24 @@ def url_widget(widget, label: str, options: list, key: str, default, **kwargs):
     return value
 
 
+def url_tabs(labels: list[str], key: str) -> dict[str, object]:
+    """Tabs where only the open one runs (``tab.open``), the choice kept in the URL.
+
+    Returns
+    -------
+    dict
+        Label to tab container.
+    """
+    first = f"_{key}_forst"
+    if first not in st.session_state:  # the URL's tab, fixed for the widget's life
+        wanted = st.query_params.get(key)
+        st.session_state[first] = wanted if wanted in labels else None
+    tabs = st.tabs(labels, key=key, on_change="rerun", default=st.session_state[first])
+    chosen = st.session_state.get(key)
+    _to_url({key: None if chosen in (None, labels[0]) else chosen})
+    return dict(zip(labels, tabs))
+
+
 def ignored_note(ignored: list[str], measure_short: str) -> None:
     from lagesbild.overview import ignored_text
 

@@ -165,7 +165,7 @@ def trend(rows: pd.DataFrame, all_rows: pd.DataFrame, measure: Measure, period:
         MONTH: safe["month"],
         COUNT: safe["antal"],
         ROLLING: rolling.round(1),
-        NOTE: safe["month"].map(breaks).fillna(""),
+        NOTE: [breaks.get(m, "") for m in safe["month"]],
     })
     keep = (table[MONTH] >= start) & ~table[MONTH].isin(gone)
     return tables.mark(table[keep].reset_index(drop=True), threshold)

@@ -87,8 +87,9 @@ def complementary(safe: pd.DataFrame, partitions: list[list[str]], count_col: st
     while changed:
         changed = False
         for keys in partitions:
-            groups = (out.groupby(keys, observed=True, dropna=False).groups.values() if keys
-                      else [out.index])
+            groups = ([part.index for _, part in out.groupby(keys, observed=True,
+                                                             dropna=False)]
+                      if keys else [out.index])
             for index in groups:
                 part = out.loc[index]
                 if int(part["skyddad"].sum()) != 1:

@@ -125,3 +125,29 @@ def test_a_filter_lands_in_the_url_and_a_copied_link_reopens_it(server, browser)
     assert again.get_by_role("radio", name="Flickor/kvinnor").is_checked()
     assert again.locator('[data-testid="stException"]').count() == 0
     again.close()
+
+
+def test_a_measure_page_downloads_a_png_for_slides_and_its_table(server, browser):
+    from openpyxl import load_workbook
+    from PIL import Image
+    import io
+
+    page = browser.new_page(viewport={"width": 1600, "height": 1200}, accept_downloads=True)
+    page.goto(f"{server}/barn-och-unga", wait_until="domcontentloaded")
+    page.locator('[data-testid="stMetricValue"]').first.wait_for(timeout=60_000)
+    page.locator(".vega-embed").first.wait_for(timeout=60_000)
+    with page.expect_download(timeout=60_000) as png:
+        page.get_by_role("button", name="PNG").first.click()
+    assert png.value.suggested_filename.endswith(".png")
+    image = Image.open(png.value.path())
+    assert image.width == 1920 and image.height > 800
+    with page.expect_download(timeout=60_000) as xlsx:
+        page.get_by_role("button", name="Excel").first.click()
+    book = load_workbook(xlsx.value.path())
+    sheet = book["Tabell"]
+    assert [c.value for c in sheet[1]][:2] == ["Månad", "Antal"]
+    assert isinstance(sheet["B2"].value, int) and sheet["B2"].value > 100
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "barn.png"))
+    assert page.locator('[data-testid="stException"]').count() == 0
+    page.close()
