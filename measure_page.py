@@ -130,16 +130,22 @@ def _headline(d: ui.Data, measure: Measure, sel: ui.Selection, filters: aggregat
          f"{fmt.period(r12.start, r12.end)}, jämfört med de 12 månaderna före."
          + (" Medel per månad." if m.variables[storhet].aggregation == "medel" else "")),
     ]
-    per_1000 = bd.rate(rows, d.population, m, r12, storhet, cfg.threshold)
+    per_1000 = (bd.rate(rows, d.population, m, r12, storhet, cfg.threshold)
+                if card.rolling12_shown else None)
     if per_1000 is not None:
         metrics.append(("Per 1 000, 12 mån", fmt.number(per_1000, 1), None, "off",
                         f"Per 1 000 {m.target.label}, rullande 12 månader."))
     if measure.has_sex and not m.variables[storhet].without_sex and not filters.kon:
-        for sex in ("K", "M"):
-            part, _ = aggregate.apply_filters(rows, m, aggregate.Filters(kon=(sex,)))
-            c = overview.card(part, m, cfg.threshold, month, storhet=storhet)
-            metrics.append((f"{cat.sex_label(sex, measure)}, 12 mån", c.rolling12,
-                            _change(c.rolling12_change), _arrow(c.rolling12_change),
+        by_sex = {sex: overview.card(aggregate.apply_filters(rows, m, aggregate.Filters(
+            kon=(sex,)))[0], m, cfg.threshold, month, storhet=storhet) for sex in ("K", "M")}
+        # With the total shown, one hidden sex could be worked out from the other.
+        one_hidden = sum(not c.rolling12_shown for c in by_sex.values()) == 1
+        for sex, c in by_sex.items():
+            shown = c.rolling12_shown and not one_hidden
+            metrics.append((f"{cat.sex_label(sex, measure)}, 12 mån",
+                            c.rolling12 if shown else "–",
+                            _change(c.rolling12_change) if shown else None,
+                            _arrow(c.rolling12_change) if shown else "off",
                             f"{cat.sex_label(sex, measure)}: rullande 12 månader jämfört "
                             "med de 12 månaderna före."))
     st.markdown(f"**{card.counted}**")

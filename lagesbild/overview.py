@@ -23,6 +23,7 @@ class Card:
     rolling12_change: str
     trend: list[float] | None  # last 24 months; None when any month is suppressed
     note: str | None  # filters that do not apply to this measure
+    rolling12_shown: bool = True  # False when hidden or withheld by disclosure control
 
 
 def ignored_text(ignored: list[str], what: str) -> str | None:
@@ -79,6 +80,13 @@ def card(frame: pd.DataFrame, measure: Measure, t: int, month: pd.Timestamp,
                                      h.rolling12_before]})
     safe = disclosure.protect(values, t)
     hidden = safe["skyddad"].tolist()
+    # A 12-month sum minus its visible months gives back the hidden ones (the measure pages
+    # list every month): hide the sum when the hidden months add up to less than the threshold.
+    monthly = h.trend["antal"].to_numpy(dtype=float)
+    small = disclosure.suppressed(pd.Series(monthly), t).to_numpy()
+    withheld = [0 < monthly[w][small[w]].sum() < t for w in (slice(12, 24), slice(0, 12))]
+    hidden[2] |= withheld[0]
+    hidden[3] |= withheld[1]
     now, before, r12, r12_before = safe["antal"].tolist()
     delta, direction = None, "off"
     if not (hidden[0] or hidden[1]):
@@ -100,8 +108,10 @@ def card(frame: pd.DataFrame, measure: Measure, t: int, month: pd.Timestamp,
         delta=delta,
         direction=direction,
         last_year=fmt.count(before, hidden[1], t),
-        rolling12=fmt.count(r12, hidden[2], t),
+        rolling12="–" if withheld[0] and not safe["skyddad"].iloc[2]
+        else fmt.count(r12, hidden[2], t),
         rolling12_change=change,
         trend=trend,
         note=note,
+        rolling12_shown=not hidden[2],
     )

@@ -191,3 +191,15 @@ def test_page_table_exports_to_excel_with_headers_and_hidden_counts():
                                            "Rullande 12 mån, medel per månad", "Anmärkning"]
     assert sheet["B2"].value == 10 and sheet["B3"].value == "<5"
     assert book["Om tabellen"]["A1"].value == fig.caption.title
+
+
+@pytest.mark.parametrize("hidden, shown", [([3], False), ([3, 4], True), ([], True)])
+def test_rolling_sum_is_withheld_when_it_would_give_back_hidden_months(hidden, shown):
+    from lagesbild import overview
+
+    values = [10] * 24
+    for i, v in enumerate(hidden):
+        values[20 + i] = v
+    card = overview.card(_kia(values, "2024-01-01"), KIA, 5, pd.Timestamp("2025-12-01"))
+    assert card.rolling12_shown is shown
+    assert (card.rolling12 == "–") is not shown
