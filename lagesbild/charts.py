@@ -114,15 +114,18 @@ def year_chart(table: pd.DataFrame, y_title: str, presentation: bool = False) ->
     data = pd.DataFrame({"År": full.year.astype(str), "Månad i året": full.month,
                          "Mån": [fmt.MONTHS_SHORT[m - 1] for m in full.month],
                          bd.COUNT: count.astype(object).where(count.notna(), None).values})
-    shades = ["#C6DBEF", "#9ECAE1", "#6BAED6", "#3182BD", "#08519C", "#08306B"]
+    # Earlier years in greys, the latest in strong blue and thicker: the eye goes to now.
+    greys = ["#D0D0D0", "#B0B0B0", "#8C8C8C", "#6A6A6A", "#4D4D4D"]
     domain = [str(y) for y in years]
+    colours = greys[len(greys) - len(domain) + 1:] + [LINE] if len(domain) > 1 else [LINE]
+    latest = alt.datum["År"] == domain[-1]
     return alt.Chart(data).mark_line(point=alt.OverlayMarkDef(filled=True, size=30 * w)).encode(
         x=alt.X("Mån:O", sort=fmt.MONTHS_SHORT, title=None, axis=alt.Axis(labelAngle=0)),
         y=alt.Y(f"{bd.COUNT}:Q", title=y_title),
-        color=alt.Color("År:O", scale=alt.Scale(domain=domain, range=shades[-len(domain):]),
-                        legend=alt.Legend(orient="top", title=None)),
-        size=alt.Size("År:O", scale=alt.Scale(domain=domain, range=[
-            2 * w] * (len(domain) - 1) + [4 * w]), legend=None),
+        color=alt.Color("År:O", scale=alt.Scale(domain=domain, range=colours),
+                        legend=alt.Legend(orient="bottom", title=None, symbolType="stroke",
+                                          symbolStrokeWidth=4, symbolSize=400)),
+        strokeWidth=alt.condition(latest, alt.value(4 * w), alt.value(2 * w)),
         tooltip=["År:O", "Mån:O", alt.Tooltip(f"{bd.COUNT}:Q", format=",d")])
 
 

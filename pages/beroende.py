@@ -2,6 +2,9 @@
 
 import measure_page
 
-measure_page.render(['skadligt_bruk'],
-                    "Skadligt bruk och beroende",
-                    "Anmälningar om skadligt bruk och beroende bland vuxna: hur många, vart det går, vilka det gäller, vilken substans och vem som anmäler.")
+measure_page.render(
+    ["skadligt_bruk"],
+    "Skadligt bruk och beroende",
+    "Anmälningar om skadligt bruk och beroende bland vuxna: hur många, vart det går, "
+    "vilka det gäller, vilken substans och vem som anmäler.",
+)

@@ -2,6 +2,9 @@
 
 import measure_page
 
-measure_page.render(['vrakningar', 'skuldradgivning', 'akutboende'],
-                    "Ekonomi och boende",
-                    "Vräkningar och avhysningar (med berörda barn), budget- och skuldrådgivning och akutboendet med aktuellt läge.")
+measure_page.render(
+    ["vrakningar", "skuldradgivning", "akutboende"],
+    "Ekonomi och boende",
+    "Vräkningar och avhysningar (med berörda barn), budget- och skuldrådgivning och "
+    "akutboendet med aktuellt läge.",
+)

@@ -2,6 +2,9 @@
 
 import measure_page
 
-measure_page.render(['vald_i_nara_relation'],
-                    "Våld i nära relation",
-                    "Nya ärenden om våld i nära relation: hur många, vart det går, vilka det gäller och vilken sorts våld.")
+measure_page.render(
+    ["vald_i_nara_relation"],
+    "Våld i nära relation",
+    "Nya ärenden om våld i nära relation: hur många, vart det går, vilka det gäller "
+    "och vilken sorts våld.",
+)
