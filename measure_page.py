@@ -25,7 +25,7 @@ def _figure(url: str, fingerprint: tuple, code: str, kind: str, end: pd.Timestam
             presentation: bool) -> charts.Figure:
     # Cached per view and shared by sessions (frozen; never mutate it): reruns that only
     # change another chart's choice reuse the rest.
-    cfg, d = ui.config(), ui._shared(url, fingerprint)
+    cfg, d = ui.config(), ui.data()  # the data of this store version (cached)
     return charts.figure(kind, d.counts[code], d.population, cfg.catalogue.measure(code), cfg,
                          charts.default_period(kind, end), dim=dim, filters=filters,
                          storhet=storhet, names=ui.postort_names(), presentation=presentation)
@@ -113,7 +113,7 @@ def _headline(d: ui.Data, measure: Measure, sel: ui.Selection, filters: aggregat
               storhet: str) -> None:
     """The month and the rolling 12 months against last year; per 1 000; each sex apart."""
     cfg, cat = ui.config(), ui.config().catalogue
-    chosen = bd.with_defaults(measure, filters)
+    chosen = bd.with_defaults(measure, filters, storhet=storhet)
     m = bd.effective(measure, chosen, storhet)
     rows, _ = aggregate.apply_filters(d.counts[measure.code], m, chosen)
     month = sel.month
@@ -207,6 +207,8 @@ def section(d: ui.Data, sel: ui.Selection, code: str, heading: bool = True) -> N
         st.subheader(measure.label)
     filters, storhet = _page_filters(measure, sel)
     _, ignored = aggregate.apply_filters(d.counts[code].head(0), measure, filters)
+    if filters.kon and measure.variables[storhet].without_sex:
+        ignored.append("kon")
     ui.ignored_note(ignored, measure.short)
     _headline(d, measure, sel, filters, storhet)
     if code == "akutboende":

@@ -38,9 +38,13 @@ def exclusive_dimensions(measure: Measure) -> list[str]:
 
 
 def with_defaults(measure: Measure, filters: aggregate.Filters,
-                  breakdown: str | None = None) -> aggregate.Filters:
+                  breakdown: str | None = None, storhet: str | None = None
+                  ) -> aggregate.Filters:
     """The filters with the headline category chosen for every exclusive dimension the user
-    left open, except the dimension being broken down (whose categories are shown apart)."""
+    left open, except the dimension being broken down (whose categories are shown apart);
+    without a sex filter for a variable that has no sex (places)."""
+    if storhet and measure.variables[storhet].without_sex:
+        filters = replace(filters, kon=())
     chosen = dict(filters.categories)
     for dim, values in measure.headline_filter:
         if dim == breakdown:

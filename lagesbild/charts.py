@@ -288,8 +288,10 @@ def figure(kind: str, counts: pd.DataFrame, population: pd.DataFrame, measure: M
         if dim not in allowed:
             raise UnknownError(f"{KINDS[kind]} för {measure.code} kan inte delas upp efter "
                                f"”{dim}”. Möjliga: {', '.join(allowed)}.")
-    chosen = bd.with_defaults(measure, filters, dim)
+    chosen = bd.with_defaults(measure, filters, dim, storhet)
     rows, ignored = aggregate.apply_filters(counts, measure, chosen)
+    if filters.kon and not chosen.kon:
+        ignored.append("kon")
     m = bd.effective(measure, chosen, storhet)
     variable = m.variables[storhet]
     what = variable.label

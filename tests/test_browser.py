@@ -128,22 +128,30 @@ def test_a_filter_lands_in_the_url_and_a_copied_link_reopens_it(server, browser)
 
 
 def test_a_measure_page_downloads_a_png_for_slides_and_its_table(server, browser):
-    from openpyxl import load_workbook
-    from PIL import Image
     import io
 
+    from openpyxl import load_workbook
+    from PIL import Image
+
     page = browser.new_page(viewport={"width": 1600, "height": 1200}, accept_downloads=True)
-    page.goto(f"{server}/barn-och-unga", wait_until="domcontentloaded")
+    # Start at the front page and follow the menu: on a server's very first request a deep
+    # link meets Streamlit's "Page not found" dialog before st.navigation has run.
+    page.goto(server, wait_until="domcontentloaded")
     page.locator('[data-testid="stMetricValue"]').first.wait_for(timeout=60_000)
+    page.get_by_role("link", name="Barn och unga").click()
+    page.wait_for_url("**/barn-och-unga**", timeout=60_000)
+    page.get_by_text("Orosanmälningar och aktualiseringar:").wait_for(timeout=60_000)
     page.locator(".vega-embed").first.wait_for(timeout=60_000)
     with page.expect_download(timeout=60_000) as png:
-        page.get_by_role("button", name="PNG").first.click()
+        # Our button, not the chart toolbar's own "Download as PNG" of the screen image.
+        page.get_by_test_id("stDownloadButton").filter(has_text="PNG").first.click()
     assert png.value.suggested_filename.endswith(".png")
     image = Image.open(png.value.path())
     assert image.width == 1920 and image.height > 800
     with page.expect_download(timeout=60_000) as xlsx:
-        page.get_by_role("button", name="Excel").first.click()
-    book = load_workbook(xlsx.value.path())
+        page.get_by_test_id("stDownloadButton").filter(has_text="Excel").first.click()
+    assert xlsx.value.suggested_filename.endswith(".xlsx")
+    book = load_workbook(io.BytesIO(Path(xlsx.value.path()).read_bytes()))
     sheet = book["Tabell"]
     assert [c.value for c in sheet[1]][:2] == ["Månad", "Antal"]
     assert isinstance(sheet["B2"].value, int) and sheet["B2"].value > 100
