@@ -53,11 +53,16 @@ def _notes_layer(notes: pd.DataFrame, y_max: float) -> list[alt.Chart]:
         x=x, color=alt.Color("farg:N", scale=None),
         tooltip=[alt.Tooltip(f"{bd.MONTH}:T", format="%B %Y", title="Månad"),
                  alt.Tooltip(f"{bd.NOTE}:N", title="Anmärkning")])
-    # Only series breaks get a text label: a run of missing months would pile labels up.
     text = alt.Chart(data[data["typ"] == "serieavbrott"]).mark_text(
         align="left", baseline="top", dx=5, dy=4, fontSize=12, color=NOTE_COLOUR).encode(
         x=x, y=alt.datum(y_max), text=f"{bd.NOTE}:N")
-    return [rule, text]
+    # Missing months: one label per run of consecutive months, at the foot of the chart.
+    gone = data.loc[data["typ"] == "saknas", bd.MONTH]
+    starts = gone[[i == 0 or (m - gone.iloc[i - 1]).days > 31 for i, m in enumerate(gone)]]
+    missing = alt.Chart(pd.DataFrame({bd.MONTH: starts.to_numpy()})).mark_text(
+        align="left", baseline="bottom", dx=4, dy=-4, fontSize=12, color=MISSING_COLOUR
+    ).encode(x=x, y=alt.datum(0), text=alt.value("Uppgift saknas"))
+    return [rule, text, missing]
 
 
 def trend_chart(table: pd.DataFrame, notes: pd.DataFrame, start: pd.Timestamp, y_title: str,
@@ -86,6 +91,8 @@ def trend_chart(table: pd.DataFrame, notes: pd.DataFrame, start: pd.Timestamp, y
                alt.Tooltip("Serie:N"), alt.Tooltip("Värde:Q", format=",.1~f")]
     top = pd.to_numeric(long["Värde"], errors="coerce").max()
     top = max(float(top) if pd.notna(top) else 0.0, float(threshold))
+    if (notes["typ"] == "serieavbrott").any():
+        top *= 1.12  # room above the lines for the note's text
     y = alt.Y("Värde:Q", title=y_title, scale=alt.Scale(domain=[0, top], nice=True))
     base = alt.Chart(long).encode(x=x, y=y, color=colour, tooltip=tooltip)
     lines = base.mark_line(strokeWidth=2.5 * w).encode(

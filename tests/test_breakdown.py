@@ -203,3 +203,16 @@ def test_rolling_sum_is_withheld_when_it_would_give_back_hidden_months(hidden, s
     card = overview.card(_kia(values, "2024-01-01"), KIA, 5, pd.Timestamp("2025-12-01"))
     assert card.rolling12_shown is shown
     assert (card.rolling12 == "–") is not shown
+
+
+def test_trend_chart_annotates_breaks_and_missing_months_and_never_draws_hidden_values():
+    values = [10] * 30
+    values[20] = 3
+    rows = _kia(values).drop(index=22)  # 2024-11 never delivered
+    fig = charts.figure("trend", rows, pd.DataFrame(), KIA, CFG,
+                        aggregate.Period(pd.Timestamp("2023-07-01"), pd.Timestamp("2025-06-01")))
+    spec = fig.chart.to_json()
+    assert "Uppgift saknas" in spec and "Serieavbrott: Ny rutin" in spec and '"<5"' in spec
+    drawn = [d for name, data in fig.chart.to_dict()["datasets"].items() for d in data
+             if d.get("Serie") == "Per månad" and d.get("Värde") is not None]
+    assert 3 not in {d["Värde"] for d in drawn}
