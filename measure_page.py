@@ -17,6 +17,8 @@ from lagesbild import aggregate, breakdown as bd, charts, export, fmt, overview
 from lagesbild.config import Measure
 
 ALL = "Alla"
+WITHHELD = ("Summan visas inte: tillsammans med månaderna, eller med det andra könet, skulle "
+            "den avslöja antal under gränsen för röjandekontroll.")
 
 
 @st.cache_resource(max_entries=96, show_spinner=False)
@@ -128,7 +130,8 @@ def _headline(d: ui.Data, measure: Measure, sel: ui.Selection, filters: aggregat
         ("Rullande 12 mån", card.rolling12, _change(card.rolling12_change),
          _arrow(card.rolling12_change),
          f"{fmt.period(r12.start, r12.end)}, jämfört med de 12 månaderna före."
-         + (" Medel per månad." if m.variables[storhet].aggregation == "medel" else "")),
+         + (" Medel per månad." if m.variables[storhet].aggregation == "medel" else "")
+         + ("" if card.rolling12_shown else " " + WITHHELD)),
     ]
     per_1000 = (bd.rate(rows, d.population, m, r12, storhet, cfg.threshold)
                 if card.rolling12_shown else None)
@@ -147,7 +150,7 @@ def _headline(d: ui.Data, measure: Measure, sel: ui.Selection, filters: aggregat
                             _change(c.rolling12_change) if shown else None,
                             _arrow(c.rolling12_change) if shown else "off",
                             f"{cat.sex_label(sex, measure)}: rullande 12 månader jämfört "
-                            "med de 12 månaderna före."))
+                            "med de 12 månaderna före." + ("" if shown else " " + WITHHELD)))
     st.markdown(f"**{card.counted}**")
     for column, (label, value, delta, arrow, help_) in zip(st.columns(len(metrics)), metrics):
         with column:

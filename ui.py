@@ -406,7 +406,9 @@ def chart(chart_, caption, key: str) -> None:
     """An Altair chart in Swedish formats, with PNG and SVG downloads of the same chart."""
     from lagesbild import export
 
-    st.altair_chart(export.screen(chart_, presentation()), width="stretch", key=f"{key}_chart")
+    # Our own configuration, not Streamlit's theme: the page shows what the PNG will show.
+    st.altair_chart(export.screen(chart_, presentation()), width="stretch", theme=None,
+                    key=f"{key}_chart")
     with st.container(horizontal=True):
         st.download_button("PNG", data=lambda: export.png(chart_, caption),
                            file_name=f"{caption.stem}.png", mime="image/png", on_click="ignore",

@@ -142,7 +142,7 @@ def breakdown_chart(table: pd.DataFrame, heading: str, threshold: int,
     split = bd.SEX in table.columns
     order = list(dict.fromkeys(table[heading]))
     step = (19 if split else 28) * (1.25 if presentation else 1)
-    height = max(120, int(len(order) * step * (2 if split else 1)))
+    height = max(220, int(len(order) * step * (2 if split else 1)))
     y = alt.Y(f"{heading}:N", sort=order, title=None, axis=alt.Axis(labelLimit=320))
     data = table.assign(**{bd.COUNT: table[bd.COUNT].astype(object).where(
         table[bd.COUNT].notna(), None)})
