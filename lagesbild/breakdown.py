@@ -76,15 +76,19 @@ def label(measure: Measure, cat: Catalogue, dim: str, code, names: dict | None =
     return measure.dimensions[dim].categories.get(code, str(code))
 
 
-def _order(measure: Measure, dim: str, codes) -> list:
+def categories(measure: Measure, dim: str) -> list[str] | None:
+    """A dimension's codes in catalogue order; None for postnummer (any area)."""
     if dim in measure.dimensions:
-        known = list(measure.dimensions[dim].categories)
-    elif dim == "aldersgrupp":
-        known = [g.code for g in measure.age_groups]
-    elif dim == "kon":
-        known = ["K", "M"]
-    else:
-        known = sorted(str(c) for c in codes)
+        return list(measure.dimensions[dim].categories)
+    if dim == "aldersgrupp":
+        return [g.code for g in measure.age_groups]
+    if dim == "kon":
+        return ["K", "M"]
+    return None
+
+
+def _order(measure: Measure, dim: str, codes) -> list:
+    known = categories(measure, dim) or sorted(str(c) for c in codes)
     return [c for c in known if c in set(codes)]
 
 
@@ -272,11 +276,7 @@ def heatmap(rows: pd.DataFrame, measure: Measure, cat: Catalogue, period: aggreg
     measure.check_dimension(dim)
     months = pd.date_range(period.start, period.end, freq="MS")
     picked = rows[(rows["storhet"] == storhet) & period.contains(rows["month"])]
-    codes = _order(measure, dim, picked[dim].dropna().unique()
-                   if dim == "postnummer" else
-                   list(measure.dimensions[dim].categories) if dim in measure.dimensions
-                   else [g.code for g in measure.age_groups] if dim == "aldersgrupp"
-                   else ["K", "M"])
+    codes = categories(measure, dim) or _order(measure, dim, picked[dim].dropna().unique())
     grid = pd.MultiIndex.from_product([months, codes], names=["month", dim])
     counts = (picked.assign(**{dim: picked[dim].astype(object)})
               .groupby(["month", dim])["antal"].sum().reindex(grid, fill_value=0)

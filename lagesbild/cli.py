@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from lagesbild import aggregate, disclosure, ingest, store
+from lagesbild import aggregate, breakdown, disclosure, ingest, store
 from lagesbild.config import Config
 from lagesbild.errors import LagesbildError, UnknownError
 
@@ -77,9 +77,7 @@ def _filters(items: list[str], measure) -> aggregate.Filters:
         measure.check_dimension(dim)
         chosen.setdefault(dim, []).append(value.replace(" ", ""))
     for dim, values in chosen.items():
-        known = (list(measure.dimensions[dim].categories) if dim in measure.dimensions
-                 else [g.code for g in measure.age_groups] if dim == "aldersgrupp"
-                 else ["K", "M"] if dim == "kon" else None)
+        known = breakdown.categories(measure, dim)
         unknown = [v for v in values if known is not None and v not in known]
         if unknown:
             raise UnknownError(f"Okänt värde ”{unknown[0]}” för {dim}. Möjliga: "
