@@ -35,6 +35,12 @@ def _width(presentation: bool) -> float:
     return 1.6 if presentation else 1.0
 
 
+def _taller(chart, presentation: bool):
+    """Line charts grow on the projector (elsewhere their height is the page's or the
+    image's)."""
+    return chart.properties(height=460) if presentation else chart
+
+
 def _hidden_text(data: pd.DataFrame, threshold: int, **encode) -> alt.Chart:
     return alt.Chart(data).mark_text(fontSize=11, color="#555555", align="center").encode(
         text=alt.value(f"<{threshold}"), **encode)
@@ -84,7 +90,7 @@ def trend_chart(table: pd.DataFrame, notes: pd.DataFrame, start: pd.Timestamp, y
     colour = alt.Color("Serie:N", scale=alt.Scale(domain=names, range=[
         LINE, ROLLING_COLOUR, LAST_YEAR]), legend=alt.Legend(
         title=None, orient="bottom", symbolType="stroke", symbolStrokeWidth=4,
-        symbolSize=400))
+        symbolSize=400, labelLimit=0))
     x = alt.X(f"{bd.MONTH}:T", title=None, axis=alt.Axis(format="%b %Y", labelAngle=0,
                                                            tickCount="month", labelOverlap=True))
     tooltip = [alt.Tooltip(f"{bd.MONTH}:T", format="%B %Y", title="Månad"),
@@ -109,7 +115,7 @@ def trend_chart(table: pd.DataFrame, notes: pd.DataFrame, start: pd.Timestamp, y
         layers.append(_hidden_text(hidden[[bd.MONTH]], threshold, x=f"{bd.MONTH}:T",
                                    y=alt.datum(threshold / 2)))
     layers += _notes_layer(notes, top)
-    return alt.layer(*layers)
+    return _taller(alt.layer(*layers), presentation)
 
 
 def year_chart(table: pd.DataFrame, y_title: str, presentation: bool = False) -> alt.Chart:
@@ -126,14 +132,16 @@ def year_chart(table: pd.DataFrame, y_title: str, presentation: bool = False) ->
     domain = [str(y) for y in years]
     colours = greys[len(greys) - len(domain) + 1:] + [LINE] if len(domain) > 1 else [LINE]
     latest = alt.datum["År"] == domain[-1]
-    return alt.Chart(data).mark_line(point=alt.OverlayMarkDef(filled=True, size=30 * w)).encode(
+    chart = alt.Chart(data).mark_line(point=alt.OverlayMarkDef(filled=True, size=30 * w)).encode(
         x=alt.X("Mån:O", sort=fmt.MONTHS_SHORT, title=None, axis=alt.Axis(labelAngle=0)),
         y=alt.Y(f"{bd.COUNT}:Q", title=y_title),
         color=alt.Color("År:O", scale=alt.Scale(domain=domain, range=colours),
                         legend=alt.Legend(orient="bottom", title=None, symbolType="stroke",
-                                          symbolStrokeWidth=4, symbolSize=400)),
+                                          symbolStrokeWidth=4, symbolSize=400, labelLimit=0)),
         strokeWidth=alt.condition(latest, alt.value(4 * w), alt.value(2 * w)),
-        tooltip=["År:O", "Mån:O", alt.Tooltip(f"{bd.COUNT}:Q", format=",d")])
+        tooltip=["År:O", "Mån:O", alt.Tooltip(f"{bd.COUNT}:Q", format=",d")]
+    )
+    return _taller(chart, presentation)
 
 
 def breakdown_chart(table: pd.DataFrame, heading: str, threshold: int,
@@ -160,7 +168,7 @@ def breakdown_chart(table: pd.DataFrame, heading: str, threshold: int,
     if bd.RATE in table.columns:
         tooltip.append(alt.Tooltip(f"{bd.RATE}:Q", format=",.1f"))
     base = alt.Chart(data).encode(**encode)
-    x = alt.X(f"{bd.COUNT}:Q", title="Antal", axis=alt.Axis(format=",d"))
+    x = alt.X(f"{bd.COUNT}:Q", title="Antal", axis=alt.Axis(format=",d", tickCount=8))
     bars = base.mark_bar().encode(x=x, tooltip=tooltip)
     labels = base.transform_filter(f"datum['{bd.COUNT}'] != null").mark_text(
         align="left", dx=4, fontSize=11 * (1.2 if presentation else 1), color="#333333"
