@@ -208,6 +208,9 @@ def section(d: ui.Data, sel: ui.Selection, code: str, heading: bool = True) -> N
     measure = cfg.catalogue.measure(code)
     if heading:
         st.subheader(measure.label)
+    if d.counts[code].empty:
+        st.info(f"Det finns inga inlästa uppgifter om {measure.short.lower()} ännu.")
+        return
     filters, storhet = _page_filters(measure, sel)
     _, ignored = aggregate.apply_filters(d.counts[code].head(0), measure, filters)
     if filters.kon and measure.variables[storhet].without_sex:
