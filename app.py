@@ -16,15 +16,32 @@ st.set_page_config(page_title="Social lägesbild", page_icon=":material/query_st
 
 # Pages live in app_pages/, not pages/: Streamlit treats a pages/ folder as the legacy page
 # list, which made deep links show "Page not found" and AppTest run pages without app.py.
-pages = [
-    st.Page("app_pages/oversikt.py", title="Översikt", icon=":material/dashboard:", default=True,
-            url_path="start"),
-    st.Page("app_pages/karta.py", title="Karta", icon=":material/map:", url_path="karta"),
-    st.Page("app_pages/om.py", title="Om data", icon=":material/info:", url_path="om-data"),
-]
+pages = {
+    "Lägesbild": [
+        st.Page("app_pages/oversikt.py", title="Översikt", icon=":material/dashboard:",
+                default=True, url_path="start"),
+        st.Page("app_pages/karta.py", title="Karta", icon=":material/map:", url_path="karta"),
+    ],
+    "Verksamhetsområden": [
+        st.Page("app_pages/barn.py", title="Barn och unga", icon=":material/child_care:",
+                url_path="barn-och-unga"),
+        st.Page("app_pages/vald.py", title="Våld i nära relation",
+                icon=":material/shield_person:", url_path="vald-i-nara-relation"),
+        st.Page("app_pages/beroende.py", title="Skadligt bruk och beroende",
+                icon=":material/local_bar:", url_path="skadligt-bruk"),
+        st.Page("app_pages/ekonomi.py", title="Ekonomi och boende", icon=":material/home:",
+                url_path="ekonomi-och-boende"),
+        st.Page("app_pages/personal.py", title="Trygghet för personal",
+                icon=":material/badge:", url_path="trygghet-for-personal"),
+    ],
+    "Om lägesbilden": [
+        st.Page("app_pages/om.py", title="Om data", icon=":material/info:", url_path="om-data"),
+    ],
+}
 page = st.navigation(pages)
 
 with ui.guard():
     ui.sidebar_filters(ui.data())
+ui.apply_presentation()
 page.run()
 logging.getLogger("lagesbild.app").debug("script run %.3f s", time.perf_counter() - _t0)

@@ -177,6 +177,8 @@ def sidebar_filters(d: Data) -> Selection:
     _init("omrade", areas, True, [])
     _init("kon", list(SEX_OPTIONS), False, "")
     _init("alder", cat.all_age_groups, True, [])
+    if "presentationslage" not in st.session_state:
+        st.session_state["presentationslage"] = st.query_params.get("presentation") == "1"
 
     with st.sidebar:
         st.header("Urval")
@@ -194,10 +196,15 @@ def sidebar_filters(d: Data) -> Selection:
                        placeholder="Alla åldrar",
                        help="Barn: 0–5, 6–11, 12–17, 18–20. Vuxna: 18–24 … 65+. "
                             "Gäller de mått som har grupperna.")
+        st.divider()
+        st.toggle("Presentationsläge", key="presentationslage",
+                  help="För projektorn: större text, tjockare linjer, diagram i full bredd "
+                       "och sidopanelen infälld (öppna den med pilen uppe till vänster).")
 
     state = st.session_state
     _to_url({"manad": state["manad"], "omrade": state["omrade"], "kon": state["kon"],
-             "alder": state["alder"]})
+             "alder": state["alder"],
+             "presentation": "1" if state["presentationslage"] else None})
     month = pd.Timestamp(state["manad"] + "-01") if state["manad"] else None
     chosen = Selection(month, aggregate.Filters(
         postnummer=tuple(state["omrade"]),
@@ -229,6 +236,49 @@ def _to_url(values: dict) -> None:
         wanted = list(value) if multi else value
         if current != wanted:
             st.query_params[name] = wanted
+
+def url_widget(widget, label: str, options: list, key: str, default, **kwargs):
+    """A page's own filter widget, seeded from the URL and kept there like the sidebar's.
+
+    Parameters
+    ----------
+    widget : callable
+        ``st.multiselect``, ``st.selectbox``, ``st.radio`` or ``st.segmented_control``.
+    label, options, key : str, list, str
+        As for the widget; *key* is also the URL parameter.
+    default : object
+        The value when the URL has none (a list for multiselect).
+    **kwargs
+        Passed on to the widget.
+
+    Returns
+    -------
+    The widget's value.
+    """
+    multi = isinstance(default, list)
+    _init(key, options, multi, default)
+    widget(label, options, key=key, **kwargs)
+    value = st.session_state[key]
+    _to_url({key: None if value == default else value})  # short links: defaults stay out
+    return value
+
+
+def url_tabs(labels: list[str], key: str) -> dict[str, object]:
+    """Tabs where only the open one runs (``tab.open``), the choice kept in the URL.
+
+    Returns
+    -------
+    dict
+        Label to tab container.
+    """
+    first = f"_{key}_forst"
+    if first not in st.session_state:  # the URL's tab, fixed for the widget's life
+        wanted = st.query_params.get(key)
+        st.session_state[first] = wanted if wanted in labels else None
+    tabs = st.tabs(labels, key=key, on_change="rerun", default=st.session_state[first])
+    chosen = st.session_state.get(key)
+    _to_url({key: None if chosen in (None, labels[0]) else chosen})
+    return dict(zip(labels, tabs))
 
 
 def ignored_note(ignored: list[str], measure_short: str) -> None:
@@ -308,39 +358,58 @@ def presentation() -> bool:
     return bool(st.session_state.get("presentationslage", False))
 
 
+# Streamlit sizes its text in rem: a larger root size enlarges every text on the page.
+_PRESENTATION_CSS = ("<style>html { font-size: 20px; } "
+                     "[data-testid='stMetricValue'] { font-size: 2.6rem; }</style>")
+
+
+def apply_presentation() -> None:
+    """Projector mode: larger type and the sidebar folded away.
+
+    Streamlit cannot fold the sidebar from code except through the page config, which the
+    browser applies when the setting changes; the user opens it again with its arrow.
+    """
+    on = presentation()
+    st.set_page_config(initial_sidebar_state="collapsed" if on else "expanded")
+    if on:
+        st.html(_PRESENTATION_CSS)
+
+
 def chart(chart_, caption, key: str) -> None:
     """An Altair chart in Swedish formats, with PNG and SVG downloads of the same chart."""
     from lagesbild import export
 
-    st.altair_chart(export.screen(chart_, presentation()), width="stretch", key=f"{key}_chart")
-    left, right, _ = st.columns([1, 1, 4])
-    with left:
+    # Our own configuration, not Streamlit's theme: the page shows what the PNG will show.
+    st.altair_chart(export.screen(chart_, presentation()), width="stretch", theme=None,
+                    key=f"{key}_chart")
+    with st.container(horizontal=True):
         st.download_button("PNG", data=lambda: export.png(chart_, caption),
                            file_name=f"{caption.stem}.png", mime="image/png", on_click="ignore",
                            key=f"{key}_png", icon=":material/image:",
                            help="Bild 1920 px bred för presentationer, med rubrik, period, "
                                 "urval, källa och röjandekontroll i bilden.")
-    with right:
         st.download_button("SVG", data=lambda: export.svg(chart_, caption),
                            file_name=f"{caption.stem}.svg", mime="image/svg+xml",
                            on_click="ignore", key=f"{key}_svg", icon=":material/draw:")
 
 
 def table(table_: pd.DataFrame, caption, key: str, height: int | str = "auto") -> None:
-    """A protected table in Swedish formats (numeric cells, so sorting works), with Excel and
-    CSV downloads."""
+    """A protected table in Swedish formats (numeric cells where nothing is hidden, so sorting
+    works; see ``tables.style``), with Excel and CSV downloads."""
     from lagesbild import export
 
-    st.dataframe(tables.style(table_), hide_index=True, width="stretch", height=height,
-                 key=f"{key}_table")
-    left, right, _ = st.columns([1, 1, 4])
-    with left:
+    styled = tables.style(table_)
+    as_text = {c: st.column_config.TextColumn(alignment="right") for c in table_.columns
+               if pd.api.types.is_numeric_dtype(table_[c])
+               and not pd.api.types.is_numeric_dtype(styled.data[c])}
+    st.dataframe(styled, hide_index=True, width="stretch", height=height, key=f"{key}_table",
+                 column_config=as_text)
+    with st.container(horizontal=True):
         st.download_button("Excel", data=lambda: export.xlsx(table_, caption),
                            file_name=f"{caption.stem}.xlsx", on_click="ignore",
                            mime="application/vnd.openxmlformats-officedocument."
                                 "spreadsheetml.sheet", key=f"{key}_xlsx",
                            icon=":material/table:")
-    with right:
         st.download_button("CSV", data=lambda: export.csv(table_),
                            file_name=f"{caption.stem}.csv", mime="text/csv", on_click="ignore",
                            key=f"{key}_csv", icon=":material/download:")

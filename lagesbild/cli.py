@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from lagesbild import aggregate, areas, disclosure, ingest, store
+from lagesbild import aggregate, areas, breakdown, disclosure, ingest, store
 from lagesbild.config import Config
 from lagesbild.errors import LagesbildError, UnknownError
 
@@ -82,38 +82,11 @@ def _area_period(args, frame: pd.DataFrame) -> tuple[str, str]:
     return "rullande", f"{latest:%Y-%m}"
 
 
-def _filters(args, cfg: Config, measure) -> aggregate.Filters:
-    """--filter DIM=VALUE (repeatable; several values of one dimension mean "either")."""
-    chosen: dict[str, list[str]] = {}
-    for item in args.filter:
-        dim, sep, value = item.partition("=")
-        if not sep or not dim or not value:
-            raise UsageError(f"--filter ska skrivas DIM=VÄRDE, t.ex. kon=K, inte ”{item}”.")
-        dim = dim.strip()
-        if dim == "postnummer" or dim not in measure.dimension_columns:
-            allowed = [d for d in measure.dimension_columns if d != "postnummer"]
-            raise UsageError(f"Måttet {measure.code} kan inte filtreras på ”{dim}”. "
-                             f"Möjliga: {', '.join(allowed) or '(inga)'}.")
-        value = value.strip()
-        if dim == "kon":
-            value = cfg.catalogue.sex_aliases.get(value.lower(), value)
-        known = areas.value_labels(cfg.catalogue, measure, dim)
-        if value not in known:
-            raise UsageError(f"”{value}” är inget värde för {dim}. Möjliga: "
-                             f"{', '.join(known)}.")
-        chosen.setdefault(dim, []).append(value)
-    for dim, values in measure.headline_filter:  # e.g. evictions: applications, as the
-        chosen.setdefault(dim, list(values))      # overview counts, unless told otherwise
-    fixed = {d: tuple(chosen.pop(d, ())) for d in ("kon", "aldersgrupp")}
-    return aggregate.Filters(kon=fixed["kon"], aldersgrupp=fixed["aldersgrupp"],
-                             categories=tuple((d, tuple(v)) for d, v in chosen.items()))
-
-
 def _map_view(args, cfg: Config):
     from lagesbild import geo
 
     measure = cfg.catalogue.measure(args.matt)
-    filters = _filters(args, cfg, measure)
+    filters = _filters(args.filter, cfg, measure, headline=True)
     engine = ingest.open_store(cfg)
     frame = store.read_counts(engine, measure)
     kind, code = _area_period(args, frame)
@@ -158,6 +131,71 @@ def cmd_map(args, cfg: Config) -> int:
     else:
         out.write_text(export.svg(image, v.caption), encoding="utf-8")
     print(f"Skrev {out} ({v.caption.title}, {v.caption.subtitle}).")
+    return 0
+
+
+def _filters(items: list[str], cfg: Config, measure, headline: bool = False
+             ) -> aggregate.Filters:
+    """``--filter DIM=VALUE`` (repeatable; values of one dimension are alternatives).
+
+    With *headline*, a dimension not filtered gets the catalogue's headline choice (evictions:
+    applications), so stages of one case are not added up.
+    """
+    chosen: dict[str, list[str]] = {}
+    for item in items:
+        dim, sep, value = item.partition("=")
+        dim, value = dim.strip(), value.strip().replace(" ", "")
+        if not sep or not dim or not value:
+            raise UsageError(f"--filter ska skrivas DIM=VÄRDE, till exempel kon=K, "
+                             f"inte ”{item}”.")
+        measure.check_dimension(dim)
+        if dim == "kon":
+            value = cfg.catalogue.sex_aliases.get(value.lower(), value)
+        known = breakdown.categories(measure, dim)
+        if known is not None and value not in known:
+            raise UnknownError(f"Okänt värde ”{value}” för {dim}. Möjliga: "
+                               f"{', '.join(known)}.")
+        chosen.setdefault(dim, []).append(value)
+    if headline:
+        for dim, values in measure.headline_filter:
+            chosen.setdefault(dim, list(values))
+    categories = tuple((d, tuple(v)) for d, v in chosen.items()
+                       if d not in ("postnummer", "kon", "aldersgrupp"))
+    return aggregate.Filters(tuple(chosen.get("postnummer", ())), tuple(chosen.get("kon", ())),
+                             tuple(chosen.get("aldersgrupp", ())), categories)
+
+
+def cmd_chart(args, cfg: Config) -> int:
+    from lagesbild import charts, export
+
+    measure = cfg.catalogue.measure(args.matt)
+    filters = _filters(args.filter, cfg, measure)
+    if args.per and args.typ not in ("fordelning", "heatmap"):
+        raise UsageError("--per gäller bara --typ fordelning och heatmap.")
+    out = Path(args.ut)
+    if not out.parent.exists():
+        raise UsageError(f"Mappen {out.parent} finns inte.")
+    engine = ingest.open_store(cfg)
+    frame = store.read_counts(engine, measure)
+    latest = aggregate.latest_complete_month(frame)
+    if latest is None:
+        raise LagesbildError("Det finns inga data för måttet ännu.")
+    if args.ar is None:
+        period = charts.default_period(args.typ, latest)
+    elif args.typ == "ar":
+        period = charts.default_period("ar", min(latest, pd.Timestamp(f"{args.ar}-12-01")))
+    else:
+        period = aggregate.Period.year(args.ar)
+        period = aggregate.Period(period.start, min(period.end, latest))
+        if period.start > period.end:
+            raise LagesbildError(f"Det finns inga data för {args.ar} ännu.")
+    fig = charts.figure(args.typ, frame, store.read_population(engine), measure, cfg, period,
+                        dim=args.per, filters=filters, storhet=args.storhet)
+    if args.format == "png":
+        out.write_bytes(export.png(fig.chart, fig.caption))
+    else:
+        out.write_text(export.svg(fig.chart, fig.caption), encoding="utf-8")
+    print(f"Skrev {out}: {fig.caption.title}, {fig.caption.subtitle}.")
     return 0
 
 
@@ -226,6 +264,22 @@ def build_parser() -> argparse.ArgumentParser:
             p.set_defaults(func=cmd_map)
         else:
             p.set_defaults(func=cmd_areas)
+
+    p = sub.add_parser("chart", help="Skriv ett diagram som PNG eller SVG, som sidan gör.")
+    p.add_argument("matt", metavar="MEASURE", help="Måttets id, t.ex. orosanmalningar.")
+    p.add_argument("--typ", required=True, choices=["trend", "ar", "fordelning", "heatmap"],
+                   help="trend (per månad), ar (år för år), fordelning (per kategori och "
+                        "kön) eller heatmap (månad × kategori).")
+    p.add_argument("--per", metavar="DIM", help="Dimension för fordelning och heatmap.")
+    p.add_argument("--ar", type=int, help="Kalenderår (standard: som sidan, till senaste "
+                                          "hela månaden).")
+    p.add_argument("--filter", action="append", default=[], metavar="DIM=VÄRDE",
+                   help="Urval, t.ex. kon=K, aldersgrupp=0-5, postnummer=97442, "
+                        "orsak=skolfranvaro (kan upprepas).")
+    p.add_argument("--storhet", help="Storhet, om måttet har flera (t.ex. berorda_barn).")
+    p.add_argument("--format", required=True, choices=["png", "svg"])
+    p.add_argument("--ut", required=True, metavar="FILE", help="Filen att skriva.")
+    p.set_defaults(func=cmd_chart)
 
     p = sub.add_parser("demo", help="Skapa om demodata (syntetiska) i data/demo/.")
     p.add_argument("--ut", help="Annan mapp att skriva till.")

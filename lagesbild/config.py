@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+import pandas as pd
 import yaml
 
 from lagesbild.errors import ConfigError, UnknownError
@@ -89,6 +90,7 @@ class Dimension:
     label: str
     categories: dict[str, str]  # code -> label
     aliases: tuple[str, ...] = ()
+    stock: tuple[str, ...] = ()  # categories that are levels at month end, not flows
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,14 @@ class Variable:
     label: str
     aggregation: str = "summa"  # summa | medel
     without_sex: bool = False
+
+
+@dataclass(frozen=True)
+class SeriesBreak:
+    """A known break in a measure's series, from the month it takes effect."""
+
+    month: pd.Timestamp
+    text: str
 
 
 @dataclass(frozen=True)
@@ -123,6 +133,8 @@ class Measure:
     variables: dict[str, Variable]
     headline_label: str | None = None  # what the overview counts, if not everything
     headline_filter: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    source: str = "socialförvaltningens verksamhetssystem"
+    breaks: tuple[SeriesBreak, ...] = ()
 
     @property
     def primary(self) -> Variable:
@@ -211,9 +223,22 @@ def _measure(code: str, raw: dict, groupings: dict[str, tuple[AgeGroup, ...]]) -
     dims = {
         d: Dimension(d, str(spec["namn"]),
                      {str(k): str(v) for k, v in (spec.get("kategorier") or {}).items()},
-                     tuple(str(a) for a in spec.get("alias", [])))
+                     tuple(str(a) for a in spec.get("alias", [])),
+                     tuple(str(c) for c in spec.get("bestand", [])))
         for d, spec in (raw.get("dimensioner") or {}).items()
     }
+    for d in dims.values():
+        if not set(d.stock) <= set(d.categories):
+            raise ConfigError(f"Måttet ”{code}”: ”bestand” under ”{d.code}” nämner okända "
+                              "kategorier.")
+    breaks = []
+    for item in raw.get("serieavbrott") or []:
+        try:
+            breaks.append(SeriesBreak(pd.Timestamp(str(item["manad"]) + "-01"),
+                                      str(item["text"])))
+        except (KeyError, TypeError, ValueError):
+            raise ConfigError(f"Måttet ”{code}”: varje serieavbrott behöver ”manad” (ÅÅÅÅ-MM) "
+                              "och ”text”.") from None
     if len(dims) > 3:
         raise ConfigError(f"Måttet ”{code}” har fler än tre kategoridimensioner.")
     variables = {
@@ -244,6 +269,8 @@ def _measure(code: str, raw: dict, groupings: dict[str, tuple[AgeGroup, ...]]) -
         variables=variables,
         headline_label=headline.get("namn"),
         headline_filter=headline_filter,
+        source=str(raw.get("kalla") or Measure.source),
+        breaks=tuple(sorted(breaks, key=lambda b: b.month)),
     )
 
 

@@ -65,3 +65,53 @@ def protect(frame: pd.DataFrame, threshold: int, count_cols: tuple[str, ...] = (
 
 def is_protected(frame: pd.DataFrame) -> bool:
     return PROTECTED_ATTR in frame.attrs and "skyddad" in frame.columns
+
+
+def complementary(safe: pd.DataFrame, partitions: list[list[str]], count_col: str = "antal",
+                  rate_cols: tuple[str, ...] = ("per_1000",)) -> pd.DataFrame:
+    """Hide a second count wherever a partition has exactly one hidden count.
+
+    A partition is a set of rows whose sum is shown elsewhere (the sexes of one category,
+    the categories of one month): with one hidden cell, that total minus the visible cells
+    gives the hidden count back. The smallest other positive count is hidden too; repeat
+    until no partition has a single hidden cell.
+
+    Parameters
+    ----------
+    safe : DataFrame
+        Output of ``protect``.
+    partitions : list of list of str
+        For each kind of partition, the columns that identify one; ``[]`` is the whole frame.
+    count_col, rate_cols : str, tuple of str
+        The count column and the columns derived from it.
+
+    Returns
+    -------
+    DataFrame
+        A copy, still marked as protected.
+    """
+    out = safe.copy()
+    changed = True
+    while changed:
+        changed = False
+        for keys in partitions:
+            groups = ([part.index for _, part in out.groupby(keys, observed=True,
+                                                             dropna=False)]
+                      if keys else [out.index])
+            for index in groups:
+                part = out.loc[index]
+                if int(part["skyddad"].sum()) != 1:
+                    continue
+                visible = part.loc[~part["skyddad"] & part[count_col].fillna(0).gt(0),
+                                   count_col]
+                if visible.empty:
+                    continue
+                i = visible.astype("int64").idxmin()
+                out.loc[i, count_col] = pd.NA
+                out.loc[i, "skyddad"] = True
+                for column in rate_cols:
+                    if column in out.columns:
+                        out.loc[i, column] = float("nan")
+                changed = True
+    out.attrs[PROTECTED_ATTR] = safe.attrs.get(PROTECTED_ATTR)
+    return out

@@ -90,7 +90,7 @@ def check(table: pd.DataFrame) -> int:
 
 def screen(chart: alt.TopLevelMixin, presentation: bool = False) -> alt.TopLevelMixin:
     """Configure a chart for the page: Swedish formats, and larger type on the projector."""
-    size = 18 if presentation else 13
+    size = 20 if presentation else 13
     return chart.configure(locale=LOCALE, font=FONT).configure_axis(
         labelFontSize=size, titleFontSize=size, labelColor=GREY, titleColor=GREY
     ).configure_legend(labelFontSize=size, titleFontSize=size).configure_view(strokeWidth=0)
@@ -99,10 +99,12 @@ def screen(chart: alt.TopLevelMixin, presentation: bool = False) -> alt.TopLevel
 def image_chart(chart: alt.TopLevelMixin, caption: Caption) -> alt.TopLevelMixin:
     """The chart with its title and period on top and source and disclosure note below.
 
-    A single or layered chart without a width of its own is laid out at slide proportions.
+    A single or layered chart without a width of its own is laid out at slide proportions;
+    a height of its own (a long list of bars) is kept.
     """
     if isinstance(chart, (alt.Chart, alt.LayerChart)) and chart.width is alt.Undefined:
-        chart = chart.properties(width=IMAGE_DESIGN_WIDTH - 140, height=400)
+        height = 400 if chart.height is alt.Undefined else chart.height
+        chart = chart.properties(width=IMAGE_DESIGN_WIDTH - 140, height=height)
     titled = chart.properties(title=alt.TitleParams(
         caption.title, subtitle=caption.subtitle, anchor="start", fontSize=20,
         subtitleFontSize=14, subtitleColor=GREY, offset=12))
@@ -136,8 +138,23 @@ def png(chart: alt.TopLevelMixin, caption: Caption, width: int = IMAGE_WIDTH) ->
     drawn = vlc.vegalite_to_svg(spec, format_locale=NUMBER_LOCALE, time_format_locale=TIME_LOCALE)
     match = re.search(r'<svg[^>]*\swidth="([\d.]+)"', drawn)
     scale = width / float(match.group(1)) if match else width / IMAGE_DESIGN_WIDTH
-    return vlc.vegalite_to_png(spec, scale=scale, format_locale=NUMBER_LOCALE,
+    data = vlc.vegalite_to_png(spec, scale=scale, format_locale=NUMBER_LOCALE,
                                time_format_locale=TIME_LOCALE)
+    return _exact_width(data, width)
+
+
+def _exact_width(data: bytes, width: int) -> bytes:
+    """Pad or trim the right edge by the pixel or two the renderer's rounding leaves."""
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(data))
+    if image.width == width:
+        return data
+    fitted = Image.new(image.mode, (width, image.height), "white")
+    fitted.paste(image.crop((0, 0, min(width, image.width), image.height)), (0, 0))
+    out = io.BytesIO()
+    fitted.save(out, format="PNG")
+    return out.getvalue()
 
 
 # --- tables -------------------------------------------------------------------------------

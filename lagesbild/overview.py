@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from lagesbild import aggregate, disclosure, fmt
-from lagesbild.config import Config
+from lagesbild.config import Config, Measure
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,7 @@ class Card:
     rolling12_change: str
     trend: list[float] | None  # last 24 months; None when any month is suppressed
     note: str | None  # filters that do not apply to this measure
+    rolling12_shown: bool = True  # False when hidden or withheld by disclosure control
 
 
 def ignored_text(ignored: list[str], what: str) -> str | None:
@@ -58,42 +59,59 @@ def cards(counts: dict[str, pd.DataFrame], cfg: Config, month: pd.Timestamp,
     -------
     list of Card
     """
-    cat, t = cfg.catalogue, cfg.threshold
+    cat = cfg.catalogue
     out = []
     for code, measure in cat.measures.items():
         frame, ignored = aggregate.apply_filters(counts.get(code, pd.DataFrame(
             columns=["month", "storhet", "antal"])), measure, filters)
         frame, _ = aggregate.apply_filters(frame, measure, aggregate.Filters(
             categories=measure.headline_filter))
-        h = aggregate.headline(frame, measure, month)
-        values = pd.DataFrame({"antal": [h.month_value, h.month_last_year, h.rolling12,
-                                         h.rolling12_before]})
-        safe = disclosure.protect(values, t)
-        hidden = safe["skyddad"].tolist()
-        now, before, r12, r12_before = safe["antal"].tolist()
-        delta, direction = None, "off"
-        if not (hidden[0] or hidden[1]):
-            diff = h.month_value - h.month_last_year
-            delta = f"{fmt.signed(diff)} mot {fmt.month_short(month - pd.DateOffset(years=1))}"
-            direction = "up" if diff > 0 else "down" if diff < 0 else "off"
-        change = "–"
-        if not (hidden[2] or hidden[3]) and h.change_pct is not None:
-            change = f"{fmt.percent(h.change_pct)} mot föregående 12 mån"
-        # A line with gaps would still show the hidden months' size: draw all or nothing.
-        trend_safe = disclosure.protect(h.trend, t)
-        trend = None if trend_safe["skyddad"].any() else \
-            [float(v) for v in trend_safe["antal"]]
-        out.append(Card(
-            measure=code,
-            title=measure.short,
-            counted=measure.headline_label or measure.primary.label,
-            value=fmt.count(now, hidden[0], t),
-            delta=delta,
-            direction=direction,
-            last_year=fmt.count(before, hidden[1], t),
-            rolling12=fmt.count(r12, hidden[2], t),
-            rolling12_change=change,
-            trend=trend,
-            note=ignored_text(ignored, "detta mått"),
-        ))
+        out.append(card(frame, measure, cfg.threshold, month,
+                        ignored_text(ignored, "detta mått")))
     return out
+
+
+def card(frame: pd.DataFrame, measure: Measure, t: int, month: pd.Timestamp,
+         note: str | None = None, storhet: str | None = None, title: str | None = None,
+         counted: str | None = None) -> Card:
+    """One card from a measure's (filtered) counts, every count through disclosure control."""
+    h = aggregate.headline(frame, measure, month, storhet)
+    values = pd.DataFrame({"antal": [h.month_value, h.month_last_year, h.rolling12,
+                                     h.rolling12_before]})
+    safe = disclosure.protect(values, t)
+    hidden = safe["skyddad"].tolist()
+    # A 12-month sum minus its visible months gives back the hidden ones (the measure pages
+    # list every month): hide the sum when the hidden months add up to less than the threshold.
+    monthly = h.trend["antal"].to_numpy(dtype=float)
+    small = disclosure.suppressed(pd.Series(monthly), t).to_numpy()
+    withheld = [0 < monthly[w][small[w]].sum() < t for w in (slice(12, 24), slice(0, 12))]
+    hidden[2] |= withheld[0]
+    hidden[3] |= withheld[1]
+    now, before, r12, r12_before = safe["antal"].tolist()
+    delta, direction = None, "off"
+    if not (hidden[0] or hidden[1]):
+        diff = h.month_value - h.month_last_year
+        delta = f"{fmt.signed(diff)} mot {fmt.month_short(month - pd.DateOffset(years=1))}"
+        direction = "up" if diff > 0 else "down" if diff < 0 else "off"
+    change = "–"
+    if not (hidden[2] or hidden[3]) and h.change_pct is not None:
+        change = f"{fmt.percent(h.change_pct)} mot föregående 12 mån"
+    # A line with gaps would still show the hidden months' size: draw all or nothing.
+    trend_safe = disclosure.protect(h.trend, t)
+    trend = None if trend_safe["skyddad"].any() else \
+        [float(v) for v in trend_safe["antal"]]
+    return Card(
+        measure=measure.code,
+        title=title or measure.short,
+        counted=counted or measure.headline_label or measure.primary.label,
+        value=fmt.count(now, hidden[0], t),
+        delta=delta,
+        direction=direction,
+        last_year=fmt.count(before, hidden[1], t),
+        rolling12="–" if withheld[0] and not safe["skyddad"].iloc[2]
+        else fmt.count(r12, hidden[2], t),
+        rolling12_change=change,
+        trend=trend,
+        note=note,
+        rolling12_shown=not hidden[2],
+    )

@@ -70,21 +70,32 @@ def decimals(table: pd.DataFrame, column) -> int:
 
 
 def style(table: pd.DataFrame):
-    """A Styler showing Swedish formats while the cells stay numeric (so columns sort right):
-    counts "3 707" or "<5" when hidden, rates "6,3", months "jan 2025"."""
+    """A Styler showing Swedish formats: counts "3 707" or "<5" when hidden, rates "6,3",
+    months "jan 2025". Cells stay numeric (so columns sort right), except in a column with
+    missing values: Streamlit's grid shows a missing cell as "None" whatever the Styler says,
+    so such a column is shown as text."""
     threshold = table.attrs.get(disclosure.PROTECTED_ATTR, 5)
     counts = count_columns(table)
-    styler = table.style
+    shown = table.copy()
+    numeric = {}
     for column in table.columns:
         series = table[column]
-        if column in counts:  # Styler shows missing values with na_rep, not the formatter
-            styler = styler.format(fmt.number, subset=[column], na_rep=f"<{threshold}")
-        elif pd.api.types.is_integer_dtype(series):
-            styler = styler.format(fmt.number, subset=[column], na_rep="–")
-        elif pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
-            shown = fmt.signed if column in table.attrs.get("tecken", []) else fmt.number
-            styler = styler.format(lambda v, d=decimals(table, column), f=shown: f(v, d),
-                                   subset=[column], na_rep="–")
-        elif pd.api.types.is_datetime64_any_dtype(series):
+        if pd.api.types.is_bool_dtype(series) or not pd.api.types.is_numeric_dtype(series):
+            continue
+        if column in counts or pd.api.types.is_integer_dtype(series):
+            text = fmt.number
+        else:
+            sign = fmt.signed if column in table.attrs.get("tecken", []) else fmt.number
+            text = (lambda v, d=decimals(table, column), f=sign: f(v, d))
+        if series.isna().any():
+            missing = f"<{threshold}" if column in counts else "–"
+            shown[column] = [missing if pd.isna(v) else text(v) for v in series]
+        else:
+            numeric[column] = text
+    styler = shown.style
+    for column, text in numeric.items():
+        styler = styler.format(text, subset=[column])
+    for column in table.columns:
+        if pd.api.types.is_datetime64_any_dtype(table[column]):
             styler = styler.format(fmt.month_short, subset=[column], na_rep="–")
     return styler

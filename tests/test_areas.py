@@ -177,8 +177,8 @@ def test_areas_command_prints_the_protected_table():
     (["--kvartal", "2025-Q7"], "går inte att läsa"),
     (["--ar", "2025", "--manad", "2025-01"], "högst en av"),
     (["--filter", "orsak"], "DIM=VÄRDE"),
-    (["--filter", "kon=X"], "inget värde"),
-    (["--filter", "farg=bla"], "kan inte filtreras"),
+    (["--filter", "kon=X"], "Okänt värde"),
+    (["--filter", "farg=bla"], "ingen dimension"),
 ])
 def test_areas_command_usage_errors(args, message):
     run = _cli("areas", "orosanmalningar", *args)

@@ -157,3 +157,37 @@ def test_clicking_an_area_on_the_map_opens_its_profile(server, browser):
     page.screenshot(path=str(ARTIFACTS / "karta_profil.png"), full_page=True)
     assert page.locator('[data-testid="stException"]').count() == 0
     assert page.locator('[data-testid="stAlertContentError"]').count() == 0
+
+
+def test_a_measure_page_downloads_a_png_for_slides_and_its_table(server, browser):
+    import io
+
+    from openpyxl import load_workbook
+    from PIL import Image
+
+    page = browser.new_page(viewport={"width": 1600, "height": 1200}, accept_downloads=True)
+    # Start at the front page and follow the menu: on a server's very first request a deep
+    # link meets Streamlit's "Page not found" dialog before st.navigation has run.
+    page.goto(server, wait_until="domcontentloaded")
+    page.locator('[data-testid="stMetricValue"]').first.wait_for(timeout=60_000)
+    page.get_by_role("link", name="Barn och unga").click()
+    page.wait_for_url("**/barn-och-unga**", timeout=60_000)
+    page.get_by_text("Orosanmälningar och aktualiseringar:").wait_for(timeout=60_000)
+    page.locator(".vega-embed").first.wait_for(timeout=60_000)
+    with page.expect_download(timeout=60_000) as png:
+        # Our button, not the chart toolbar's own "Download as PNG" of the screen image.
+        page.get_by_test_id("stDownloadButton").filter(has_text="PNG").first.click()
+    assert png.value.suggested_filename.endswith(".png")
+    image = Image.open(png.value.path())
+    assert image.width == 1920 and image.height > 800
+    with page.expect_download(timeout=60_000) as xlsx:
+        page.get_by_test_id("stDownloadButton").filter(has_text="Excel").first.click()
+    assert xlsx.value.suggested_filename.endswith(".xlsx")
+    book = load_workbook(io.BytesIO(Path(xlsx.value.path()).read_bytes()))
+    sheet = book["Tabell"]
+    assert [c.value for c in sheet[1]][:2] == ["Månad", "Antal"]
+    assert isinstance(sheet["B2"].value, int) and sheet["B2"].value > 100
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "barn.png"))
+    assert page.locator('[data-testid="stException"]').count() == 0
+    page.close()

@@ -1,0 +1,10 @@
+"""Skadligt bruk och beroende: skadligt_bruk."""
+
+import measure_page
+
+measure_page.render(
+    ["skadligt_bruk"],
+    "Skadligt bruk och beroende",
+    "Anmälningar om skadligt bruk och beroende bland vuxna: hur många, vart det går, "
+    "vilka det gäller, vilken substans och vem som anmäler.",
+)

@@ -1,0 +1,239 @@
+"""The pages of the areas of the administration (verksamhetsområden), drawn by one function.
+
+Each page in ``pages/`` names its measures and calls ``render``. Per measure: page filters
+for its dimensions (kept in the URL), headline figures against the same period last year,
+and the trend, year-over-year, breakdown and heat-map charts, each with the numbers behind it
+and its downloads. The numbers come from ``lagesbild.charts.figure``, the same function the
+command line uses, so an image from the page and from ``python -m lagesbild chart`` agree.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+import ui
+from lagesbild import aggregate, breakdown as bd, charts, export, fmt, overview
+from lagesbild.config import Measure
+
+ALL = "Alla"
+WITHHELD = ("Summan visas inte: tillsammans med månaderna, eller med det andra könet, skulle "
+            "den avslöja antal under gränsen för röjandekontroll.")
+
+
+@st.cache_resource(max_entries=96, show_spinner=False)
+def _figure(url: str, fingerprint: tuple, code: str, kind: str, end: pd.Timestamp,
+            dim: str | None, filters: aggregate.Filters, storhet: str,
+            presentation: bool) -> charts.Figure:
+    # Cached per view and shared by sessions (frozen; never mutate it): reruns that only
+    # change another chart's choice reuse the rest.
+    cfg, d = ui.config(), ui.data()  # the data of this store version (cached)
+    return charts.figure(kind, d.counts[code], d.population, cfg.catalogue.measure(code), cfg,
+                         charts.default_period(kind, end), dim=dim, filters=filters,
+                         storhet=storhet, names=ui.postort_names(), presentation=presentation)
+
+
+def figure(d: ui.Data, code: str, kind: str, end, dim, filters, storhet) -> charts.Figure:
+    return _figure(ui.config().db_url, d.fingerprint, code, kind, pd.Timestamp(end), dim,
+                   filters, storhet, ui.presentation())
+
+
+def render(codes: list[str], title: str, about: str) -> None:
+    """A whole page: title, demo banner and one section per measure (tabs if several).
+
+    Parameters
+    ----------
+    codes : list of str
+        Measure codes, in the order shown.
+    title : str
+        The page title.
+    about : str
+        One or two sentences on what the page answers.
+    """
+    st.title(title)
+    with ui.guard():
+        d = ui.data()
+        ui.demo_banner(d)
+        sel = ui.selection()
+        if sel.month is None:
+            st.info("Det finns inga data i databasen ännu. Starta med demodata "
+                    "(LAGESBILD_DEMO=1) eller läs in förvaltningens exporter; se README.")
+            st.stop()
+        st.caption(about)
+        if len(codes) == 1:
+            section(d, sel, codes[0], heading=ui.config().catalogue.measure(codes[0]).label
+                    != title)
+            return
+        cat = ui.config().catalogue
+        tabs = ui.url_tabs([cat.measure(c).short for c in codes], "delmatt")
+        for tab, code in zip(tabs.values(), codes):
+            if tab.open:
+                with tab:
+                    section(d, sel, code)
+
+
+def _page_filters(measure: Measure, sel: ui.Selection) -> tuple[aggregate.Filters, str]:
+    """The measure's own filters and variable, added to the sidebar's (all in the URL)."""
+    code = measure.code
+    exclusive = bd.exclusive_dimensions(measure)
+    dims = list(measure.dimensions)
+    many_vars = len(measure.variables) > 1
+    chosen = []
+    if not dims and not many_vars:
+        return sel.filters, measure.primary.code
+    columns = st.columns(len(dims) + many_vars)
+    storhet = measure.primary.code
+    if many_vars:
+        with columns[-1]:
+            storhet = ui.url_widget(
+                st.selectbox, "Visa", list(measure.variables), f"{code}_storhet",
+                measure.primary.code, format_func=lambda v: measure.variables[v].label)
+    for column, dim in zip(columns, dims):
+        dimension = measure.dimensions[dim]
+        with column:
+            if dim in exclusive:
+                # One category at a time: these must not be added up (see breakdown).
+                value = ui.url_widget(
+                    st.selectbox, dimension.label, list(dimension.categories),
+                    f"{code}_{dim}", dict(measure.headline_filter)[dim][0],
+                    format_func=dimension.categories.get,
+                    help="Ett val i taget: kategorierna kan inte läggas ihop.")
+                chosen.append((dim, (value,)))
+            else:
+                values = ui.url_widget(
+                    st.multiselect, dimension.label, list(dimension.categories),
+                    f"{code}_{dim}", [], format_func=dimension.categories.get,
+                    placeholder=ALL)
+                if values:
+                    chosen.append((dim, tuple(values)))
+    filters = aggregate.Filters(sel.filters.postnummer, sel.filters.kon,
+                                sel.filters.aldersgrupp, tuple(chosen))
+    return filters, storhet
+
+
+def _headline(d: ui.Data, measure: Measure, sel: ui.Selection, filters: aggregate.Filters,
+              storhet: str) -> None:
+    """The month and the rolling 12 months against last year; per 1 000; each sex apart."""
+    cfg, cat = ui.config(), ui.config().catalogue
+    chosen = bd.with_defaults(measure, filters, storhet=storhet)
+    m = bd.effective(measure, chosen, storhet)
+    rows, _ = aggregate.apply_filters(d.counts[measure.code], m, chosen)
+    month = sel.month
+    counted = " – ".join([m.variables[storhet].label, *(
+        measure.dimensions[dim].categories[values[0]] for dim, values in chosen.categories
+        if dim in bd.exclusive_dimensions(measure))])
+    card = overview.card(rows, m, cfg.threshold, month, storhet=storhet, counted=counted)
+    r12 = aggregate.Period.rolling12(month)
+    metrics = [
+        (fmt.month(month), card.value, card.delta, card.direction,
+         f"{card.counted} {fmt.month(month)}, jämfört med samma månad året innan."),
+        ("Rullande 12 mån", card.rolling12, _change(card.rolling12_change),
+         _arrow(card.rolling12_change),
+         f"{fmt.period(r12.start, r12.end)}, jämfört med de 12 månaderna före."
+         + (" Medel per månad." if m.variables[storhet].aggregation == "medel" else "")
+         + ("" if card.rolling12_shown else " " + WITHHELD)),
+    ]
+    per_1000 = (bd.rate(rows, d.population, m, r12, storhet, cfg.threshold)
+                if card.rolling12_shown else None)
+    if per_1000 is not None:
+        metrics.append(("Per 1 000, 12 mån", fmt.number(per_1000, 1), None, "off",
+                        f"Per 1 000 {m.target.label}, rullande 12 månader."))
+    if measure.has_sex and not m.variables[storhet].without_sex and not filters.kon:
+        by_sex = {sex: overview.card(aggregate.apply_filters(rows, m, aggregate.Filters(
+            kon=(sex,)))[0], m, cfg.threshold, month, storhet=storhet) for sex in ("K", "M")}
+        # With the total shown, one hidden sex could be worked out from the other.
+        one_hidden = sum(not c.rolling12_shown for c in by_sex.values()) == 1
+        for sex, c in by_sex.items():
+            shown = c.rolling12_shown and not one_hidden
+            metrics.append((f"{cat.sex_label(sex, measure)}, 12 mån",
+                            c.rolling12 if shown else "–",
+                            _change(c.rolling12_change) if shown else None,
+                            _arrow(c.rolling12_change) if shown else "off",
+                            f"{cat.sex_label(sex, measure)}: rullande 12 månader jämfört "
+                            "med de 12 månaderna före." + ("" if shown else " " + WITHHELD)))
+    st.markdown(f"**{card.counted}**")
+    for column, (label, value, delta, arrow, help_) in zip(st.columns(len(metrics)), metrics):
+        with column:
+            st.metric(label, value, delta, delta_color="off", delta_arrow=arrow, help=help_,
+                      border=True)
+
+
+def _change(text: str) -> str | None:
+    return None if text == "–" else text.replace(" mot föregående 12 mån", "")
+
+
+def _arrow(text: str) -> str:
+    return "up" if text.startswith("+") else "down" if text.startswith("−") else "off"
+
+
+def _housing_status(d: ui.Data, measure: Measure, sel: ui.Selection) -> None:
+    """Akutboende, aktuellt läge: the selected month's nights, guests and occupancy."""
+    cfg = ui.config()
+    status = bd.housing_status(d.counts[measure.code], measure, cfg.catalogue, sel.month,
+                               cfg.threshold)
+    st.subheader(f"Aktuellt läge, {fmt.month(status.month)}")
+    nights, guests = status.table[bd.TOTAL].tolist()
+    left, mid, right, last = st.columns(4)
+    t = cfg.threshold
+    left.metric("Belagda nätter", fmt.count(nights, pd.isna(nights), t), border=True)
+    mid.metric("Unika gäster", fmt.count(guests, pd.isna(guests), t), border=True)
+    right.metric("Platser", fmt.number(status.places), border=True)
+    last.metric("Beläggningsgrad", fmt.percent(status.occupancy, sign=False), border=True,
+                help="Belagda nätter / (platser × dagar i månaden).")
+    caption = export.Caption(f"Akutboende, aktuellt läge: {fmt.month(status.month)}",
+                             fmt.month(status.month), "", f"Källa: {measure.source}", t)
+    ui.table(status.table, caption, key=f"{measure.code}_lage")
+    st.caption("Beläggningsgraden gäller hela boendet; urvalet på kön gäller inte den.")
+
+
+def _show(fig: charts.Figure, key: str) -> None:
+    """The chart with its downloads, the table behind it, and its notes."""
+    if ui.presentation():
+        ui.chart(fig.chart, fig.caption, key)
+        with st.expander("Siffrorna bakom diagrammet"):
+            ui.table(fig.table, fig.caption, key)
+    else:
+        left, right = st.columns([3, 2])
+        with left:
+            ui.chart(fig.chart, fig.caption, key)
+        with right:
+            ui.table(fig.table, fig.caption, key, height=420)
+    for month, text in zip(fig.notes[bd.MONTH], fig.notes[bd.NOTE]):
+        st.caption(f":material/warning: {fmt.month(month)}: {text}.")
+
+
+def section(d: ui.Data, sel: ui.Selection, code: str, heading: bool = True) -> None:
+    """One measure: filters, headline, and its four charts with tables."""
+    cfg = ui.config()
+    measure = cfg.catalogue.measure(code)
+    if heading:
+        st.subheader(measure.label)
+    if d.counts[code].empty:
+        st.info(f"Det finns inga inlästa uppgifter om {measure.short.lower()} ännu.")
+        return
+    filters, storhet = _page_filters(measure, sel)
+    _, ignored = aggregate.apply_filters(d.counts[code].head(0), measure, filters)
+    if filters.kon and measure.variables[storhet].without_sex:
+        ignored.append("kon")
+    ui.ignored_note(ignored, measure.short)
+    _headline(d, measure, sel, filters, storhet)
+    if code == "akutboende":
+        _housing_status(d, measure, sel)
+
+    names = {"trend": "Trend", "ar": "År för år", "fordelning": "Fördelning",
+             "heatmap": "Månad × kategori"}
+    kinds = [k for k in names if k != "heatmap" or charts.heatmap_dimensions(measure)]
+    # Only the open tab is computed and sent: a rerun draws one chart, not four.
+    tabs = ui.url_tabs([names[k] for k in kinds], f"{code}_vy")
+    kind = next(k for k in kinds if tabs[names[k]].open)
+    with tabs[names[kind]]:
+        dim = None
+        if kind in ("fordelning", "heatmap"):
+            dims = (charts.breakdown_dimensions(measure, storhet) if kind == "fordelning"
+                    else charts.heatmap_dimensions(measure))
+            dim = ui.url_widget(st.segmented_control,
+                                "Dela upp efter" if kind == "fordelning" else "Kategori",
+                                dims, f"{code}_{'per' if kind == 'fordelning' else 'vk'}",
+                                dims[0], format_func=measure.dimension_label,
+                                selection_mode="single", required=True)
+        _show(figure(d, code, kind, sel.month, dim, filters, storhet), f"{code}_{kind}")

@@ -1,0 +1,218 @@
+"""The measure pages' numbers: trends, breakdowns, heat map, notes and complementary
+suppression, on small frames built here; and the chart command on the demo store."""
+
+import io
+
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+from PIL import Image
+
+from lagesbild import aggregate, breakdown as bd, charts, disclosure, export
+from lagesbild.cli import main
+from lagesbild.config import Config
+
+CFG = Config()
+CAT = CFG.catalogue
+KIA = CAT.measure("kia")
+CHILDREN = CAT.measure("orosanmalningar")
+
+
+def _monthly(values, start="2023-01-01", **columns) -> pd.DataFrame:
+    months = pd.date_range(start, periods=len(values), freq="MS")
+    return pd.DataFrame({"month": months, **columns, "storhet": "antal", "antal": values})
+
+
+def _kia(values, start="2023-01-01") -> pd.DataFrame:
+    return _monthly(values, start, enhet="mottagning", typ="hot", allvarlighet="lindrig")
+
+
+def test_rolling_average_is_hidden_when_its_window_holds_a_hidden_month():
+    values = [10] * 24
+    values[15] = 3  # hidden: every window over it loses its average
+    rows = _kia(values)
+    period = aggregate.Period(pd.Timestamp("2024-01-01"), pd.Timestamp("2024-12-01"))
+    table = bd.trend(rows, rows, KIA, period, "antal", 5)
+    assert table["Månad"].iloc[0] == pd.Timestamp("2023-01-01")
+    by_month = table.set_index("Månad")
+    assert pd.isna(by_month.loc["2024-04-01", "Antal"])
+    assert by_month.loc["2024-03-01", "Rullande 12 mån, medel per månad"] == 10.0
+    assert by_month.loc["2024-04-01":"2024-12-01",
+                        "Rullande 12 mån, medel per månad"].isna().all()
+    assert export.check(table) == 5
+
+
+def test_missing_months_are_noted_and_left_out_but_zero_is_a_value():
+    rows = _kia([10] * 12).drop(index=5)  # 2023-06 never delivered
+    period = aggregate.Period(pd.Timestamp("2023-01-01"), pd.Timestamp("2023-12-01"))
+    table = bd.trend(rows, rows, KIA, period, "antal", 5)
+    assert pd.Timestamp("2023-06-01") not in set(table["Månad"])
+    notes = bd.quality_notes(rows, KIA, period.start, period.end)
+    assert notes["typ"].tolist() == ["saknas"]
+    assert notes["Månad"].iloc[0] == pd.Timestamp("2023-06-01")
+    # Filtered to a unit without incidents, the months are zeros, not missing.
+    other, _ = aggregate.apply_filters(rows, KIA, aggregate.Filters(
+        categories=(("enhet", ("vuxenenheten",)),)))
+    zeros = bd.trend(other, rows, KIA, period, "antal", 5)
+    assert (zeros["Antal"] == 0).all() and len(zeros) == 11
+
+
+def test_series_break_from_the_catalogue_is_noted_on_its_month():
+    rows = _kia([10] * 24)
+    notes = bd.quality_notes(rows, KIA, pd.Timestamp("2023-06-01"),
+                             pd.Timestamp("2024-12-01"))
+    assert notes["typ"].tolist() == ["serieavbrott"]
+    assert notes["Månad"].iloc[0] == pd.Timestamp("2024-01-01")
+    assert "rapportering i KIA" in notes["Anmärkning"].iloc[0]
+
+
+def test_complementary_suppression_hides_a_second_cell_in_each_partition():
+    frame = pd.DataFrame({"orsak": ["a", "a", "b", "b", "c", "c"],
+                          "kon": ["K", "M"] * 3, "antal": [3, 40, 20, 30, 50, 60]})
+    safe = disclosure.complementary(disclosure.protect(frame, 5), [["orsak"], ["kon"]])
+    hidden = safe.loc[safe["skyddad"], ["orsak", "kon"]].apply(tuple, axis=1).tolist()
+    # a/K hidden; then a/M (its category) and b/K (its sex); then b/M closes the rectangle.
+    assert sorted(hidden) == [("a", "K"), ("a", "M"), ("b", "K"), ("b", "M")]
+    for keys in (["orsak"], ["kon"]):
+        assert (safe.groupby(keys)["skyddad"].sum() != 1).all()
+
+
+def test_breakdown_shows_sexes_side_by_side_with_rates_and_catalogue_order():
+    rows = pd.concat([
+        _monthly([6] * 12, postnummer="97231", kon=kon, aldersgrupp=age, orsak=reason,
+                 anmalare="skola")
+        for kon in ("K", "M") for age in ("0-5", "12-17")
+        for reason in ("skolfranvaro", "vald_mot_barnet")], ignore_index=True)
+    population = pd.DataFrame({"ar": 2023, "postnummer": "97231", "kon": ["K", "M"] * 21,
+                               "alder": sorted(list(range(21)) * 2), "antal": 10})
+    period = aggregate.Period.year(2023)
+    table = bd.breakdown(rows, population, CHILDREN, CAT, period, "orsak", "antal", 5)
+    assert list(table.columns) == ["Aktualiseringsorsak", "Kön", "Antal", "Befolkning",
+                                   "Per 1 000"]
+    assert table["Aktualiseringsorsak"].iloc[0] == "Våld mot barnet"  # catalogue order
+    assert table["Kön"].tolist()[:2] == ["Flickor", "Pojkar"]
+    first = table.iloc[0]
+    assert first["Antal"] == 144 and first["Befolkning"] == 210
+    assert first["Per 1 000"] == pytest.approx(685.7)
+
+
+def test_open_cases_are_averaged_not_summed():
+    debt = CAT.measure("skuldradgivning")
+    rows = pd.concat([_monthly([20] * 12, kon="K", aldersgrupp="25-44", typ="pagaende"),
+                      _monthly([2] * 12, kon="K", aldersgrupp="25-44", typ="ny_kontakt")])
+    table = bd.breakdown(rows, pd.DataFrame(columns=["ar", "postnummer", "kon", "alder",
+                                                     "antal"]),
+                         debt, CAT, aggregate.Period.year(2023), "typ", "antal", 5,
+                         by_sex=False)
+    counts = dict(zip(table["Typ av kontakt"], table["Antal"]))
+    assert counts["Pågående (medel per månad)"] == 20
+    assert counts["Ny kontakt"] == 24
+    chosen = bd.with_defaults(debt, aggregate.Filters(categories=(("typ", ("pagaende",)),)))
+    assert bd.effective(debt, chosen, "antal").variables["antal"].aggregation == "medel"
+    assert bd.with_defaults(debt, aggregate.Filters()).categories == (("typ", ("ny_kontakt",)),)
+
+
+def test_housing_occupancy_is_nights_over_places_times_days():
+    housing = CAT.measure("akutboende")
+    rows = pd.DataFrame({
+        "month": pd.Timestamp("2026-02-01"),
+        "kon": ["K", "M", "K", "M", None],
+        "storhet": ["belagda_natter", "belagda_natter", "unika_gaster", "unika_gaster",
+                    "platser"],
+        "antal": [56, 224, 3, 20, 12]})
+    status = bd.housing_status(rows, housing, CAT, pd.Timestamp("2026-02-01"), 5)
+    assert status.occupancy == pytest.approx(round(100 * 280 / (12 * 28), 1))
+    guests = status.table.iloc[1]
+    # Three women is hidden; men too, or the total would give it away.
+    assert pd.isna(guests["Kvinnor"]) and pd.isna(guests["Män"]) and guests["Totalt"] == 23
+
+
+def test_figure_caption_names_filters_period_and_source():
+    rows = _kia([10] * 36)
+    fig = charts.figure("heatmap", rows, pd.DataFrame(), KIA, CFG,
+                        aggregate.Period.year(2024), dim="typ",
+                        filters=aggregate.Filters(categories=(("enhet", ("mottagning",)),)))
+    assert fig.caption.title == "Hot och våld mot personal: antal incidenter per månad och " \
+                                "typ av incident"
+    assert fig.caption.subtitle == "jan 2024 – dec 2024 · Enhet: Mottagningsenheten"
+    assert fig.caption.source.startswith("Källa: KIA")
+    assert len(fig.table) == 12 * 3
+
+
+# --- the chart command, on the demo store (built by the page tests or here) -------------
+
+def _run(args, capsys):
+    code = main(args)
+    return code, capsys.readouterr()
+
+
+def test_chart_command_writes_a_1920_png_and_a_swedish_svg(tmp_path, capsys):
+    png = tmp_path / "trend.png"
+    code, out = _run(["chart", "orosanmalningar", "--typ", "trend", "--format", "png",
+                      "--ut", str(png)], capsys)
+    assert code == 0, out.err
+    image = Image.open(png)
+    assert image.width == 1920 and image.height > 800
+    svg = tmp_path / "fordelning.svg"
+    code, out = _run(["chart", "orosanmalningar", "--typ", "fordelning", "--per", "kon",
+                      "--ar", "2023", "--format", "svg", "--ut", str(svg)], capsys)
+    assert code == 0, out.err
+    text = svg.read_text(encoding="utf-8").replace("\u00a0", " ")
+    assert "Orosanmälningar: antal anmälningar per kön" in text
+    assert "jan 2023 – dec 2023 · Hela kommunen" in text
+    # Calibrated demo totals for 2023 (DOMAIN.md): girls 1 997, boys 1 710.
+    assert ">1 997<" in text and ">1 710<" in text
+    assert "Källa: Combine" in text and "röjandekontroll" in text
+
+
+@pytest.mark.parametrize("args, code, message", [
+    (["chart", "okant", "--typ", "trend"], 2, "Okänt mått"),
+    (["chart", "kia", "--typ", "fordelning", "--per", "kon"], 2, "kan inte delas upp"),
+    (["chart", "kia", "--typ", "trend", "--filter", "enhet"], 2, "DIM=VÄRDE"),
+    (["chart", "kia", "--typ", "trend", "--filter", "enhet=kontoret"], 2, "Okänt värde"),
+    (["chart", "kia", "--typ", "trend", "--per", "typ"], 2, "--per gäller bara"),
+    (["chart", "akutboende", "--typ", "heatmap"], 2, "inga kategorier"),
+    (["chart", "kia", "--typ", "trend", "--ar", "2031"], 1, "inga data för 2031"),
+])
+def test_chart_command_errors_are_swedish_with_exit_codes(args, code, message, tmp_path,
+                                                          capsys):
+    got, out = _run([*args, "--format", "png", "--ut", str(tmp_path / "x.png")], capsys)
+    assert got == code
+    assert message in out.err and out.err.startswith("fel: ")
+    assert not (tmp_path / "x.png").exists()
+
+
+def test_page_table_exports_to_excel_with_headers_and_hidden_counts():
+    rows = _kia([10, 3, 12] * 4)
+    fig = charts.figure("trend", rows, pd.DataFrame(), KIA, CFG, aggregate.Period.year(2023))
+    book = load_workbook(io.BytesIO(export.xlsx(fig.table, fig.caption)))
+    sheet = book["Tabell"]
+    assert [c.value for c in sheet[1]] == ["Månad", "Antal",
+                                           "Rullande 12 mån, medel per månad", "Anmärkning"]
+    assert sheet["B2"].value == 10 and sheet["B3"].value == "<5"
+    assert book["Om tabellen"]["A1"].value == fig.caption.title
+
+
+@pytest.mark.parametrize("hidden, shown", [([3], False), ([3, 4], True), ([], True)])
+def test_rolling_sum_is_withheld_when_it_would_give_back_hidden_months(hidden, shown):
+    from lagesbild import overview
+
+    values = [10] * 24
+    for i, v in enumerate(hidden):
+        values[20 + i] = v
+    card = overview.card(_kia(values, "2024-01-01"), KIA, 5, pd.Timestamp("2025-12-01"))
+    assert card.rolling12_shown is shown
+    assert (card.rolling12 == "–") is not shown
+
+
+def test_trend_chart_annotates_breaks_and_missing_months_and_never_draws_hidden_values():
+    values = [10] * 30
+    values[20] = 3
+    rows = _kia(values).drop(index=22)  # 2024-11 never delivered
+    fig = charts.figure("trend", rows, pd.DataFrame(), KIA, CFG,
+                        aggregate.Period(pd.Timestamp("2023-07-01"), pd.Timestamp("2025-06-01")))
+    spec = fig.chart.to_json()
+    assert "Uppgift saknas" in spec and "Serieavbrott: Ny rutin" in spec and '"<5"' in spec
+    drawn = [d for name, data in fig.chart.to_dict()["datasets"].items() for d in data
+             if d.get("Serie") == "Per månad" and d.get("Värde") is not None]
+    assert 3 not in {d["Värde"] for d in drawn}

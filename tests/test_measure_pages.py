@@ -1,0 +1,166 @@
+"""The pages of the areas of the administration, through AppTest on the demo data: every page
+runs, its filters change the numbers and land in the URL, and a link reopens the view."""
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from conftest import ROOT
+
+TIMEOUT = 90  # the first run builds the store from the demo files
+PAGES = {
+    "app_pages/barn.py": ["orosanmalningar"],
+    "app_pages/vald.py": ["vald_i_nara_relation"],
+    "app_pages/beroende.py": ["skadligt_bruk"],
+    "app_pages/ekonomi.py": ["vrakningar", "skuldradgivning", "akutboende"],
+    "app_pages/personal.py": ["kia"],
+}
+
+
+def _page(path: str, **params) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    return at.switch_page(path).run()
+
+
+def _ok(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def _metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def _charts(at: AppTest) -> list:
+    return at.get("vega_lite_chart")
+
+
+@pytest.mark.parametrize("path", list(PAGES))
+def test_every_measure_page_shows_headline_chart_and_table(path):
+    at = _page(path)
+    _ok(at)
+    assert any("Demodata" in w.value for w in at.warning)
+    # Only the open tab runs: one chart with the table behind it (plus akutboende's status).
+    assert len(_charts(at)) == 1 and len(at.dataframe) == 1
+    assert at.dataframe[0].value.columns[0] == "Månad"
+    assert any(m.label == "oktober 2026" for m in at.metric)
+    assert any(m.label == "Rullande 12 mån" for m in at.metric)
+
+
+@pytest.mark.parametrize("view, first_column", [
+    ("År för år", "Månad"), ("Fördelning", "Åldersgrupp"), ("Månad × kategori", "Månad")])
+def test_each_chart_tab_opens_from_the_url(view, first_column):
+    at = _page("app_pages/vald.py", vald_i_nara_relation_vy=view)
+    _ok(at)
+    assert len(_charts(at)) == 1
+    assert at.dataframe[0].value.columns[0] == first_column
+    assert at.query_params["vald_i_nara_relation_vy"] == view
+
+
+def test_children_page_sex_side_by_side_and_category_filter_in_the_url():
+    at = _page("app_pages/barn.py", orosanmalningar_vy="Fördelning")
+    labels = [m.label for m in at.metric]
+    assert "Flickor, 12 mån" in labels and "Pojkar, 12 mån" in labels
+    breakdown = at.dataframe[0].value
+    assert list(breakdown.columns[:3]) == ["Åldersgrupp", "Kön", "Antal"]
+    assert set(breakdown["Kön"]) == {"Flickor", "Pojkar"}
+    everyone = _metric(at, "Rullande 12 mån")
+
+    at.multiselect(key="orosanmalningar_orsak").set_value(["skolfranvaro"]).run()
+    _ok(at)
+    assert _metric(at, "Rullande 12 mån") != everyone
+    assert at.query_params["orosanmalningar_orsak"] in ("skolfranvaro", ["skolfranvaro"])
+
+    at.segmented_control(key="orosanmalningar_per").set_value("anmalare").run()
+    _ok(at)
+    assert at.dataframe[0].value.columns[0] == "Anmälare"
+    assert at.query_params["orosanmalningar_per"] == "anmalare"
+
+
+def test_sidebar_filter_applies_and_a_link_reopens_page_filters():
+    at = _page("app_pages/barn.py", kon="K", orosanmalningar_orsak="skolfranvaro",
+               orosanmalningar_per="anmalare", orosanmalningar_vy="Fördelning")
+    _ok(at)
+    assert at.session_state["orosanmalningar_orsak"] == ["skolfranvaro"]
+    assert at.session_state["orosanmalningar_per"] == "anmalare"
+    # One sex chosen: no side-by-side cards, and the breakdown is not split.
+    assert not any(m.label.startswith("Pojkar") for m in at.metric)
+    assert "Kön" not in at.dataframe[0].value.columns
+    assert at.query_params["kon"] == "K"
+
+
+def test_economy_page_stage_variable_and_current_housing_status():
+    at = _page("app_pages/ekonomi.py")
+    _ok(at)
+    applications = at.metric[0].value
+    at.selectbox(key="vrakningar_skede").set_value("verkstalld").run()
+    _ok(at)
+    assert at.metric[0].value != applications
+    assert at.query_params["vrakningar_skede"] == "verkstalld"
+    at.selectbox(key="vrakningar_storhet").set_value("berorda_barn").run()
+    _ok(at)
+    assert any(m.value == "**Antal berörda barn – Verkställd**" for m in at.markdown)
+
+    at = _page("app_pages/ekonomi.py", delmatt="Akutboende")
+    _ok(at)
+    occupancy = _metric(at, "Beläggningsgrad")
+    assert occupancy.endswith("%") and "," in occupancy
+    status = at.dataframe[0].value
+    assert list(status.columns) == ["Uppgift", "Kvinnor", "Män", "Totalt"]
+    assert len(_charts(at)) == 1
+
+
+def test_staff_safety_page_notes_the_series_break():
+    at = _page("app_pages/personal.py")
+    _ok(at)
+    assert any("Serieavbrott" in c.value and "januari 2024" in c.value for c in at.caption)
+
+
+def test_presentation_mode_lands_in_the_url():
+    at = _page("app_pages/vald.py")
+    at.toggle(key="presentationslage").set_value(True).run()
+    _ok(at)
+    assert at.query_params["presentation"] == "1"
+    assert _charts(at)
+    # Charts go full width: the table moves into an expander under it.
+    assert len(at.expander) == 1
+
+
+def test_an_empty_store_gives_every_measure_page_a_plain_message(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    # A separate process: the app's config is cached for the life of a process.
+    script = (
+        "from streamlit.testing.v1 import AppTest\n"
+        f"at = AppTest.from_file({str(ROOT / 'app.py')!r}, default_timeout=60).run()\n"
+        f"for page in {list(PAGES)!r}:\n"
+        "    at.switch_page(page).run()\n"
+        "    assert not at.exception and not at.error, (page, at.exception)\n"
+        "    print(page, '|'.join(i.value for i in at.info))\n"
+    )
+    env = {**os.environ, "LAGESBILD_DEMO": "0",
+           "LAGESBILD_DB_URL": f"sqlite:///{tmp_path / 'empty.sqlite'}"}
+    proc = subprocess.run([sys.executable, "-c", script], env=env, cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.count("inga data i databasen") == len(PAGES)
+
+
+def test_a_measure_without_data_gets_a_plain_message(monkeypatch):
+    import pandas as pd
+
+    import measure_page
+    import ui
+    from lagesbild.config import Config
+
+    shown = []
+    monkeypatch.setattr(measure_page.st, "info", shown.append)
+    monkeypatch.setattr(measure_page.ui, "config", Config)
+    empty = ui.Data({"kia": pd.DataFrame(columns=["month", "storhet", "antal"])},
+                    pd.DataFrame(), pd.DataFrame(), ())
+    measure_page.section(empty, ui.Selection(None, None), "kia", heading=False)
+    assert shown == ["Det finns inga inlästa uppgifter om hot och våld mot personal ännu."]
