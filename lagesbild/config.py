@@ -42,6 +42,9 @@ SETTINGS: tuple[Setting, ...] = (
             "Postnummer polygons (GeoPackage, Shapefile or GeoJSON, any CRS)."),
     Setting("threshold", "LAGESBILD_TROSKEL", 5,
             "Disclosure control: counts from 1 up to this value minus one are shown as '<N'."),
+    Setting("profiles", "LAGESBILD_PROFILER", ROOT / "profiler",
+            "Folder of source profiles (YAML) that map export columns and codes onto the "
+            "catalogue; mappings made on the page Data are saved here."),
 )
 
 _TRUE = {"1", "true", "ja", "yes", "on"}
@@ -277,6 +280,7 @@ class Config:
     katalog: Path = SETTINGS[3].default
     shapes: Path = SETTINGS[4].default
     threshold: int = 5
+    profiles: Path = SETTINGS[6].default
     crs: int = 3006
 
     @classmethod
