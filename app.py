@@ -20,6 +20,7 @@ pages = [
     st.Page("pages/oversikt.py", title="Översikt", icon=":material/dashboard:", default=True,
             url_path="start"),
     st.Page("pages/om.py", title="Om data", icon=":material/info:", url_path="om-data"),
+    st.Page("pages/data.py", title="Data", icon=":material/upload_file:", url_path="import"),
 ]
 page = st.navigation(pages)
 

@@ -145,3 +145,19 @@ def new(folder: Path, name: str, system: str, measure: str) -> Profile:
     if not stem:
         raise UnknownError("Ge profilen ett namn (bokstäver, siffror, - och _).")
     return Profile(stem, Path(folder) / f"{stem}.yaml", system or stem, measure)
+
+
+def categories(cat: Catalogue, measure: str, column: str) -> dict[str, str]:
+    """The codes (and labels) a source value in *column* can be mapped onto."""
+    if column == "kon":
+        return {code: f"{labels['vuxna']}/{labels['barn']}" for code, labels in
+                cat.sex_labels.items()}
+    m = cat.measure(measure)
+    if column == "aldersgrupp":
+        return {g.code: g.label for g in m.age_groups}
+    return dict(m.dimensions[column].categories)
+
+
+def column_label(cat: Catalogue, measure: str, column: str) -> str:
+    """The Swedish name of one of our columns, for messages and the mapping form."""
+    return cat.measure(measure).dimension_label(column)
