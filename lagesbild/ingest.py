@@ -198,14 +198,13 @@ def plan(engine: sa.Engine, cfg: Config, data: bytes, name: str, measure: str, *
     try:
         if m is None:
             frame, _ = normalize.population(sheets, cat, known_postnummer=known)
-            frame = validate.population(frame)
         else:
             frame, _ = normalize.counts(sheets, m, cat, values=values, known_postnummer=known)
-            frame = validate.counts(frame, m, cat)
+        if frame.empty:
+            raise DataError(f"{name} har rubriker men inga rader med data (eller bara nollor).")
+        frame = validate.population(frame) if m is None else validate.counts(frame, m, cat)
     except DataError as err:
         return Plan(problems=tuple(err.problems), unknown=err.unknown, **base)
-    if frame.empty:
-        return Plan(problems=(f"{name} har rubriker men inga rader med data.",), **base)
     report(0.8, "Jämför med det som redan finns …")
     changes, counted = _changes(engine, cfg, measure, frame)
     result = Plan(frame=frame, changes=changes, counted=counted,
