@@ -104,7 +104,11 @@ VALD = "Månad;Postnummer;Kön;Åldersgrupp;Typ av våld;Antal"
     ("folkmangd.csv", "År;Postnummer;Kön;Ålder;Antal\n2023;97231;män;5;3\n"
                       "2023;97231;män;5;4\n".encode(),
      "befolkning", r"rad 3: dubblerad rad, samma år, postnummer, kön och ålder som rad 2"),
-])
+], ids=["malformed-postnummer", "postnummer-outside", "date-too-early", "date-in-future",
+        "not-a-date", "unknown-category", "unknown-sex", "negative-count", "non-integer-count",
+        "duplicated-rows", "empty-file", "header-only", "empty-sheet", "missing-column",
+        "not-a-spreadsheet", "unsupported-type", "population-kommun-region",
+        "population-year", "population-duplicates"])
 def test_bad_input_is_refused_in_swedish_and_nothing_is_stored(small, name, data, measure,
                                                                message):
     cfg, engine = small

@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from conftest import ROOT
 
-PAGES = ["pages/oversikt.py", "pages/om.py"]
+PAGES = ["pages/oversikt.py", "pages/om.py", "pages/data.py"]
 TIMEOUT = 60  # the first run builds the store from the demo files
 
 
