@@ -132,7 +132,7 @@ def _changes(engine: sa.Engine, cfg: Config, measure: str,
     shown = m.primary.code if m.primary.code in present else present[0]
     after = frame[frame["storhet"] == shown].groupby("month")["antal"].sum()
     before = store.month_totals(engine, m, shown)
-    months = sorted(set(frame["month"]))
+    months = pd.DatetimeIndex(frame["month"].unique()).sort_values()
     return tuple(Change(f"{month:%Y-%m}", before.get(month.date()), int(after.get(month, 0)))
                  for month in months), m.variables[shown].label
 
