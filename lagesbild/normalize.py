@@ -40,6 +40,7 @@ from dataclasses import dataclass, field  # noqa: E402
 
 from lagesbild.config import Catalogue, Measure  # noqa: E402
 from lagesbild.errors import DataError  # noqa: E402
+from lagesbild.load import TOTAL_WORDS  # noqa: E402
 
 MAX_LISTED = 12
 
@@ -283,7 +284,6 @@ def counts(sheets: list, measure: Measure, cat: Catalogue, *,
 
 _YEAR_HEADER = re.compile(r"(?:^|\D)((?:19|20)\d{2})(?:\D|$)")
 _REGION = re.compile(r"^(?:SE-?\s*)?(\d{3}\s?\d{2})(?:\s|$)")
-_TOTAL_WORDS = ("totalt", "total", "summa", "samtliga", "alla")
 
 
 def _wide_years(frame: pd.DataFrame) -> pd.DataFrame:
@@ -337,8 +337,9 @@ def population(sheets: list, cat: Catalogue, *,
             problems.items.append(f"{name}: kolumner saknas: {', '.join(missing)}. "
                                   "Kontrollera att rubrikraden står överst i exporten.")
             continue
-        total = (frame["kon"].str.lower().str.startswith(_TOTAL_WORDS)
-                 | frame["alder"].str.lower().str.startswith(_TOTAL_WORDS))
+        totals = tuple(TOTAL_WORDS)  # "totalt", "totalt ålder"
+        total = (frame["kon"].str.lower().str.startswith(totals)
+                 | frame["alder"].str.lower().str.startswith(totals))
         frame = frame[~total]
         # "97231 Luleå", "972 31", "SE-972 31" -> the postnummer
         frame = frame.assign(postnummer=_per_value(frame["postnummer"], _REGION))

@@ -157,7 +157,3 @@ def categories(cat: Catalogue, measure: str, column: str) -> dict[str, str]:
         return {g.code: g.label for g in m.age_groups}
     return dict(m.dimensions[column].categories)
 
-
-def column_label(cat: Catalogue, measure: str, column: str) -> str:
-    """The Swedish name of one of our columns, for messages and the mapping form."""
-    return cat.measure(measure).dimension_label(column)

@@ -34,7 +34,7 @@ def _mapping_form(cfg, plan, measure, profile):
     chosen = {}
     for column, values in plan.unknown.items():
         options = profiles.categories(cat, measure, column)
-        st.markdown(f"**{profiles.column_label(cat, measure, column)}**")
+        st.markdown(f"**{cat.measure(measure).dimension_label(column)}**")
         for i, value in enumerate(values):
             code = st.selectbox(f"”{value}” betyder", [None, *options], key=f"map_{column}_{i}",
                                 format_func=lambda c, o=options: "(välj)" if c is None else o[c])
