@@ -56,7 +56,6 @@ counts = sa.Table(
     sa.Column("dim3", sa.String(64)),
     sa.Column("antal", sa.Integer, nullable=False),
     sa.Index("ix_counts_measure_month", "measure", "month", "batch_id"),
-    sa.Index("ix_counts_batch", "batch_id"),
 )
 
 population = sa.Table(
@@ -69,7 +68,6 @@ population = sa.Table(
     sa.Column("alder", sa.Integer, nullable=False),
     sa.Column("antal", sa.Integer, nullable=False),
     sa.Index("ix_population_ar", "ar", "batch_id"),
-    sa.Index("ix_population_batch", "batch_id"),
     sa.Index("ix_population_postnummer", "postnummer"),
 )
 
