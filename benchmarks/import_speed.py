@@ -37,6 +37,8 @@ def write_events(path: Path, rows: int, postnummer: list[str], seed: int = 1) ->
     """One row per report over 2019–2025, with a title row like a real export."""
     rng = np.random.default_rng(seed)
     days = pd.date_range("2019-01-01", "2025-12-31", freq="D").strftime("%Y-%m-%d")
+    # openpyxl writes text cells inline (Excel itself uses a shared-strings table), so this
+    # file is larger and slower to read than Excel's own would be.
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("Aktualiseringar")
     ws.append(["Aktualiseringar barn och unga, uttag ur Combine 2026-01-10 (SYNTETISKT)"])
