@@ -40,9 +40,8 @@ def by_value(values: pd.Series, convert) -> pd.Series:
 
 def postnummer_series(values: pd.Series) -> pd.Series:
     """Vectorised :func:`postnummer`: invalid codes become missing (NA)."""
-    uniques = pd.unique(values.astype("object"))
-    mapping = {v: postnummer(v) for v in uniques}
-    return values.astype("object").map(mapping).astype("string")
+    return by_value(values, lambda codes: codes.astype("object").map(postnummer)
+                    .astype("string"))
 
 
 # --- source rows -> canonical monthly counts ---------------------------------------------
@@ -82,9 +81,9 @@ class Problems:
                             problems=list(self.items), unknown=dict(self.unknown))
 
 
-def _plausible(months: pd.Series, today: pd.Timestamp | None = None) -> pd.Series:
+def _plausible(months: pd.Series) -> pd.Series:
     """True for months from EARLIEST_YEAR up to the current month."""
-    now = (today or pd.Timestamp.today()).to_period("M").to_timestamp()
+    now = pd.Timestamp.today().to_period("M").to_timestamp()
     return months.isna() | ((months >= pd.Timestamp(EARLIEST_YEAR, 1, 1)) & (months <= now))
 
 
@@ -315,16 +314,13 @@ def _wide_years(frame: pd.DataFrame) -> pd.DataFrame:
     return long.assign(ar=long["ar"].map(years)).astype({"ar": "string", "antal": "string"})
 
 
-def _per_value(values: pd.Series, pattern: re.Pattern) -> pd.Series:
-    """The first group of *pattern* in each value (the value itself if no match).
-
-    Done once per distinct value: population files repeat a few hundred values many times.
-    """
+def _first_group(values: pd.Series, pattern: re.Pattern) -> pd.Series:
+    """The first group of *pattern* in each value (the value itself if it does not match)."""
     def first(value):
         found = pattern.match(value)
         return found.group(1) if found else value
 
-    return values.map({v: first(v) for v in pd.unique(values.astype(object))}).astype("string")
+    return by_value(values, lambda texts: texts.astype("object").map(first).astype("string"))
 
 
 _AGE = re.compile(r"^\s*(\d+)")
@@ -357,7 +353,7 @@ def population(sheets: list, cat: Catalogue, *,
                  | frame["alder"].str.lower().str.startswith(totals))
         frame = frame[~total]
         # "97231 Luleå", "972 31", "SE-972 31" -> the postnummer
-        frame = frame.assign(postnummer=_per_value(frame["postnummer"], _REGION))
+        frame = frame.assign(postnummer=_first_group(frame["postnummer"], _REGION))
         kommun = frame["postnummer"].str.fullmatch(r"\d{4}\b.*").fillna(False).astype(bool)
         if kommun.any():
             problems.add(name, frame.loc[kommun, "_rad"], "Region",
@@ -371,7 +367,7 @@ def population(sheets: list, cat: Catalogue, *,
         if odd.any():
             problems.add(name, frame.loc[odd, "_rad"], "År", frame.loc[odd, "ar"],
                          "ligger utanför rimligt intervall (1968 – i år).")
-        ages = _per_value(frame["alder"], _AGE)  # "5 år", "100+ år"
+        ages = _first_group(frame["alder"], _AGE)  # "5 år", "100+ år"
         part = pd.DataFrame({
             "ar": years,
             "postnummer": codes,
