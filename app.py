@@ -34,7 +34,9 @@ pages = {
         st.Page("app_pages/personal.py", title="Trygghet för personal",
                 icon=":material/badge:", url_path="trygghet-for-personal"),
     ],
-    "Om lägesbilden": [
+    "Data": [
+        st.Page("app_pages/data.py", title="Import och datakvalitet",
+                icon=":material/upload_file:", url_path="data"),
         st.Page("app_pages/om.py", title="Om data", icon=":material/info:", url_path="om-data"),
     ],
 }

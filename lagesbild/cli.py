@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import getpass
 import logging
 import re
 import sys
@@ -10,9 +12,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from lagesbild import aggregate, areas, breakdown, disclosure, ingest, store
+from lagesbild import (aggregate, areas, breakdown, disclosure, fmt, ingest, profiles, store,
+                       tables)
 from lagesbild.config import Config
-from lagesbild.errors import LagesbildError, UnknownError
+from lagesbild.errors import DataError, LagesbildError, UnknownError
 
 log = logging.getLogger("lagesbild")
 
@@ -228,6 +231,120 @@ def cmd_load_demo(args, cfg: Config) -> int:
     return 0
 
 
+def _confirmed(question: str, refusal: str, yes: bool) -> bool:
+    """True when --ja was given or the user says yes on a terminal; refuse when no one can."""
+    if yes:
+        return True
+    if not sys.stdin.isatty():
+        raise LagesbildError(refusal)
+    answer = input(f"{question} Skriv ja för att fortsätta: ").strip().lower()
+    return answer in ("j", "ja", "y", "yes")
+
+
+def _report(plan: ingest.Plan, label: str) -> None:
+    """Print what an import would do (or why it cannot)."""
+    source = ", ".join(x for x in (plan.source_system, plan.profile and f"profil {plan.profile}",
+                                   plan.extracted and f"uttag {plan.extracted}") if x)
+    print(f"Fil: {plan.source}" + (f" ({source})" if source else ""))
+    print(f"Mått: {label}")
+    print(f"Rader lästa: {fmt.number(plan.rows_read)}")
+    if plan.dropped_columns:
+        print(f"Kolumner som inte sparas: {', '.join(plan.dropped_columns)}")
+    if plan.ok:
+        print(f"Rader som sparas: {fmt.number(plan.rows_kept)} (summerade per månad och "
+              "dimension)" if plan.measure != ingest.POPULATION else
+              f"Rader som sparas: {fmt.number(plan.rows_kept)}")
+        unit = "år" if plan.measure == ingest.POPULATION else "månader"
+        print(f"Påverkade {unit}: {len(plan.added)} nya, {len(plan.replaced)} ersätts "
+              f"({plan.counted.lower()} före → efter)")
+        for c in plan.changes:
+            before = fmt.number(c.before) if c.replaces else "–"
+            print(f"  {c.period}  {'ersätts' if c.replaces else 'ny':8} "
+                  f"{before:>8} → {fmt.number(c.after)}")
+    else:
+        print(f"Problem ({fmt.number(len(plan.problems))}):")
+        for problem in plan.problems:
+            print(f"  {problem}")
+        for column, values in plan.unknown.items():
+            print(f"Okända värden i ”{column}”: {', '.join(values)}. Mappa dem på sidan Data "
+                  "eller under varden i profilen.")
+
+
+def cmd_import(args, cfg: Config) -> int:
+    cat = cfg.catalogue
+    label = "Befolkning" if args.matt == ingest.POPULATION else cat.measure(args.matt).label
+    extracted = None
+    if args.uttag:
+        try:
+            extracted = dt.date.fromisoformat(args.uttag)
+        except ValueError:
+            raise UsageError(f"--uttag ska skrivas ÅÅÅÅ-MM-DD, inte ”{args.uttag}”.") from None
+    if args.profil:
+        profile = profiles.find(cfg.profiles, args.profil, cat)
+        if profile.measure != args.matt:
+            raise UsageError(f"Profilen {profile.name} gäller {profile.measure}, "
+                             f"inte {args.matt}.")
+    else:
+        profile = profiles.match(profiles.list_profiles(cfg.profiles, cat, args.matt),
+                                 args.fil, args.matt)
+    path = Path(args.fil)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise DataError(f"{path} går inte att läsa ({exc.strerror}).") from None
+    engine = store.connect(cfg.db_url)
+    plan = ingest.plan(engine, cfg, data, path.name, args.matt, profile=profile,
+                       extracted=extracted)
+    _report(plan, label)
+    if not plan.ok:
+        raise DataError(f"{path.name} kan inte användas ({len(plan.problems)} problem, se "
+                        "ovan). Inget har sparats.")
+    if args.dry_run:
+        print("Provkörning (--dry-run): inget har sparats.")
+        return 0
+    if plan.replaced:
+        periods = f"{plan.replaced[0].period} – {plan.replaced[-1].period}"
+        if not _confirmed(
+                f"{len(plan.replaced)} perioder som redan finns ({periods}) ersätts.",
+                f"Inläsningen skulle ersätta {len(plan.replaced)} perioder som redan finns "
+                f"({periods}). Lägg till --ja för att bekräfta, eller --dry-run för att bara "
+                "se ändringarna. Inget har sparats.", args.ja):
+            print("Avbrutet. Inget har sparats.")
+            return 1
+    done = ingest.commit(engine, cfg, plan, created_by=args.vem or getpass.getuser())
+    print(f"Sparade batch {done.batch_id}: {fmt.number(done.rows_stored)} rader. "
+          f"Ångra med: python -m lagesbild undo {done.batch_id}")
+    return 0
+
+
+def cmd_batches(args, cfg: Config) -> int:
+    engine = store.connect(cfg.db_url)
+    table = tables.batches(store.read_batches(engine), cfg.catalogue)
+    if table.empty:
+        print("Inga inläsningar ännu.")
+    else:
+        print(table.to_string(index=False))
+    return 0
+
+
+def cmd_undo(args, cfg: Config) -> int:
+    engine = store.connect(cfg.db_url)
+    found = tables.batches(store.read_batches(engine), cfg.catalogue)
+    row = found[found["Batch"] == args.batch]
+    if row.empty:
+        raise UnknownError(f"Det finns ingen batch {args.batch}. "
+                           "Se python -m lagesbild batches.")
+    b = row.iloc[0]
+    what = f"batch {b['Batch']} ({b['Mått']}, {b['Fil']}, {b['Period']}, {b['Rader sparade']} rader)"
+    if not _confirmed(f"Ta bort {what}?",
+                      f"Att ångra {what} kräver bekräftelse: lägg till --ja.", args.ja):
+        print("Avbrutet. Inget har ändrats.")
+        return 1
+    store.undo(engine, args.batch)
+    print(f"Tog bort {what}. Perioder som den ersatte visar åter den tidigare inläsningen.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m lagesbild", description="Social lägesbild – kommandon.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -294,6 +411,30 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("load-demo", help="Läs in demofilerna i databasen.")
     p.set_defaults(func=cmd_load_demo)
+
+    p = sub.add_parser("import", help="Läs in en fil: kontrollera, visa ändringarna, spara.")
+    p.add_argument("fil", metavar="FILE", help="Excel (.xlsx, .xls, .ods) eller CSV.")
+    p.add_argument("--matt", required=True, metavar="MEASURE",
+                   help="Måttets id (t.ex. orosanmalningar) eller befolkning.")
+    p.add_argument("--profil", metavar="NAME",
+                   help="Källprofil (namn i profilmappen eller sökväg till YAML). Utan den "
+                        "väljs en profil efter filnamnet, om någon passar.")
+    p.add_argument("--dry-run", action="store_true",
+                   help="Visa bara vad som skulle sparas och alla problem.")
+    p.add_argument("--ja", action="store_true",
+                   help="Bekräfta i förväg att befintliga månader ersätts.")
+    p.add_argument("--uttag", metavar="ÅÅÅÅ-MM-DD",
+                   help="Uttagsdatum (annars det som står i filens rubrikrader).")
+    p.add_argument("--vem", help="Vem som läser in (standard: inloggad användare).")
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("batches", help="Lista inläsningarna (batcher).")
+    p.set_defaults(func=cmd_batches)
+
+    p = sub.add_parser("undo", help="Ångra en inläsning (ta bort en batch).")
+    p.add_argument("batch", metavar="BATCH_ID", type=int, help="Batchens nummer.")
+    p.add_argument("--ja", action="store_true", help="Bekräfta i förväg.")
+    p.set_defaults(func=cmd_undo)
     return parser
 
 

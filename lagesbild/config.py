@@ -45,6 +45,9 @@ SETTINGS: tuple[Setting, ...] = (
             "YAML grouping of postnummer into larger areas (stadsdelar) for the map."),
     Setting("threshold", "LAGESBILD_TROSKEL", 5,
             "Disclosure control: counts from 1 up to this value minus one are shown as '<N'."),
+    Setting("profiles", "LAGESBILD_PROFILER", ROOT / "profiler",
+            "Folder of source profiles (YAML) that map export columns and codes onto the "
+            "catalogue; mappings made on the page Data are saved here."),
 )
 
 _TRUE = {"1", "true", "ja", "yes", "on"}
@@ -307,6 +310,7 @@ class Config:
     shapes: Path = SETTINGS[4].default
     omraden: Path = SETTINGS[5].default
     threshold: int = 5
+    profiles: Path = SETTINGS[6].default
     crs: int = 3006
 
     @classmethod

@@ -9,8 +9,10 @@ messages can point at it.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -38,14 +40,37 @@ class Sheet:
 
     name: str  # file name, plus sheet name for workbooks
     frame: pd.DataFrame
+    headers: dict[str, str] = field(default_factory=dict)  # our column -> header in the file
+    title: str = ""  # text of the rows above the header
 
 
-def header_map(measure: Measure | None) -> dict[str, str]:
-    """Lower-case header spelling -> our column name, for one measure (or population)."""
+# "Uttag ur Combine 2026-11-05", "Uttagsdatum: 2026-11-05", "Hämtad 2026-11-05"
+_EXTRACTED = re.compile(r"(?:uttag\w*|hämtad|extraherad|framtagen)\D{0,20}(\d{4}-\d{2}-\d{2})",
+                        re.IGNORECASE)
+
+
+def extraction_date(sheets: list[Sheet]) -> dt.date | None:
+    """The extraction date written in a title row ("Uttag ur Combine 2026-11-05"), if any."""
+    for sheet in sheets:
+        found = _EXTRACTED.search(sheet.title)
+        if found:
+            try:
+                return dt.date.fromisoformat(found.group(1))
+            except ValueError:
+                return None
+    return None
+
+
+def header_map(measure: Measure | None, extra: dict[str, str] | None = None) -> dict[str, str]:
+    """Lower-case header spelling -> our column name, for one measure (or population).
+
+    *extra* (a profile's column mapping, lower-case header -> column) takes precedence.
+    """
     mapping = {alias: col for col, aliases in COMMON_HEADERS.items() for alias in aliases}
     if measure is None:
-        mapping.update({"antal": "antal", "folkmängd": "antal", "befolkning": "antal"})
-        return mapping
+        mapping.update({"antal": "antal", "folkmängd": "antal", "befolkning": "antal",
+                        "region": "postnummer", "postnummerområde": "postnummer"})
+        return mapping | (extra or {})
     for code, dim in measure.dimensions.items():
         for alias in (code, dim.label, *dim.aliases):
             mapping[alias.strip().lower()] = code
@@ -53,7 +78,7 @@ def header_map(measure: Measure | None) -> dict[str, str]:
         mapping[var.label.strip().lower()] = code
         mapping[code.replace("_", " ")] = code
     mapping["antal"] = measure.primary.code
-    return mapping
+    return mapping | (extra or {})
 
 
 def _read_csv_rows(data: bytes, name: str) -> list[list[str]]:
@@ -75,14 +100,17 @@ def _read_csv_rows(data: bytes, name: str) -> list[list[str]]:
 
 
 def _read_workbook(data: bytes, name: str) -> dict[str, list[list[object]]]:
+    # python-calamine directly: pandas' reader converts every cell in Python, which costs
+    # seconds on 100 000 rows.
+    from python_calamine import CalamineWorkbook
+
     try:
-        sheets = pd.read_excel(io.BytesIO(data), sheet_name=None, header=None, dtype=object,
-                               engine="calamine")
+        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        return {sheet: book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+                for sheet in book.sheet_names}
     except Exception:  # calamine raises several types for broken files
         raise DataError(f"{name} går inte att läsa som Excel-fil. "
                         "Kontrollera att filen är en .xlsx, .xls eller .ods.") from None
-    return {sheet: frame.where(frame.notna(), None).values.tolist()
-            for sheet, frame in sheets.items()}
 
 
 def _cell_text(value: object) -> str:
@@ -90,9 +118,27 @@ def _cell_text(value: object) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    if isinstance(value, pd.Timestamp):
+    if isinstance(value, (dt.datetime, pd.Timestamp)):
         return value.strftime("%Y-%m-%d")
     return str(value).strip()
+
+
+def _column_text(values: pd.Series) -> pd.Series:
+    """Workbook cells (text, numbers, dates) as text, converted once per distinct value."""
+    if pd.api.types.infer_dtype(values, skipna=False) == "string":  # the common case
+        return values.astype("string").str.strip()
+    uniques = pd.unique(values)
+    return values.map(dict(zip(uniques, map(_cell_text, uniques)))).astype("string")
+
+
+def _letter(index: int) -> str:
+    """0 -> "A", 26 -> "AA": the column letter Excel shows."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
 
 
 def _table(rows: list[list[object]], mapping: dict[str, str], name: str,
@@ -109,21 +155,34 @@ def _table(rows: list[list[object]], mapping: dict[str, str], name: str,
     else:
         return None
     header = [_cell_text(c) for c in rows[header_index]]
+    # A column without a header is named after its Excel letter, and kept if it holds
+    # anything: the personnummer guard must see it.
+    header = [h or f"kolumn {_letter(i)}" for i, h in enumerate(header)]
     columns = [mapping.get(h.lower(), h) for h in header]
+    title = "\n".join(" ".join(_cell_text(c) for c in r if _cell_text(c))
+                      for r in rows[:header_index])
     width = len(header)
-    body = [list(r[:width]) + [""] * (width - len(r)) for r in rows[header_index + 1:]]
+    body = rows[header_index + 1:]
+    if any(len(r) != width for r in body):  # CSV rows may be short or long
+        body = [list(r[:width]) + [""] * (width - len(r)) for r in body]
     frame = pd.DataFrame(body, columns=columns, dtype=object)
     frame = frame.astype("string").apply(lambda col: col.str.strip()) if text else \
-        frame.apply(lambda col: col.map(_cell_text)).astype("string")
-    frame = frame.assign(_rad=range(header_index + 2, header_index + 2 + len(frame)))
-    frame = frame.loc[:, [c for c in frame.columns if c]]  # unnamed columns
+        frame.apply(_column_text)
+    unnamed_empty = [c for c in columns if c.startswith("kolumn ") and not frame[c].ne("").any()]
+    frame = frame.drop(columns=unnamed_empty).assign(
+        _rad=range(header_index + 2, header_index + 2 + len(frame)))
     values = frame.drop(columns="_rad")
-    nonempty = values.ne("").any(axis=1)
+    filled = values.ne("").sum(axis=1)
     total = values.iloc[:, 0].str.lower().isin(TOTAL_WORDS)  # "Summa" rows
-    return Sheet(name, frame[nonempty & ~total].reset_index(drop=True))
+    # Text in the first cell only, below a table of three or more columns, is a note
+    # ("Källa: SCB", a footnote), not data.
+    note = (filled == 1) & values.iloc[:, 0].ne("") & (values.shape[1] >= 3)
+    keep = (filled > 0) & ~total & ~note
+    return Sheet(name, frame[keep].reset_index(drop=True), dict(zip(columns, header)), title)
 
 
-def read_export(data: bytes, name: str, measure: Measure | None) -> list[Sheet]:
+def read_export(data: bytes, name: str, measure: Measure | None,
+                headers: dict[str, str] | None = None) -> list[Sheet]:
     """Read a file's bytes into one raw frame per sheet that has a recognisable header.
 
     Parameters
@@ -134,6 +193,9 @@ def read_export(data: bytes, name: str, measure: Measure | None) -> list[Sheet]:
         The file name, used for the format and in messages.
     measure : Measure or None
         The measure the file holds, or None for population.
+    headers : dict, optional
+        A profile's column mapping (lower-case header -> our column), on top of the
+        catalogue's labels and aliases.
 
     Returns
     -------
@@ -143,7 +205,7 @@ def read_export(data: bytes, name: str, measure: Measure | None) -> list[Sheet]:
     if not data:
         raise DataError(f"{name} är tom.")
     suffix = Path(name).suffix.lower()
-    mapping = header_map(measure)
+    mapping = header_map(measure, headers)
     if suffix in (".xlsx", ".xlsm", ".xls", ".ods"):
         tables = {f"{name} (blad {sheet})": rows
                   for sheet, rows in _read_workbook(data, name).items()}

@@ -27,11 +27,21 @@ def postnummer(value: object) -> str | None:
     return text if _POSTNUMMER.match(text) else None
 
 
+def by_value(values: pd.Series, convert) -> pd.Series:
+    """``convert`` applied to each distinct value once and spread back over *values*.
+
+    Exports repeat a few thousand dates and a handful of codes over 100 000 rows; converting
+    the distinct values only is what keeps an import fast.
+    """
+    codes, uniques = pd.factorize(values)
+    converted = convert(pd.Series(uniques, dtype=values.dtype))
+    return pd.Series(converted.array.take(codes, allow_fill=True), index=values.index)
+
+
 def postnummer_series(values: pd.Series) -> pd.Series:
     """Vectorised :func:`postnummer`: invalid codes become missing (NA)."""
-    uniques = pd.unique(values.astype("object"))
-    mapping = {v: postnummer(v) for v in uniques}
-    return values.astype("object").map(mapping).astype("string")
+    return by_value(values, lambda codes: codes.astype("object").map(postnummer)
+                    .astype("string"))
 
 
 # --- source rows -> canonical monthly counts ---------------------------------------------
@@ -40,15 +50,23 @@ from dataclasses import dataclass, field  # noqa: E402
 
 from lagesbild.config import Catalogue, Measure  # noqa: E402
 from lagesbild.errors import DataError  # noqa: E402
+from lagesbild.load import TOTAL_WORDS  # noqa: E402
 
 MAX_LISTED = 12
 
 
+EARLIEST_YEAR = 2000  # months before this are taken for typing errors
+
+
 @dataclass
 class Problems:
-    """Problems found while normalising, each with file, row, column and value."""
+    """Problems found while normalising, each with file, row, column and value.
+
+    ``unknown`` collects, per column, the category values nobody has mapped yet.
+    """
 
     items: list[str] = field(default_factory=list)
+    unknown: dict[str, list[str]] = field(default_factory=dict)
 
     def add(self, sheet: str, rows: pd.Series, column: str, values: pd.Series, what: str):
         for row, value in zip(rows.tolist(), values.tolist()):
@@ -59,30 +77,68 @@ class Problems:
             shown = self.items[:MAX_LISTED]
             more = len(self.items) - len(shown)
             tail = f"\n… och {more} problem till." if more > 0 else ""
-            raise DataError("Filen kan inte användas:\n" + "\n".join(shown) + tail)
+            raise DataError("Filen kan inte användas:\n" + "\n".join(shown) + tail,
+                            problems=list(self.items), unknown=dict(self.unknown))
+
+
+def _plausible(months: pd.Series) -> pd.Series:
+    """True for months from EARLIEST_YEAR up to the current month."""
+    now = pd.Timestamp.today().to_period("M").to_timestamp()
+    return months.isna() | ((months >= pd.Timestamp(EARLIEST_YEAR, 1, 1)) & (months <= now))
 
 
 def _month(frame: pd.DataFrame, sheet: str, problems: Problems) -> pd.Series:
     source = "month" if "month" in frame.columns else "date"
     text = frame[source].str.strip()
-    # "2019-01", "2019-01-15", "2019-01-15 00:00:00", "201901"
-    compact = text.str.replace(r"^(\d{4})(\d{2})$", r"\1-\2", regex=True)
-    parsed = pd.to_datetime(compact.str.slice(0, 10), errors="coerce", format="mixed")
+
+    def parse(values):  # "2019-01", "2019-01-15", "2019-01-15 00:00:00", "201901"
+        compact = values.str.replace(r"^(\d{4})(\d{2})$", r"\1-\2", regex=True)
+        return pd.to_datetime(compact.str.slice(0, 10), errors="coerce", format="mixed")
+
+    parsed = by_value(text, parse)
     bad = parsed.isna()
+    label = "Månad" if source == "month" else "Datum"
     if bad.any():
-        label = "Månad" if source == "month" else "Datum"
         problems.add(sheet, frame.loc[bad, "_rad"], label, text[bad],
                      "är inget datum (skriv till exempel 2025-03 eller 2025-03-26).")
-    return parsed.dt.to_period("M").dt.to_timestamp()
+    months = parsed.dt.to_period("M").dt.to_timestamp()
+    odd = ~_plausible(months)
+    if odd.any():
+        now = pd.Timestamp.today()
+        problems.add(sheet, frame.loc[odd, "_rad"], label, text[odd],
+                     f"ligger utanför rimligt intervall ({EARLIEST_YEAR}-01 – "
+                     f"{now:%Y-%m}). Kontrollera årtalet.")
+    return months
 
 
 def _mapped(frame, column, label, lookup, sheet, problems, what) -> pd.Series:
+    """Map source values onto codes; unmapped values are problems and listed as unknown."""
     text = frame[column].str.strip()
-    result = text.str.lower().map(lookup)
+    result = by_value(text, lambda values: values.str.lower().map(lookup).astype(object))
     bad = result.isna()
     if bad.any():
         problems.add(sheet, frame.loc[bad, "_rad"], label, text[bad], what)
+        seen = problems.unknown.setdefault(column, [])
+        seen.extend(v for v in pd.unique(text[bad].astype(object)) if v not in seen)
     return result
+
+
+UNMAPPED = "finns inte i katalogens lista (mappa värdet på sidan Data eller i profilen)."
+
+
+def _duplicates(key: pd.DataFrame, rows: pd.Series, sheet: str, what: str,
+                problems: Problems) -> None:
+    """Report rows whose *key* repeats an earlier row's (rows with missing values aside)."""
+    key = key.dropna(axis=1, how="all")
+    key = key[key.notna().all(axis=1)]
+    repeated = key.duplicated(keep="first")
+    if not repeated.any():
+        return
+    first = rows[key.index].groupby([key[c] for c in key.columns]).transform("first")
+    for row, earlier in zip(rows[repeated[repeated].index].tolist(),
+                            first[repeated].tolist()):
+        problems.items.append(f"{sheet}, rad {row}: dubblerad rad, samma {what} som rad "
+                              f"{earlier}. Ta bort dubbletten; annars räknas den två gånger.")
 
 
 def age_groups(ages: pd.Series, groups) -> pd.Series:
@@ -94,15 +150,17 @@ def age_groups(ages: pd.Series, groups) -> pd.Series:
     return out
 
 
-def _age_group(frame, measure: Measure, sheet, problems) -> pd.Series:
+def _age_group(frame, measure: Measure, sheet, problems, extra: dict) -> pd.Series:
     if "aldersgrupp" in frame.columns:
         lookup = {}
         for g in measure.age_groups:
             for spelling in (g.code, g.label, g.code.replace("-", "–"), g.label.replace(" år", "")):
                 lookup[spelling.lower()] = g.code
-        return _mapped(frame, "aldersgrupp", "Åldersgrupp", lookup, sheet, problems,
-                       "är ingen åldersgrupp i katalogen.")
-    age = pd.to_numeric(frame["alder"].str.replace("+", "", regex=False), errors="coerce")
+        return _mapped(frame, "aldersgrupp", "Åldersgrupp", lookup | extra, sheet, problems,
+                       "är ingen åldersgrupp i katalogen (mappa värdet på sidan Data eller "
+                       "i profilen).")
+    age = by_value(frame["alder"], lambda values: pd.to_numeric(
+        values.str.replace("+", "", regex=False), errors="coerce"))
     bins = age_groups(age, measure.age_groups)
     bad = bins.isna()
     if bad.any():
@@ -124,7 +182,25 @@ def _integer(frame, column, label, sheet, problems) -> pd.Series:
     return number.fillna(0).astype("int64")
 
 
-def counts(sheets: list, measure: Measure, cat: Catalogue) -> tuple[pd.DataFrame, int]:
+def _postnummer(frame, name, problems, known: set[str] | None, kommun: str) -> pd.Series:
+    codes = postnummer_series(frame["postnummer"])
+    bad = codes.isna()
+    if bad.any():
+        problems.add(name, frame.loc[bad, "_rad"], "Postnummer", frame.loc[bad, "postnummer"],
+                     "är inget giltigt postnummer (fem siffror, till exempel 972 31).")
+    if known:
+        outside = ~bad & ~codes.isin(known)
+        if outside.any():
+            problems.add(name, frame.loc[outside, "_rad"], "Postnummer",
+                         frame.loc[outside, "postnummer"],
+                         f"finns inte bland kommunens postnummer ({kommun}): okänt eller "
+                         "utanför kommunen.")
+    return codes
+
+
+def counts(sheets: list, measure: Measure, cat: Catalogue, *,
+           values: dict[str, dict[str, str]] | None = None,
+           known_postnummer: set[str] | None = None) -> tuple[pd.DataFrame, int]:
     """Turn raw sheets of one measure into canonical monthly counts.
 
     Parameters
@@ -135,6 +211,10 @@ def counts(sheets: list, measure: Measure, cat: Catalogue) -> tuple[pd.DataFrame
         The measure the sheets hold.
     cat : Catalogue
         The catalogue, for sex codes.
+    values : dict, optional
+        A profile's value mapping: column -> lower-case source value -> catalogue code.
+    known_postnummer : set of str, optional
+        The municipality's postnummer; others are reported. None skips the check.
 
     Returns
     -------
@@ -147,7 +227,7 @@ def counts(sheets: list, measure: Measure, cat: Catalogue) -> tuple[pd.DataFrame
     DataError
         With every problem found, each naming file, row, column and value.
     """
-    problems = Problems()
+    problems, values = Problems(), values or {}
     parts, rows_read = [], 0
     for sheet in sheets:
         frame, name = sheet.frame, sheet.name
@@ -175,26 +255,29 @@ def counts(sheets: list, measure: Measure, cat: Catalogue) -> tuple[pd.DataFrame
             continue
         out = pd.DataFrame({"month": _month(frame, name, problems)}, index=frame.index)
         if measure.has_postnummer:
-            codes = postnummer_series(frame["postnummer"])
-            bad = codes.isna()
-            if bad.any():
-                problems.add(name, frame.loc[bad, "_rad"], "Postnummer",
-                             frame.loc[bad, "postnummer"],
-                             "är inget giltigt postnummer (fem siffror, till exempel 972 31).")
-            out["postnummer"] = codes
+            out["postnummer"] = _postnummer(frame, name, problems, known_postnummer,
+                                            cat.kommun)
         if measure.has_sex:
             out["kon"] = (None if "kon" not in frame.columns else
-                          _mapped(frame, "kon", "Kön", cat.sex_aliases, name, problems,
-                                  "är inget känt kön (till exempel Kvinna/Man)."))
+                          _mapped(frame, "kon", "Kön", cat.sex_aliases | values.get("kon", {}),
+                                  name, problems, "är inget känt kön (till exempel Kvinna/Man)."))
         if measure.age_groups:
-            out["aldersgrupp"] = _age_group(frame, measure, name, problems)
+            out["aldersgrupp"] = _age_group(frame, measure, name, problems,
+                                            values.get("aldersgrupp", {}))
         for code, dim in measure.dimensions.items():
             lookup = {}
             for key, label in dim.categories.items():
                 lookup[key.lower()] = key
                 lookup[label.lower()] = key
-            out[code] = _mapped(frame, code, dim.label, lookup, name, problems,
-                                "finns inte i katalogens lista.")
+            out[code] = _mapped(frame, code, dim.label, lookup | values.get(code, {}), name,
+                                problems, UNMAPPED)
+        if "id" in frame.columns:  # a case or event id named by the profile
+            _duplicates(frame[["id"]], frame["_rad"], name, "id", problems)
+        elif variables:  # two count rows for the same cell would be added together
+            age = [c for c in ("alder", "aldersgrupp") if c in frame.columns]
+            key = out.drop(columns=["aldersgrupp"], errors="ignore").assign(
+                **{c: frame[c].str.lower() for c in age})
+            _duplicates(key, frame["_rad"], name, "månad och dimensioner", problems)
         if variables:
             for v in variables:
                 part = out.assign(storhet=v, antal=_integer(frame, v, measure.variables[v].label,
@@ -213,31 +296,89 @@ def counts(sheets: list, measure: Measure, cat: Catalogue) -> tuple[pd.DataFrame
     return tidy.astype({c: "object" for c in keys if c != "month"}), rows_read
 
 
-def population(sheets: list, cat: Catalogue) -> tuple[pd.DataFrame, int]:
-    """Turn raw SCB-like sheets (År, Postnummer, Kön, Ålder, Antal) into population rows."""
+_YEAR_HEADER = re.compile(r"(?:^|\D)((?:19|20)\d{2})(?:\D|$)")
+_REGION = re.compile(r"^(?:SE-?\s*)?(\d{3}\s?\d{2})(?:\s|$)")
+
+
+def _wide_years(frame: pd.DataFrame) -> pd.DataFrame:
+    """PX-Web layout (one column per year, stub cells left blank below the first) -> long."""
+    years = {c: m.group(1) for c in frame.columns if (m := _YEAR_HEADER.search(str(c)))
+             and c not in ("ar", "antal", "_rad")}
+    if not years:
+        return frame  # the check for missing columns names År and Antal
+    stubs = [c for c in ("postnummer", "kon", "alder") if c in frame.columns]
+    filled = frame.assign(**{c: frame[c].mask(frame[c].eq("")).ffill().fillna("")
+                             for c in stubs})
+    long = filled.melt(id_vars=[*stubs, "_rad"], value_vars=list(years), var_name="ar",
+                       value_name="antal")
+    return long.assign(ar=long["ar"].map(years)).astype({"ar": "string", "antal": "string"})
+
+
+def _first_group(values: pd.Series, pattern: re.Pattern) -> pd.Series:
+    """The first group of *pattern* in each value (the value itself if it does not match)."""
+    def first(value):
+        found = pattern.match(value)
+        return found.group(1) if found else value
+
+    return by_value(values, lambda texts: texts.astype("object").map(first).astype("string"))
+
+
+_AGE = re.compile(r"^\s*(\d+)")
+
+
+def population(sheets: list, cat: Catalogue, *,
+               known_postnummer: set[str] | None = None) -> tuple[pd.DataFrame, int]:
+    """Turn raw SCB sheets into population rows (ar, postnummer, kon, alder, antal).
+
+    Reads a plain long table (År, Postnummer, Kön, Ålder, Antal) and PX-Web exports
+    ("Folkmängd efter region, ålder och kön": region, ålder, kön and one column per year,
+    with title rows, blank repeated cells and footnotes). Ages may be written "5 år" or
+    "100+ år"; total rows ("totalt") are left out.
+    """
     problems, parts, rows_read = Problems(), [], 0
     for sheet in sheets:
         frame, name = sheet.frame, sheet.name
         rows_read += len(frame)
-        missing = [c for c in ("ar", "postnummer", "kon", "alder", "antal")
+        if "antal" not in frame.columns and "ar" not in frame.columns:
+            frame = _wide_years(frame)
+        missing = [label for c, label in (("ar", "År"), ("postnummer", "Postnummer/Region"),
+                                          ("kon", "Kön"), ("alder", "Ålder"), ("antal", "Antal"))
                    if c not in frame.columns]
         if missing:
-            problems.items.append(f"{name}: kolumner saknas: {', '.join(missing)}.")
+            problems.items.append(f"{name}: kolumner saknas: {', '.join(missing)}. "
+                                  "Kontrollera att rubrikraden står överst i exporten.")
             continue
-        codes = postnummer_series(frame["postnummer"])
-        bad = codes.isna()
-        if bad.any():
-            problems.add(name, frame.loc[bad, "_rad"], "Postnummer",
-                         frame.loc[bad, "postnummer"], "är inget giltigt postnummer.")
-        parts.append(pd.DataFrame({
-            "ar": _integer(frame, "ar", "År", name, problems),
+        totals = tuple(TOTAL_WORDS)  # "totalt", "totalt ålder"
+        total = (frame["kon"].str.lower().str.startswith(totals)
+                 | frame["alder"].str.lower().str.startswith(totals))
+        frame = frame[~total]
+        # "97231 Luleå", "972 31", "SE-972 31" -> the postnummer
+        frame = frame.assign(postnummer=_first_group(frame["postnummer"], _REGION))
+        kommun = frame["postnummer"].str.fullmatch(r"\d{4}\b.*").fillna(False).astype(bool)
+        if kommun.any():
+            problems.add(name, frame.loc[kommun, "_rad"], "Region",
+                         frame.loc[kommun, "postnummer"],
+                         "är en kommun, inte ett postnummerområde. Befolkningen behövs per "
+                         "postnummer.")
+            frame = frame[~kommun]
+        codes = _postnummer(frame, name, problems, known_postnummer, cat.kommun)
+        years = _integer(frame, "ar", "År", name, problems)
+        odd = (years < 1968) | (years > pd.Timestamp.today().year)
+        if odd.any():
+            problems.add(name, frame.loc[odd, "_rad"], "År", frame.loc[odd, "ar"],
+                         "ligger utanför rimligt intervall (1968 – i år).")
+        ages = _first_group(frame["alder"], _AGE)  # "5 år", "100+ år"
+        part = pd.DataFrame({
+            "ar": years,
             "postnummer": codes,
             "kon": _mapped(frame, "kon", "Kön", cat.sex_aliases, name, problems,
                            "är inget känt kön."),
-            "alder": _integer(frame.assign(alder=frame["alder"].str.replace("+", "")), "alder",
-                              "Ålder", name, problems).clip(upper=100),
+            "alder": _integer(frame.assign(alder=ages), "alder", "Ålder", name, problems),
             "antal": _integer(frame, "antal", "Antal", name, problems),
-        }))
+        })
+        _duplicates(part[["ar", "postnummer", "kon", "alder"]], frame["_rad"], name,
+                    "år, postnummer, kön och ålder", problems)
+        parts.append(part.assign(alder=part["alder"].clip(upper=100)))
     problems.raise_if_any()
     frame = pd.concat(parts, ignore_index=True)
     frame = (frame.groupby(["ar", "postnummer", "kon", "alder"], as_index=False)["antal"].sum())

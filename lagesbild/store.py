@@ -4,18 +4,26 @@ SQLite by default; any SQLAlchemy URL works (LAGESBILD_DB_URL). One table holds 
 every measure in one canonical shape. A measure's category dimensions are kept in the generic
 columns ``dim1``–``dim3`` in catalogue order; reading restores their names. Every write is one
 transaction and belongs to a batch, so a failed import leaves earlier data intact.
+
+A batch replaces the months it holds (years, for population) without deleting anything: for
+each measure, month and variable (storhet) the newest batch that holds it is the one read. Undoing a batch
+deletes its rows, and the months it had replaced show the earlier batch's numbers again.
 """
 
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timezone
+from dataclasses import dataclass
+from collections.abc import Callable
+from datetime import date, datetime, timezone
 
 import pandas as pd
 import sqlalchemy as sa
 
 from lagesbild.config import Catalogue, Measure
-from lagesbild.errors import ConfigError
+from lagesbild.errors import ConfigError, UnknownError
+
+Progress = Callable[[float, str], None]  # fraction done (0–1), Swedish text
 
 metadata = sa.MetaData()
 
@@ -47,7 +55,7 @@ counts = sa.Table(
     sa.Column("dim2", sa.String(64)),
     sa.Column("dim3", sa.String(64)),
     sa.Column("antal", sa.Integer, nullable=False),
-    sa.Index("ix_counts_measure_month", "measure", "month"),
+    sa.Index("ix_counts_measure_month", "measure", "month", "batch_id"),
 )
 
 population = sa.Table(
@@ -59,7 +67,8 @@ population = sa.Table(
     sa.Column("kon", sa.String(1), nullable=False),
     sa.Column("alder", sa.Integer, nullable=False),
     sa.Column("antal", sa.Integer, nullable=False),
-    sa.Index("ix_population_ar", "ar"),
+    sa.Index("ix_population_ar", "ar", "batch_id"),
+    sa.Index("ix_population_postnummer", "postnummer"),
 )
 
 _DIM_SLOTS = ("dim1", "dim2", "dim3")
@@ -68,6 +77,9 @@ _DIM_SLOTS = ("dim1", "dim2", "dim3")
 def connect(url: str) -> sa.Engine:
     """Create an engine and the tables if they are missing."""
     try:
+        parsed = sa.make_url(url)
+        if parsed.drivername == "postgresql":  # psycopg 3, the driver requirements.txt installs
+            url = parsed.set(drivername="postgresql+psycopg")
         engine = sa.create_engine(url)
         metadata.create_all(engine)
     except (sa.exc.SQLAlchemyError, ImportError, ValueError) as exc:
@@ -99,13 +111,22 @@ def is_empty(engine: sa.Engine) -> bool:
         return conn.execute(sa.select(sa.func.count()).select_from(batches)).scalar_one() == 0
 
 
-def _bulk_insert(conn, table: sa.Table, frame: pd.DataFrame) -> None:
-    """Insert a frame's rows in one DBAPI executemany: much faster than row dictionaries."""
+CHUNK = 20_000  # rows per executemany, so that progress can be reported
+
+
+def _bulk_insert(conn, table: sa.Table, frame: pd.DataFrame,
+                 progress: Progress | None = None) -> None:
+    """Insert a frame's rows with DBAPI executemany: much faster than row dictionaries."""
     if frame.empty:
         return
     columns = list(frame.columns)
     compiled = table.insert().values({c: sa.bindparam(c) for c in columns}).compile(
         dialect=conn.dialect)
+    # Dates: SQLite stores them as ISO text anyway, and formatting them in one vectorised call
+    # saves a Python adapter call per row; other drivers get date objects.
+    dates = [c for c in columns if pd.api.types.is_datetime64_any_dtype(frame[c])]
+    frame = frame.assign(**{c: frame[c].dt.strftime("%Y-%m-%d") if conn.dialect.name == "sqlite"
+                            else frame[c].dt.date for c in dates})
     # tolist() gives Python ints and strings, which every driver binds; NA becomes None.
     values = {c: frame[c].astype(object).where(frame[c].notna(), None).tolist()
               for c in columns}
@@ -113,52 +134,75 @@ def _bulk_insert(conn, table: sa.Table, frame: pd.DataFrame) -> None:
         params = list(zip(*(values[name] for name in compiled.positiontup)))
     else:
         params = [dict(zip(columns, row)) for row in zip(*(values[c] for c in columns))]
-    conn.exec_driver_sql(str(compiled), params)
+    for start in range(0, len(params), CHUNK):
+        conn.exec_driver_sql(str(compiled), params[start:start + CHUNK])
+        if progress:
+            done = min(start + CHUNK, len(params))
+            progress(done / len(params), f"Sparar rad {done:,} av {len(params):,}"
+                     .replace(",", "\u00a0"))
 
 
-def _new_batch(conn, measure: str, source: str, digest: str, rows_read: int, rows_stored: int,
-               source_system: str | None, created_by: str | None) -> int:
+@dataclass(frozen=True)
+class BatchInfo:
+    """What is recorded about an import besides its rows."""
+
+    source: str
+    digest: str
+    rows_read: int
+    source_system: str | None = None
+    extracted: date | None = None
+    created_by: str | None = None
+
+
+def _new_batch(conn, measure: str, info: BatchInfo, rows_stored: int) -> int:
     result = conn.execute(batches.insert().values(
-        measure=measure, source=source, sha256=digest, source_system=source_system,
-        rows_read=rows_read, rows_stored=rows_stored, created_by=created_by,
+        measure=measure, source=info.source, sha256=info.digest,
+        source_system=info.source_system, extracted=info.extracted, rows_read=info.rows_read,
+        rows_stored=rows_stored, created_by=info.created_by,
         created_at=datetime.now(timezone.utc)))
     return int(result.inserted_primary_key[0])
 
 
-def write_counts(engine: sa.Engine, measure: Measure, frame: pd.DataFrame, *, source: str,
-                 digest: str, rows_read: int, source_system: str | None = None,
-                 created_by: str | None = None) -> int:
+def _info(info: BatchInfo | None, **legacy) -> BatchInfo:
+    return info if info is not None else BatchInfo(**legacy)
+
+
+def write_counts(engine: sa.Engine, measure: Measure, frame: pd.DataFrame,
+                 info: BatchInfo | None = None, *, progress: Progress | None = None,
+                 **legacy) -> int:
     """Store one measure's validated counts as a new batch; return the batch id.
 
-    Months in *frame* that already hold data for this measure are replaced, in the same
-    transaction.
+    The batch replaces the months (per variable) it holds for this measure; see the module
+    docstring.
+    *legacy* keywords (source, digest, rows_read, …) build the BatchInfo when none is given.
     """
+    info = _info(info, **legacy)
     slots = dict(zip(measure.dimensions, _DIM_SLOTS))
-    rows = (
-        frame.rename(columns=slots)
-        .assign(measure=measure.code, month=lambda f: f["month"].dt.date)
-    )
+    rows = frame.rename(columns=slots).assign(measure=measure.code)
     keep = [c for c in counts.c.keys() if c in rows.columns]
-    months = sorted(set(rows["month"]))
     with engine.begin() as conn:
-        batch_id = _new_batch(conn, measure.code, source, digest, rows_read, len(rows),
-                              source_system, created_by)
-        conn.execute(counts.delete().where(counts.c.measure == measure.code,
-                                           counts.c.month.in_(months)))
-        _bulk_insert(conn, counts, rows[keep].assign(batch_id=batch_id))
+        batch_id = _new_batch(conn, measure.code, info, len(rows))
+        _bulk_insert(conn, counts, rows[keep].assign(batch_id=batch_id), progress)
     return batch_id
 
 
-def write_population(engine: sa.Engine, frame: pd.DataFrame, *, source: str, digest: str,
-                     rows_read: int, created_by: str | None = None) -> int:
+def write_population(engine: sa.Engine, frame: pd.DataFrame, info: BatchInfo | None = None,
+                     *, progress: Progress | None = None, **legacy) -> int:
     """Store population as a new batch, replacing the years it holds."""
-    years = sorted(int(y) for y in frame["ar"].unique())
+    info = _info(info, **legacy)
     with engine.begin() as conn:
-        batch_id = _new_batch(conn, "befolkning", source, digest, rows_read, len(frame),
-                              "SCB", created_by)
-        conn.execute(population.delete().where(population.c.ar.in_(years)))
-        _bulk_insert(conn, population, frame.assign(batch_id=batch_id))
+        batch_id = _new_batch(conn, "befolkning", info, len(frame))
+        _bulk_insert(conn, population, frame.assign(batch_id=batch_id), progress)
     return batch_id
+
+
+def _current_only(query: sa.Select, table: sa.Table, keys: list[str], *where) -> sa.Select:
+    """Keep only rows of the newest batch for each value of *keys* (month and storhet, say)."""
+    latest = (sa.select(*(table.c[k] for k in keys), sa.func.max(table.c.batch_id)
+                        .label("batch_id"))
+              .where(*where).group_by(*(table.c[k] for k in keys)).subquery())
+    on = [table.c[k] == latest.c[k] for k in keys] + [table.c.batch_id == latest.c.batch_id]
+    return query.join_from(table, latest, sa.and_(*on))
 
 
 def read_counts(engine: sa.Engine, measure: Measure) -> pd.DataFrame:
@@ -167,7 +211,8 @@ def read_counts(engine: sa.Engine, measure: Measure) -> pd.DataFrame:
     columns = ["month", *measure.dimension_columns, "storhet", "antal"]
     stored = [counts.c[c] for c in ("month", "postnummer", "kon", "aldersgrupp", *_DIM_SLOTS,
                                      "storhet", "antal")]
-    query = sa.select(*stored).where(counts.c.measure == measure.code)
+    mine = counts.c.measure == measure.code
+    query = _current_only(sa.select(*stored), counts, ["month", "storhet"], mine).where(mine)
     with engine.connect() as conn:
         frame = pd.read_sql(query, conn)
     frame = frame.rename(columns=slots)
@@ -195,17 +240,75 @@ def _categories(measure: Measure, column: str, values: pd.Series) -> pd.Categori
 
 def read_population(engine: sa.Engine) -> pd.DataFrame:
     """Return population (ar, postnummer, kon, alder, antal)."""
-    query = sa.select(population.c.ar, population.c.postnummer, population.c.kon,
-                      population.c.alder, population.c.antal)
+    query = _current_only(sa.select(population.c.ar, population.c.postnummer,
+                                    population.c.kon, population.c.alder, population.c.antal),
+                          population, ["ar"])
     with engine.connect() as conn:
         frame = pd.read_sql(query, conn)
     return frame.astype({"ar": "int64", "alder": "int64", "antal": "int64",
                          "postnummer": "category", "kon": "category"})
 
 
-def read_batches(engine: sa.Engine) -> pd.DataFrame:
+def month_totals(engine: sa.Engine, measure: Measure, storhet: str) -> dict[date, int]:
+    """Stored total of one variable per month (what a new batch would replace)."""
+    mine = counts.c.measure == measure.code
+    query = _current_only(sa.select(counts.c.month, sa.func.sum(counts.c.antal)), counts,
+                          ["month", "storhet"], mine).where(mine, counts.c.storhet == storhet)
     with engine.connect() as conn:
-        return pd.read_sql(sa.select(batches).order_by(batches.c.id), conn)
+        rows = conn.execute(query.group_by(counts.c.month)).all()
+    return {pd.Timestamp(m).date(): int(n) for m, n in rows}
+
+
+def year_totals(engine: sa.Engine) -> dict[int, int]:
+    """Stored population total per year."""
+    query = _current_only(sa.select(population.c.ar, sa.func.sum(population.c.antal)),
+                          population, ["ar"])
+    with engine.connect() as conn:
+        rows = conn.execute(query.group_by(population.c.ar)).all()
+    return {int(y): int(n) for y, n in rows}
+
+
+def postnummer_codes(engine: sa.Engine) -> set[str]:
+    """The postnummer in the stored population: the municipality's areas."""
+    with engine.connect() as conn:
+        return set(conn.execute(sa.select(population.c.postnummer).distinct()).scalars())
+
+
+def read_batches(engine: sa.Engine) -> pd.DataFrame:
+    """Every batch, oldest first, with the first and last month (or year) it holds."""
+    spans = sa.union_all(
+        sa.select(counts.c.batch_id,
+                  sa.cast(sa.func.min(counts.c.month), sa.String).label("first"),
+                  sa.cast(sa.func.max(counts.c.month), sa.String).label("last"))
+        .group_by(counts.c.batch_id),
+        sa.select(population.c.batch_id,
+                  sa.cast(sa.func.min(population.c.ar), sa.String).label("first"),
+                  sa.cast(sa.func.max(population.c.ar), sa.String).label("last"))
+        .group_by(population.c.batch_id),
+    ).subquery()
+    query = (sa.select(batches, spans.c["first"], spans.c["last"])
+             .join_from(batches, spans, batches.c.id == spans.c.batch_id, isouter=True)
+             .order_by(batches.c.id))
+    with engine.connect() as conn:
+        frame = pd.read_sql(query, conn)
+    return frame.assign(first=frame["first"].astype("string").str.slice(0, 7),
+                        last=frame["last"].astype("string").str.slice(0, 7))
+
+
+def undo(engine: sa.Engine, batch_id: int) -> dict:
+    """Delete one batch and its rows in one transaction; return what the batch was.
+
+    Months (years) the batch had replaced show the earlier batch's numbers again.
+    """
+    with engine.begin() as conn:
+        row = conn.execute(sa.select(batches).where(batches.c.id == batch_id)).mappings().first()
+        if row is None:
+            raise UnknownError(f"Det finns ingen batch {batch_id}. "
+                               "Se python -m lagesbild batches.")
+        for table in (counts, population):
+            conn.execute(table.delete().where(table.c.batch_id == batch_id))
+        conn.execute(batches.delete().where(batches.c.id == batch_id))
+    return dict(row)
 
 
 def read_all(engine: sa.Engine, cat: Catalogue) -> dict[str, pd.DataFrame]:

@@ -37,10 +37,16 @@ def _explain(err: pandera.errors.SchemaErrors, what: str, limit: int = 12) -> st
     return f"{what} klarar inte kontrollen:\n" + "\n".join(lines) + tail
 
 
+def _as_strings(frame: pd.DataFrame) -> pd.DataFrame:
+    # Checked as pandas strings: pandera tests object columns one Python value at a time.
+    return frame.astype({c: "string" for c in frame.columns if frame[c].dtype == object})
+
+
 def counts(frame: pd.DataFrame, measure: Measure, cat: Catalogue) -> pd.DataFrame:
     """Validate a measure's canonical counts; raise DataError listing every problem."""
     try:
-        return counts_schema(measure, cat).validate(frame, lazy=True)
+        counts_schema(measure, cat).validate(_as_strings(frame), lazy=True)
+        return frame
     except pandera.errors.SchemaErrors as err:
         raise DataError(_explain(err, f"Data för {measure.short}")) from None
 
@@ -48,6 +54,7 @@ def counts(frame: pd.DataFrame, measure: Measure, cat: Catalogue) -> pd.DataFram
 def population(frame: pd.DataFrame) -> pd.DataFrame:
     """Validate population rows; raise DataError listing every problem."""
     try:
-        return Population.validate(frame, lazy=True)
+        Population.validate(_as_strings(frame), lazy=True)
+        return frame
     except pandera.errors.SchemaErrors as err:
         raise DataError(_explain(err, "Befolkningsdata")) from None

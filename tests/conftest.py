@@ -1,6 +1,7 @@
 """Shared test set-up: tests never touch the developer's own database."""
 
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -12,6 +13,31 @@ ROOT = Path(__file__).resolve().parent.parent
 _TMP = Path(tempfile.mkdtemp(prefix="lagesbild-test-"))
 os.environ["LAGESBILD_DB_URL"] = f"sqlite:///{_TMP / 'test.sqlite'}"
 os.environ["LAGESBILD_DEMO"] = "1"
+# A copy of the shipped profiles: the page test saves a mapping into one.
+shutil.copytree(ROOT / "profiler", _TMP / "profiler")
+os.environ["LAGESBILD_PROFILER"] = str(_TMP / "profiler")
+
+# A small municipality for import tests: three postnummer, 2022–2023, ten persons per
+# postnummer, sex and single year of age.
+AREAS = ("97231", "97333", "97345")
+
+
+def population_csv(years=(2022, 2023)) -> bytes:
+    lines = ["År;Postnummer;Kön;Ålder;Antal"]
+    lines += [f"{y};{pc};{kon};{age};10" for y in years for pc in AREAS
+              for kon in ("kvinnor", "män") for age in range(101)]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def small_store(url: str):
+    """A store holding only the small population above."""
+    from lagesbild import ingest, store
+    from lagesbild.config import Config
+
+    cfg = Config(db_url=url, demo=False, profiles=_TMP / "profiler")
+    engine = store.connect(url)
+    ingest.import_bytes(engine, cfg, population_csv(), "befolkning.csv", "befolkning")
+    return cfg, engine
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,8 @@ from streamlit.testing.v1 import AppTest
 
 from conftest import ROOT
 
-PAGES = ["app_pages/oversikt.py", "app_pages/karta.py", "app_pages/om.py"]
+PAGES = ["app_pages/oversikt.py", "app_pages/karta.py", "app_pages/om.py",
+         "app_pages/data.py"]
 TIMEOUT = 60  # the first run builds the store from the demo files
 
 

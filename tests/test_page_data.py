@@ -1,0 +1,102 @@
+"""The page Data through AppTest: upload, preview, mapping into a profile, confirm, undo."""
+
+import os
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from conftest import ROOT
+from lagesbild import store
+
+TIMEOUT = 60  # the first run may build the store from the demo files
+HEADER = "Inkomstdatum;Postnummer;Kön;Ålder;Aktualiseringsorsak;Anmälare;Namn"
+OCTOBER = (f"{HEADER}\n2026-10-03;972 31;Flicka;4;Våld mot barnet;Polis;Anna\n"
+           "2026-10-04;972 31;Pojke;5;Grannbråk;Polis;Bo\n").encode()
+
+
+def _page() -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT).run()
+    return at.switch_page("app_pages/data.py").run()
+
+
+@pytest.fixture
+def engine():
+    """The app's store; batches a test adds are undone afterwards, so the demo stays intact."""
+    engine = store.connect(os.environ["LAGESBILD_DB_URL"])
+    AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT).run()  # demo loaded
+    before = set(store.read_batches(engine)["id"])
+    yield engine
+    for batch in set(store.read_batches(engine)["id"]) - before:
+        store.undo(engine, int(batch))
+
+
+def test_the_page_lists_batches_and_data_quality(engine):
+    at = _page()
+    assert not at.exception and not at.error
+    assert at.title[0].value == "Import och datakvalitet"
+    batches, quality = at.dataframe[0].value, at.dataframe[1].value
+    assert len(batches) == len(store.read_batches(engine))
+    assert {"System", "Uttag", "Period", "Vem"} <= set(batches.columns)
+    assert "Combine" in batches["System"].tolist()
+    assert quality.set_index("Mått").loc["Orosanmälningar", "Saknade månader"] == "inga"
+
+
+def test_upload_map_confirm_and_undo(engine):
+    at = _page()
+    at.file_uploader(key="fil_0").upload("oros_okt.csv", OCTOBER, "text/csv").run()
+    # An unknown reason: the problem is shown and nothing can be saved yet.
+    assert any("1 problem" in e.value for e in at.error)
+    assert "”Grannbråk” finns inte i katalogens lista" in at.dataframe[0].value["Problem"][0]
+    assert not [b for b in at.button if b.key == "spara"]
+    assert any("Kolumner som inte sparas: Namn" in c.value for c in at.caption)
+
+    # Map it; with no profile chosen the mapping goes into a new profile.
+    at.selectbox(key="map_orsak_0").set_value("ovrigt").run()
+    at.text_input(key="ny_profil").set_value("Testsystem oros").run()
+    at.text_input(key="nytt_system").set_value("Testsystem").run()
+    at.button(key="spara_mappning").click().run()
+    assert not at.exception and not at.error
+    saved = Path(os.environ["LAGESBILD_PROFILER"]) / "testsystem_oros.yaml"
+    assert "Grannbråk: ovrigt" in saved.read_text(encoding="utf-8")
+    assert at.selectbox(key="profil_orosanmalningar").value == "testsystem_oros"
+
+    # October exists already: the preview says so and saving needs a confirmation.
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Rader lästa"] == "2" and metrics["Månader som ersätts"] == "1"
+    change = at.dataframe[0].value.iloc[0]
+    assert (change["Period"], change["Ändring"], change["Antal anmälningar efter"]) == \
+        ("2026-10", "ersätts", "2")
+    assert at.button(key="spara").disabled
+    before = store.fingerprint(engine)
+    at.checkbox(key="bekrafta").check().run()
+    at.text_input(key="vem").set_value("strateg").run()
+    at.button(key="spara").click().run()
+    assert not at.exception and not at.error
+    assert any("Sparade batch" in s.value for s in at.success)
+    assert store.fingerprint(engine) != before
+    newest = at.dataframe[0].value.iloc[0]  # the app's cached data were refreshed
+    assert (newest["Fil"], newest["System"], newest["Vem"]) == \
+        ("oros_okt.csv", "Testsystem", "strateg")
+
+    # Undo, with a confirmation step.
+    batch = int(newest["Batch"])
+    at.selectbox(key="angra_batch").set_value(batch).run()
+    at.button(key="angra").click().run()
+    assert any("Ta bort batch" in w.value for w in at.warning)
+    at.button(key="angra_ja").click().run()
+    assert not at.exception and not at.error
+    assert batch not in set(store.read_batches(engine)["id"])
+    assert store.fingerprint(engine) == before
+    assert batch not in at.dataframe[0].value["Batch"].tolist()
+
+
+def test_a_file_with_personnummer_is_stopped_on_the_page(engine):
+    at = _page()
+    data = (f"{HEADER};Pnr\n2026-10-03;972 31;Flicka;4;Övrigt;Polis;Anna;8112189876\n"
+            ).encode()
+    at.file_uploader(key="fil_0").upload("pnr.csv", data, "text/csv").run()
+    assert not at.exception
+    problems = at.dataframe[0].value["Problem"].tolist()
+    assert any("kolumnen ”Pnr”" in p and "personnummer" in p for p in problems)
+    assert not any("8112189876" in p for p in problems)
