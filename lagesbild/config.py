@@ -9,7 +9,7 @@ environment.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
@@ -49,6 +49,7 @@ SETTINGS: tuple[Setting, ...] = (
             "Folder of source profiles (YAML) that map export columns and codes onto the "
             "catalogue; mappings made on the page Data are saved here."),
 )
+_DEFAULTS = {s.name: s.default for s in SETTINGS}
 
 _TRUE = {"1", "true", "ja", "yes", "on"}
 _FALSE = {"0", "false", "nej", "no", "off", ""}
@@ -303,14 +304,14 @@ def load_catalogue(path: Path) -> Catalogue:
 class Config:
     """Everything configurable, built once and passed down."""
 
-    db_url: str = field(default=str(SETTINGS[0].default))
-    demo: bool = True
-    demo_dir: Path = SETTINGS[2].default
-    katalog: Path = SETTINGS[3].default
-    shapes: Path = SETTINGS[4].default
-    omraden: Path = SETTINGS[5].default
-    threshold: int = 5
-    profiles: Path = SETTINGS[6].default
+    db_url: str = str(_DEFAULTS["db_url"])
+    demo: bool = _DEFAULTS["demo"]
+    demo_dir: Path = _DEFAULTS["demo_dir"]
+    katalog: Path = _DEFAULTS["katalog"]
+    shapes: Path = _DEFAULTS["shapes"]
+    omraden: Path = _DEFAULTS["omraden"]
+    threshold: int = _DEFAULTS["threshold"]
+    profiles: Path = _DEFAULTS["profiles"]
     crs: int = 3006
 
     @classmethod
