@@ -52,13 +52,7 @@ def render(codes: list[str], title: str, about: str) -> None:
     """
     st.title(title)
     with ui.guard():
-        d = ui.data()
-        ui.demo_banner(d)
-        sel = ui.selection()
-        if sel.month is None:
-            st.info("Det finns inga data i databasen ännu. Starta med demodata "
-                    "(LAGESBILD_DEMO=1) eller läs in förvaltningens exporter; se README.")
-            st.stop()
+        d, sel = ui.page_start()
         st.caption(about)
         if len(codes) == 1:
             section(d, sel, codes[0], heading=ui.config().catalogue.measure(codes[0]).label

@@ -126,6 +126,19 @@ def postort_names() -> dict[str, str]:
 
 # --- banner and filters -------------------------------------------------------------------
 
+def page_start() -> tuple[Data, "Selection"]:
+    """What every data page starts with: the data, the demo banner and the sidebar's choices;
+    an empty store gets a plain message and the page stops there."""
+    d = data()
+    demo_banner(d)
+    sel = selection()
+    if sel.month is None:
+        st.info("Det finns inga data i databasen ännu. Läs in förvaltningens exporter på "
+                "sidan Import och datakvalitet, eller starta med demodata (LAGESBILD_DEMO=1).")
+        st.stop()
+    return d, sel
+
+
 def demo_banner(d: Data) -> None:
     if d.is_demo:
         st.warning("**Demodata – syntetiska siffror.** Allt som visas är påhittat och "

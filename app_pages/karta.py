@@ -7,13 +7,7 @@ import ui
 st.title("Karta och områdesanalys")
 
 with ui.guard():
-    d = ui.data()
-    ui.demo_banner(d)
-    sel = ui.selection()
-    if sel.month is None:
-        st.info("Det finns inga data i databasen ännu. Starta med demodata "
-                "(LAGESBILD_DEMO=1) eller läs in förvaltningens exporter; se README.")
-        st.stop()
+    d, sel = ui.page_start()
     choice = ui.karta_controls(d)
     if choice is not None:
         ui.karta(d, choice, sel)

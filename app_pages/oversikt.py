@@ -8,14 +8,8 @@ from lagesbild import overview
 st.title("Social lägesbild – översikt")
 
 with ui.guard():
-    d = ui.data()
-    ui.demo_banner(d)
-    sel = ui.selection()
+    d, sel = ui.page_start()
     cfg = ui.config()
-    if sel.month is None:
-        st.info("Det finns inga data i databasen ännu. Starta med demodata "
-                "(LAGESBILD_DEMO=1) eller läs in förvaltningens exporter; se README.")
-        st.stop()
     cards = overview.cards(d.counts, cfg, sel.month, sel.filters)
     st.caption(overview.period_caption(sel.month))
     columns = st.columns(4)

@@ -128,28 +128,6 @@ def test_presentation_mode_lands_in_the_url():
     assert len(at.expander) == 1
 
 
-def test_an_empty_store_gives_every_measure_page_a_plain_message(tmp_path):
-    import os
-    import subprocess
-    import sys
-
-    # A separate process: the app's config is cached for the life of a process.
-    script = (
-        "from streamlit.testing.v1 import AppTest\n"
-        f"at = AppTest.from_file({str(ROOT / 'app.py')!r}, default_timeout=60).run()\n"
-        f"for page in {list(PAGES)!r}:\n"
-        "    at.switch_page(page).run()\n"
-        "    assert not at.exception and not at.error, (page, at.exception)\n"
-        "    print(page, '|'.join(i.value for i in at.info))\n"
-    )
-    env = {**os.environ, "LAGESBILD_DEMO": "0",
-           "LAGESBILD_DB_URL": f"sqlite:///{tmp_path / 'empty.sqlite'}"}
-    proc = subprocess.run([sys.executable, "-c", script], env=env, cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    assert proc.stdout.count("inga data i databasen") == len(PAGES)
-
-
 def test_a_measure_without_data_gets_a_plain_message(monkeypatch):
     import pandas as pd
 

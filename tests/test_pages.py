@@ -91,22 +91,27 @@ def test_the_map_can_zoom_to_the_town():
         json.loads(whole)["initialViewState"]["zoom"] + 1
 
 
-def test_an_empty_store_shows_a_plain_message(tmp_path):
+def test_an_empty_store_shows_a_plain_message_on_every_page(tmp_path):
+    data_pages = sorted(f"app_pages/{p.name}" for p in (ROOT / "app_pages").glob("*.py")
+                        if p.stem not in ("om", "data"))
     # A separate process: the app's config is cached for the life of a process.
     script = (
         "from streamlit.testing.v1 import AppTest\n"
         f"at = AppTest.from_file({str(ROOT / 'app.py')!r}, default_timeout=60).run()\n"
-        "assert not at.exception and not at.error, at.exception\n"
-        "print('|'.join(i.value for i in at.info))\n"
-        "at.switch_page('app_pages/om.py').run()\n"
-        "assert not at.exception and not at.error\n"
+        f"for page in {data_pages + ['app_pages/om.py', 'app_pages/data.py']!r}:\n"
+        "    at.switch_page(page).run()\n"
+        "    assert not at.exception and not at.error, (page, at.exception)\n"
+        "    print(page, '|'.join(i.value for i in at.info))\n"
     )
     env = {**os.environ, "LAGESBILD_DEMO": "0",
            "LAGESBILD_DB_URL": f"sqlite:///{tmp_path / 'empty.sqlite'}"}
     proc = subprocess.run([sys.executable, "-c", script], env=env, cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=180)
     assert proc.returncode == 0, proc.stderr[-2000:]
-    assert "inga data i databasen" in proc.stdout
+    shown = dict(line.split(" ", 1) for line in proc.stdout.splitlines() if " " in line)
+    assert len(data_pages) == 7
+    for page in data_pages:
+        assert "inga data i databasen" in shown.get(page, ""), page
 
 
 def test_chosen_areas_are_marked_on_the_map():
