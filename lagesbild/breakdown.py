@@ -27,7 +27,6 @@ POPULATION = "Befolkning"
 RATE = "Per 1 000"
 MEASURE = "Uppgift"
 TOTAL = "Totalt"
-OCCUPANCY = "Beläggning, %"
 TREND_MONTHS = 36  # the trend chart's span on the page
 
 

@@ -28,7 +28,6 @@ LAST_YEAR = "#8C8C8C"
 NOTE_COLOUR = "#333333"
 MISSING_COLOUR = "#B2182B"
 HIDDEN_GREY = "#E6E6E6"
-WIDTH = 860  # the page stretches charts; images are laid out at this width
 
 
 def _width(presentation: bool) -> float:

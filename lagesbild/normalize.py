@@ -233,7 +233,6 @@ def counts(sheets: list, measure: Measure, cat: Catalogue, *,
         frame, name = sheet.frame, sheet.name
         rows_read += len(frame)
         variables = [v for v in measure.variables if v in frame.columns]
-        needed = ["month" if "month" in frame.columns else "date"]
         if "month" not in frame.columns and "date" not in frame.columns:
             problems.items.append(f"{name}: kolumnen ”Månad” (eller ”Datum”) saknas. "
                                   "Kontrollera att rubrikraden står överst i exporten.")
