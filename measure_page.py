@@ -133,12 +133,8 @@ def _headline(d: ui.Data, measure: Measure, sel: ui.Selection, filters: aggregat
         metrics.append(("Per 1 000, 12 mån", fmt.number(per_1000, 1), None, "off",
                         f"Per 1 000 {m.target.label}, rullande 12 månader."))
     if measure.has_sex and not m.variables[storhet].without_sex and not filters.kon:
-        by_sex = {sex: overview.card(aggregate.apply_filters(rows, m, aggregate.Filters(
-            kon=(sex,)))[0], m, cfg.threshold, month, storhet=storhet) for sex in ("K", "M")}
-        # With the total shown, one hidden sex could be worked out from the other.
-        one_hidden = sum(not c.rolling12_shown for c in by_sex.values()) == 1
-        for sex, c in by_sex.items():
-            shown = c.rolling12_shown and not one_hidden
+        for sex, (c, shown) in overview.sex_cards(rows, m, cfg.threshold, month,
+                                                  storhet).items():
             metrics.append((f"{cat.sex_label(sex, measure)}, 12 mån",
                             c.rolling12 if shown else "–",
                             _change(c.rolling12_change) if shown else None,

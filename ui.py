@@ -548,19 +548,30 @@ class AreaView:
     deck: object  # maps.FrozenDeck
 
 
+@st.cache_resource(max_entries=32, show_spinner="Räknar områdena …")
+def _area_data(url: str, fingerprint: tuple, choice: KartaChoice, kon: tuple, alder: tuple):
+    # One view's table, colours and legend (areas.View), shared by its map variants and its
+    # funnel. Never mutate the result.
+    from lagesbild import areas
+
+    cfg, d = config(), _shared(url, fingerprint)
+    measure = cfg.catalogue.measure(choice.measure)
+    return areas.view(cfg, d.counts[measure.code], d.population, measure, choice.kind,
+                      choice.period, choice.metric, choice.level,
+                      aggregate.Filters(kon=kon, aldersgrupp=alder,
+                                        categories=choice.categories),
+                      display_layer(choice.level), map_layer().names, grouping())
+
+
 @st.cache_resource(max_entries=32, show_spinner="Ritar kartan …")
 def _area_view(url: str, fingerprint: tuple, choice: KartaChoice, kon: tuple, alder: tuple,
                selected: tuple, town: bool) -> AreaView:
     # Cached per view: the deck's JSON is the slow part of a rerun. Never mutate the result.
-    from lagesbild import areas, maps
+    from lagesbild import maps
 
-    cfg, d, ml = config(), _shared(url, fingerprint), map_layer()
-    measure = cfg.catalogue.measure(choice.measure)
+    v, ml = _area_data(url, fingerprint, choice, kon, alder), map_layer()
     layer = display_layer(choice.level)
-    v = areas.view(cfg, d.counts[measure.code], d.population, measure, choice.kind,
-                   choice.period, choice.metric, choice.level,
-                   aggregate.Filters(kon=kon, aldersgrupp=alder, categories=choice.categories),
-                   layer, ml.names, grouping())
+    measure = config().catalogue.measure(choice.measure)
     deck = maps.FrozenDeck(maps.deck(v.coloured, ml.town_bounds if town else layer.bounds,
                                      v.legend_title, f"Antal {measure.counted}", ml.outline,
                                      selected, key=layer.key,
@@ -575,7 +586,7 @@ def _funnel_chart(url: str, fingerprint: tuple, choice: KartaChoice, kon: tuple,
     # The funnel's limits take a moment to compute: once per view and chosen area.
     from lagesbild import funnel
 
-    view = _area_view(url, fingerprint, choice, kon, alder, (), False).view
+    view = _area_data(url, fingerprint, choice, kon, alder)
     measure = config().catalogue.measure(choice.measure)
     return funnel.chart(view.safe, view.names, view.kommun_rate,
                         f"({measure.target.label})" if measure.target else "", highlight)

@@ -115,3 +115,16 @@ def card(frame: pd.DataFrame, measure: Measure, t: int, month: pd.Timestamp,
         note=note,
         rolling12_shown=not hidden[2],
     )
+
+
+def sex_cards(frame: pd.DataFrame, measure: Measure, t: int, month: pd.Timestamp,
+              storhet: str | None = None) -> dict[str, tuple[Card, bool]]:
+    """Girls/women and boys/men apart: each sex's card and whether its 12-month sum may show.
+
+    Shown beside the total, one hidden sex could be worked out from the other, so if exactly
+    one is hidden, both are.
+    """
+    by_sex = {sex: card(aggregate.apply_filters(frame, measure, aggregate.Filters(
+        kon=(sex,)))[0], measure, t, month, storhet=storhet) for sex in ("K", "M")}
+    one_hidden = sum(not c.rolling12_shown for c in by_sex.values()) == 1
+    return {sex: (c, c.rolling12_shown and not one_hidden) for sex, c in by_sex.items()}

@@ -79,3 +79,15 @@ def test_area_table_only_takes_protected_frames():
     assert second["Antal"] == 40 and pd.isna(second["Antal samma period i fjol"])
     assert pd.isna(second["Förändring (antal)"])  # last year's hidden 2 would show
     assert tables.style(shown).to_string().count("<5") == 2
+
+
+def test_one_hidden_sex_hides_the_other():
+    # Boys' 12-month sum is shown; girls' is withheld (3 in all): with the total on the
+    # page, the boys' figure would give the girls' away, so both are withheld.
+    counts = pd.concat([_counts([0] * 23 + [3], kon="K"), _counts([10] * 24, kon="M")])
+    measure = CFG.catalogue.measure("orosanmalningar")
+    shown = {sex: ok for sex, (_, ok) in overview.sex_cards(counts, measure, 5, MONTH).items()}
+    assert shown == {"K": False, "M": False}
+    both = pd.concat([_counts([10] * 24, kon="K"), _counts([10] * 24, kon="M")])
+    shown = {sex: ok for sex, (_, ok) in overview.sex_cards(both, measure, 5, MONTH).items()}
+    assert shown == {"K": True, "M": True}
