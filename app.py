@@ -19,7 +19,7 @@ st.set_page_config(page_title="Social lägesbild", page_icon=":material/query_st
 pages = {
     "Lägesbild": [
         st.Page("app_pages/oversikt.py", title="Översikt", icon=":material/dashboard:",
-                default=True, url_path="start"),
+                default=True),  # the default page lives at the root URL
         st.Page("app_pages/karta.py", title="Karta", icon=":material/map:", url_path="karta"),
     ],
     "Verksamhetsområden": [
