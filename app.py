@@ -7,7 +7,7 @@ _t0 = time.perf_counter()
 
 import streamlit as st
 
-import ui
+from webapp import data, errors, state
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
@@ -42,8 +42,8 @@ pages = {
 }
 page = st.navigation(pages)
 
-with ui.guard():
-    ui.sidebar_filters(ui.data())
-ui.apply_presentation()
+with errors.guard():
+    state.sidebar_filters(data.data())
+state.apply_presentation()
 page.run()
 logging.getLogger("lagesbild.app").debug("script run %.3f s", time.perf_counter() - _t0)

@@ -1,8 +1,8 @@
 """Barn och unga: orosanmalningar."""
 
-import measure_page
+from webapp import measure
 
-measure_page.render(
+measure.render(
     ["orosanmalningar"],
     "Barn och unga",
     "Orosanmälningar och aktualiseringar: hur många, vart det går, vilka barn det "

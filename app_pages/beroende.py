@@ -1,8 +1,8 @@
 """Skadligt bruk och beroende: skadligt_bruk."""
 
-import measure_page
+from webapp import measure
 
-measure_page.render(
+measure.render(
     ["skadligt_bruk"],
     "Skadligt bruk och beroende",
     "Anmälningar om skadligt bruk och beroende bland vuxna: hur många, vart det går, "

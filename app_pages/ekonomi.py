@@ -1,8 +1,8 @@
 """Ekonomi och boende: vrakningar, skuldradgivning, akutboende."""
 
-import measure_page
+from webapp import measure
 
-measure_page.render(
+measure.render(
     ["vrakningar", "skuldradgivning", "akutboende"],
     "Ekonomi och boende",
     "Vräkningar och avhysningar (med berörda barn), budget- och skuldrådgivning och "

@@ -1,8 +1,8 @@
 """Trygghet för personal: kia."""
 
-import measure_page
+from webapp import measure
 
-measure_page.render(
+measure.render(
     ["kia"],
     "Trygghet för personal",
     "Hot- och våldsincidenter mot personal rapporterade i KIA: hur många, vart det "

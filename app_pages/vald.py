@@ -1,8 +1,8 @@
 """Våld i nära relation: vald_i_nara_relation."""
 
-import measure_page
+from webapp import measure
 
-measure_page.render(
+measure.render(
     ["vald_i_nara_relation"],
     "Våld i nära relation",
     "Nya ärenden om våld i nära relation: hur många, vart det går, vilka det gäller "

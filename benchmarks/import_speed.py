@@ -24,8 +24,9 @@ from openpyxl import Workbook
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from lagesbild import ingest, store  # noqa: E402
+from lagesbild import store
 from lagesbild.config import Config  # noqa: E402
+from lagesbild.store import ingest  # noqa: E402
 
 REASONS = ["Våld mot barnet", "Omsorgsbrist/föräldraförmåga", "Förälders missbruk",
            "Skolfrånvaro", "Barnets psykiska ohälsa", "Övrigt"]

@@ -14,6 +14,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from lagesbild.geo import groupings
+from lagesbild.views import areas as area_views
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -22,28 +25,32 @@ import startup  # noqa: E402  (the server and browser helpers)
 
 
 def payload_and_domain() -> None:
-    from lagesbild import aggregate, areas, geo, ingest, maps, store
+    from lagesbild import store
+    from lagesbild.analysis import aggregate
     from lagesbild.config import Config
+    from lagesbild.geo import layers
+    from lagesbild.present import maps
+    from lagesbild.store import ingest
 
     cfg = Config.from_env()
     engine = ingest.open_store(cfg)
     measure = cfg.catalogue.measure("orosanmalningar")
     counts, population = store.read_counts(engine, measure), store.read_population(engine)
-    layer = geo.read_layer(cfg.shapes)
+    layer = layers.read_layer(cfg.shapes)
     postorter = dict(zip(layer["postnummer"], layer["postort"].fillna("")))
-    grouping = areas.load_grouping(cfg.omraden)
+    grouping = groupings.load_grouping(cfg.omraden)
     latest = aggregate.latest_complete_month(counts)
     for level in ("postnummer", "omrade"):
         t = time.perf_counter()
-        shown = areas.display_layer(layer, level, grouping)
+        shown = area_views.display_layer(layer, level, grouping)
         t_layer = time.perf_counter() - t
         times = []
         for _ in range(5):
             t = time.perf_counter()
-            v = areas.view(cfg, counts, population, measure, "rullande", f"{latest:%Y-%m}",
+            v = area_views.view(cfg, counts, population, measure, "rullande", f"{latest:%Y-%m}",
                            "per_1000", level, aggregate.Filters(), shown, postorter, grouping)
             deck = maps.FrozenDeck(maps.deck(v.coloured, shown.bounds, "Per 1 000", "Antal",
-                                             geo.outline_geojson(layer), key=shown.key))
+                                             layers.outline_geojson(layer), key=shown.key))
             times.append(time.perf_counter() - t)
         size = len(deck.to_json().encode())
         print(f"{level}: map payload (deck JSON) {size / 1024:.0f} KB; display layer built "

@@ -1,4 +1,8 @@
-"""Command line: ``python -m lagesbild COMMAND``. Messages in Swedish; exit 2 for usage errors."""
+"""Command line: ``python -m lagesbild COMMAND``. Messages in Swedish; exit 2 for usage errors.
+
+Long because every command's argparse declaration sits beside its short handler, so one file
+reads as the command reference; the numbers come from ``views`` like the pages'.
+"""
 
 from __future__ import annotations
 
@@ -12,10 +16,17 @@ from pathlib import Path
 
 import pandas as pd
 
-from lagesbild import (aggregate, areas, breakdown, disclosure, fmt, ingest, profiles, store,
-                       tables)
+from lagesbild import fmt, store
+from lagesbild.analysis import aggregate, periods
 from lagesbild.config import Config
 from lagesbild.errors import DataError, LagesbildError, UnknownError
+from lagesbild.geo import groupings
+from lagesbild.intake import profiles
+from lagesbild.present import tables
+from lagesbild.release import disclosure
+from lagesbild.store import ingest
+from lagesbild.views import areas as area_views
+from lagesbild.views import breakdown, figures
 
 log = logging.getLogger("lagesbild")
 
@@ -77,7 +88,7 @@ def _area_period(args, frame: pd.DataFrame) -> tuple[str, str]:
         raise UsageError("Ange högst en av --ar, --manad och --kvartal.")
     if given:
         kind, code = given[0]
-        areas.parse_period(kind, str(code))  # a Swedish usage error if malformed
+        periods.parse_period(kind, str(code))  # a Swedish usage error if malformed
         return kind, str(code)
     latest = aggregate.latest_complete_month(frame)
     if latest is None:
@@ -86,18 +97,18 @@ def _area_period(args, frame: pd.DataFrame) -> tuple[str, str]:
 
 
 def _map_view(args, cfg: Config):
-    from lagesbild import geo
+    from lagesbild.geo import layers
 
     measure = cfg.catalogue.measure(args.matt)
     filters = _filters(args.filter, cfg, measure, headline=True)
     engine = ingest.open_store(cfg)
     frame = store.read_counts(engine, measure)
     kind, code = _area_period(args, frame)
-    grouping = areas.load_grouping(cfg.omraden) if args.niva == "omrade" else None
-    layer = geo.read_layer(cfg.shapes)
+    grouping = groupings.load_grouping(cfg.omraden) if args.niva == "omrade" else None
+    layer = layers.read_layer(cfg.shapes)
     postorter = dict(zip(layer["postnummer"], layer["postort"].fillna("")))
-    shown = areas.display_layer(layer, args.niva, grouping)
-    return measure, layer, areas.view(cfg, frame, store.read_population(engine), measure, kind,
+    shown = area_views.display_layer(layer, args.niva, grouping)
+    return measure, layer, area_views.view(cfg, frame, store.read_population(engine), measure, kind,
                                       code, args.varde, args.niva, filters, shown, postorter,
                                       grouping)
 
@@ -120,14 +131,15 @@ def cmd_areas(args, cfg: Config) -> int:
 
 
 def cmd_map(args, cfg: Config) -> int:
-    from lagesbild import export, geo, maps
+    from lagesbild.geo import layers
+    from lagesbild.present import export, maps
 
     if args.format is None:
         args.format = Path(args.ut).suffix.lstrip(".").lower() or "png"
     if args.format not in ("png", "svg"):
         raise UsageError(f"--format ska vara png eller svg, inte ”{args.format}”.")
     measure, layer, v = _map_view(args, cfg)
-    image = maps.static_map(v.coloured, v.legend, v.legend_title, geo.outline_geojson(layer))
+    image = maps.static_map(v.coloured, v.legend, v.legend_title, layers.outline_geojson(layer))
     out = Path(args.ut)
     if args.format == "png":
         out.write_bytes(export.png(image, v.caption))
@@ -169,7 +181,7 @@ def _filters(items: list[str], cfg: Config, measure, headline: bool = False
 
 
 def cmd_chart(args, cfg: Config) -> int:
-    from lagesbild import charts, export
+    from lagesbild.present import export
 
     measure = cfg.catalogue.measure(args.matt)
     filters = _filters(args.filter, cfg, measure)
@@ -184,15 +196,15 @@ def cmd_chart(args, cfg: Config) -> int:
     if latest is None:
         raise LagesbildError("Det finns inga data för måttet ännu.")
     if args.ar is None:
-        period = charts.default_period(args.typ, latest)
+        period = figures.default_period(args.typ, latest)
     elif args.typ == "ar":
-        period = charts.default_period("ar", min(latest, pd.Timestamp(f"{args.ar}-12-01")))
+        period = figures.default_period("ar", min(latest, pd.Timestamp(f"{args.ar}-12-01")))
     else:
         period = aggregate.Period.year(args.ar)
         period = aggregate.Period(period.start, min(period.end, latest))
         if period.start > period.end:
             raise LagesbildError(f"Det finns inga data för {args.ar} ännu.")
-    fig = charts.figure(args.typ, frame, store.read_population(engine), measure, cfg, period,
+    fig = figures.figure(args.typ, frame, store.read_population(engine), measure, cfg, period,
                         dim=args.per, filters=filters, storhet=args.storhet)
     if args.format == "png":
         out.write_bytes(export.png(fig.chart, fig.caption))
@@ -203,7 +215,7 @@ def cmd_chart(args, cfg: Config) -> int:
 
 
 def cmd_demo(args, cfg: Config) -> int:
-    from lagesbild import demo
+    from tools import demo
 
     files = demo.generate(Path(args.ut) if args.ut else cfg.demo_dir)
     print(f"Skrev {len(files)} demofiler (syntetiska) till {files[0].parent}.")
@@ -211,14 +223,14 @@ def cmd_demo(args, cfg: Config) -> int:
 
 
 def cmd_build_shapes(args, cfg: Config) -> int:
-    from lagesbild import shapes_build
+    from tools import build_shapes
 
     out = Path(args.ut) if args.ut else cfg.shapes
     if args.punkter:
-        layer = shapes_build.build_shapes(Path(args.punkter), out,
+        layer = build_shapes.build_shapes(Path(args.punkter), out,
                                           args.kommunkod or cfg.catalogue.kommunkod)
     else:
-        layer = shapes_build.build_demo_shapes(out)
+        layer = build_shapes.build_demo_shapes(out)
     print(f"Skrev {len(layer)} postnummerområden till {out}.")
     return 0
 
@@ -373,7 +385,7 @@ def build_parser() -> argparse.ArgumentParser:
                             "Utan urval räknas det som översikten räknar (vräkningar: "
                             "ansökningar).")
         if name == "map":
-            p.add_argument("--varde", choices=list(areas.METRICS), default="per_1000",
+            p.add_argument("--varde", choices=list(area_views.METRICS), default="per_1000",
                            help="Vad kartan färgas efter (standard: per_1000).")
             p.add_argument("--format", choices=["png", "svg"],
                            help="Bildformat (standard: filändelsen).")

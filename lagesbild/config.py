@@ -1,7 +1,7 @@
 """Settings and the catalogue of measures, declared once.
 
 ``SETTINGS`` lists every setting with its environment variable, default and help text;
-README documents each of them (a test checks). ``Config`` is the frozen result that ``ui.py``
+README documents each of them (a test checks). ``Config`` is the frozen result that ``webapp.data``
 and the command line build once and pass down explicitly. Nothing deeper reads files or the
 environment.
 """

@@ -9,7 +9,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# Set before any test imports ui/app, so the cached Config sees it.
+# Set before any test imports webapp/app, so the cached Config sees it.
 _TMP = Path(tempfile.mkdtemp(prefix="lagesbild-test-"))
 os.environ["LAGESBILD_DB_URL"] = f"sqlite:///{_TMP / 'test.sqlite'}"
 os.environ["LAGESBILD_DEMO"] = "1"
@@ -31,8 +31,9 @@ def population_csv(years=(2022, 2023)) -> bytes:
 
 def small_store(url: str):
     """A store holding only the small population above."""
-    from lagesbild import ingest, store
+    from lagesbild import store
     from lagesbild.config import Config
+    from lagesbild.store import ingest
 
     cfg = Config(db_url=url, demo=False, profiles=_TMP / "profiler")
     engine = store.connect(url)
@@ -50,7 +51,7 @@ def requires_shared(test):
 
     A clone without ../shared beside it skips these; under CI, where it is present, they run.
     """
-    from lagesbild.geonames import DEFAULT_PATH
+    from lagesbild.geo.geonames import DEFAULT_PATH
 
     return pytest.mark.skipif(not DEFAULT_PATH.exists() and not os.environ.get("CI"),
                               reason=f"{DEFAULT_PATH} is not beside the clone")(test)

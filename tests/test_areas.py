@@ -7,12 +7,16 @@ import sys
 
 import pandas as pd
 import pytest
+from conftest import ROOT
 from PIL import Image
 
-from conftest import ROOT
-from lagesbild import areas, funnel, ingest, store
+from lagesbild import store
+from lagesbild.analysis import areas, funnel, periods
 from lagesbild.config import Config
 from lagesbild.errors import ConfigError, UnknownError
+from lagesbild.geo import groupings
+from lagesbild.store import ingest
+from lagesbild.views import areas as area_views
 
 CFG = Config.from_env()
 
@@ -56,14 +60,14 @@ def test_flags_need_more_than_chance():
 # --- groupings -------------------------------------------------------------------------------
 
 def test_demo_grouping_covers_every_postnummer_once():
-    grouping = areas.load_grouping(CFG.omraden)
-    from lagesbild import geo
+    grouping = groupings.load_grouping(CFG.omraden)
+    from lagesbild.geo import layers
 
-    layer = geo.read_layer(CFG.shapes)
+    layer = layers.read_layer(CFG.shapes)
     assigned = layer["postnummer"].map(grouping.area_of)
     assert assigned.notna().all()
     assert 5 <= len(grouping.labels) <= 10
-    dissolved = areas.dissolve(layer, grouping)
+    dissolved = groupings.dissolve(layer, grouping)
     assert len(dissolved) == len(grouping.labels)
     assert dissolved.area.sum() == pytest.approx(layer.area.sum(), rel=1e-6)
 
@@ -80,26 +84,26 @@ def test_bad_groupings_get_swedish_messages(tmp_path, body, message):
     path = tmp_path / "omraden.yaml"
     path.write_text(body, encoding="utf-8")
     with pytest.raises(ConfigError, match=message):
-        areas.load_grouping(path)
+        groupings.load_grouping(path)
 
 
 def test_missing_grouping_file_names_the_setting(tmp_path):
     with pytest.raises(ConfigError, match="LAGESBILD_OMRADEN"):
-        areas.load_grouping(tmp_path / "saknas.yaml")
+        groupings.load_grouping(tmp_path / "saknas.yaml")
 
 
 # --- periods ---------------------------------------------------------------------------------
 
 def test_periods_parse_and_only_whole_quarters_are_offered():
-    assert areas.parse_period("kvartal", "2025-Q2").start == pd.Timestamp("2025-04-01")
-    assert areas.parse_period("kvartal", "2025-Q2").months == 3
-    assert areas.parse_period("rullande", "2025-03").start == pd.Timestamp("2024-04-01")
-    assert areas.period_label("kvartal", "2025-Q2") == "kvartal 2 2025"
+    assert periods.parse_period("kvartal", "2025-Q2").start == pd.Timestamp("2025-04-01")
+    assert periods.parse_period("kvartal", "2025-Q2").months == 3
+    assert periods.parse_period("rullande", "2025-03").start == pd.Timestamp("2024-04-01")
+    assert periods.period_label("kvartal", "2025-Q2") == "kvartal 2 2025"
     months = list(pd.date_range("2025-01-01", "2025-10-01", freq="MS"))
-    assert areas.period_options("kvartal", months, months[-1]) == ["2025-Q3", "2025-Q2",
+    assert periods.period_options("kvartal", months, months[-1]) == ["2025-Q3", "2025-Q2",
                                                                     "2025-Q1"]
     with pytest.raises(UnknownError, match="2025-Q1"):
-        areas.parse_period("kvartal", "2025-Q5")
+        periods.parse_period("kvartal", "2025-Q5")
 
 
 # --- the area table on the demo store -------------------------------------------------------
@@ -113,8 +117,8 @@ def demo():
 
 def test_area_level_sums_the_postnummer_and_keeps_the_municipal_total(demo):
     measure, counts, population = demo
-    period = areas.parse_period("ar", "2025")
-    grouping = areas.load_grouping(CFG.omraden)
+    period = periods.parse_period("ar", "2025")
+    grouping = groupings.load_grouping(CFG.omraden)
     by_postnummer = areas.area_table(counts, population, measure, period)
     by_area = areas.area_table(counts, population, measure, period, "omrade", grouping)
     assert by_area["antal"].sum() == by_postnummer["antal"].sum()
@@ -128,9 +132,9 @@ def test_area_level_sums_the_postnummer_and_keeps_the_municipal_total(demo):
 
 def test_hidden_counts_hide_rate_change_and_flag(demo):
     measure, counts, population = demo
-    table = areas.area_table(counts, population, measure, areas.parse_period("manad",
+    table = areas.area_table(counts, population, measure, periods.parse_period("manad",
                                                                               "2025-05"))
-    safe = areas.protect(table, 5)
+    safe = area_views.protect(table, 5)
     small = table["antal"].between(1, 4)
     assert small.any(), "the demo month should have small areas"
     hidden = safe[small.to_numpy()]
@@ -140,8 +144,8 @@ def test_hidden_counts_hide_rate_change_and_flag(demo):
     if before_small.any():  # last year's small count hides the change, not this year's count
         rows = safe[before_small.to_numpy()]
         assert rows["antal"].notna().all() and rows["forandring_pct"].isna().all()
-    shown = areas.display_table(safe, "postnummer", {}, None, 5)
-    from lagesbild import export
+    shown = area_views.display_table(safe, "postnummer", {}, None, 5)
+    from lagesbild.present import export
 
     export.check(shown)  # the export layer accepts it
 

@@ -8,9 +8,13 @@ import pytest
 from openpyxl import load_workbook
 from PIL import Image
 
-from lagesbild import aggregate, breakdown as bd, charts, disclosure, export
+from lagesbild.analysis import aggregate
 from lagesbild.cli import main
 from lagesbild.config import Config
+from lagesbild.present import export
+from lagesbild.release import disclosure
+from lagesbild.views import breakdown as bd
+from lagesbild.views import figures
 
 CFG = Config()
 CAT = CFG.catalogue
@@ -129,7 +133,7 @@ def test_housing_occupancy_is_nights_over_places_times_days():
 
 def test_figure_caption_names_filters_period_and_source():
     rows = _kia([10] * 36)
-    fig = charts.figure("heatmap", rows, pd.DataFrame(), KIA, CFG,
+    fig = figures.figure("heatmap", rows, pd.DataFrame(), KIA, CFG,
                         aggregate.Period.year(2024), dim="typ",
                         filters=aggregate.Filters(categories=(("enhet", ("mottagning",)),)))
     assert fig.caption.title == "Hot och våld mot personal: antal incidenter per månad och " \
@@ -184,7 +188,7 @@ def test_chart_command_errors_are_swedish_with_exit_codes(args, code, message, t
 
 def test_page_table_exports_to_excel_with_headers_and_hidden_counts():
     rows = _kia([10, 3, 12] * 4)
-    fig = charts.figure("trend", rows, pd.DataFrame(), KIA, CFG, aggregate.Period.year(2023))
+    fig = figures.figure("trend", rows, pd.DataFrame(), KIA, CFG, aggregate.Period.year(2023))
     book = load_workbook(io.BytesIO(export.xlsx(fig.table, fig.caption)))
     sheet = book["Tabell"]
     assert [c.value for c in sheet[1]] == ["Månad", "Antal",
@@ -195,7 +199,7 @@ def test_page_table_exports_to_excel_with_headers_and_hidden_counts():
 
 @pytest.mark.parametrize("hidden, shown", [([3], False), ([3, 4], True), ([], True)])
 def test_rolling_sum_is_withheld_when_it_would_give_back_hidden_months(hidden, shown):
-    from lagesbild import overview
+    from lagesbild.views import overview
 
     values = [10] * 24
     for i, v in enumerate(hidden):
@@ -209,7 +213,7 @@ def test_trend_chart_annotates_breaks_and_missing_months_and_never_draws_hidden_
     values = [10] * 30
     values[20] = 3
     rows = _kia(values).drop(index=22)  # 2024-11 never delivered
-    fig = charts.figure("trend", rows, pd.DataFrame(), KIA, CFG,
+    fig = figures.figure("trend", rows, pd.DataFrame(), KIA, CFG,
                         aggregate.Period(pd.Timestamp("2023-07-01"), pd.Timestamp("2025-06-01")))
     spec = fig.chart.to_json()
     assert "Uppgift saknas" in spec and "Serieavbrott: Ny rutin" in spec and '"<5"' in spec

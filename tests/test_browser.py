@@ -1,7 +1,6 @@
 """The whole app in a real headless Chromium: start the server, open Översikt, see the map."""
 
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -10,7 +9,6 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT
 
 CHROMIUM = "/usr/bin/chromium"
@@ -93,8 +91,9 @@ def test_overview_draws_the_map_without_errors(server, browser):
 
 def _distinct_colours(png: bytes) -> int:
     """Distinct colours in a screenshot: a drawn choropleth has many, a blank canvas one."""
-    from PIL import Image
     import io
+
+    from PIL import Image
 
     image = Image.open(io.BytesIO(png)).convert("RGB").resize((200, 150))
     return len(image.getcolors(maxcolors=200 * 150))

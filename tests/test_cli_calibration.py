@@ -7,9 +7,11 @@ from contextlib import redirect_stderr, redirect_stdout
 import pandas as pd
 import pytest
 
-from lagesbild import aggregate, ingest, store
+from lagesbild import store
+from lagesbild.analysis import aggregate
 from lagesbild.cli import main
 from lagesbild.config import Config
+from lagesbild.store import ingest
 
 
 @pytest.fixture(scope="module")

@@ -7,16 +7,15 @@ demo file (and the other way round).
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import openpyxl
 import pandas as pd
 import pytest
-
 from conftest import requires_shared
+
 from lagesbild.config import ROOT, Config
-from lagesbild.demo import HIGH_RATE_POSTNUMMER, generate
-from lagesbild.geonames import read_geonames
+from lagesbild.geo.geonames import read_geonames
+from tools.demo import HIGH_RATE_POSTNUMMER, generate
 
 DEMO = ROOT / "data" / "demo"
 MONTHS = {str(p) for p in pd.period_range("2019-01", "2026-10", freq="M")}

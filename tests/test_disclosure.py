@@ -3,7 +3,9 @@
 import pandas as pd
 import pytest
 
-from lagesbild import disclosure, fmt, maps
+from lagesbild import fmt
+from lagesbild.present import maps
+from lagesbild.release import disclosure
 
 
 @pytest.mark.parametrize("count, hidden", [

@@ -9,8 +9,9 @@ import pytest
 from openpyxl import load_workbook
 from PIL import Image
 
-from lagesbild import disclosure, export, tables
 from lagesbild.errors import DataError
+from lagesbild.present import export, tables
+from lagesbild.release import disclosure
 
 CAPTION = export.Caption("Orosanmälningar per månad", "jan 2025 – dec 2025", "Flickor/kvinnor")
 

@@ -1,4 +1,4 @@
-"""Tests for lagesbild.geo and lagesbild.shapes_build: small layers built in code."""
+"""Tests for lagesbild.geo and tools.build_shapes: small layers built in code."""
 
 from __future__ import annotations
 
@@ -9,13 +9,15 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from conftest import requires_shared
 from geopandas.testing import assert_geodataframe_equal
 from shapely.geometry import Point, Polygon, box
 
-from lagesbild import geo, geonames, normalize, shapes_build
-from conftest import requires_shared
 from lagesbild.config import ROOT
 from lagesbild.errors import GeoError
+from lagesbild.geo import geonames, layers
+from lagesbild.intake import normalize
+from tools import build_shapes
 
 DEMO = ROOT / "shapes" / "lulea_postnummer_demo.gpkg"
 X0, Y0 = 829_000.0, 7_292_000.0  # central Luleå in SWEREF 99 TM
@@ -72,7 +74,7 @@ def test_read_layer_reprojects_to_sweref(tmp_path, suffix, crs):
     original = squares(["97231", "97232"])
     path = tmp_path / f"layer{suffix}"
     squares(["97231", "97232"], crs=crs).to_file(path, engine="pyogrio")
-    layer = geo.read_layer(path)
+    layer = layers.read_layer(path)
     assert layer.crs.to_epsg() == 3006
     assert list(layer.columns) == ["postnummer", "postort", "geometry"]
     assert list(layer["postnummer"]) == ["97231", "97232"]
@@ -85,14 +87,14 @@ def test_read_layer_finds_column_by_name(tmp_path, name):
     frame = squares(["97231", "97232"]).rename(columns={"postnummer": name})
     frame = frame.assign(other=[1, 2])
     frame.to_file(tmp_path / "l.gpkg", engine="pyogrio")
-    assert list(geo.read_layer(tmp_path / "l.gpkg")["postnummer"]) == ["97231", "97232"]
+    assert list(layers.read_layer(tmp_path / "l.gpkg")["postnummer"]) == ["97231", "97232"]
 
 
 def test_read_layer_finds_column_by_content_and_normalises(tmp_path):
     frame = squares(["x", "y", "z"]).drop(columns="postnummer").assign(
         kod=["972 31", "SE-972 32", "97233"], id=["a", "b", "c"], NAMN=["Centrum", "Öster", None])
     frame.to_file(tmp_path / "l.gpkg", engine="pyogrio")
-    layer = geo.read_layer(tmp_path / "l.gpkg")
+    layer = layers.read_layer(tmp_path / "l.gpkg")
     assert list(layer["postnummer"]) == ["97231", "97232", "97233"]
     assert layer["postort"].iloc[0] == "Centrum" and pd.isna(layer["postort"].iloc[2])
 
@@ -101,11 +103,11 @@ def test_read_layer_integer_codes_and_explicit_column(tmp_path):
     frame = squares(["x", "y"]).assign(nr=[97231, 97232], area_code=[97241, 97242])
     frame.drop(columns="postnummer").to_file(tmp_path / "l.gpkg", engine="pyogrio")
     with pytest.raises(GeoError, match="Flera kolumner .* ser ut som postnummer"):
-        geo.read_layer(tmp_path / "l.gpkg")
-    layer = geo.read_layer(tmp_path / "l.gpkg", column="AREA_CODE")
+        layers.read_layer(tmp_path / "l.gpkg")
+    layer = layers.read_layer(tmp_path / "l.gpkg", column="AREA_CODE")
     assert list(layer["postnummer"]) == ["97241", "97242"]
     with pytest.raises(GeoError, match="Kolumnen ”saknas” finns inte i kartlagret l.gpkg"):
-        geo.read_layer(tmp_path / "l.gpkg", column="saknas")
+        layers.read_layer(tmp_path / "l.gpkg", column="saknas")
 
 
 def test_read_layer_dissolves_duplicates_and_repairs(tmp_path):
@@ -115,7 +117,7 @@ def test_read_layer_dissolves_duplicates_and_repairs(tmp_path):
         geometry=[box(X0, Y0, X0 + 1000, Y0 + 1000), box(X0 + 1000, Y0, X0 + 2000, Y0 + 1000),
                   bowtie, box(X0, Y0 - 1000, X0 + 1000, Y0)], crs=3006)
     frame.to_file(tmp_path / "l.gpkg", engine="pyogrio")
-    layer = geo.read_layer(tmp_path / "l.gpkg")
+    layer = layers.read_layer(tmp_path / "l.gpkg")
     assert list(layer["postnummer"]) == ["97231", "97232"]
     assert layer.is_valid.all()
     assert layer.area.iloc[0] == pytest.approx(2e6)
@@ -129,22 +131,22 @@ def test_read_layer_without_crs(tmp_path):
     squares(["97231"]).set_crs(None, allow_override=True).to_file(tmp_path / "l.shp",
                                                                   engine="pyogrio")
     with pytest.raises(GeoError, match="Filen l.shp saknar koordinatsystem .*EPSG:3006"):
-        geo.read_layer(tmp_path / "l.shp")
+        layers.read_layer(tmp_path / "l.shp")
 
 
 def test_read_layer_missing_unreadable_or_wrong(tmp_path):
     with pytest.raises(GeoError, match="finns inte.*LAGESBILD_SHAPES"):
-        geo.read_layer(tmp_path / "saknas.gpkg")
+        layers.read_layer(tmp_path / "saknas.gpkg")
     (tmp_path / "trasig.gpkg").write_text("inte en geopackage")
     with pytest.raises(GeoError, match="trasig.gpkg går inte att läsa"):
-        geo.read_layer(tmp_path / "trasig.gpkg")
+        layers.read_layer(tmp_path / "trasig.gpkg")
     squares(["x"]).rename(columns={"postnummer": "namn"}).to_file(tmp_path / "utan.gpkg")
     with pytest.raises(GeoError, match="Hittar ingen kolumn med postnummer i kartlagret utan"):
-        geo.read_layer(tmp_path / "utan.gpkg")
+        layers.read_layer(tmp_path / "utan.gpkg")
     gpd.GeoDataFrame({"postnummer": ["97231"]}, geometry=[Point(X0, Y0)], crs=3006).to_file(
         tmp_path / "punkter.gpkg")
     with pytest.raises(GeoError, match="inga ytor"):
-        geo.read_layer(tmp_path / "punkter.gpkg")
+        layers.read_layer(tmp_path / "punkter.gpkg")
 
 
 # --- match_report and join -----------------------------------------------------------------------
@@ -152,17 +154,17 @@ def test_read_layer_missing_unreadable_or_wrong(tmp_path):
 
 def test_match_report():
     layer = squares(["97231", "97232", "97233"])
-    missing_polygons, missing_data = geo.match_report(layer, ["97231", "972 32", 97299, None,
+    missing_polygons, missing_data = layers.match_report(layer, ["97231", "972 32", 97299, None,
                                                                "okänt"])
     assert missing_polygons == ["97299", "okänt"]
     assert missing_data == ["97233"]
-    assert geo.match_report(layer, pd.Series(["97231", "97232", "97233"])) == ([], [])
+    assert layers.match_report(layer, pd.Series(["97231", "97232", "97233"])) == ([], [])
 
 
 def test_join_keeps_every_polygon():
     layer = squares(["97231", "97232", "97233"])
     stats = pd.DataFrame({"postnummer": ["97231", "97233", "97299"], "antal": [4, 7, 1]})
-    joined = geo.join(layer, stats)
+    joined = layers.join(layer, stats)
     assert isinstance(joined, gpd.GeoDataFrame) and joined.crs == layer.crs
     assert list(joined["postnummer"]) == ["97231", "97232", "97233"]
     assert joined["antal"].iloc[0] == 4 and pd.isna(joined["antal"].iloc[1])
@@ -172,20 +174,20 @@ def test_join_keeps_every_polygon():
 def test_join_rejects_duplicates_and_missing_crs():
     layer = squares(["97231"])
     with pytest.raises(GeoError, match="flera rader för samma postnummer \\(97231\\)"):
-        geo.join(layer, pd.DataFrame({"postnummer": ["97231", "97231"], "antal": [1, 2]}))
+        layers.join(layer, pd.DataFrame({"postnummer": ["97231", "97231"], "antal": [1, 2]}))
     with pytest.raises(GeoError, match="saknar koordinatsystem"):
-        geo.join(layer.set_crs(None, allow_override=True), pd.DataFrame({"postnummer": []}))
+        layers.join(layer.set_crs(None, allow_override=True), pd.DataFrame({"postnummer": []}))
 
 
 # --- display -------------------------------------------------------------------------------------
 
 
 def test_for_display_and_geojson():
-    layer = geo.join(squares(["97231", "97232"]),
+    layer = layers.join(squares(["97231", "97232"]),
                      pd.DataFrame({"postnummer": ["97231"], "antal": [3]}))
-    shown = geo.for_display(layer, tolerance_m=50)
+    shown = layers.for_display(layer, tolerance_m=50)
     assert shown.crs.to_epsg() == 4326 and len(shown) == 2
-    data = geo.to_geojson_dict(shown)
+    data = layers.to_geojson_dict(shown)
     assert data["type"] == "FeatureCollection"
     props = [f["properties"] for f in data["features"]]
     assert props[0]["postnummer"] == "97231" and props[0]["antal"] == 3
@@ -199,12 +201,12 @@ def test_for_display_and_geojson():
 
 
 def test_municipality_boundary():
-    lulea = geo.municipality_boundary("2580")
+    lulea = layers.municipality_boundary("2580")
     assert lulea.crs.to_epsg() == 3006 and len(lulea) == 1
     assert lulea["kommun"].iloc[0] == "Luleå"
     assert lulea.geometry.iloc[0].contains(Point(X0, Y0))
     with pytest.raises(GeoError, match="Kommunkoden 9999 finns inte"):
-        geo.municipality_boundary("9999")
+        layers.municipality_boundary("9999")
 
 
 # --- the Voronoi builder -------------------------------------------------------------------------
@@ -227,7 +229,7 @@ def test_build_from_points_covers_square(n, codes, seed):
     square = box(0, 0, 1000, 1000)
     boundary = gpd.GeoDataFrame(geometry=[square], crs=3006)
     points = random_points(n, codes, seed)
-    layer = shapes_build.build_from_points(points, boundary)
+    layer = build_shapes.build_from_points(points, boundary)
     assert layer.crs.to_epsg() == 3006
     assert list(layer.columns) == ["postnummer", "postort", "geometry"]
     assert sorted(layer["postnummer"]) == sorted(set(points["postnummer"]))
@@ -242,7 +244,7 @@ def test_build_from_points_duplicates_outside_and_other_crs():
     outside = gpd.GeoDataFrame({"postnummer": ["97239", "97239"]},
                                geometry=[Point(X0 - 500, Y0), Point(X0, Y0 - 9000)], crs=3006)
     doubled = pd.concat([points, points.iloc[:5], outside], ignore_index=True)
-    layer = shapes_build.build_from_points(doubled.to_crs(4326), boundary)
+    layer = build_shapes.build_from_points(doubled.to_crs(4326), boundary)
     assert layer.crs.to_epsg() == 3006
     assert layer.attrs["utanfor_gransen"] == 2
     assert "97239" not in set(layer["postnummer"])
@@ -253,35 +255,35 @@ def test_build_from_points_errors():
     boundary = gpd.GeoDataFrame(geometry=[box(0, 0, 10, 10)], crs=3006)
     empty = gpd.GeoDataFrame({"postnummer": []}, geometry=[], crs=3006)
     with pytest.raises(GeoError, match="inga adresspunkter"):
-        shapes_build.build_from_points(empty, boundary)
+        build_shapes.build_from_points(empty, boundary)
     bad = gpd.GeoDataFrame({"postnummer": ["97231", "okänt", None]},
                            geometry=[Point(1, 1), Point(2, 2), Point(3, 3)], crs=3006)
     with pytest.raises(GeoError, match="2 av 3 adresspunkter saknar giltigt postnummer"):
-        shapes_build.build_from_points(bad, boundary)
+        build_shapes.build_from_points(bad, boundary)
     far = gpd.GeoDataFrame({"postnummer": ["97231"]}, geometry=[Point(50, 50)], crs=3006)
     with pytest.raises(GeoError, match="Alla 1 adresspunkter ligger utanför kommungränsen"):
-        shapes_build.build_from_points(far, boundary)
+        build_shapes.build_from_points(far, boundary)
     with pytest.raises(GeoError, match="Adresspunkterna saknar koordinatsystem"):
-        shapes_build.build_from_points(far.set_crs(None, allow_override=True), boundary)
+        build_shapes.build_from_points(far.set_crs(None, allow_override=True), boundary)
 
 
 def test_build_shapes_from_file(tmp_path):
-    lulea = geo.municipality_boundary("2580").geometry.iloc[0]
+    lulea = layers.municipality_boundary("2580").geometry.iloc[0]
     xmin, ymin, xmax, ymax = lulea.bounds
     points = random_points(300, ["97231", "97232", "95521"], 11, (xmin, ymin, xmax, ymax))
     points = points[points.within(lulea)].rename(columns={"postnummer": "PostNr"})
     points.to_crs(4326).to_file(tmp_path / "adresser.geojson")
     out = tmp_path / "ut" / "postnummer.gpkg"
-    layer = shapes_build.build_shapes(tmp_path / "adresser.geojson", out, "2580")
-    assert sorted(geo.read_layer(out)["postnummer"]) == ["95521", "97231", "97232"]
+    layer = build_shapes.build_shapes(tmp_path / "adresser.geojson", out, "2580")
+    assert sorted(layers.read_layer(out)["postnummer"]) == ["95521", "97231", "97232"]
     assert_covers(layer, lulea)
 
 
 @requires_shared
 def test_demo_points_are_deterministic_and_inside():
-    a, b = shapes_build.demo_address_points(), shapes_build.demo_address_points()
+    a, b = build_shapes.demo_address_points(), build_shapes.demo_address_points()
     assert_geodataframe_equal(a, b)
-    lulea = geo.municipality_boundary("2580").geometry.iloc[0]
+    lulea = layers.municipality_boundary("2580").geometry.iloc[0]
     assert a.within(lulea).all()
     counts = a["postnummer"].value_counts()
     assert len(counts) == 100 and counts.between(20, 60).all()
@@ -292,16 +294,16 @@ def test_demo_points_are_deterministic_and_inside():
 
 @requires_shared
 def test_demo_layer():
-    layer = geo.read_layer(DEMO)
+    layer = layers.read_layer(DEMO)
     assert layer.crs.to_epsg() == 3006
     assert len(layer) == 100 and layer["postnummer"].is_unique
     assert set(layer["postnummer"]) == set(geonames.read_geonames()["postnummer"])
     assert layer.is_valid.all() and layer["postort"].notna().all()
-    assert_covers(layer, geo.municipality_boundary("2580").geometry.iloc[0])
+    assert_covers(layer, layers.municipality_boundary("2580").geometry.iloc[0])
 
 
 def test_demo_layer_display_size():
-    data = geo.to_geojson_dict(geo.for_display(geo.read_layer(DEMO)))
+    data = layers.to_geojson_dict(layers.for_display(layers.read_layer(DEMO)))
     assert len(data["features"]) == 100
     assert len(json.dumps(data)) < 300_000
 

@@ -11,12 +11,14 @@ from contextlib import redirect_stderr, redirect_stdout
 
 import pandas as pd
 import pytest
+from conftest import ROOT, small_store
 from openpyxl import Workbook
 
-from conftest import ROOT, small_store
-from lagesbild import ingest, profiles, store
+from lagesbild import store
 from lagesbild.cli import main
 from lagesbild.errors import DataError
+from lagesbild.intake import profiles
+from lagesbild.store import ingest
 
 HEADER = "Inkomstdatum;Postnummer;Kön;Ålder;Aktualiseringsorsak;Anmälare"
 GOOD_ROWS = [
@@ -417,7 +419,8 @@ def test_personnummer_stop_the_import_with_exit_1(small, files):
 KILLED = textwrap.dedent("""
     import sys, time
     from pathlib import Path
-    from lagesbild import ingest, store
+    from lagesbild.store import ingest
+    from lagesbild import store
     from lagesbild.config import Config
 
     cfg = Config(db_url=sys.argv[1], demo=False, profiles=Path(sys.argv[3]))

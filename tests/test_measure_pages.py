@@ -2,9 +2,8 @@
 runs, its filters change the numbers and land in the URL, and a link reopens the view."""
 
 import pytest
-from streamlit.testing.v1 import AppTest
-
 from conftest import ROOT
+from streamlit.testing.v1 import AppTest
 
 TIMEOUT = 90  # the first run builds the store from the demo files
 PAGES = {
@@ -131,14 +130,13 @@ def test_presentation_mode_lands_in_the_url():
 def test_a_measure_without_data_gets_a_plain_message(monkeypatch):
     import pandas as pd
 
-    import measure_page
-    import ui
     from lagesbild.config import Config
+    from webapp import data, measure, state
 
     shown = []
-    monkeypatch.setattr(measure_page.st, "info", shown.append)
-    monkeypatch.setattr(measure_page.ui, "config", Config)
-    empty = ui.Data({"kia": pd.DataFrame(columns=["month", "storhet", "antal"])},
+    monkeypatch.setattr(measure.st, "info", shown.append)
+    monkeypatch.setattr(data, "config", Config)
+    empty = data.Data({"kia": pd.DataFrame(columns=["month", "storhet", "antal"])},
                     pd.DataFrame(), pd.DataFrame(), ())
-    measure_page.section(empty, ui.Selection(None, None), "kia", heading=False)
+    measure.section(empty, state.Selection(None, None), "kia", heading=False)
     assert shown == ["Det finns inga inlästa uppgifter om hot och våld mot personal ännu."]

@@ -3,9 +3,12 @@
 import pandas as pd
 import pytest
 
-from lagesbild import aggregate, disclosure, overview, tables
+from lagesbild.analysis import aggregate
 from lagesbild.config import Config
 from lagesbild.errors import DataError
+from lagesbild.present import tables
+from lagesbild.views import areas as area_views
+from lagesbild.views import overview
 
 CFG = Config()
 MONTH = pd.Timestamp("2026-10-01")
@@ -62,15 +65,14 @@ def test_headline_filter_counts_only_new_contacts():
 
 
 def test_area_table_only_takes_protected_frames():
-    from lagesbild import areas
 
     raw = pd.DataFrame({"kod": ["97231", "97232"], "antal": [3, 40], "befolkning": [200, 300],
                         "per_1000": [15.0, 133.33], "antal_fg": [10, 2],
                         "per_1000_fg": [50.0, 6.7], "forandring": [-7, 38],
                         "forandring_pct": [-70.0, 1900.0], "flagga": ["inom", "över"]})
     with pytest.raises(DataError, match="röjandekontrollen"):
-        areas.display_table(raw, "postnummer", {}, None, 5)
-    shown = areas.display_table(areas.protect(raw, 5), "postnummer", {"97231": "Luleå"},
+        area_views.display_table(raw, "postnummer", {}, None, 5)
+    shown = area_views.display_table(area_views.protect(raw, 5), "postnummer", {"97231": "Luleå"},
                                 None, 5)
     first, second = shown.iloc[0], shown.iloc[1]
     assert first["Postnummer"] == "972 31 Luleå"

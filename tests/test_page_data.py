@@ -4,9 +4,9 @@ import os
 from pathlib import Path
 
 import pytest
+from conftest import ROOT
 from streamlit.testing.v1 import AppTest
 
-from conftest import ROOT
 from lagesbild import store
 
 TIMEOUT = 60  # the first run may build the store from the demo files

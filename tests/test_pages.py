@@ -7,9 +7,8 @@ import sys
 
 import pandas as pd
 import pytest
-from streamlit.testing.v1 import AppTest
-
 from conftest import ROOT
+from streamlit.testing.v1 import AppTest
 
 PAGES = ["app_pages/oversikt.py", "app_pages/karta.py", "app_pages/om.py",
          "app_pages/data.py"]

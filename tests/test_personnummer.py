@@ -3,8 +3,8 @@
 import pandas as pd
 import pytest
 
-from lagesbild import load, personnummer
 from lagesbild.errors import DataError
+from lagesbild.intake import load, personnummer
 
 
 def with_check_digit(first9: str) -> str:

@@ -3,9 +3,12 @@
 import pandas as pd
 import pytest
 
-from lagesbild import aggregate, ingest, load, normalize, store, validate
+from lagesbild import store
+from lagesbild.analysis import aggregate
 from lagesbild.config import Config
 from lagesbild.errors import DataError, UnknownError
+from lagesbild.intake import load, normalize, validate
+from lagesbild.store import ingest
 
 CFG = Config()
 CAT = CFG.catalogue

@@ -13,10 +13,11 @@ import tempfile
 from pathlib import Path
 
 import pytest
-
 from conftest import small_store
-from lagesbild import ingest, store
+
+from lagesbild import store
 from lagesbild.errors import DataError
+from lagesbild.store import ingest
 
 pytestmark = pytest.mark.postgres
 

@@ -13,20 +13,24 @@ from dataclasses import dataclass, replace
 
 import pandas as pd
 
-from lagesbild import aggregate, disclosure, fmt, tables
+from lagesbild import fmt
+from lagesbild.analysis import aggregate
 from lagesbild.config import Catalogue, Measure
 from lagesbild.errors import UnknownError
+from lagesbild.present import tables
+from lagesbild.present.columns import (
+    COUNT,
+    MEASURE,
+    MONTH,
+    NOTE,
+    POPULATION,
+    RATE,
+    ROLLING,
+    SEX,
+    TOTAL,
+)
+from lagesbild.release import disclosure
 
-# Column headers shared with charts.py.
-MONTH = "Månad"
-COUNT = "Antal"
-ROLLING = "Rullande 12 mån, medel per månad"
-NOTE = "Anmärkning"
-SEX = "Kön"
-POPULATION = "Befolkning"
-RATE = "Per 1 000"
-MEASURE = "Uppgift"
-TOTAL = "Totalt"
 TREND_MONTHS = 36  # the trend chart's span on the page
 
 

@@ -13,8 +13,9 @@ import numpy as np
 import pandas as pd
 import pydeck as pdk
 
-from lagesbild import disclosure, fmt
+from lagesbild import fmt
 from lagesbild.errors import DataError
+from lagesbild.release import disclosure
 
 # ColorBrewer YlGnBu, 5 classes: sequential, colour-blind safe, readable on a projector.
 PALETTE = ["#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494"]

@@ -21,9 +21,9 @@ import altair as alt
 import pandas as pd
 
 from lagesbild import fmt
-from lagesbild.disclosure import PROTECTED_ATTR, suppressed
 from lagesbild.errors import DataError
-from lagesbild.tables import count_columns, decimals
+from lagesbild.present.tables import count_columns, decimals
+from lagesbild.release.disclosure import PROTECTED_ATTR, suppressed
 
 # Swedish d3 locales: "3 707", "6,3", "jan 2025". d3's own sv-SE capitalises month names,
 # which Swedish does not.

@@ -64,7 +64,7 @@ def suspicious_rows(values: pd.Series) -> pd.Series:
 def check(sheet) -> None:
     """Raise DataError naming each column of a raw sheet that holds personnummer.
 
-    *sheet* is a :class:`lagesbild.load.Sheet` (text cells and ``_rad``).
+    *sheet* is a :class:`lagesbild.intake.load.Sheet` (text cells and ``_rad``).
     """
     frame, name = sheet.frame, sheet.name
     found = []

@@ -1,5 +1,7 @@
 """Build postnummer polygons from address points, and the synthetic demo layer for Luleå.
 
+Long because the demo layer's synthetic address points and the real builder share every step.
+
 Municipalities without a licensed postnummer layer can build one from their own address points:
 a Voronoi cell per address, dissolved per postnummer and clipped to the municipal boundary
 (Helsingborg publishes a layer made this way). The demo layer is built the same way from
@@ -18,9 +20,10 @@ import pandas as pd
 import shapely
 from pyproj import Transformer
 
-from lagesbild import geonames, normalize
+from lagesbild.codes import postnummer_series
 from lagesbild.errors import GeoError
-from lagesbild.geo import (
+from lagesbild.geo import geonames
+from lagesbild.geo.layers import (
     COLUMNS,
     CRS,
     KOMMUN_ATTRIBUTION,
@@ -62,9 +65,9 @@ def build_from_points(points: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame) -> g
     ----------
     points : GeoDataFrame
         Address points in any CRS, with a postnummer column (found as in
-        :func:`lagesbild.geo.find_postnummer_column`) and optionally a postort column.
+        :func:`lagesbild.geo.layers.find_postnummer_column`) and optionally a postort column.
     boundary : GeoDataFrame
-        The area to cover (normally :func:`lagesbild.geo.municipality_boundary`), any CRS.
+        The area to cover (normally :func:`lagesbild.geo.layers.municipality_boundary`), any CRS.
 
     Returns
     -------
@@ -81,7 +84,7 @@ def build_from_points(points: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame) -> g
     Notes
     -----
     Points outside the boundary are dropped and a warning is logged (module logger
-    ``lagesbild.shapes_build``); their number is in ``attrs["utanfor_gransen"]``. Points at the
+    ``tools.build_shapes``); their number is in ``attrs["utanfor_gransen"]``. Points at the
     same place are counted once; if they disagree, the most common postnummer there wins.
     """
     if not isinstance(points, gpd.GeoDataFrame) or len(points) == 0:
@@ -98,7 +101,7 @@ def build_from_points(points: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame) -> g
         raise GeoError(f"{int(not_point.sum())} av {len(pts)} adresspunkter saknar "
                        "punktgeometri (tomma eller ytor/linjer). Ta bort dem eller gör om dem "
                        "till punkter och försök igen.")
-    codes = normalize.postnummer_series(pts[col])
+    codes = postnummer_series(pts[col])
     bad = codes.isna()
     if bad.any():
         rows = ", ".join(str(i + 1) for i in np.flatnonzero(bad.to_numpy())[:5])

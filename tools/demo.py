@@ -1,5 +1,8 @@
 """Synthetic, deterministic demo data for Luleå (kommunkod 2580), 2019-01 to 2026-10.
 
+Long because all measures are drawn from one seeded random stream in a fixed order: split
+across modules, a reordering would silently change every demo file.
+
 ``generate(out_dir)`` writes one source file per measure, in the shapes real exports arrive in
 (title rows, Windows-1252, a BOM, a "Summa" row, mixed postnummer formats), plus a README.
 Every number is made up. A few totals are calibrated to published figures for Luleå
@@ -25,7 +28,7 @@ from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
 from lagesbild.config import AgeGroup, Catalogue, Config
-from lagesbild.geonames import ATTRIBUTION, read_geonames
+from lagesbild.geo.geonames import ATTRIBUTION, read_geonames
 
 SEED = 2580
 FIRST_MONTH = pd.Period("2019-01", "M")
@@ -752,7 +755,7 @@ def _readme(out: Path, areas: pd.DataFrame, pop: np.ndarray, events: pd.DataFram
 ärenden eller områden. Några totaler är kalibrerade mot publicerade siffror (se nedan) så att
 nivåerna känns igen; fördelningen på postnummer, kön, ålder, månad och kategorier är slumpad.
 
-Filerna skapas av `lagesbild/demo.py` (`python -m lagesbild demo`) med fröet {SEED}: samma frö
+Filerna skapas av `tools/demo.py` (`python -m lagesbild demo`) med fröet {SEED}: samma frö
 ger byte-identiska filer. Ändra i generatorn, inte i filerna; även denna README skrivs om.
 
 ## Filerna

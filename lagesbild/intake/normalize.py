@@ -4,53 +4,15 @@ from __future__ import annotations
 
 import re
 
-import pandas as pd
-
-_POSTNUMMER = re.compile(r"^[1-9]\d{4}$")
-_SEPARATORS = re.compile(r"[\s\u00a0\-]")
-
-
-def postnummer(value: object) -> str | None:
-    """Return a five-digit postnummer string, or None if *value* is not one.
-
-    Accepts "972 31", "97231", 97231, 97231.0, "SE-972 31" and "S-97231".
-    """
-    if value is None or (isinstance(value, float) and pd.isna(value)):
-        return None
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    text = str(value).strip().upper()
-    for prefix in ("SE-", "SE ", "S-"):
-        if text.startswith(prefix):
-            text = text[len(prefix):]
-    text = _SEPARATORS.sub("", text)
-    return text if _POSTNUMMER.match(text) else None
-
-
-def by_value(values: pd.Series, convert) -> pd.Series:
-    """``convert`` applied to each distinct value once and spread back over *values*.
-
-    Exports repeat a few thousand dates and a handful of codes over 100 000 rows; converting
-    the distinct values only is what keeps an import fast.
-    """
-    codes, uniques = pd.factorize(values)
-    converted = convert(pd.Series(uniques, dtype=values.dtype))
-    return pd.Series(converted.array.take(codes, allow_fill=True), index=values.index)
-
-
-def postnummer_series(values: pd.Series) -> pd.Series:
-    """Vectorised :func:`postnummer`: invalid codes become missing (NA)."""
-    return by_value(values, lambda codes: codes.astype("object").map(postnummer)
-                    .astype("string"))
-
-
 # --- source rows -> canonical monthly counts ---------------------------------------------
-
 from dataclasses import dataclass, field  # noqa: E402
 
+import pandas as pd
+
+from lagesbild.codes import by_value, postnummer, postnummer_series  # noqa: E402, F401
 from lagesbild.config import Catalogue, Measure  # noqa: E402
 from lagesbild.errors import DataError  # noqa: E402
-from lagesbild.load import TOTAL_WORDS  # noqa: E402
+from lagesbild.intake.load import TOTAL_WORDS  # noqa: E402
 
 MAX_LISTED = 12
 
@@ -206,7 +168,7 @@ def counts(sheets: list, measure: Measure, cat: Catalogue, *,
     Parameters
     ----------
     sheets : list of load.Sheet
-        Raw frames from :func:`lagesbild.load.read_export`.
+        Raw frames from :func:`lagesbild.intake.load.read_export`.
     measure : Measure
         The measure the sheets hold.
     cat : Catalogue

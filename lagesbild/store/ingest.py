@@ -16,10 +16,11 @@ from pathlib import Path
 import pandas as pd
 import sqlalchemy as sa
 
-from lagesbild import load, normalize, personnummer, profiles, store
+from lagesbild import store
 from lagesbild.config import Config
 from lagesbild.errors import DataError
-from lagesbild.profiles import Profile
+from lagesbild.intake import load, normalize, personnummer, profiles
+from lagesbild.intake.profiles import Profile
 
 log = logging.getLogger(__name__)
 
@@ -92,10 +93,10 @@ def _shape_postnummer(path: Path) -> set[str] | None:
         return None
     import pyogrio
 
-    from lagesbild import geo
+    from lagesbild.geo import layers
 
     frame = pyogrio.read_dataframe(path, read_geometry=False)
-    column = geo.find_postnummer_column(frame, Path(path).name)
+    column = layers.find_postnummer_column(frame, Path(path).name)
     return set(normalize.postnummer_series(frame[column]).dropna())
 
 
@@ -167,7 +168,9 @@ def plan(engine: sa.Engine, cfg: Config, data: bytes, name: str, measure: str, *
         With ``problems`` (every one found, in Swedish) or the validated rows and the
         months or years they add or replace.
     """
-    from lagesbild import validate  # pandera is slow to import; the app's start needs none
+    from lagesbild.intake import (
+        validate,  # pandera is slow to import; the app's start needs none
+    )
 
     cat = cfg.catalogue
     m = None if measure == POPULATION else cat.measure(measure)

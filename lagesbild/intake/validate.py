@@ -7,7 +7,7 @@ import pandera.errors
 
 from lagesbild.config import Catalogue, Measure
 from lagesbild.errors import DataError
-from lagesbild.schemas import Population, counts_schema
+from lagesbild.intake.schemas import Population, counts_schema
 
 _CHECKS = {
     "isin": "finns inte i katalogens lista",

@@ -1,5 +1,8 @@
 """Postnummer polygons: read a layer, report what does not match, join statistics, draw.
 
+Long because every layer format municipalities deliver (GeoPackage, Shapefile, GeoJSON, any
+column names and CRS) is read and checked here, in one place.
+
 Everything is computed in SWEREF 99 TM (EPSG:3006); only :func:`for_display` converts to
 WGS 84 (EPSG:4326) for pydeck. Each function takes a (Geo)DataFrame and returns a new one.
 Errors carry a Swedish message (:class:`~lagesbild.errors.GeoError`).
@@ -21,7 +24,7 @@ import pyogrio
 import shapely
 from pandas.errors import MergeError
 
-from lagesbild import normalize
+from lagesbild.codes import postnummer, postnummer_series
 from lagesbild.errors import GeoError
 
 log = logging.getLogger(__name__)
@@ -117,7 +120,7 @@ def find_postnummer_column(frame: pd.DataFrame, where: str = "lagret",
                                 or pd.api.types.is_string_dtype(values)
                                 or values.dtype == object):
             continue
-        share = normalize.postnummer_series(values).notna().mean()
+        share = postnummer_series(values).notna().mean()
         if share >= _MOSTLY:
             shares[c] = share
     if len(shares) == 1:
@@ -204,7 +207,7 @@ def read_layer(path: Path | str, column: str | None = None) -> gpd.GeoDataFrame:
         raise GeoError(f"Kartlagret {path.name} innehåller {', '.join(sorted(types))} men inga "
                        "ytor (polygoner). Välj ett lager med postnummerområden.")
     name_col = _find_name_column(raw, col)
-    codes = normalize.postnummer_series(raw[col])
+    codes = postnummer_series(raw[col])
     names = (raw[name_col].astype("object").where(raw[name_col].notna(), None)
              if name_col is not None else pd.Series(None, index=raw.index, dtype="object"))
     frame = gpd.GeoDataFrame(
@@ -262,7 +265,7 @@ def match_report(layer: gpd.GeoDataFrame, codes: Iterable) -> tuple[list[str], l
     for value in codes:
         if value is None or (not isinstance(value, str) and pd.isna(value)):
             continue
-        data.add(normalize.postnummer(value) or str(value))
+        data.add(postnummer(value) or str(value))
     polygons = set(layer["postnummer"].dropna().astype(str))
     return sorted(data - polygons), sorted(polygons - data)
 
@@ -291,7 +294,7 @@ def join(layer: gpd.GeoDataFrame, stats: pd.DataFrame,
     if "postnummer" not in stats.columns:
         raise GeoError("Statistiken saknar kolumnen ”postnummer” och kan inte visas på kartan. "
                        "Välj ett mått som redovisas per postnummer.")
-    codes = normalize.postnummer_series(stats["postnummer"])
+    codes = postnummer_series(stats["postnummer"])
     # Rows without a valid code cannot match a polygon; match_report lists them.
     stats = stats[codes.notna()].assign(postnummer=codes[codes.notna()].astype("str"))
     try:

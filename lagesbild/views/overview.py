@@ -6,8 +6,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from lagesbild import aggregate, disclosure, fmt
+from lagesbild import fmt
+from lagesbild.analysis import aggregate
 from lagesbild.config import Config, Measure
+from lagesbild.release import disclosure
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import pandas as pd
 
 from lagesbild.config import Measure
 from lagesbild.errors import DataError, UnknownError
-from lagesbild.normalize import age_groups
+from lagesbild.intake.normalize import age_groups
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,9 @@
 """The pages of the areas of the administration (verksamhetsområden), drawn by one function.
 
-Each page in ``pages/`` names its measures and calls ``render``. Per measure: page filters
+Each page in ``app_pages/`` names its measures and calls ``render``. Per measure: page filters
 for its dimensions (kept in the URL), headline figures against the same period last year,
 and the trend, year-over-year, breakdown and heat-map charts, each with the numbers behind it
-and its downloads. The numbers come from ``lagesbild.charts.figure``, the same function the
+and its downloads. The numbers come from ``lagesbild.views.figures.figure``, the same function the
 command line uses, so an image from the page and from ``python -m lagesbild chart`` agree.
 """
 
@@ -12,9 +12,13 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-import ui
-from lagesbild import aggregate, breakdown as bd, charts, export, fmt, overview
+from lagesbild import fmt
+from lagesbild.analysis import aggregate
 from lagesbild.config import Measure
+from lagesbild.present import export
+from lagesbild.views import breakdown as bd
+from lagesbild.views import figures, overview
+from webapp import data, errors, state, widgets
 
 ALL = "Alla"
 WITHHELD = ("Summan visas inte: tillsammans med månaderna, eller med det andra könet, skulle "
@@ -24,18 +28,18 @@ WITHHELD = ("Summan visas inte: tillsammans med månaderna, eller med det andra 
 @st.cache_resource(max_entries=96, show_spinner=False)
 def _figure(url: str, fingerprint: tuple, code: str, kind: str, end: pd.Timestamp,
             dim: str | None, filters: aggregate.Filters, storhet: str,
-            presentation: bool) -> charts.Figure:
+            presentation: bool) -> figures.Figure:
     # Cached per view and shared by sessions (frozen; never mutate it): reruns that only
     # change another chart's choice reuse the rest.
-    cfg, d = ui.config(), ui.data()  # the data of this store version (cached)
-    return charts.figure(kind, d.counts[code], d.population, cfg.catalogue.measure(code), cfg,
-                         charts.default_period(kind, end), dim=dim, filters=filters,
-                         storhet=storhet, names=ui.postort_names(), presentation=presentation)
+    cfg, d = data.config(), data.data()  # the data of this store version (cached)
+    return figures.figure(kind, d.counts[code], d.population, cfg.catalogue.measure(code), cfg,
+                         figures.default_period(kind, end), dim=dim, filters=filters,
+                         storhet=storhet, names=data.postort_names(), presentation=presentation)
 
 
-def figure(d: ui.Data, code: str, kind: str, end, dim, filters, storhet) -> charts.Figure:
-    return _figure(ui.config().db_url, d.fingerprint, code, kind, pd.Timestamp(end), dim,
-                   filters, storhet, ui.presentation())
+def figure(d: data.Data, code: str, kind: str, end, dim, filters, storhet) -> figures.Figure:
+    return _figure(data.config().db_url, d.fingerprint, code, kind, pd.Timestamp(end), dim,
+                   filters, storhet, state.presentation())
 
 
 def render(codes: list[str], title: str, about: str) -> None:
@@ -51,22 +55,22 @@ def render(codes: list[str], title: str, about: str) -> None:
         One or two sentences on what the page answers.
     """
     st.title(title)
-    with ui.guard():
-        d, sel = ui.page_start()
+    with errors.guard():
+        d, sel = widgets.page_start()
         st.caption(about)
         if len(codes) == 1:
-            section(d, sel, codes[0], heading=ui.config().catalogue.measure(codes[0]).label
+            section(d, sel, codes[0], heading=data.config().catalogue.measure(codes[0]).label
                     != title)
             return
-        cat = ui.config().catalogue
-        tabs = ui.url_tabs([cat.measure(c).short for c in codes], "delmatt")
+        cat = data.config().catalogue
+        tabs = state.url_tabs([cat.measure(c).short for c in codes], "delmatt")
         for tab, code in zip(tabs.values(), codes):
             if tab.open:
                 with tab:
                     section(d, sel, code)
 
 
-def _page_filters(measure: Measure, sel: ui.Selection) -> tuple[aggregate.Filters, str]:
+def _page_filters(measure: Measure, sel: state.Selection) -> tuple[aggregate.Filters, str]:
     """The measure's own filters and variable, added to the sidebar's (all in the URL)."""
     code = measure.code
     exclusive = bd.exclusive_dimensions(measure)
@@ -79,7 +83,7 @@ def _page_filters(measure: Measure, sel: ui.Selection) -> tuple[aggregate.Filter
     storhet = measure.primary.code
     if many_vars:
         with columns[-1]:
-            storhet = ui.url_widget(
+            storhet = state.url_widget(
                 st.selectbox, "Visa", list(measure.variables), f"{code}_storhet",
                 measure.primary.code, format_func=lambda v: measure.variables[v].label)
     for column, dim in zip(columns, dims):
@@ -87,14 +91,14 @@ def _page_filters(measure: Measure, sel: ui.Selection) -> tuple[aggregate.Filter
         with column:
             if dim in exclusive:
                 # One category at a time: these must not be added up (see breakdown).
-                value = ui.url_widget(
+                value = state.url_widget(
                     st.selectbox, dimension.label, list(dimension.categories),
                     f"{code}_{dim}", dict(measure.headline_filter)[dim][0],
                     format_func=dimension.categories.get,
                     help="Ett val i taget: kategorierna kan inte läggas ihop.")
                 chosen.append((dim, (value,)))
             else:
-                values = ui.url_widget(
+                values = state.url_widget(
                     st.multiselect, dimension.label, list(dimension.categories),
                     f"{code}_{dim}", [], format_func=dimension.categories.get,
                     placeholder=ALL)
@@ -105,10 +109,10 @@ def _page_filters(measure: Measure, sel: ui.Selection) -> tuple[aggregate.Filter
     return filters, storhet
 
 
-def _headline(d: ui.Data, measure: Measure, sel: ui.Selection, filters: aggregate.Filters,
+def _headline(d: data.Data, measure: Measure, sel: state.Selection, filters: aggregate.Filters,
               storhet: str) -> None:
     """The month and the rolling 12 months against last year; per 1 000; each sex apart."""
-    cfg, cat = ui.config(), ui.config().catalogue
+    cfg, cat = data.config(), data.config().catalogue
     chosen = bd.with_defaults(measure, filters, storhet=storhet)
     m = bd.effective(measure, chosen, storhet)
     rows, _ = aggregate.apply_filters(d.counts[measure.code], m, chosen)
@@ -156,9 +160,9 @@ def _arrow(text: str) -> str:
     return "up" if text.startswith("+") else "down" if text.startswith("−") else "off"
 
 
-def _housing_status(d: ui.Data, measure: Measure, sel: ui.Selection) -> None:
+def _housing_status(d: data.Data, measure: Measure, sel: state.Selection) -> None:
     """Akutboende, aktuellt läge: the selected month's nights, guests and occupancy."""
-    cfg = ui.config()
+    cfg = data.config()
     status = bd.housing_status(d.counts[measure.code], measure, cfg.catalogue, sel.month,
                                cfg.threshold)
     st.subheader(f"Aktuellt läge, {fmt.month(status.month)}")
@@ -172,29 +176,29 @@ def _housing_status(d: ui.Data, measure: Measure, sel: ui.Selection) -> None:
                 help="Belagda nätter / (platser × dagar i månaden).")
     caption = export.Caption(f"Akutboende, aktuellt läge: {fmt.month(status.month)}",
                              fmt.month(status.month), "", f"Källa: {measure.source}", t)
-    ui.table(status.table, caption, key=f"{measure.code}_lage")
+    widgets.table(status.table, caption, key=f"{measure.code}_lage")
     st.caption("Beläggningsgraden gäller hela boendet; urvalet på kön gäller inte den.")
 
 
-def _show(fig: charts.Figure, key: str) -> None:
+def _show(fig: figures.Figure, key: str) -> None:
     """The chart with its downloads, the table behind it, and its notes."""
-    if ui.presentation():
-        ui.chart(fig.chart, fig.caption, key)
+    if state.presentation():
+        widgets.chart(fig.chart, fig.caption, key)
         with st.expander("Siffrorna bakom diagrammet"):
-            ui.table(fig.table, fig.caption, key)
+            widgets.table(fig.table, fig.caption, key)
     else:
         left, right = st.columns([3, 2])
         with left:
-            ui.chart(fig.chart, fig.caption, key)
+            widgets.chart(fig.chart, fig.caption, key)
         with right:
-            ui.table(fig.table, fig.caption, key, height=420)
+            widgets.table(fig.table, fig.caption, key, height=420)
     for month, text in zip(fig.notes[bd.MONTH], fig.notes[bd.NOTE]):
         st.caption(f":material/warning: {fmt.month(month)}: {text}.")
 
 
-def section(d: ui.Data, sel: ui.Selection, code: str, heading: bool = True) -> None:
+def section(d: data.Data, sel: state.Selection, code: str, heading: bool = True) -> None:
     """One measure: filters, headline, and its four charts with tables."""
-    cfg = ui.config()
+    cfg = data.config()
     measure = cfg.catalogue.measure(code)
     if heading:
         st.subheader(measure.label)
@@ -205,23 +209,23 @@ def section(d: ui.Data, sel: ui.Selection, code: str, heading: bool = True) -> N
     _, ignored = aggregate.apply_filters(d.counts[code].head(0), measure, filters)
     if filters.kon and measure.variables[storhet].without_sex:
         ignored.append("kon")
-    ui.ignored_note(ignored, measure.short)
+    widgets.ignored_note(ignored, measure.short)
     _headline(d, measure, sel, filters, storhet)
     if code == "akutboende":
         _housing_status(d, measure, sel)
 
     names = {"trend": "Trend", "ar": "År för år", "fordelning": "Fördelning",
              "heatmap": "Månad × kategori"}
-    kinds = [k for k in names if k != "heatmap" or charts.heatmap_dimensions(measure)]
+    kinds = [k for k in names if k != "heatmap" or figures.heatmap_dimensions(measure)]
     # Only the open tab is computed and sent: a rerun draws one chart, not four.
-    tabs = ui.url_tabs([names[k] for k in kinds], f"{code}_vy")
+    tabs = state.url_tabs([names[k] for k in kinds], f"{code}_vy")
     kind = next(k for k in kinds if tabs[names[k]].open)
     with tabs[names[kind]]:
         dim = None
         if kind in ("fordelning", "heatmap"):
-            dims = (charts.breakdown_dimensions(measure, storhet) if kind == "fordelning"
-                    else charts.heatmap_dimensions(measure))
-            dim = ui.url_widget(st.segmented_control,
+            dims = (figures.breakdown_dimensions(measure, storhet) if kind == "fordelning"
+                    else figures.heatmap_dimensions(measure))
+            dim = state.url_widget(st.segmented_control,
                                 "Dela upp efter" if kind == "fordelning" else "Kategori",
                                 dims, f"{code}_{'per' if kind == 'fordelning' else 'vk'}",
                                 dims[0], format_func=measure.dimension_label,

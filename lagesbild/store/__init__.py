@@ -1,0 +1,30 @@
+"""The store: monthly counts, population and import batches in SQL (SQLAlchemy).
+
+``schema`` declares the tables and opens the database, ``write`` adds and undoes batches,
+``read`` returns the current rows, and ``ingest`` plans and commits one import (what intake has
+read and checked) as a single transaction. Callers use the names below.
+"""
+
+from lagesbild.store.read import (
+                                  month_totals,
+                                  postnummer_codes,
+                                  read_all,
+                                  read_batches,
+                                  read_counts,
+                                  read_population,
+                                  year_totals,
+)
+from lagesbild.store.schema import (
+                                  Progress,
+                                  connect,
+                                  fingerprint,
+                                  is_empty,
+                                  metadata,
+                                  sha256,
+)
+from lagesbild.store.write import BatchInfo, undo, write_counts, write_population
+
+__all__ = ["BatchInfo", "Progress", "connect", "fingerprint", "is_empty", "metadata",
+           "month_totals", "postnummer_codes", "read_all", "read_batches", "read_counts",
+           "read_population", "sha256", "undo", "write_counts", "write_population",
+           "year_totals"]

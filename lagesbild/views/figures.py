@@ -1,0 +1,142 @@
+"""``figure``: the one function the measure pages and the command line call for a chart and
+its table, so both give the same image."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import altair as alt
+import pandas as pd
+
+from lagesbild import fmt
+from lagesbild.analysis import aggregate
+from lagesbild.config import Config, Measure
+from lagesbild.errors import UnknownError
+from lagesbild.present import charts
+from lagesbild.present.export import Caption
+from lagesbild.views import breakdown as bd
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A chart, the protected table behind it, and what its image says about itself."""
+
+    kind: str
+    chart: alt.TopLevelMixin
+    table: pd.DataFrame
+    caption: Caption
+    notes: pd.DataFrame  # data-quality notes in the period (Månad, Anmärkning, typ)
+    ignored: list[str]  # filters that do not apply to the measure
+
+
+def breakdown_dimensions(measure: Measure, storhet: str | None = None) -> list[str]:
+    """Dimensions a breakdown can use: age, the categories, sex, then areas."""
+    storhet = storhet or measure.primary.code
+    dims = [d for d in measure.dimension_columns if d not in ("postnummer", "kon")]
+    if measure.has_sex and not measure.variables[storhet].without_sex:
+        dims.append("kon")
+    return dims + (["postnummer"] if measure.has_postnummer else [])
+
+
+def heatmap_dimensions(measure: Measure) -> list[str]:
+    """Dimensions for the month × category heat map: the categories and age groups."""
+    return [d for d in measure.dimension_columns if d not in ("postnummer", "kon")]
+
+
+def default_period(kind: str, end: pd.Timestamp) -> aggregate.Period:
+    """What the page shows: 36 months of trend, four calendar years, else 12 months."""
+    end = pd.Timestamp(end)
+    if kind == "trend":
+        return aggregate.Period(end - pd.DateOffset(months=bd.TREND_MONTHS - 1), end)
+    if kind == "ar":
+        return aggregate.Period(pd.Timestamp(year=end.year - 3, month=1, day=1), end)
+    return aggregate.Period.rolling12(end)
+
+
+def figure(kind: str, counts: pd.DataFrame, population: pd.DataFrame, measure: Measure,
+           cfg: Config, period: aggregate.Period, *, dim: str | None = None,
+           filters: aggregate.Filters = aggregate.Filters(), storhet: str | None = None,
+           names: dict | None = None, presentation: bool = False) -> Figure:
+    """Build one chart with its table and caption, as the page shows and exports it.
+
+    Parameters
+    ----------
+    kind : str
+        ``trend``, ``ar`` (year over year), ``fordelning`` (breakdown) or ``heatmap``.
+    counts : DataFrame
+        The measure's canonical counts, unfiltered (missing months are judged on them).
+    population : DataFrame
+        Population rows, for rates.
+    measure : Measure
+        The measure.
+    cfg : Config
+        For the catalogue and the disclosure threshold.
+    period : Period
+        The months shown (see ``default_period``).
+    dim : str, optional
+        The dimension of a breakdown or heat map; the first possible by default.
+    filters : Filters
+        Sidebar and page filters.
+    storhet : str, optional
+        The variable; the measure's first by default.
+    names : dict, optional
+        Postnummer to postort, for labels.
+    presentation : bool
+        Thicker lines and larger marks for the projector.
+
+    Returns
+    -------
+    Figure
+    """
+    if kind not in charts.KINDS:
+        raise UnknownError(f"Okänd diagramtyp ”{kind}”. Möjliga: {', '.join(charts.KINDS)}.")
+    cat, t = cfg.catalogue, cfg.threshold
+    storhet = storhet or measure.primary.code
+    if storhet not in measure.variables:
+        raise UnknownError(f"Måttet {measure.code} har ingen storhet ”{storhet}”. "
+                           f"Möjliga: {', '.join(measure.variables)}.")
+    if kind in ("fordelning", "heatmap"):
+        allowed = (breakdown_dimensions(measure, storhet) if kind == "fordelning"
+                   else heatmap_dimensions(measure))
+        if not allowed:
+            raise UnknownError(f"{measure.short} har inga kategorier att dela upp efter.")
+        dim = dim or allowed[0]
+        if dim not in allowed:
+            raise UnknownError(f"{charts.KINDS[kind]} för {measure.code} kan inte delas upp efter "
+                               f"”{dim}”. Möjliga: {', '.join(allowed)}.")
+    chosen = bd.with_defaults(measure, filters, dim, storhet)
+    rows, ignored = aggregate.apply_filters(counts, measure, chosen)
+    if filters.kon and not chosen.kon:
+        ignored.append("kon")
+    m = bd.effective(measure, chosen, storhet)
+    variable = m.variables[storhet]
+    what = variable.label
+    notes = bd.quality_notes(counts, measure, period.start, period.end)
+    if kind == "trend":
+        table = bd.trend(rows, counts, m, period, storhet, t)
+        title = f"{measure.short}: {what.lower()} per månad"
+        start = max(period.start, table[bd.MONTH].min()) if len(table) else period.start
+        chart = charts.trend_chart(table, notes, start, what, t, presentation)
+    elif kind == "ar":
+        table = bd.by_year(rows, counts, m, period.end, storhet, t,
+                           years=period.end.year - period.start.year + 1)
+        title = f"{measure.short}: {what.lower()} per månad, år för år"
+        chart = charts.year_chart(table, what, presentation)
+    elif kind == "fordelning":
+        table = bd.breakdown(rows, population, m, cat, period, dim, storhet, t, names,
+                             by_sex=len(chosen.kon) != 1)
+        heading = m.dimension_label(dim)
+        split = " och kön" if bd.SEX in table.columns else ""
+        title = f"{measure.short}: {what.lower()} per {heading.lower()}{split}"
+        chart = charts.breakdown_chart(table, heading, t, presentation)
+    else:
+        table = bd.heatmap(rows, m, cat, period, dim, storhet, t, names)
+        heading = m.dimension_label(dim)
+        title = f"{measure.short}: {what.lower()} per månad och {heading.lower()}"
+        chart = charts.heatmap_chart(table, heading, t, presentation)
+    if variable.aggregation == "medel" and kind == "fordelning":
+        title += " (medel per månad)"
+    caption = Caption(title, fmt.period(period.start, period.end),
+                      bd.describe(measure, cat, chosen, names),
+                      f"Källa: {measure.source}", t)
+    return Figure(kind, chart, table, caption, notes, ignored)

@@ -1,0 +1,174 @@
+"""Import och datakvalitet: import a file (preview, map unknown codes, confirm), undo batches,
+see which months are missing."""
+
+import pandas as pd
+import streamlit as st
+
+from lagesbild import fmt, store
+from lagesbild.analysis import quality
+from lagesbild.intake import profiles
+from lagesbild.present import tables
+from lagesbild.store import ingest
+from webapp import data, errors, widgets
+
+state = st.session_state
+
+
+def _plan(engine, cfg, upload, measure, profile, extracted, bar):
+    """The import plan for the current choices, made once and kept in the session."""
+    content = upload.getvalue()
+    mtime = profile.path.stat().st_mtime if profile and profile.path.exists() else None
+    key = (store.sha256(content), upload.name, measure, profile and profile.name, mtime,
+           extracted, store.fingerprint(engine))
+    if state.get("_plan_key") != key:
+        state["_plan"] = ingest.plan(
+            engine, cfg, content, upload.name, measure, profile=profile, extracted=extracted,
+            progress=lambda fraction, text: bar.progress(fraction, text=text))
+        state["_plan_key"] = key
+    bar.empty()
+    return state["_plan"]
+
+
+def _mapping_form(cfg, plan, measure, profile):
+    """Let the user map unknown category values; the mapping is saved into the profile."""
+    cat = cfg.catalogue
+    st.subheader("Okända värden")
+    st.caption("Välj vilken kategori i katalogen varje värde betyder. Mappningen sparas i "
+               "källprofilen och används vid nästa inläsning.")
+    chosen = {}
+    for column, values in plan.unknown.items():
+        options = profiles.categories(cat, measure, column)
+        st.markdown(f"**{cat.measure(measure).dimension_label(column)}**")
+        for i, value in enumerate(values):
+            code = st.selectbox(f"”{value}” betyder", [None, *options], key=f"map_{column}_{i}",
+                                format_func=lambda c, o=options: "(välj)" if c is None else o[c])
+            if code:
+                chosen.setdefault(column, {})[value] = code
+    if profile is None:
+        name = st.text_input("Namn på ny profil (till exempel lifecare_orosanmalningar)",
+                             key="ny_profil")
+        system = st.text_input("Källsystem (till exempel Lifecare)", key="nytt_system")
+    if st.button("Spara mappningen i profilen", disabled=not chosen, key="spara_mappning"):
+        target = profile or profiles.new(cfg.profiles, name, system, measure)
+        for column, mapping in chosen.items():
+            target = profiles.save_values(target, column, mapping, cat)
+        state["_valj_profil"] = (measure, target.name)  # the widget exists: set it next run
+        st.rerun()
+
+
+def _import_section(cfg, engine):
+    cat = cfg.catalogue
+    if "_sparad" in state:
+        st.success(state.pop("_sparad"), icon=":material/check_circle:")
+    upload = st.file_uploader("Fil att läsa in (Excel .xlsx/.xls/.ods eller CSV)",
+                              type=["xlsx", "xlsm", "xls", "ods", "csv", "txt"],
+                              key=f"fil_{state.get('_omgang', 0)}")
+    measures = {code: m.label for code, m in cat.measures.items()} | {
+        ingest.POPULATION: "Befolkning (SCB)"}
+    found = profiles.list_profiles(cfg.profiles, cat)
+    guessed = profiles.match(found, upload.name) if upload else None
+    if guessed and state.get("_gissad") != upload.name:  # a new file: follow its profile
+        state["matt"], state[f"profil_{guessed.measure}"] = guessed.measure, guessed.name
+        state["_gissad"] = upload.name
+    if "_valj_profil" in state:
+        chosen_measure, name = state.pop("_valj_profil")
+        state[f"profil_{chosen_measure}"] = name
+    left, right = st.columns(2)
+    measure = left.selectbox("Mått", list(measures), format_func=measures.get, key="matt")
+    names = {p.name: p for p in found if p.measure == measure}
+    chosen = right.selectbox("Källprofil", [None, *names], key=f"profil_{measure}",
+                             format_func=lambda n: "Ingen (katalogens rubriker)" if n is None
+                             else f"{n} ({names[n].system})")
+    profile = names.get(chosen)
+    left, right = st.columns(2)
+    who = left.text_input("Vem läser in?", key="vem", placeholder="Ditt namn")
+    extracted = right.date_input("Uttagsdatum", value=None, key="uttag", format="YYYY-MM-DD",
+                                 help="När exporten togs ut. Tomt: datumet i filens "
+                                      "rubrikrader, om det finns.")
+    if upload is None:
+        st.caption("Personnummer får inte finnas i filen: en kolumn som ser ut att innehålla "
+                   "personnummer stoppar inläsningen. Bara katalogens dimensioner sparas.")
+        return
+    plan = _plan(engine, cfg, upload, measure, profile, extracted, st.progress(0.0))
+    one, many = ("år", "år") if measure == ingest.POPULATION else ("månad", "månader")
+
+    cols = st.columns(4)
+    cols[0].metric("Rader lästa", fmt.number(plan.rows_read))
+    cols[1].metric("Rader som sparas", fmt.number(plan.rows_kept))
+    cols[2].metric(f"Nya {many}", fmt.number(len(plan.added)))
+    cols[3].metric(f"{many.capitalize()} som ersätts", fmt.number(len(plan.replaced)))
+    details = [x for x in (plan.source_system and f"Källsystem: {plan.source_system}",
+                           plan.extracted and f"uttagsdatum: {plan.extracted}") if x]
+    if details:
+        st.caption(", ".join(details) + ".")
+    if plan.dropped_columns:
+        st.caption(f"Kolumner som inte sparas: {', '.join(plan.dropped_columns)}.")
+    if not plan.ok:
+        st.error(f"{fmt.number(len(plan.problems))} problem: inget sparas förrän de är rättade "
+                 "i filen eller i profilen.", icon=":material/error:")
+        st.dataframe(pd.DataFrame({"Problem": plan.problems}), hide_index=True,
+                     width="stretch")
+        if plan.unknown:
+            _mapping_form(cfg, plan, measure, profile)
+        return
+    st.dataframe(tables.changes(plan), hide_index=True, width="stretch")
+    confirmed = True
+    if plan.replaced:
+        n = len(plan.replaced)
+        st.warning(f"{fmt.number(n)} {one if n == 1 else many} finns redan och ersätts av "
+                   "filens siffror. Det går att ångra efteråt (batchlistan nedan).",
+                   icon=":material/warning:")
+        confirmed = st.checkbox(f"Ja, ersätt de {many} som redan finns", key="bekrafta")
+    if st.button("Spara i databasen", type="primary", disabled=not confirmed, key="spara"):
+        bar = st.progress(0.0, text="Sparar …")
+        done = ingest.commit(engine, cfg, plan, created_by=who.strip() or "webbsidan",
+                             progress=lambda fraction, text: bar.progress(fraction, text=text))
+        state["_sparad"] = (f"Sparade batch {done.batch_id}: {fmt.number(done.rows_stored)} "
+                            f"rader från {done.source}.")
+        state["_omgang"] = state.get("_omgang", 0) + 1  # a fresh, empty uploader
+        state.pop("bekrafta", None)
+        st.rerun()
+
+
+def _batches_section(cfg, engine, d):
+    st.subheader("Inlästa filer")
+    table = tables.batches(d.batches, cfg.catalogue)
+    st.dataframe(table, hide_index=True, width="stretch")
+    if table.empty:
+        return
+    if "_angrad" in state:
+        st.success(state.pop("_angrad"), icon=":material/undo:")
+    labels = {int(r["Batch"]): f"{r['Batch']}: {r['Mått']}, {r['Fil']} ({r['Period']})"
+              for _, r in table.iterrows()}
+    batch = st.selectbox("Batch att ångra", list(labels), format_func=labels.get,
+                         key="angra_batch")
+    if st.button("Ångra batch …", key="angra"):
+        state["_angra"] = batch
+    if state.get("_angra") == batch:
+        st.warning(f"Ta bort batch {labels[batch]}? Perioder som batchen ersatte visar åter "
+                   "den tidigare inläsningen.", icon=":material/warning:")
+        yes, no = st.columns(2)
+        if yes.button("Ja, ta bort batchen", type="primary", key="angra_ja"):
+            store.undo(engine, batch)
+            state.pop("_angra")
+            state["_angrad"] = f"Batch {labels[batch]} är borttagen."
+            st.rerun()
+        if no.button("Avbryt", key="angra_nej"):
+            state.pop("_angra")
+            st.rerun()
+
+
+def render() -> None:
+    st.title("Import och datakvalitet")
+    with errors.guard():
+        cfg, engine = data.config(), data.engine()
+        d = data.data()
+        widgets.demo_banner(d)
+        st.caption("Läs in månadens exporter. Filen kontrolleras först och du ser vad som ändras "
+                   "innan något sparas.")
+        _import_section(cfg, engine)
+        _batches_section(cfg, engine, d)
+        st.subheader("Datakvalitet")
+        st.caption("Månader utan data mellan första och senaste månaden, per mått.")
+        st.dataframe(quality.data_quality(d.counts, d.population, cfg.catalogue), hide_index=True,
+                     width="stretch")

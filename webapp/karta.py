@@ -1,0 +1,342 @@
+"""Karta: the map of a measure by area, its funnel plot and table, and one area's profile; also
+the overview's map, which is the same view."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+import streamlit as st
+
+from lagesbild import fmt
+from lagesbild.analysis import aggregate, periods
+from lagesbild.present import charts
+from lagesbild.views import areas as area_views
+from webapp import data, errors, state, widgets
+
+
+def area_map(d: data.Data, measure_code: str, sel: state.Selection) -> None:
+    """The overview's map: one measure's rate per 1 000 by postnummer, rolling 12 months.
+
+    The same view as the Karta page (cached there), without the page's own choices.
+    """
+    cfg = data.config()
+    measure = cfg.catalogue.measure(measure_code)
+    town = st.radio("Kartvy", ["Hela kommunen", "Tätorten"], horizontal=True,
+                    key=f"kartvy_{measure_code}", label_visibility="collapsed") == "Tätorten"
+    choice = KartaChoice(measure_code, "rullande", f"{sel.month:%Y-%m}", "per_1000",
+                         "postnummer", ())
+    cached = _area_view(cfg.db_url, d.fingerprint, choice, sel.filters.kon,
+                        sel.filters.aldersgrupp, sel.filters.postnummer, town)
+    view = cached.view
+    st.caption(f"{view.caption.subtitle}. Antal {measure.counted} per 1 000 i målgruppen "
+               f"({measure.target.label if measure.target else '–'}). Områden med färre än "
+               f"{cfg.threshold} visas grå och utan tal. Mer på sidan Karta.")
+    widgets.ignored_note(view.ignored, measure.short)
+    left, right = st.columns([4, 1])
+    with left:
+        st.pydeck_chart(cached.deck, height=560, key=f"karta_{measure_code}")
+    with right:
+        widgets._legend(view.legend, "Per 1 000")
+        if sel.filters.postnummer:
+            st.caption("Valda områden har orange kant. Kartan visar alla områden; "
+                       "områdesurvalet gäller korten ovan.")
+    widgets.missing_note(view)
+    with st.expander("Tabell: antal och andel per postnummer"):
+        widgets.table(view.table, view.caption, f"tabell_{measure_code}", height=420)
+
+
+@dataclass(frozen=True)
+class KartaChoice:
+    measure: str
+    kind: str
+    period: str
+    metric: str
+    level: str
+    categories: tuple  # ((dim, (values…)), …)
+
+
+def karta_controls(d: data.Data) -> KartaChoice | None:
+    """The map page's own choices, seeded from and kept in the URL."""
+    from lagesbild.analysis import areas
+
+    cat = data.config().catalogue
+    measures = [m.code for m in cat.measures.values()
+                if m.has_postnummer and not d.counts.get(m.code, pd.DataFrame()).empty]
+    if not measures:
+        st.info("Inget mått med postnummer har data ännu.")
+        return None
+    state.seed("matt", measures, False, measures[0])
+    measure = cat.measure(st.session_state["matt"])
+    frame = d.counts[measure.code]
+    latest = aggregate.latest_complete_month(frame) or frame["month"].max()
+    metrics = [k for k in area_views.METRICS if k != "per_1000" or measure.target is not None]
+    levels = list(areas.LEVELS) if data.grouping() is not None else ["postnummer"]
+    state.seed("period_typ", list(periods.PERIOD_KINDS), False, "rullande")
+    state.seed("varde", metrics, False, metrics[0])
+    state.seed("niva", levels, False, "postnummer")
+
+    top = st.columns([2, 2, 2, 3])
+    top[0].selectbox("Mått", measures, key="matt",
+                     format_func=lambda c: cat.measure(c).short)
+    top[1].selectbox("Period", list(periods.PERIOD_KINDS), key="period_typ",
+                     format_func=periods.PERIOD_KINDS.get)
+    kind = st.session_state["period_typ"]
+    options = periods.period_options(kind, sorted(frame["month"].unique()), latest)
+    key = f"period_{kind}"
+    sidebar_month = state.selection().month
+    default = (options[0] if sidebar_month is None or not options
+               else _default_period(kind, sidebar_month, options))
+    state.seed(key, options, False, default)
+    if st.session_state.get(key) not in options:
+        st.session_state[key] = default
+    top[2].selectbox("Välj period", options, key=key,
+                     format_func=lambda c: periods.period_label(kind, c))
+    top[3].selectbox("Visa", metrics, key="varde", format_func=area_views.METRICS.get)
+
+    cols = st.columns([2, 7])
+    cols[0].radio("Nivå", levels, key="niva", format_func=areas.LEVELS.get, horizontal=True,
+                  help="Postnummer eller större områden (områdesindelningen i "
+                       "LAGESBILD_OMRADEN).")
+    chosen = []
+    dims = list(measure.dimensions)
+    if dims:
+        with cols[1]:
+            boxes = st.columns(len(dims))
+        for box, dim in zip(boxes, dims):
+            labels = area_views.value_labels(cat, measure, dim)
+            wkey = f"{measure.code}_{dim}"
+            # Stages of one case must not be added up: start from what the overview counts.
+            state.seed(wkey, list(labels), True, list(dict(measure.headline_filter).get(dim, ())))
+            box.multiselect(measure.dimension_label(dim), list(labels), key=wkey,
+                            format_func=labels.get, placeholder="Alla")
+            if st.session_state[wkey]:
+                chosen.append((dim, tuple(st.session_state[wkey])))
+    ss = st.session_state
+    state.to_url({"matt": ss["matt"], "period_typ": kind, key: ss[key],
+                  "varde": ss["varde"], "niva": ss["niva"],
+                  **{f"{measure.code}_{dim}": ss[f"{measure.code}_{dim}"] for dim in dims}})
+    return KartaChoice(measure.code, kind, ss[key], ss["varde"], ss["niva"],
+                       tuple(chosen))
+
+
+def _default_period(kind: str, month: pd.Timestamp, options: list[str]) -> str | None:
+    """The period that holds the sidebar's month, else the newest."""
+    if not options:
+        return None
+    wanted = {"manad": f"{month:%Y-%m}", "rullande": f"{month:%Y-%m}",
+              "kvartal": f"{month.year}-Q{(month.month - 1) // 3 + 1}", "ar": str(month.year)}
+    return wanted[kind] if wanted[kind] in options else options[0]
+
+
+@dataclass(frozen=True)
+class AreaView:
+    view: object  # area_views.View
+    deck: object  # maps.FrozenDeck
+
+
+@st.cache_resource(max_entries=32, show_spinner="Räknar områdena …")
+def _area_data(url: str, fingerprint: tuple, choice: KartaChoice, kon: tuple, alder: tuple):
+    # One view's table, colours and legend (area_views.View), shared by its map variants and its
+    # funnel. Never mutate the result.
+
+    cfg, d = data.config(), data._shared(url, fingerprint)
+    measure = cfg.catalogue.measure(choice.measure)
+    return area_views.view(cfg, d.counts[measure.code], d.population, measure, choice.kind,
+                      choice.period, choice.metric, choice.level,
+                      aggregate.Filters(kon=kon, aldersgrupp=alder,
+                                        categories=choice.categories),
+                      data.display_layer(choice.level), data.map_layer().names, data.grouping())
+
+
+@st.cache_resource(max_entries=32, show_spinner="Ritar kartan …")
+def _area_view(url: str, fingerprint: tuple, choice: KartaChoice, kon: tuple, alder: tuple,
+               selected: tuple, town: bool) -> AreaView:
+    # Cached per view: the deck's JSON is the slow part of a rerun. Never mutate the result.
+    from lagesbild.present import maps
+
+    v, ml = _area_data(url, fingerprint, choice, kon, alder), data.map_layer()
+    layer = data.display_layer(choice.level)
+    measure = data.config().catalogue.measure(choice.measure)
+    deck = maps.FrozenDeck(maps.deck(v.coloured, ml.town_bounds if town else layer.bounds,
+                                     v.legend_title, f"Antal {measure.counted}", ml.outline,
+                                     selected, key=layer.key,
+                                     rate_line="per_1000" in v.safe.columns
+                                     and choice.metric != "per_1000"))
+    return AreaView(v, deck)
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def _funnel_chart(url: str, fingerprint: tuple, choice: KartaChoice, kon: tuple, alder: tuple,
+                  highlight: str | None):
+    # The funnel's limits take a moment to compute: once per view and chosen area.
+    from lagesbild.analysis import funnel
+
+    view = _area_data(url, fingerprint, choice, kon, alder)
+    measure = data.config().catalogue.measure(choice.measure)
+    return funnel.chart(view.safe, view.names, view.kommun_rate,
+                        f"({measure.target.label})" if measure.target else "", highlight)
+
+
+def _picked(map_key: str, target: str, layer_key: str) -> None:
+    """Map click → the profile's area (a callback, so it may set another widget's state)."""
+    event = st.session_state.get(map_key)
+    try:
+        objects = event["selection"]["objects"].get("omraden", [])
+    except (KeyError, TypeError, AttributeError):
+        return
+    if objects:
+        obj = objects[0]
+        props = obj.get("properties", obj)
+        if props.get(layer_key):
+            st.session_state[target] = props[layer_key]
+
+
+def karta(d: data.Data, choice: KartaChoice, sel: state.Selection) -> None:
+    """The map, its legend, the funnel plot, the table, the downloads and the area profile."""
+    from lagesbild.analysis import areas, funnel
+    from lagesbild.present import export, maps
+
+    cfg = data.config()
+    measure = cfg.catalogue.measure(choice.measure)
+    layer_key = "postnummer" if choice.level == "postnummer" else "omrade"
+    town = st.radio("Kartvy", ["Hela kommunen", "Tätorten"], horizontal=True, key="kartvy",
+                    label_visibility="collapsed") == "Tätorten"
+    profile_key = "profil"
+    if profile_key not in st.session_state:  # a shared link: outline its area at once
+        st.session_state[profile_key] = st.query_params.get(profile_key, "")
+    cached = _area_view(cfg.db_url, d.fingerprint, choice, sel.filters.kon,
+                        sel.filters.aldersgrupp,
+                        tuple(filter(None, [st.session_state.get(profile_key)]))
+                        or (sel.filters.postnummer if choice.level == "postnummer" else ()),
+                        town)
+    view, deck = cached.view, cached.deck
+    widgets.ignored_note(view.ignored, measure.short)
+    st.caption(f"**{view.caption.title}** · {view.caption.subtitle}. "
+               + (f"Målgrupp: {measure.target.label}. " if measure.target else "")
+               + f"Områden med färre än {cfg.threshold} visas grå och utan tal. "
+               "Klicka på ett område för att se dess profil.")
+    left, right = st.columns([4, 1])
+    with left:
+        st.pydeck_chart(deck, height=600, key="karta", on_select=lambda: _picked(
+            "karta", profile_key, layer_key), selection_mode="single-object")
+    with right:
+        widgets._legend(view.legend, view.legend_title)
+        with st.popover("Ladda ned kartan", icon=":material/download:"):
+            def image():  # built on click only: Altair checks every polygon it is given
+                return maps.static_map(view.coloured, view.legend, view.legend_title,
+                                       data.map_layer().outline)
+
+            st.download_button("PNG (1920 px)", data=lambda: export.png(image(), view.caption),
+                               file_name=f"{view.caption.stem}.png", mime="image/png",
+                               on_click="ignore", key="karta_png", icon=":material/image:")
+            st.download_button("SVG", data=lambda: export.svg(image(), view.caption),
+                               file_name=f"{view.caption.stem}.svg", mime="image/svg+xml",
+                               on_click="ignore", key="karta_svg", icon=":material/draw:")
+
+    st.subheader("Skiljer sig områdena från kommunen på riktigt?")
+    if view.kommun_rate is None:
+        st.info(f"{measure.short} har ingen målgrupp att räkna andelar på, så "
+                "trattdiagrammet kan inte ritas.")
+    else:
+        widgets.chart(_funnel_chart(cfg.db_url, d.fingerprint, choice, sel.filters.kon,
+                            sel.filters.aldersgrupp, st.session_state.get(profile_key) or None),
+              export.Caption(f"{measure.short}: trattdiagram per "
+                             f"{areas.LEVEL_NOUNS[choice.level]}",
+                             view.caption.period, view.caption.filters,
+                             threshold=cfg.threshold), "tratt")
+        flagged = view.safe["flagga"].isin(["över", "under"]).sum()
+        st.markdown(funnel.EXPLANATION.format(threshold=cfg.threshold)
+                    + f" Kommunens nivå: **{fmt.number(view.kommun_rate, 1)} per 1 000**. "
+                    f"Utanför 99,8 %-gränsen: **{fmt.number(flagged)}** områden.")
+
+    widgets.missing_note(view)
+    with st.expander("Tabellen bakom kartan", expanded=False):
+        widgets.table(view.table, view.caption, "karta_tabell", height=420)
+
+    codes = view.safe["kod"].tolist()
+    names = dict(zip(codes, view.names))
+    state.seed(profile_key, [""] + codes, False, "")
+    if st.session_state[profile_key] not in codes:  # e.g. a postnummer after a switch to areas
+        st.session_state[profile_key] = ""
+    st.subheader("Områdesprofil")
+    st.selectbox("Område", [""] + codes, key=profile_key,
+                 format_func=lambda c: names.get(c, "Välj ett område (eller klicka på kartan)"))
+    code = st.session_state[profile_key]
+    state.to_url({"profil": code})
+    if code:
+        area_profile(d, choice, sel, code, names[code])
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def _profile(url: str, fingerprint: tuple, choice: KartaChoice, kon: tuple, alder: tuple,
+             code: str) -> tuple:
+    # Cached per area and view; never mutate the result.
+    from lagesbild.analysis import areas
+
+    cfg, d = data.config(), data._shared(url, fingerprint)
+    measure = cfg.catalogue.measure(choice.measure)
+    filters = aggregate.Filters(kon=kon, aldersgrupp=alder, categories=choice.categories)
+    frame, _ = aggregate.apply_filters(d.counts[measure.code], measure, filters)
+    period = periods.parse_period(choice.kind, choice.period)
+    members = areas.members(code, choice.level, data.grouping(), sorted(data.map_layer().names))
+    trend = (area_views.profile_trend(frame, d.population, measure, members, period.end,
+                                 cfg.threshold) if measure.target is not None else None)
+    parts = area_views.profile_breakdowns(frame, d.population, measure, members, period,
+                                     cfg.threshold)
+    pop = area_views.profile_population(d.population, members, period.end.year, cfg.threshold)
+    return trend, parts, pop
+
+
+def area_profile(d: data.Data, choice: KartaChoice, sel: state.Selection, code: str, name: str) -> None:
+    """One area: its trend against the municipality, breakdowns, and its population."""
+    from lagesbild.present import export
+
+    cfg = data.config()
+    cat = cfg.catalogue
+    measure = cat.measure(choice.measure)
+    filters = aggregate.Filters(kon=sel.filters.kon, aldersgrupp=sel.filters.aldersgrupp,
+                                categories=choice.categories)
+    period = periods.parse_period(choice.kind, choice.period)
+    period_text = periods.period_label(choice.kind, choice.period)
+    filters_text = area_views.filter_text(cat, measure, filters)
+    trend, parts, pop = _profile(cfg.db_url, d.fingerprint, choice, sel.filters.kon,
+                                 sel.filters.aldersgrupp, code)
+    if trend is not None:
+        st.markdown(f"**{name} jämfört med hela kommunen**: {measure.counted} per 1 000 i "
+                    f"målgruppen, rullande 12 månader, vid varje kvartalsslut.")
+        widgets.chart(charts.area_trend_chart(trend, name),
+              export.Caption(f"{name} och hela kommunen: {measure.short.lower()} per 1 000",
+                             f"rullande 12 månader till {fmt.month_short(period.end)}",
+                             filters_text, threshold=cfg.threshold), "profil_trend")
+        if trend.loc[trend["serie"] == "Området", "skyddad"].any():
+            st.caption(f"Punkter där området har färre än {cfg.threshold} visas inte.")
+    if parts:
+        st.markdown(f"**Fördelning i {name}**, {period_text}")
+        columns = st.columns(2)
+        for i, (dim, safe) in enumerate(parts.items()):
+            labels = area_views.value_labels(cat, measure, dim)
+            header = measure.dimension_label(dim)
+            shown = area_views.breakdown_table(safe, dim, labels, cfg.threshold, header)
+            with columns[i % 2]:
+                st.markdown(f"*{header}*")
+                widgets.chart(charts.area_bar_chart(shown, header, cfg.threshold),
+                      export.Caption(f"{name}: {measure.short.lower()} efter "
+                                     f"{header.lower()}", period_text, filters_text,
+                                     threshold=cfg.threshold), f"profil_{dim}")
+    st.markdown(f"**Befolkning i {name}** efter ålder och kön ({pop.attrs['ar']})")
+    sex = {k: cat.sex_label(k) for k in ("K", "M")}
+    widgets.chart(charts.area_population_chart(pop, sex, cfg.threshold),
+          export.Caption(f"{name}: befolkning efter ålder och kön", str(pop.attrs["ar"]),
+                         source="Källa: SCB, befolkningsstatistik", threshold=cfg.threshold),
+          "profil_befolkning")
+
+
+def render() -> None:
+    st.title("Karta och områdesanalys")
+
+    with errors.guard():
+        d, sel = widgets.page_start()
+        choice = karta_controls(d)
+        if choice is not None:
+            karta(d, choice, sel)

@@ -1,0 +1,23 @@
+"""Översikt: every measure's latest month, last year and rolling 12 months, and a first map."""
+
+import streamlit as st
+
+from lagesbild.views import overview
+from webapp import data, errors, karta, widgets
+
+
+def render() -> None:
+    st.title("Social lägesbild – översikt")
+
+    with errors.guard():
+        d, sel = widgets.page_start()
+        cfg = data.config()
+        cards = overview.cards(d.counts, cfg, sel.month, sel.filters)
+        st.caption(overview.period_caption(sel.month))
+        columns = st.columns(4)
+        for i, card in enumerate(cards):
+            with columns[i % 4].container(border=True):
+                widgets.headline_card(card)
+
+        st.subheader("Orosanmälningar per 1 000 barn och unga (0–20 år), per postnummer")
+        karta.area_map(d, "orosanmalningar", sel)

@@ -1,0 +1,205 @@
+"""What the user has chosen, kept in the URL: the shared sidebar filters, widgets whose value
+lives in the URL, and presentation mode."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import pandas as pd
+import streamlit as st
+
+from lagesbild import fmt
+from lagesbild.analysis import aggregate
+from webapp import data
+
+log = logging.getLogger("lagesbild.ui")
+
+
+# --- errors -------------------------------------------------------------------------------
+
+
+# --- cached loaders -----------------------------------------------------------------------
+
+
+# --- banner and filters -------------------------------------------------------------------
+
+
+SEX_OPTIONS = {"": "Alla", "K": "Flickor/kvinnor", "M": "Pojkar/män"}
+
+
+@dataclass(frozen=True)
+class Selection:
+    month: pd.Timestamp | None
+    filters: aggregate.Filters
+
+
+def _from_url(key: str, multi: bool):
+    params = st.query_params
+    if key not in params:
+        return None
+    return params.get_all(key) if multi else params[key]
+
+
+def seed(key: str, options: list, multi: bool, default):
+    """Seed a widget's state from the URL once, ignoring values that are not options."""
+    if key in st.session_state:
+        return
+    value = _from_url(key, multi)
+    if multi:
+        value = [v for v in (value or []) if v in options]
+        st.session_state[key] = value or default
+    else:
+        st.session_state[key] = value if value in options else default
+
+
+def sidebar_filters(d: data.Data) -> Selection:
+    """The global filters (month, area, sex, age group), shared by all pages and in the URL."""
+    cat = data.config().catalogue
+    months = sorted({m for f in d.counts.values() for m in f["month"].unique()})
+    latest = max((aggregate.latest_complete_month(f) for f in d.counts.values()
+                  if not f.empty), default=None)
+    month_options = [pd.Timestamp(m).strftime("%Y-%m") for m in reversed(months)]
+    areas = sorted({str(p) for f in d.counts.values() if "postnummer" in f.columns
+                    for p in f["postnummer"].dropna().unique()})
+    names = data.postort_names()
+
+    seed("manad", month_options, False, latest.strftime("%Y-%m") if latest is not None
+          else (month_options[0] if month_options else None))
+    seed("omrade", areas, True, [])
+    seed("kon", list(SEX_OPTIONS), False, "")
+    seed("alder", cat.all_age_groups, True, [])
+    if "presentationslage" not in st.session_state:
+        st.session_state["presentationslage"] = st.query_params.get("presentation") == "1"
+
+    with st.sidebar:
+        st.header("Urval")
+        st.selectbox("Månad", month_options, key="manad",
+                     format_func=lambda m: fmt.month(m + "-01"),
+                     help="Den månad översikten gäller. Rullande 12 månader slutar här.")
+        st.multiselect("Område (postnummer)", areas, key="omrade",
+                       format_func=lambda p: f"{fmt.postnummer(p)} {names.get(p, '')}".strip(),
+                       placeholder="Hela kommunen",
+                       help="Tomt betyder hela kommunen.")
+        st.radio("Kön", list(SEX_OPTIONS), key="kon", format_func=SEX_OPTIONS.get,
+                 horizontal=True)
+        st.multiselect("Åldersgrupp", cat.all_age_groups, key="alder",
+                       format_func=lambda g: g.replace("-", "–") + " år",
+                       placeholder="Alla åldrar",
+                       help="Barn: 0–5, 6–11, 12–17, 18–20. Vuxna: 18–24 … 65+. "
+                            "Gäller de mått som har grupperna.")
+        st.divider()
+        st.toggle("Presentationsläge", key="presentationslage",
+                  help="För projektorn: större text, tjockare linjer, diagram i full bredd "
+                       "och sidopanelen infälld (öppna den med pilen uppe till vänster).")
+
+    state = st.session_state
+    to_url({"manad": state["manad"], "omrade": state["omrade"], "kon": state["kon"],
+             "alder": state["alder"],
+             "presentation": "1" if state["presentationslage"] else None})
+    month = pd.Timestamp(state["manad"] + "-01") if state["manad"] else None
+    chosen = Selection(month, aggregate.Filters(
+        postnummer=tuple(state["omrade"]),
+        kon=(state["kon"],) if state["kon"] else (),
+        aldersgrupp=tuple(state["alder"]),
+    ))
+    state["_urval"] = chosen
+    return chosen
+
+
+def selection() -> Selection:
+    """The sidebar's current choices (set by app.py before the page runs)."""
+    return st.session_state.get("_urval") or Selection(None, aggregate.Filters())
+
+
+def to_url(values: dict) -> None:
+    """Keep the current choices in the URL, so a copied link reopens the same view.
+
+    Only the named keys change (empty values are removed): the sidebar and each page keep
+    their own choices side by side in one URL.
+    """
+    for name, value in values.items():
+        multi = isinstance(value, (list, tuple))
+        if value in (None, "", [], ()):
+            if name in st.query_params:
+                del st.query_params[name]
+            continue
+        current = st.query_params.get_all(name) if multi else st.query_params.get(name)
+        wanted = list(value) if multi else value
+        if current != wanted:
+            st.query_params[name] = wanted
+
+def url_widget(widget, label: str, options: list, key: str, default, **kwargs):
+    """A page's own filter widget, seeded from the URL and kept there like the sidebar's.
+
+    Parameters
+    ----------
+    widget : callable
+        ``st.multiselect``, ``st.selectbox``, ``st.radio`` or ``st.segmented_control``.
+    label, options, key : str, list, str
+        As for the widget; *key* is also the URL parameter.
+    default : object
+        The value when the URL has none (a list for multiselect).
+    **kwargs
+        Passed on to the widget.
+
+    Returns
+    -------
+    The widget's value.
+    """
+    multi = isinstance(default, list)
+    seed(key, options, multi, default)
+    widget(label, options, key=key, **kwargs)
+    value = st.session_state[key]
+    to_url({key: None if value == default else value})  # short links: defaults stay out
+    return value
+
+
+def url_tabs(labels: list[str], key: str) -> dict[str, object]:
+    """Tabs where only the open one runs (``tab.open``), the choice kept in the URL.
+
+    Returns
+    -------
+    dict
+        Label to tab container.
+    """
+    first = f"_{key}_forst"
+    if first not in st.session_state:  # the URL's tab, fixed for the widget's life
+        wanted = st.query_params.get(key)
+        st.session_state[first] = wanted if wanted in labels else None
+    tabs = st.tabs(labels, key=key, on_change="rerun", default=st.session_state[first])
+    chosen = st.session_state.get(key)
+    to_url({key: None if chosen in (None, labels[0]) else chosen})
+    return dict(zip(labels, tabs))
+
+
+# --- shared renderers ---------------------------------------------------------------------
+
+
+# --- charts, tables and their downloads ---------------------------------------------------
+
+def presentation() -> bool:
+    """True when the projector mode is on (larger type, thicker lines)."""
+    return bool(st.session_state.get("presentationslage", False))
+
+
+# Streamlit sizes its text in rem: a larger root size enlarges every text on the page.
+_PRESENTATION_CSS = ("<style>html { font-size: 20px; } "
+                     "[data-testid='stMetricValue'] { font-size: 2.6rem; }</style>")
+
+
+def apply_presentation() -> None:
+    """Projector mode: larger type and the sidebar folded away.
+
+    Streamlit cannot fold the sidebar from code except through the page config, which the
+    browser applies when the setting changes; the user opens it again with its arrow.
+    """
+    on = presentation()
+    st.set_page_config(initial_sidebar_state="collapsed" if on else "expanded")
+    if on:
+        st.html(_PRESENTATION_CSS)
+
+
+# --- the map page (Karta) -----------------------------------------------------------------
+
+

@@ -1,0 +1,108 @@
+"""Widgets every page uses: the start of a data page, banners, notes, cards, and charts and
+tables with their downloads."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from lagesbild import fmt
+from lagesbild.present import tables
+from webapp import data, state
+
+
+def page_start() -> tuple[data.Data, "state.Selection"]:
+    """What every data page starts with: the data, the demo banner and the sidebar's choices;
+    an empty store gets a plain message and the page stops there."""
+    d = data.data()
+    demo_banner(d)
+    sel = state.selection()
+    if sel.month is None:
+        st.info("Det finns inga data i databasen ännu. Läs in förvaltningens exporter på "
+                "sidan Import och datakvalitet, eller starta med demodata (LAGESBILD_DEMO=1).")
+        st.stop()
+    return d, sel
+
+
+def demo_banner(d: data.Data) -> None:
+    if d.is_demo:
+        st.warning("**Demodata – syntetiska siffror.** Allt som visas är påhittat och "
+                   "kalibrerat mot publicerade totaler för Luleå. Inga verkliga personer "
+                   "eller ärenden.", icon=":material/science:")
+
+
+def ignored_note(ignored: list[str], measure_short: str) -> None:
+    from lagesbild.views.overview import ignored_text
+
+    text = ignored_text(ignored, measure_short.lower())
+    if text:
+        st.caption(f":material/info: {text}")
+
+
+def headline_card(card) -> None:
+    """One measure's card on the overview (an ``overview.Card``)."""
+    st.metric(card.title, card.value, card.delta, delta_color="off", delta_arrow=card.direction,
+              chart_data=card.trend, chart_type="line",
+              help=f"{card.counted} den valda månaden. Pilen jämför med samma månad året "
+                   "innan. Linjen visar de senaste 24 månaderna.")
+    st.caption(f"{card.counted}  \nSamma månad i fjol: {card.last_year}  \n"
+               f"Rullande 12 mån: **{card.rolling12}** ({card.rolling12_change})")
+    if card.trend is None:
+        st.caption("Trendlinjen visas inte: någon månad har för få för att visas.")
+    if card.note:
+        st.caption(f":material/info: {card.note}")
+
+
+def _legend(items, title: str) -> None:
+    rows = "".join(
+        f'<div style="display:flex;align-items:center;gap:.5rem;margin:.2rem 0">'
+        f'<span style="width:1.4rem;height:1rem;background:{i.colour};'
+        f'border:1px solid #333;display:inline-block"></span>{i.label}</div>'
+        for i in items)
+    st.markdown(f"**{title}**{rows}", unsafe_allow_html=True)
+
+
+def missing_note(view) -> None:
+    if view.missing:
+        st.caption("Postnummer med data men utan område på kartan: "
+                   f"{', '.join(fmt.postnummer(p) for p in view.missing)}.")
+
+
+def chart(chart_, caption, key: str) -> None:
+    """An Altair chart in Swedish formats, with PNG and SVG downloads of the same chart."""
+    from lagesbild.present import export
+
+    # Our own configuration, not Streamlit's theme: the page shows what the PNG will show.
+    st.altair_chart(export.screen(chart_, state.presentation()), width="stretch", theme=None,
+                    key=f"{key}_chart")
+    with st.container(horizontal=True):
+        st.download_button("PNG", data=lambda: export.png(chart_, caption),
+                           file_name=f"{caption.stem}.png", mime="image/png", on_click="ignore",
+                           key=f"{key}_png", icon=":material/image:",
+                           help="Bild 1920 px bred för presentationer, med rubrik, period, "
+                                "urval, källa och röjandekontroll i bilden.")
+        st.download_button("SVG", data=lambda: export.svg(chart_, caption),
+                           file_name=f"{caption.stem}.svg", mime="image/svg+xml",
+                           on_click="ignore", key=f"{key}_svg", icon=":material/draw:")
+
+
+def table(table_: pd.DataFrame, caption, key: str, height: int | str = "auto") -> None:
+    """A protected table in Swedish formats (numeric cells where nothing is hidden, so sorting
+    works; see ``tables.style``), with Excel and CSV downloads."""
+    from lagesbild.present import export
+
+    styled = tables.style(table_)
+    as_text = {c: st.column_config.TextColumn(alignment="right") for c in table_.columns
+               if pd.api.types.is_numeric_dtype(table_[c])
+               and not pd.api.types.is_numeric_dtype(styled.data[c])}
+    st.dataframe(styled, hide_index=True, width="stretch", height=height, key=f"{key}_table",
+                 column_config=as_text)
+    with st.container(horizontal=True):
+        st.download_button("Excel", data=lambda: export.xlsx(table_, caption),
+                           file_name=f"{caption.stem}.xlsx", on_click="ignore",
+                           mime="application/vnd.openxmlformats-officedocument."
+                                "spreadsheetml.sheet", key=f"{key}_xlsx",
+                           icon=":material/table:")
+        st.download_button("CSV", data=lambda: export.csv(table_),
+                           file_name=f"{caption.stem}.csv", mime="text/csv", on_click="ignore",
+                           key=f"{key}_csv", icon=":material/download:")
