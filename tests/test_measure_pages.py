@@ -140,3 +140,23 @@ def test_a_measure_without_data_gets_a_plain_message(monkeypatch):
                     pd.DataFrame(), pd.DataFrame(), ())
     measure.section(empty, state.Selection(None, None), "kia", heading=False)
     assert shown == ["Det finns inga inlästa uppgifter om hot och våld mot personal ännu."]
+
+
+def test_the_girls_rate_on_the_page_is_per_1000_girls():
+    import pandas as pd
+
+    from lagesbild import store
+    from lagesbild.analysis import aggregate
+    from lagesbild.config import Config
+    from lagesbild.store import ingest
+
+    cfg = Config.from_env()
+    engine = ingest.open_store(cfg)
+    measure = cfg.catalogue.measure("orosanmalningar")
+    counts, population = store.read_counts(engine, measure), store.read_population(engine)
+    at = _page("app_pages/barn.py", kon="K")
+    _ok(at)
+    month = pd.Timestamp(aggregate.latest_complete_month(counts))
+    girls = aggregate.summary(counts, population, measure, aggregate.Period.rolling12(month),
+                              ["kon"]).set_index("kon").loc["K", "per_1000"]
+    assert _metric(at, "Per 1 000, 12 mån") == f"{girls:.1f}".replace(".", ",")

@@ -280,7 +280,8 @@ def _profile(url: str, fingerprint: tuple, choice: KartaChoice, kon: tuple, alde
     frame, _ = aggregate.apply_filters(d.counts[measure.code], measure, filters)
     period = periods.parse_period(choice.kind, choice.period)
     members = areas.members(code, choice.level, data.grouping(), sorted(data.map_layer().names))
-    trend = (area_views.profile_trend(frame, d.population, measure, members, period.end,
+    people = aggregate.filter_population(d.population, measure, filters)
+    trend = (area_views.profile_trend(frame, people, measure, members, period.end,
                                  cfg.threshold) if measure.target is not None else None)
     parts = area_views.profile_breakdowns(frame, d.population, measure, members, period,
                                      cfg.threshold)

@@ -131,7 +131,8 @@ def _headline(d: data.Data, measure: Measure, sel: state.Selection, filters: agg
          + (" Medel per månad." if m.variables[storhet].aggregation == "medel" else "")
          + ("" if card.rolling12_shown else " " + WITHHELD)),
     ]
-    per_1000 = (bd.rate(rows, d.population, m, r12, storhet, cfg.threshold)
+    population = aggregate.filter_population(d.population, m, chosen)
+    per_1000 = (bd.rate(rows, population, m, r12, storhet, cfg.threshold)
                 if card.rolling12_shown else None)
     if per_1000 is not None:
         metrics.append(("Per 1 000, 12 mån", fmt.number(per_1000, 1), None, "off",

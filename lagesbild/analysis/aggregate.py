@@ -97,6 +97,28 @@ def apply_filters(frame: pd.DataFrame, measure: Measure, filters: Filters
     return frame[mask], ignored
 
 
+def filter_population(population: pd.DataFrame, measure: Measure, filters: Filters
+                      ) -> pd.DataFrame:
+    """The population rows that match the filters' postnummer, sex and age groups.
+
+    A filtered count's denominator: girls' reports per 1 000 girls, an area's per 1 000 of its
+    inhabitants. A filter the measure has no dimension for is ignored here as in
+    :func:`apply_filters`; category filters (reason, reporter …) do not narrow the population.
+    """
+    if population.empty:
+        return population
+    mask = pd.Series(True, index=population.index)
+    columns = measure.dimension_columns
+    if filters.postnummer and "postnummer" in columns:
+        mask &= population["postnummer"].isin(filters.postnummer)
+    if filters.kon and "kon" in columns:
+        mask &= population["kon"].isin(filters.kon)
+    usable = [v for v in filters.aldersgrupp if v in {g.code for g in measure.age_groups}]
+    if usable and "aldersgrupp" in columns:
+        mask &= age_groups(population["alder"], measure.age_groups).isin(usable)
+    return population[mask]
+
+
 def _primary(frame: pd.DataFrame, measure: Measure, storhet: str | None) -> pd.DataFrame:
     storhet = storhet or measure.primary.code
     if storhet not in measure.variables:

@@ -220,6 +220,7 @@ def view(cfg, counts: pd.DataFrame, population: pd.DataFrame, measure: Measure, 
         raise UnknownError(f"{measure.short} har ingen målgrupp; välj antal eller förändring.")
     frame, ignored = aggregate.apply_filters(counts, measure, filters)
     period = parse_period(kind, period_code)
+    population = aggregate.filter_population(population, measure, filters)
     table = area_table(frame, population, measure, period, level, grouping)
     safe = protect(table, cfg.threshold)
     area_names = names(safe, level, postorter, grouping)

@@ -109,6 +109,7 @@ def figure(kind: str, counts: pd.DataFrame, population: pd.DataFrame, measure: M
     if filters.kon and not chosen.kon:
         ignored.append("kon")
     m = bd.effective(measure, chosen, storhet)
+    population = aggregate.filter_population(population, m, chosen)
     variable = m.variables[storhet]
     what = variable.label
     notes = bd.quality_notes(counts, measure, period.start, period.end)
