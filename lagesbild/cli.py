@@ -67,6 +67,10 @@ def cmd_summary(args, cfg: Config) -> int:
     engine = ingest.open_store(cfg)
     frame = store.read_counts(engine, measure)
     period = _period(args, frame)
+    # The same eviction passes both stages and open debt cases are a stock: unless split by
+    # it, such a dimension counts its headline category only, as the pages do.
+    only = [(dim, values) for dim, values in measure.headline_filter if dim not in args.per]
+    frame, _ = aggregate.apply_filters(frame, measure, aggregate.Filters(categories=tuple(only)))
     table = aggregate.summary(frame, store.read_population(engine), measure, period, args.per,
                               args.storhet)
     safe = disclosure.protect(table, cfg.threshold)
@@ -75,7 +79,9 @@ def cmd_summary(args, cfg: Config) -> int:
     if "per_1000" in shown.columns:
         shown = shown.assign(per_1000=shown["per_1000"].round(2))
     columns = [*args.per, "antal", *(["per_1000"] if "per_1000" in shown.columns else [])]
-    print(f"# {measure.label}, {period.start:%Y-%m} – {period.end:%Y-%m}", file=sys.stderr)
+    counted = f" ({measure.headline_label.lower()})" if only and measure.headline_label else ""
+    print(f"# {measure.label}{counted}, {period.start:%Y-%m} – {period.end:%Y-%m}",
+          file=sys.stderr)
     shown[columns].to_csv(sys.stdout, index=False, lineterminator="\n")
     return 0
 
@@ -166,7 +172,7 @@ def _filters(items: list[str], cfg: Config, measure, headline: bool = False
         measure.check_dimension(dim)
         if dim == "kon":
             value = cfg.catalogue.sex_aliases.get(value.lower(), value)
-        known = breakdown.categories(measure, dim)
+        known = aggregate.categories(measure, dim)
         if known is not None and value not in known:
             raise UnknownError(f"Okänt värde ”{value}” för {dim}. Möjliga: "
                                f"{', '.join(known)}.")

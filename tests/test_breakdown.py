@@ -61,6 +61,15 @@ def test_missing_months_are_noted_and_left_out_but_zero_is_a_value():
     assert (zeros["Antal"] == 0).all() and len(zeros) == 11
 
 
+def test_rolling_average_needs_twelve_months_of_data():
+    rows = _kia([10] * 18)  # 2023-01 .. 2024-06
+    period = aggregate.Period(pd.Timestamp("2023-01-01"), pd.Timestamp("2024-06-01"))
+    by_month = bd.trend(rows, rows, KIA, period, "antal", 5).set_index("Månad")
+    rolling = by_month["Rullande 12 mån, medel per månad"]
+    assert rolling.loc[:"2023-11-01"].isna().all()  # fewer than 12 months: no average
+    assert (rolling.loc["2023-12-01":] == 10.0).all()
+
+
 def test_series_break_from_the_catalogue_is_noted_on_its_month():
     rows = _kia([10] * 24)
     notes = bd.quality_notes(rows, KIA, pd.Timestamp("2023-06-01"),

@@ -132,3 +132,23 @@ def test_output_to_a_closed_pipe_is_not_an_error(tmp_path):
         env={**os.environ})
     assert proc.stdout.strip() == "postnummer,antal,per_1000"
     assert "Traceback" not in proc.stderr and "oväntat" not in proc.stderr
+
+
+def test_summary_of_evictions_counts_applications_unless_split_by_stage(cfg, engine):
+    code, out, err = run(cfg, "summary", "vrakningar", "--ar", "2024")
+    assert code == 0 and "ansökningar om avhysning" in err
+    total = int(out.splitlines()[1].split(",")[0])
+    code, out, _ = run(cfg, "summary", "vrakningar", "--ar", "2024", "--per", "skede")
+    stages = {line.split(",")[0]: int(line.split(",")[1]) for line in out.splitlines()[1:]}
+    assert set(stages) == {"ansokan", "verkstalld"}
+    assert total == stages["ansokan"]  # not both stages of the same case added up
+
+
+def test_summary_lists_categories_in_catalogue_order(cfg, engine):
+    code, out, _ = run(cfg, "summary", "orosanmalningar", "--ar", "2024", "--per", "orsak",
+                       "--per", "kon")
+    listed = list(dict.fromkeys(line.split(",")[0] for line in out.splitlines()[1:]))
+    catalogue = list(Config.from_env().catalogue.measure("orosanmalningar")
+                     .dimensions["orsak"].categories)
+    assert code == 0 and listed == [c for c in catalogue if c in listed]
+    assert listed != sorted(listed)

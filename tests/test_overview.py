@@ -42,10 +42,25 @@ def test_small_counts_are_hidden_everywhere_on_a_card():
     assert card.trend is None  # and so would the line
 
 
-def test_measures_without_data_show_zero_not_an_error():
+def test_measures_without_data_say_inga_data_not_zero():
     cards = overview.cards({}, CFG, MONTH, aggregate.Filters())
     assert len(cards) == len(CFG.catalogue.measures)
-    assert all(c.value == "0" for c in cards)
+    assert all(c.value == c.rolling12 == c.last_year == "inga data" for c in cards)
+    assert all(c.trend is None and c.delta is None for c in cards)
+
+
+def test_a_rolling_window_before_the_data_start_is_no_value_and_a_filtered_zero_is_zero():
+    measure = CFG.catalogue.measure("orosanmalningar")
+    months = pd.date_range("2025-12-01", MONTH, freq="MS")  # under a year of data
+    counts = pd.DataFrame({"month": months, "storhet": "antal", "postnummer": "97231",
+                           "kon": "K", "aldersgrupp": "6-11", "orsak": "skolfranvaro",
+                           "anmalare": "skola", "antal": 7})
+    card = overview.cards({"orosanmalningar": counts}, CFG, MONTH, aggregate.Filters())[0]
+    assert card.value == "7" and card.last_year == "inga data"
+    assert card.rolling12 == "inga data"  # not the months there are, labelled as twelve
+    boys = overview.cards({"orosanmalningar": counts}, CFG, MONTH,
+                          aggregate.Filters(kon=("M",)))[0]
+    assert boys.value == "0"  # inside the data's span, no boys' reports is a true zero
 
 
 def test_a_filter_a_measure_lacks_is_named():

@@ -162,6 +162,18 @@ def test_karta_measure_period_and_level_change_the_view():
     assert at.query_params["period_kvartal"] == "2026-Q3"
 
 
+def test_karta_period_follows_the_sidebar_month():
+    at = _karta()
+    assert at.session_state["period_rullande"] == "2026-10"
+    at.selectbox(key="manad").set_value("2025-03").run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert at.session_state["period_rullande"] == "2025-03"
+    at.selectbox(key="period_typ").set_value("ar").run()
+    assert at.session_state["period_ar"] == "2025"
+    at.selectbox(key="manad").set_value("2024-06").run()
+    assert at.session_state["period_ar"] == "2024"
+
+
 def test_karta_selecting_an_area_opens_its_profile():
     at = _karta()
     at.selectbox(key="profil").set_value("97442").run()

@@ -88,7 +88,12 @@ def karta_controls(d: data.Data) -> KartaChoice | None:
     default = (options[0] if sidebar_month is None or not options
                else _default_period(kind, sidebar_month, options))
     state.seed(key, options, False, default)
-    if st.session_state.get(key) not in options:
+    # The period follows the sidebar's month when that changes (a link's own period holds
+    # until then).
+    followed = st.session_state.get(f"_foljer_{key}")
+    st.session_state[f"_foljer_{key}"] = sidebar_month
+    if st.session_state.get(key) not in options or (followed is not None
+                                                     and followed != sidebar_month):
         st.session_state[key] = default
     top[2].selectbox("Välj period", options, key=key,
                      format_func=lambda c: periods.period_label(kind, c))

@@ -120,7 +120,9 @@ def _headline(d: data.Data, measure: Measure, sel: state.Selection, filters: agg
     counted = " – ".join([m.variables[storhet].label, *(
         measure.dimensions[dim].categories[values[0]] for dim, values in chosen.categories
         if dim in bd.exclusive_dimensions(measure))])
-    card = overview.card(rows, m, cfg.threshold, month, storhet=storhet, counted=counted)
+    since = overview.first_month(d.counts[measure.code])
+    card = overview.card(rows, m, cfg.threshold, month, storhet=storhet, counted=counted,
+                         since=since)
     r12 = aggregate.Period.rolling12(month)
     metrics = [
         (fmt.month(month), card.value, card.delta, card.direction,
@@ -139,7 +141,7 @@ def _headline(d: data.Data, measure: Measure, sel: state.Selection, filters: agg
                         f"Per 1 000 {m.target.label}, rullande 12 månader."))
     if measure.has_sex and not m.variables[storhet].without_sex and not filters.kon:
         for sex, (c, shown) in overview.sex_cards(rows, m, cfg.threshold, month,
-                                                  storhet).items():
+                                                  storhet, since).items():
             metrics.append((f"{cat.sex_label(sex, measure)}, 12 mån",
                             c.rolling12 if shown else "–",
                             _change(c.rolling12_change) if shown else None,

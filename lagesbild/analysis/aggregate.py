@@ -119,6 +119,17 @@ def filter_population(population: pd.DataFrame, measure: Measure, filters: Filte
     return population[mask]
 
 
+def categories(measure: Measure, dim: str) -> list[str] | None:
+    """A dimension's codes in catalogue order; None for postnummer (any area)."""
+    if dim in measure.dimensions:
+        return list(measure.dimensions[dim].categories)
+    if dim == "aldersgrupp":
+        return [g.code for g in measure.age_groups]
+    if dim == "kon":
+        return ["K", "M"]
+    return None
+
+
 def _primary(frame: pd.DataFrame, measure: Measure, storhet: str | None) -> pd.DataFrame:
     storhet = storhet or measure.primary.code
     if storhet not in measure.variables:
@@ -171,13 +182,13 @@ class Headline:
 
     @property
     def change_pct(self) -> float | None:
-        if not self.rolling12_before:
+        if not self.rolling12_before or pd.isna(self.change):
             return None
         return 100 * self.change / self.rolling12_before
 
 
 def headline(frame: pd.DataFrame, measure: Measure, month: pd.Timestamp,
-             storhet: str | None = None) -> Headline:
+             storhet: str | None = None, since: pd.Timestamp | None = None) -> Headline:
     """Latest month, same month last year, rolling 12 months and its change, and a trend.
 
     Parameters
@@ -190,6 +201,10 @@ def headline(frame: pd.DataFrame, measure: Measure, month: pd.Timestamp,
         The month the overview is about (usually the latest complete month).
     storhet : str, optional
         The variable; the measure's first by default.
+    since : Timestamp, optional
+        The measure's first month of data (before any filter). Months before it are not
+        zeros but unknown: a window that reaches back before it gives no value (NaN), so a
+        "rolling 12 months" always holds 12 months.
 
     Returns
     -------
@@ -201,6 +216,8 @@ def headline(frame: pd.DataFrame, measure: Measure, month: pd.Timestamp,
     first = month - pd.DateOffset(months=23)
     series = monthly(frame, measure, storhet, pd.date_range(first, month, freq="MS"))
     values = series["antal"].to_numpy(dtype=float)
+    if since is not None:
+        values[(series["month"] < pd.Timestamp(since)).to_numpy()] = float("nan")
 
     def combine(part):
         return _over_months(part, measure, storhet)
@@ -304,4 +321,10 @@ def summary(frame: pd.DataFrame, population: pd.DataFrame, measure: Measure, per
         out = out.assign(per_1000=(1000 * out["antal"] / out["befolkning"]).where(
             out["befolkning"] > 0))
     out = out.assign(antal=out["antal"].astype("int64"))
-    return out.sort_values(by).reset_index(drop=True) if by else out
+    if not by:
+        return out
+    # Catalogue order, as everywhere else (postnummer, with no such order, by code).
+    order = {dim: {code: i for i, code in enumerate(categories(measure, dim) or [])}
+             for dim in by}
+    return out.sort_values(by, key=lambda s: s.map(order[s.name]).fillna(len(order[s.name]))
+                           if order[s.name] else s).reset_index(drop=True)

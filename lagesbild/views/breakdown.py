@@ -79,19 +79,8 @@ def label(measure: Measure, cat: Catalogue, dim: str, code, names: dict | None =
     return measure.dimensions[dim].categories.get(code, str(code))
 
 
-def categories(measure: Measure, dim: str) -> list[str] | None:
-    """A dimension's codes in catalogue order; None for postnummer (any area)."""
-    if dim in measure.dimensions:
-        return list(measure.dimensions[dim].categories)
-    if dim == "aldersgrupp":
-        return [g.code for g in measure.age_groups]
-    if dim == "kon":
-        return ["K", "M"]
-    return None
-
-
 def _order(measure: Measure, dim: str, codes) -> list:
-    known = categories(measure, dim) or sorted(str(c) for c in codes)
+    known = aggregate.categories(measure, dim) or sorted(str(c) for c in codes)
     return [c for c in known if c in set(codes)]
 
 
@@ -168,6 +157,8 @@ def trend(rows: pd.DataFrame, all_rows: pd.DataFrame, measure: Measure, period:
     series = aggregate.monthly(rows, measure, storhet, months)
     gone = set(missing_months(all_rows, months))
     values = series["antal"].astype(float).where(~series["month"].isin(gone))
+    if first is not None:  # before the first month nothing is known: no partial windows
+        values = values.where(series["month"] >= first)
     safe = disclosure.protect(series.assign(antal=values), threshold, rate_cols=())
     unusable = (safe["skyddad"] | values.isna()).astype(float)
     rolling = values.rolling(12).mean().where(unusable.rolling(12).max() == 0)
@@ -279,7 +270,7 @@ def heatmap(rows: pd.DataFrame, measure: Measure, cat: Catalogue, period: aggreg
     measure.check_dimension(dim)
     months = pd.date_range(period.start, period.end, freq="MS")
     picked = rows[(rows["storhet"] == storhet) & period.contains(rows["month"])]
-    codes = categories(measure, dim) or _order(measure, dim, picked[dim].dropna().unique())
+    codes = aggregate.categories(measure, dim) or _order(measure, dim, picked[dim].dropna().unique())
     grid = pd.MultiIndex.from_product([months, codes], names=["month", dim])
     counts = (picked.assign(**{dim: picked[dim].astype(object)})
               .groupby(["month", dim])["antal"].sum().reindex(grid, fill_value=0)

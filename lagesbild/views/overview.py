@@ -69,15 +69,30 @@ def cards(counts: dict[str, pd.DataFrame], cfg: Config, month: pd.Timestamp,
         frame, _ = aggregate.apply_filters(frame, measure, aggregate.Filters(
             categories=measure.headline_filter))
         out.append(card(frame, measure, cfg.threshold, month,
-                        ignored_text(ignored, "detta mått")))
+                        ignored_text(ignored, "detta mått"),
+                        since=first_month(counts.get(code))))
     return out
+
+
+def first_month(frame: pd.DataFrame | None) -> pd.Timestamp:
+    """A measure's first month of data; after every month when it has none ("inga data")."""
+    if frame is None or frame.empty:
+        return pd.Timestamp.max
+    return pd.Timestamp(frame["month"].min())
+
+
+NO_DATA = "inga data"
 
 
 def card(frame: pd.DataFrame, measure: Measure, t: int, month: pd.Timestamp,
          note: str | None = None, storhet: str | None = None, title: str | None = None,
-         counted: str | None = None) -> Card:
-    """One card from a measure's (filtered) counts, every count through disclosure control."""
-    h = aggregate.headline(frame, measure, month, storhet)
+         counted: str | None = None, since: pd.Timestamp | None = None) -> Card:
+    """One card from a measure's (filtered) counts, every count through disclosure control.
+
+    *since* is the measure's first month before filtering (:func:`first_month`): months before
+    it are "inga data", never 0.
+    """
+    h = aggregate.headline(frame, measure, month, storhet, since)
     values = pd.DataFrame({"antal": [h.month_value, h.month_last_year, h.rolling12,
                                      h.rolling12_before]})
     safe = disclosure.protect(values, t)
@@ -90,43 +105,50 @@ def card(frame: pd.DataFrame, measure: Measure, t: int, month: pd.Timestamp,
     hidden[2] |= withheld[0]
     hidden[3] |= withheld[1]
     now, before, r12, r12_before = safe["antal"].tolist()
+    known = [not pd.isna(v) for v in (h.month_value, h.month_last_year, h.rolling12,
+                                       h.rolling12_before)]
     delta, direction = None, "off"
-    if not (hidden[0] or hidden[1]):
+    if not (hidden[0] or hidden[1]) and known[0] and known[1]:
         diff = h.month_value - h.month_last_year
         delta = f"{fmt.signed(diff)} mot {fmt.month_short(month - pd.DateOffset(years=1))}"
         direction = "up" if diff > 0 else "down" if diff < 0 else "off"
     change = "–"
-    if not (hidden[2] or hidden[3]) and h.change_pct is not None:
+    if not (hidden[2] or hidden[3]) and h.change_pct is not None and known[3]:
         change = f"{fmt.percent(h.change_pct)} mot föregående 12 mån"
     # A line with gaps would still show the hidden months' size: draw all or nothing.
     trend_safe = disclosure.protect(h.trend, t)
-    trend = None if trend_safe["skyddad"].any() else \
+    trend = None if trend_safe["skyddad"].any() or not known[0] else \
         [float(v) for v in trend_safe["antal"]]
+
+    def shown(value, is_hidden: bool, is_known: bool) -> str:
+        return fmt.count(value, is_hidden, t) if is_known else NO_DATA
+
     return Card(
         measure=measure.code,
         title=title or measure.short,
         counted=counted or measure.headline_label or measure.primary.label,
-        value=fmt.count(now, hidden[0], t),
+        value=shown(now, hidden[0], known[0]),
         delta=delta,
         direction=direction,
-        last_year=fmt.count(before, hidden[1], t),
+        last_year=shown(before, hidden[1], known[1]),
         rolling12="–" if withheld[0] and not safe["skyddad"].iloc[2]
-        else fmt.count(r12, hidden[2], t),
+        else shown(r12, hidden[2], known[2]),
         rolling12_change=change,
         trend=trend,
         note=note,
-        rolling12_shown=not hidden[2],
+        rolling12_shown=not hidden[2] and known[2],
     )
 
 
 def sex_cards(frame: pd.DataFrame, measure: Measure, t: int, month: pd.Timestamp,
-              storhet: str | None = None) -> dict[str, tuple[Card, bool]]:
+              storhet: str | None = None, since: pd.Timestamp | None = None
+              ) -> dict[str, tuple[Card, bool]]:
     """Girls/women and boys/men apart: each sex's card and whether its 12-month sum may show.
 
     Shown beside the total, one hidden sex could be worked out from the other, so if exactly
     one is hidden, both are.
     """
     by_sex = {sex: card(aggregate.apply_filters(frame, measure, aggregate.Filters(
-        kon=(sex,)))[0], measure, t, month, storhet=storhet) for sex in ("K", "M")}
+        kon=(sex,)))[0], measure, t, month, storhet=storhet, since=since) for sex in ("K", "M")}
     one_hidden = sum(not c.rolling12_shown for c in by_sex.values()) == 1
     return {sex: (c, c.rolling12_shown and not one_hidden) for sex, c in by_sex.items()}
