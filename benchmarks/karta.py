@@ -31,11 +31,13 @@ def payload_and_domain() -> None:
     from lagesbild.geo import layers
     from lagesbild.present import maps
     from lagesbild.store import ingest
+    from lagesbild.views import source
 
     cfg = Config.from_env()
     engine = ingest.open_store(cfg)
     measure = cfg.catalogue.measure("orosanmalningar")
-    counts, population = store.read_counts(engine, measure), store.read_population(engine)
+    counts = source.counts(engine, cfg, measure)
+    population = store.read_population(engine)
     layer = layers.read_layer(cfg.shapes)
     postorter = dict(zip(layer["postnummer"], layer["postort"].fillna("")))
     grouping = groupings.load_grouping(cfg.omraden)

@@ -1,3 +1,3 @@
 """Social lägesbild: the domain package (no Streamlit here)."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

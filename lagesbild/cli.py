@@ -7,6 +7,7 @@ reads as the command reference; the numbers come from ``views`` like the pages'.
 from __future__ import annotations
 
 import argparse
+import getpass
 import datetime as dt
 import getpass
 import logging
@@ -26,7 +27,7 @@ from lagesbild.present import tables
 from lagesbild.release import disclosure
 from lagesbild.store import ingest
 from lagesbild.views import areas as area_views
-from lagesbild.views import breakdown, figures
+from lagesbild.views import figures, source
 
 log = logging.getLogger("lagesbild")
 
@@ -65,7 +66,7 @@ def cmd_summary(args, cfg: Config) -> int:
         raise UnknownError(f"Måttet {measure.code} har ingen storhet ”{args.storhet}”. "
                            f"Möjliga: {', '.join(measure.variables)}.")
     engine = ingest.open_store(cfg)
-    frame = store.read_counts(engine, measure)
+    frame = source.counts(engine, cfg, measure)
     period = _period(args, frame)
     # The same eviction passes both stages and open debt cases are a stock: unless split by
     # it, such a dimension counts its headline category only, as the pages do.
@@ -73,9 +74,13 @@ def cmd_summary(args, cfg: Config) -> int:
     frame, _ = aggregate.apply_filters(frame, measure, aggregate.Filters(categories=tuple(only)))
     table = aggregate.summary(frame, store.read_population(engine), measure, period, args.per,
                               args.storhet)
-    safe = disclosure.protect(table, cfg.threshold)
-    shown = safe.assign(antal=[f"<{cfg.threshold}" if hidden else str(int(n))
-                               for n, hidden in zip(safe["antal"], safe["skyddad"])])
+    if args.exakt:
+        _exact_warning(f"summary {measure.code}")
+        shown = table.assign(antal=table["antal"].astype("int64").astype(str))
+    else:
+        safe = disclosure.protect(table, cfg.threshold)
+        shown = safe.assign(antal=[f"<{cfg.threshold}" if hidden else str(int(n))
+                                   for n, hidden in zip(safe["antal"], safe["skyddad"])])
     if "per_1000" in shown.columns:
         shown = shown.assign(per_1000=shown["per_1000"].round(2))
     columns = [*args.per, "antal", *(["per_1000"] if "per_1000" in shown.columns else [])]
@@ -108,7 +113,7 @@ def _map_view(args, cfg: Config):
     measure = cfg.catalogue.measure(args.matt)
     filters = _filters(args.filter, cfg, measure, headline=True)
     engine = ingest.open_store(cfg)
-    frame = store.read_counts(engine, measure)
+    frame = source.counts(engine, cfg, measure)
     kind, code = _area_period(args, frame)
     grouping = groupings.load_grouping(cfg.omraden) if args.niva == "omrade" else None
     layer = layers.read_layer(cfg.shapes)
@@ -119,7 +124,34 @@ def _map_view(args, cfg: Config):
                                       grouping)
 
 
+def _exact_warning(what: str) -> None:
+    """--exakt: say loudly that these numbers are not protected, and log who asked."""
+    print("# EXAKTA VÄRDEN utan röjandekontroll: bara för den som redan har direkt åtkomst "
+          "till databasen. Får inte spridas vidare eller publiceras.", file=sys.stderr)
+    log.warning("exact numbers printed (%s) for user %s", what, getpass.getuser())
+
+
+def _exact_areas(args, cfg: Config) -> int:
+    measure = cfg.catalogue.measure(args.matt)
+    filters = _filters(args.filter, cfg, measure, headline=True)
+    engine = ingest.open_store(cfg)
+    frame = source.counts(engine, cfg, measure)
+    kind, code = _area_period(args, frame)
+    grouping = groupings.load_grouping(cfg.omraden) if args.niva == "omrade" else None
+    table, _ = area_views.exact_table(frame, store.read_population(engine), measure, kind,
+                                      code, args.niva, filters, grouping)
+    _exact_warning(f"areas {measure.code}")
+    out = pd.DataFrame({
+        "omrade": table["kod"], "antal": table["antal"].astype("int64"),
+        "befolkning": table["befolkning"].astype("Int64") if "befolkning" in table else pd.NA,
+        "per_1000": table["per_1000"].round(2) if "per_1000" in table else pd.NA})
+    out.to_csv(sys.stdout, index=False, lineterminator="\n")
+    return 0
+
+
 def cmd_areas(args, cfg: Config) -> int:
+    if args.exakt:
+        return _exact_areas(args, cfg)
     args.varde = "antal"
     measure, _, v = _map_view(args, cfg)
     safe = v.safe
@@ -197,7 +229,7 @@ def cmd_chart(args, cfg: Config) -> int:
     if not out.parent.exists():
         raise UsageError(f"Mappen {out.parent} finns inte.")
     engine = ingest.open_store(cfg)
-    frame = store.read_counts(engine, measure)
+    frame = source.counts(engine, cfg, measure)
     latest = aggregate.latest_complete_month(frame)
     if latest is None:
         raise LagesbildError("Det finns inga data för måttet ännu.")
@@ -375,6 +407,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="Gruppera efter dimension (kan upprepas): kon, aldersgrupp, "
                         "postnummer eller måttets kategorier.")
     p.add_argument("--storhet", help="Storhet, om måttet har flera (t.ex. berorda_barn).")
+    p.add_argument("--exakt", action="store_true",
+                   help="Exakta tal utan röjandekontroll, för den som redan har direkt "
+                        "åtkomst till databasen (loggas).")
     p.set_defaults(func=cmd_summary)
 
     for name, text in (("areas", "Antal, andel och flagga per område som CSV."),
@@ -386,6 +421,10 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--kvartal", help="Ett kvartal, ÅÅÅÅ-Qn, t.ex. 2025-Q1.")
         p.add_argument("--niva", choices=["postnummer", "omrade"], default="postnummer",
                        help="Postnummer eller områden (LAGESBILD_OMRADEN).")
+        if name == "areas":
+            p.add_argument("--exakt", action="store_true",
+                           help="Exakta tal utan röjandekontroll, för den som redan har direkt "
+                                "åtkomst till databasen (loggas).")
         p.add_argument("--filter", action="append", default=[], metavar="DIM=VÄRDE",
                        help="Urval, t.ex. kon=K eller anmalare=skola (kan upprepas). "
                             "Utan urval räknas det som översikten räknar (vräkningar: "

@@ -48,7 +48,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("profiles", "LAGESBILD_PROFILER", ROOT / "profiler",
             "Folder of source profiles (YAML) that map export columns and codes onto the "
             "catalogue; mappings made on the page Data are saved here."),
+    Setting("cell_key_seed", "LAGESBILD_CELLNYCKEL", "",
+            "Secret seed of the cell keys that perturb published counts (disclosure control). "
+            "Empty: the demo seed, for the synthetic demo only; set a long random secret for "
+            "real data and keep it: a new seed gives every cell new noise."),
 )
+# The cell-key seed used when none is set: public, so fit only for the synthetic demo.
+DEMO_CELL_KEY_SEED = "lagesbild-demodata-2580"
 _DEFAULTS = {s.name: s.default for s in SETTINGS}
 
 _TRUE = {"1", "true", "ja", "yes", "on"}
@@ -312,7 +318,13 @@ class Config:
     omraden: Path = _DEFAULTS["omraden"]
     threshold: int = _DEFAULTS["threshold"]
     profiles: Path = _DEFAULTS["profiles"]
+    cell_key_seed: str = _DEFAULTS["cell_key_seed"]
     crs: int = 3006
+
+    @property
+    def key_seed(self) -> str:
+        """The cell-key seed in force: the configured secret, else the demo's."""
+        return self.cell_key_seed or DEMO_CELL_KEY_SEED
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> "Config":

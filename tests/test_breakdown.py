@@ -1,5 +1,5 @@
-"""The measure pages' numbers: trends, breakdowns, heat map, notes and complementary
-suppression, on small frames built here; and the chart command on the demo store."""
+"""The measure pages' numbers: trends, breakdowns, heat map and notes, published through the
+cell key method, on small frames built here; and the chart command on the demo store."""
 
 import io
 
@@ -12,7 +12,7 @@ from lagesbild.analysis import aggregate
 from lagesbild.cli import main
 from lagesbild.config import Config
 from lagesbild.present import export
-from lagesbild.release import disclosure
+from lagesbild.release import cellkey
 from lagesbild.views import breakdown as bd
 from lagesbild.views import figures
 
@@ -22,27 +22,34 @@ KIA = CAT.measure("kia")
 CHILDREN = CAT.measure("orosanmalningar")
 
 
+NOISE = cellkey.MAX_NOISE  # a published count lies within this of the true one
+
+
 def _monthly(values, start="2023-01-01", **columns) -> pd.DataFrame:
     months = pd.date_range(start, periods=len(values), freq="MS")
-    return pd.DataFrame({"month": months, **columns, "storhet": "antal", "antal": values})
+    frame = pd.DataFrame({"month": months, **columns, "storhet": "antal", "antal": values})
+    return cellkey.with_keys(frame, CFG.key_seed)
 
 
 def _kia(values, start="2023-01-01") -> pd.DataFrame:
     return _monthly(values, start, enhet="mottagning", typ="hot", allvarlighet="lindrig")
 
 
-def test_rolling_average_is_hidden_when_its_window_holds_a_hidden_month():
+def test_rolling_average_goes_on_across_a_hidden_month():
     values = [10] * 24
-    values[15] = 3  # hidden: every window over it loses its average
+    values[15] = 1  # hidden (1 is never perturbed upwards)
     rows = _kia(values)
     period = aggregate.Period(pd.Timestamp("2024-01-01"), pd.Timestamp("2024-12-01"))
     table = bd.trend(rows, rows, KIA, period, "antal", 5)
     assert table["Månad"].iloc[0] == pd.Timestamp("2023-01-01")
     by_month = table.set_index("Månad")
     assert pd.isna(by_month.loc["2024-04-01", "Antal"])
-    assert by_month.loc["2024-03-01", "Rullande 12 mån, medel per månad"] == 10.0
-    assert by_month.loc["2024-04-01":"2024-12-01",
-                        "Rullande 12 mån, medel per månad"].isna().all()
+    rolling = by_month["Rullande 12 mån, medel per månad"]
+    assert abs(rolling.loc["2024-03-01"] - 10.0) <= NOISE / 12 + 0.05
+    # Each window is a cell of its own: the line goes on over the hidden month.
+    assert (abs(rolling.loc["2024-04-01":"2024-12-01"] - 111 / 12) <= NOISE / 12 + 0.05).all()
+    shown = by_month["Antal"].dropna().astype(int)
+    assert ((shown - 10).abs() <= NOISE).all() and (shown != 10).any()  # perturbed
     assert export.check(table) == 5
 
 
@@ -67,7 +74,7 @@ def test_rolling_average_needs_twelve_months_of_data():
     by_month = bd.trend(rows, rows, KIA, period, "antal", 5).set_index("Månad")
     rolling = by_month["Rullande 12 mån, medel per månad"]
     assert rolling.loc[:"2023-11-01"].isna().all()  # fewer than 12 months: no average
-    assert (rolling.loc["2023-12-01":] == 10.0).all()
+    assert ((rolling.loc["2023-12-01":] - 10.0).abs() <= NOISE / 12 + 0.05).all()
 
 
 def test_series_break_from_the_catalogue_is_noted_on_its_month():
@@ -77,17 +84,6 @@ def test_series_break_from_the_catalogue_is_noted_on_its_month():
     assert notes["typ"].tolist() == ["serieavbrott"]
     assert notes["Månad"].iloc[0] == pd.Timestamp("2024-01-01")
     assert "rapportering i KIA" in notes["Anmärkning"].iloc[0]
-
-
-def test_complementary_suppression_hides_a_second_cell_in_each_partition():
-    frame = pd.DataFrame({"orsak": ["a", "a", "b", "b", "c", "c"],
-                          "kon": ["K", "M"] * 3, "antal": [3, 40, 20, 30, 50, 60]})
-    safe = disclosure.complementary(disclosure.protect(frame, 5), [["orsak"], ["kon"]])
-    hidden = safe.loc[safe["skyddad"], ["orsak", "kon"]].apply(tuple, axis=1).tolist()
-    # a/K hidden; then a/M (its category) and b/K (its sex); then b/M closes the rectangle.
-    assert sorted(hidden) == [("a", "K"), ("a", "M"), ("b", "K"), ("b", "M")]
-    for keys in (["orsak"], ["kon"]):
-        assert (safe.groupby(keys)["skyddad"].sum() != 1).all()
 
 
 def test_breakdown_shows_sexes_side_by_side_with_rates_and_catalogue_order():
@@ -105,8 +101,8 @@ def test_breakdown_shows_sexes_side_by_side_with_rates_and_catalogue_order():
     assert table["Aktualiseringsorsak"].iloc[0] == "Våld mot barnet"  # catalogue order
     assert table["Kön"].tolist()[:2] == ["Flickor", "Pojkar"]
     first = table.iloc[0]
-    assert first["Antal"] == 144 and first["Befolkning"] == 210
-    assert first["Per 1 000"] == pytest.approx(685.7)
+    assert abs(first["Antal"] - 144) <= NOISE and first["Befolkning"] == 210
+    assert first["Per 1 000"] == round(1000 * first["Antal"] / 210, 1)  # from the published
 
 
 def test_open_cases_are_averaged_not_summed():
@@ -118,8 +114,8 @@ def test_open_cases_are_averaged_not_summed():
                          debt, CAT, aggregate.Period.year(2023), "typ", "antal", 5,
                          by_sex=False)
     counts = dict(zip(table["Typ av kontakt"], table["Antal"]))
-    assert counts["Pågående (medel per månad)"] == 20
-    assert counts["Ny kontakt"] == 24
+    assert abs(counts["Pågående (medel per månad)"] - 20) <= NOISE
+    assert abs(counts["Ny kontakt"] - 24) <= NOISE
     chosen = bd.with_defaults(debt, aggregate.Filters(categories=(("typ", ("pagaende",)),)))
     assert bd.effective(debt, chosen, "antal").variables["antal"].aggregation == "medel"
     assert bd.with_defaults(debt, aggregate.Filters()).categories == (("typ", ("ny_kontakt",)),)
@@ -132,12 +128,17 @@ def test_housing_occupancy_is_nights_over_places_times_days():
         "kon": ["K", "M", "K", "M", None],
         "storhet": ["belagda_natter", "belagda_natter", "unika_gaster", "unika_gaster",
                     "platser"],
-        "antal": [56, 224, 3, 20, 12]})
-    status = bd.housing_status(rows, housing, CAT, pd.Timestamp("2026-02-01"), 5)
-    assert status.occupancy == pytest.approx(round(100 * 280 / (12 * 28), 1))
+        "antal": [56, 224, 1, 20, 12]})
+    status = bd.housing_status(cellkey.with_keys(rows, CFG.key_seed), housing, CAT,
+                               pd.Timestamp("2026-02-01"), 5)
+    nights = status.table.iloc[0]["Totalt"]
+    assert abs(nights - 280) <= NOISE
+    assert status.occupancy == round(100 * nights / (12 * 28), 1)  # published nights
     guests = status.table.iloc[1]
-    # Three women is hidden; men too, or the total would give it away.
-    assert pd.isna(guests["Kvinnor"]) and pd.isna(guests["Män"]) and guests["Totalt"] == 23
+    # One woman is hidden; the men and the total are cells of their own, each with its own
+    # noise, so the total minus the men does not give her back exactly.
+    assert pd.isna(guests["Kvinnor"])
+    assert abs(guests["Män"] - 20) <= NOISE and abs(guests["Totalt"] - 21) <= NOISE
 
 
 def test_figure_caption_names_filters_period_and_source():
@@ -173,8 +174,12 @@ def test_chart_command_writes_a_1920_png_and_a_swedish_svg(tmp_path, capsys):
     text = svg.read_text(encoding="utf-8").replace("\u00a0", " ")
     assert "Orosanmälningar: antal anmälningar per kön" in text
     assert "jan 2023 – dec 2023 · Hela kommunen" in text
-    # Calibrated demo totals for 2023 (DOMAIN.md): girls 1 997, boys 1 710.
-    assert ">1 997<" in text and ">1 710<" in text
+    # Calibrated demo totals for 2023 (DOMAIN.md): girls 1 997, boys 1 710, published
+    # within the noise.
+    import re
+    shown = {int(n.replace(" ", "")) for n in re.findall(r">(\d \d{3})<", text)}
+    assert any(abs(n - 1997) <= NOISE for n in shown)
+    assert any(abs(n - 1710) <= NOISE for n in shown)
     assert "Källa: Combine" in text and "röjandekontroll" in text
 
 
@@ -196,31 +201,19 @@ def test_chart_command_errors_are_swedish_with_exit_codes(args, code, message, t
 
 
 def test_page_table_exports_to_excel_with_headers_and_hidden_counts():
-    rows = _kia([10, 3, 12] * 4)
+    rows = _kia([10, 1, 12] * 4)
     fig = figures.figure("trend", rows, pd.DataFrame(), KIA, CFG, aggregate.Period.year(2023))
     book = load_workbook(io.BytesIO(export.xlsx(fig.table, fig.caption)))
     sheet = book["Tabell"]
     assert [c.value for c in sheet[1]] == ["Månad", "Antal",
                                            "Rullande 12 mån, medel per månad", "Anmärkning"]
-    assert sheet["B2"].value == 10 and sheet["B3"].value == "<5"
+    assert abs(sheet["B2"].value - 10) <= NOISE and sheet["B3"].value == "<5"
     assert book["Om tabellen"]["A1"].value == fig.caption.title
-
-
-@pytest.mark.parametrize("hidden, shown", [([3], False), ([3, 4], True), ([], True)])
-def test_rolling_sum_is_withheld_when_it_would_give_back_hidden_months(hidden, shown):
-    from lagesbild.views import overview
-
-    values = [10] * 24
-    for i, v in enumerate(hidden):
-        values[20 + i] = v
-    card = overview.card(_kia(values, "2024-01-01"), KIA, 5, pd.Timestamp("2025-12-01"))
-    assert card.rolling12_shown is shown
-    assert (card.rolling12 == "–") is not shown
 
 
 def test_trend_chart_annotates_breaks_and_missing_months_and_never_draws_hidden_values():
     values = [10] * 30
-    values[20] = 3
+    values[20] = 1
     rows = _kia(values).drop(index=22)  # 2024-11 never delivered
     fig = figures.figure("trend", rows, pd.DataFrame(), KIA, CFG,
                         aggregate.Period(pd.Timestamp("2023-07-01"), pd.Timestamp("2025-06-01")))
@@ -228,4 +221,4 @@ def test_trend_chart_annotates_breaks_and_missing_months_and_never_draws_hidden_
     assert "Uppgift saknas" in spec and "Serieavbrott: Ny rutin" in spec and '"<5"' in spec
     drawn = [d for name, data in fig.chart.to_dict()["datasets"].items() for d in data
              if d.get("Serie") == "Per månad" and d.get("Värde") is not None]
-    assert 3 not in {d["Värde"] for d in drawn}
+    assert 1 not in {d["Värde"] for d in drawn}

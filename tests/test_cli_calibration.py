@@ -37,11 +37,19 @@ def run(cfg, *argv) -> tuple[int, str, str]:
 
 
 def test_summary_by_sex_2023(cfg, engine):
-    code, out, _ = run(cfg, "summary", "orosanmalningar", "--ar", "2023", "--per", "kon")
-    assert code == 0
+    code, out, err = run(cfg, "summary", "orosanmalningar", "--ar", "2023", "--per", "kon",
+                         "--exakt")
+    assert code == 0 and "EXAKTA VÄRDEN" in err
     table = pd.read_csv(io.StringIO(out), dtype={"antal": str})
     assert table.columns.tolist() == ["kon", "antal", "per_1000"]
     assert dict(zip(table["kon"], table["antal"])) == {"K": "1997", "M": "1710"}
+    # Without --exakt the same cells are published: near the truth, rates from them.
+    code, out, err = run(cfg, "summary", "orosanmalningar", "--ar", "2023", "--per", "kon")
+    assert code == 0 and "EXAKTA" not in err
+    shown = pd.read_csv(io.StringIO(out)).set_index("kon")
+    assert abs(shown.loc["K", "antal"] - 1997) <= 2 and abs(shown.loc["M", "antal"] - 1710) <= 2
+    assert shown.loc["K", "per_1000"] == pytest.approx(
+        round(1000 * shown.loc["K", "antal"] / round(1000 * 1997 / 219.76), 1), abs=0.11)
 
 
 @pytest.mark.parametrize("year, girls, boys", [(2021, 1228, 1394), (2023, 1997, 1710)])

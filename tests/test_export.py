@@ -18,8 +18,11 @@ CAPTION = export.Caption("Orosanmälningar per månad", "jan 2025 – dec 2025",
 
 @pytest.fixture
 def table():
+    # Cell keys of 0,5 select no noise (cellkey.PTABLE), so the formats can be checked
+    # against known numbers.
     raw = pd.DataFrame({"month": pd.date_range("2025-01-01", periods=4, freq="MS"),
-                        "antal": [3707, 3, 12, 0], "per_1000": [6.34, 0.5, 1.0, 0.0]})
+                        "antal": [3707, 3, 12, 0], "per_1000": [6.34, 0.5, 1.0, 0.0],
+                        "nyckel": 0.5})
     safe = disclosure.protect(raw, 5)
     shown = pd.DataFrame({"Månad": safe["month"], "Antal": safe["antal"],
                           "Per 1 000": safe["per_1000"]})

@@ -3,10 +3,12 @@
 import pandas as pd
 import pytest
 
+from lagesbild import fmt
 from lagesbild.analysis import aggregate
 from lagesbild.config import Config
 from lagesbild.errors import DataError
 from lagesbild.present import tables
+from lagesbild.release import cellkey
 from lagesbild.views import areas as area_views
 from lagesbild.views import overview
 
@@ -16,9 +18,14 @@ MONTH = pd.Timestamp("2026-10-01")
 
 def _counts(per_month: list[int], kon: str = "K") -> pd.DataFrame:
     months = pd.date_range(end=MONTH, periods=len(per_month), freq="MS")
-    return pd.DataFrame({"month": months, "postnummer": "97231", "kon": kon,
-                         "aldersgrupp": "0-5", "orsak": "ovrigt", "anmalare": "polis",
-                         "storhet": "antal", "antal": per_month})
+    return cellkey.with_keys(pd.DataFrame({
+        "month": months, "postnummer": "97231", "kon": kon, "aldersgrupp": "0-5",
+        "orsak": "ovrigt", "anmalare": "polis", "storhet": "antal", "antal": per_month}),
+        CFG.key_seed)
+
+
+def _number(text: str) -> int:
+    return int(text.replace("\u00a0", "").split()[0].replace("+", "").replace("\u2212", "-"))
 
 
 def _card(counts, filters=aggregate.Filters()):
@@ -28,15 +35,19 @@ def _card(counts, filters=aggregate.Filters()):
 
 def test_card_figures_and_swedish_texts():
     card = _card(_counts([100] * 12 + [110] * 11 + [1200]))
-    assert card.value == "1\u00a0200"
-    assert card.delta == "+1\u00a0100 mot okt 2025" and card.direction == "up"
-    assert card.rolling12 == "2\u00a0410"
-    assert card.rolling12_change == "+100,8\u00a0% mot föregående 12 mån"
+    now, last_year, r12 = (_number(card.value), _number(card.last_year),
+                           _number(card.rolling12))
+    assert abs(now - 1200) <= 2 and abs(last_year - 100) <= 2 and abs(r12 - 2410) <= 2
+    # Differences are of the published numbers, so the card agrees with itself.
+    assert card.delta == f"+{fmt.number(now - last_year)} mot okt 2025"
+    assert card.direction == "up"
+    assert card.rolling12_change.endswith("\u00a0% mot föregående 12 mån")
+    assert card.rolling12_change.startswith("+100,") or card.rolling12_change.startswith("+101,")
     assert len(card.trend) == 24
 
 
 def test_small_counts_are_hidden_everywhere_on_a_card():
-    card = _card(_counts([20] * 23 + [3]))
+    card = _card(_counts([20] * 23 + [1]))
     assert card.value == "<5"
     assert card.delta is None and card.direction == "off"  # a difference would reveal it
     assert card.trend is None  # and so would the line
@@ -55,8 +66,9 @@ def test_a_rolling_window_before_the_data_start_is_no_value_and_a_filtered_zero_
     counts = pd.DataFrame({"month": months, "storhet": "antal", "postnummer": "97231",
                            "kon": "K", "aldersgrupp": "6-11", "orsak": "skolfranvaro",
                            "anmalare": "skola", "antal": 7})
+    counts = cellkey.with_keys(counts, CFG.key_seed)
     card = overview.cards({"orosanmalningar": counts}, CFG, MONTH, aggregate.Filters())[0]
-    assert card.value == "7" and card.last_year == "inga data"
+    assert abs(_number(card.value) - 7) <= 2 and card.last_year == "inga data"
     assert card.rolling12 == "inga data"  # not the months there are, labelled as twelve
     boys = overview.cards({"orosanmalningar": counts}, CFG, MONTH,
                           aggregate.Filters(kon=("M",)))[0]
@@ -74,17 +86,19 @@ def test_headline_filter_counts_only_new_contacts():
     counts = pd.DataFrame({"month": months, "kon": ["K", "K"], "aldersgrupp": ["25-44"] * 2,
                            "typ": ["ny_kontakt", "pagaende"], "storhet": "antal",
                            "antal": [12, 300]})
-    card = next(c for c in overview.cards({"skuldradgivning": counts}, CFG, MONTH,
-                                          aggregate.Filters()) if c.measure == "skuldradgivning")
-    assert card.value == "12" and card.counted == "Nya kontakter"
+    card = next(c for c in overview.cards({"skuldradgivning": cellkey.with_keys(
+        counts, CFG.key_seed)}, CFG, MONTH, aggregate.Filters())
+        if c.measure == "skuldradgivning")
+    assert abs(_number(card.value) - 12) <= 2 and card.counted == "Nya kontakter"
 
 
 def test_area_table_only_takes_protected_frames():
 
-    raw = pd.DataFrame({"kod": ["97231", "97232"], "antal": [3, 40], "befolkning": [200, 300],
-                        "per_1000": [15.0, 133.33], "antal_fg": [10, 2],
-                        "per_1000_fg": [50.0, 6.7], "forandring": [-7, 38],
-                        "forandring_pct": [-70.0, 1900.0], "flagga": ["inom", "över"]})
+    raw = pd.DataFrame({"kod": ["97231", "97232"], "antal": [1, 40], "befolkning": [200, 300],
+                        "per_1000": [5.0, 133.33], "antal_fg": [10, 1],
+                        "per_1000_fg": [50.0, 3.3], "forandring": [-9, 39],
+                        "forandring_pct": [-90.0, 3900.0], "flagga": ["inom", "över"],
+                        "nyckel": [0.3, 17.1], "nyckel_fg": [4.4, 0.9]})
     with pytest.raises(DataError, match="röjandekontrollen"):
         area_views.display_table(raw, "postnummer", {}, None, 5)
     shown = area_views.display_table(area_views.protect(raw, 5), "postnummer", {"97231": "Luleå"},
@@ -93,18 +107,16 @@ def test_area_table_only_takes_protected_frames():
     assert first["Postnummer"] == "972 31 Luleå"
     assert pd.isna(first["Antal"]) and pd.isna(first["Per 1 000"])  # shown as "<5"
     assert pd.isna(first["Förändring (%)"]) and first["Jämfört med kommunen"] == "–"
-    assert second["Antal"] == 40 and pd.isna(second["Antal samma period i fjol"])
-    assert pd.isna(second["Förändring (antal)"])  # last year's hidden 2 would show
+    assert abs(second["Antal"] - 40) <= 2 and pd.isna(second["Antal samma period i fjol"])
+    assert pd.isna(second["Förändring (antal)"])  # no change against a hidden count
     assert tables.style(shown).to_string().count("<5") == 2
 
 
-def test_one_hidden_sex_hides_the_other():
-    # Boys' 12-month sum is shown; girls' is withheld (3 in all): with the total on the
-    # page, the boys' figure would give the girls' away, so both are withheld.
-    counts = pd.concat([_counts([0] * 23 + [3], kon="K"), _counts([10] * 24, kon="M")])
+def test_each_sex_is_a_cell_of_its_own():
+    # Girls' 1 is hidden; the boys' and the total are published with their own noise, so the
+    # total minus the boys does not give the girls back exactly, and the boys may be shown.
+    counts = pd.concat([_counts([0] * 23 + [1], kon="K"), _counts([10] * 24, kon="M")])
     measure = CFG.catalogue.measure("orosanmalningar")
-    shown = {sex: ok for sex, (_, ok) in overview.sex_cards(counts, measure, 5, MONTH).items()}
-    assert shown == {"K": False, "M": False}
-    both = pd.concat([_counts([10] * 24, kon="K"), _counts([10] * 24, kon="M")])
-    shown = {sex: ok for sex, (_, ok) in overview.sex_cards(both, measure, 5, MONTH).items()}
-    assert shown == {"K": True, "M": True}
+    cards = overview.sex_cards(counts, measure, 5, MONTH)
+    assert cards["K"][0].value == "<5" and cards["M"][1] is True
+    assert abs(_number(cards["M"][0].rolling12) - 120) <= 2

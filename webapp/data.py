@@ -18,6 +18,7 @@ from lagesbild.errors import LagesbildError
 from lagesbild.geo import groupings
 from lagesbild.store import ingest
 from lagesbild.views import areas as area_views
+from lagesbild.views import source
 
 
 @st.cache_resource
@@ -53,8 +54,8 @@ def _read(url: str, fingerprint: tuple, version: str) -> Data:
     # Kept on disk too, so a restarted server does not read the whole store again; the
     # package version in the key keeps an upgraded app from reading an older shape.
     eng = engine()
-    cat = config().catalogue
-    return Data(store.read_all(eng, cat), store.read_population(eng), store.read_batches(eng),
+    return Data(source.all_counts(eng, config()), store.read_population(eng),
+                store.read_batches(eng),
                 fingerprint)
 
 

@@ -137,16 +137,29 @@ def _primary(frame: pd.DataFrame, measure: Measure, storhet: str | None) -> pd.D
     return frame[frame["storhet"] == storhet]
 
 
+KEY = "nyckel"  # the cell-key sum beside every count, for release (see release.cellkey)
+
+
+def summed(frame: pd.DataFrame) -> list[str]:
+    """The columns a count aggregation adds up: the count, and its cell-key sum if present.
+
+    Every published count is a cell whose key is the sum of its rows' keys, so wherever rows
+    are added up their keys are added up with them.
+    """
+    return ["antal", KEY] if KEY in frame.columns else ["antal"]
+
+
 def monthly(frame: pd.DataFrame, measure: Measure, storhet: str | None = None,
             months: pd.DatetimeIndex | None = None) -> pd.DataFrame:
-    """Total per month (columns month, antal); months without rows get 0."""
+    """Total per month (columns month, antal, and nyckel if the rows have keys); months
+    without rows get 0."""
     rows = _primary(frame, measure, storhet)
-    series = rows.groupby("month", observed=True)["antal"].sum()
-    if months is None and not series.empty:
-        months = pd.date_range(series.index.min(), series.index.max(), freq="MS")
+    sums = rows.groupby("month", observed=True)[summed(rows)].sum()
+    if months is None and not sums.empty:
+        months = pd.date_range(sums.index.min(), sums.index.max(), freq="MS")
     if months is not None:
-        series = series.reindex(months, fill_value=0)
-    return series.rename_axis("month").reset_index(name="antal")
+        sums = sums.reindex(months, fill_value=0)
+    return sums.rename_axis("month").reset_index()
 
 
 def _over_months(values, measure: Measure, storhet: str) -> float:
@@ -174,7 +187,8 @@ class Headline:
     month_last_year: float
     rolling12: float
     rolling12_before: float
-    trend: pd.DataFrame  # month, antal: the last 24 months
+    trend: pd.DataFrame  # month, antal (and nyckel): the last 24 months
+    cells: pd.DataFrame  # the four figures above as cells: antal (and nyckel), for release
 
     @property
     def change(self) -> float:
@@ -215,20 +229,24 @@ def headline(frame: pd.DataFrame, measure: Measure, month: pd.Timestamp,
     # One monthly series covering both 12-month windows; every figure is a slice of it.
     first = month - pd.DateOffset(months=23)
     series = monthly(frame, measure, storhet, pd.date_range(first, month, freq="MS"))
-    values = series["antal"].to_numpy(dtype=float)
     if since is not None:
-        values[(series["month"] < pd.Timestamp(since)).to_numpy()] = float("nan")
-
-    def combine(part):
-        return _over_months(part, measure, storhet)
-
+        unknown = series["month"] < pd.Timestamp(since)
+        series = series.assign(**{c: series[c].astype(float).mask(unknown)
+                                  for c in summed(series)})
+    windows = {"month": slice(23, 24), "last_year": slice(11, 12), "rolling12": slice(12, 24),
+               "rolling12_before": slice(0, 12)}
+    cells = pd.DataFrame([{c: _over_months(series[c].to_numpy(dtype=float)[w], measure,
+                                           storhet) for c in summed(series)}
+                          for w in windows.values()], index=list(windows))
+    values = cells["antal"]
     return Headline(
         month=month,
-        month_value=combine(values[-1:]),
-        month_last_year=combine(values[-13:-12]),
-        rolling12=combine(values[-12:]),
-        rolling12_before=combine(values[:12]),
+        month_value=values["month"],
+        month_last_year=values["last_year"],
+        rolling12=values["rolling12"],
+        rolling12_before=values["rolling12_before"],
         trend=series,
+        cells=cells,
     )
 
 
@@ -299,14 +317,16 @@ def summary(frame: pd.DataFrame, population: pd.DataFrame, measure: Measure, per
         raise UnknownError(f"{measure.variables[storhet].label} för {measure.short.lower()} "
                            "är inte uppdelade på kön.")
     rows = rows[period.contains(rows["month"])]
+    columns = summed(rows)
     if by:
-        out = rows.groupby(by, observed=False)["antal"].sum().reset_index()
+        out = rows.groupby(by, observed=False)[columns].sum().reset_index()
         out = out.astype({c: "object" for c in by})
     else:
-        out = pd.DataFrame({"antal": [int(rows["antal"].sum())]})
+        out = pd.DataFrame({c: [rows[c].sum()] for c in columns})
     if measure.variables[storhet].aggregation == "medel":
         # A level such as places: the mean per month, not the sum over months.
-        out = out.assign(antal=(out["antal"] / period.months).round())
+        out = out.assign(**{c: out[c] / period.months for c in columns})
+        out = out.assign(antal=out["antal"].round())
     pop_dims = {"postnummer", "kon", "aldersgrupp"}
     pop = (target_population(population, measure, period.end.year, by)
            if set(by) <= pop_dims | set(measure.dimensions) else None)
@@ -315,7 +335,7 @@ def summary(frame: pd.DataFrame, population: pd.DataFrame, measure: Measure, per
         if keys:
             how = "outer" if all_areas and keys == ["postnummer"] else "left"
             out = out.merge(pop, on=keys, how=how)
-            out = out.assign(antal=out["antal"].fillna(0))
+            out = out.assign(**{c: out[c].fillna(0) for c in columns})
         else:
             out = out.assign(befolkning=int(pop["befolkning"].iloc[0]))
         out = out.assign(per_1000=(1000 * out["antal"] / out["befolkning"]).where(

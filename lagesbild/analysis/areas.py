@@ -28,12 +28,13 @@ def _by_area(table: pd.DataFrame, level: str, grouping: Grouping | None) -> pd.D
         if grouping is None:
             raise ConfigError("Ingen områdesindelning är inläst (LAGESBILD_OMRADEN).")
         codes = table["postnummer"].map(grouping.area_of)
-        sums = {"antal": "sum"} | ({"befolkning": "sum"} if "befolkning" in table else {})
+        sums = {c: "sum" for c in aggregate.summed(table)} | (
+            {"befolkning": "sum"} if "befolkning" in table else {})
         out = (table.assign(kod=codes).dropna(subset=["kod"])
                .groupby("kod", sort=False).agg(sums).reset_index())
     else:
         raise UnknownError(f"Okänd nivå ”{level}”. Möjliga: {', '.join(LEVELS)}.")
-    cols = ["kod", "antal"] + (["befolkning"] if "befolkning" in out else [])
+    cols = ["kod", *aggregate.summed(out)] + (["befolkning"] if "befolkning" in out else [])
     return out[cols]
 
 
@@ -56,9 +57,11 @@ def area_table(frame: pd.DataFrame, population: pd.DataFrame, measure: Measure,
     before = _by_area(aggregate.summary(frame, population, measure, period.shift_years(-1),
                                         ["postnummer"], storhet, all_areas=True), level,
                       grouping)
-    before = before.rename(columns={"antal": "antal_fg", "befolkning": "befolkning_fg"})
+    before = before.rename(columns={"antal": "antal_fg", "nyckel": "nyckel_fg",
+                                    "befolkning": "befolkning_fg"})
     out = now.merge(before, on="kod", how="outer")
-    out = out.assign(antal=out["antal"].fillna(0), antal_fg=out["antal_fg"].fillna(0))
+    out = out.assign(**{c: out[c].fillna(0) for c in ("antal", "antal_fg", "nyckel", "nyckel_fg")
+                        if c in out})
     out = out.assign(forandring=out["antal"] - out["antal_fg"],
                      forandring_pct=(100 * (out["antal"] - out["antal_fg"]) / out["antal_fg"])
                      .where(out["antal_fg"] > 0))
@@ -72,14 +75,19 @@ def area_table(frame: pd.DataFrame, population: pd.DataFrame, measure: Measure,
         if known["befolkning"].sum() > 0:
             kommun_rate = 1000 * known["antal"].sum() / known["befolkning"].sum()
             out = funnel.flags(out, kommun_rate)
-        out = out.drop(columns=["befolkning_fg"])
+            # The municipal total is a cell of its own: release publishes it (and its rate)
+            # like any other, never the exact sum.
+            out.attrs["kommun"] = known[[*aggregate.summed(known), "befolkning"]].sum().to_dict()
     if level == "omrade":
         order = {code: i for i, code in enumerate(grouping.labels)}
         out = out.sort_values("kod", key=lambda s: s.map(order))
     else:
         out = out.sort_values("kod")
+    kommun = out.attrs.get("kommun")
     out = out.reset_index(drop=True)
-    out.attrs["kommun_per_1000"] = kommun_rate
+    out.attrs["kommun_per_1000"] = kommun_rate  # exact: for analysis, never for showing
+    if kommun is not None:
+        out.attrs["kommun"] = kommun
     return out
 
 

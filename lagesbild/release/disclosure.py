@@ -1,16 +1,39 @@
 """Disclosure control: the only route from aggregated numbers to something shown or exported.
 
-Counts from 1 up to the threshold minus one (1–4 with the default 5) are suppressed: the count
-becomes missing, the row is marked ``skyddad`` and every rate built on it is removed, so the
-hidden count cannot be worked out from the rate and the population. Zero is shown.
-A later step adds complementary suppression of totals.
+Every count of events (a column named ``antal…``) is published through the cell key method
+(:mod:`lagesbild.release.cellkey`): its true value plus a small noise fixed by the cell's
+key, so the same cell has the same value wherever it is shown, and no difference of published
+cells gives a hidden one back exactly. A published value from 1 up to the threshold minus one
+(1–4 with the default 5) is then suppressed: the count becomes missing and the row is marked
+``skyddad``. Zero is shown: a zero has no rows behind it and is never perturbed.
+
+Rates, changes and flags are computed again from the published counts, never from the true
+ones, and rounded: a rate times its population gives back the published count, nothing more.
+Population columns (``befolkning…``) are public statistics; small ones are suppressed only.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
+from lagesbild.errors import LagesbildError
+from lagesbild.release import cellkey
+
 PROTECTED_ATTR = "skyddad_troskel"
+RATE_DECIMALS = 1
+# Derived columns computed again from published counts: name -> (function, its inputs).
+DERIVED = {
+    "per_1000": (lambda f: 1000 * f["antal"] / f["befolkning"], ("antal", "befolkning")),
+    "per_1000_fg": (lambda f: 1000 * f["antal_fg"] / f["befolkning_fg"],
+                    ("antal_fg", "befolkning_fg")),
+    "forandring": (lambda f: f["antal"] - f["antal_fg"], ("antal", "antal_fg")),
+    "forandring_pct": (lambda f: 100 * (f["antal"] - f["antal_fg"]) / f["antal_fg"],
+                       ("antal", "antal_fg")),
+}
+
+
+class DisclosureError(LagesbildError):
+    """A table of event counts reached release without its cell keys (a programming error)."""
 
 
 def suppressed(counts: pd.Series, threshold: int) -> pd.Series:
@@ -19,45 +42,73 @@ def suppressed(counts: pd.Series, threshold: int) -> pd.Series:
     return values.gt(0) & values.lt(threshold)
 
 
+def _keyed(column: str) -> bool:
+    return column.startswith("antal")
+
+
 def protect(frame: pd.DataFrame, threshold: int, count_cols: tuple[str, ...] = ("antal",),
             rate_cols: tuple[str, ...] | dict[str, tuple[str, ...]] = ("per_1000",)
             ) -> pd.DataFrame:
-    """Return a copy that is safe to show: small counts and their rates removed.
+    """Return a copy that is safe to show: counts perturbed, small ones removed, rates redone.
 
     Parameters
     ----------
     frame : DataFrame
-        Aggregated counts (never individual rows).
+        Aggregated counts (never individual rows). Each event count column ``antal…`` must
+        come with its key sum (``nyckel…``, see :func:`cellkey.key_column`), summed over the
+        same rows as the count.
     threshold : int
-        Counts ``0 < n < threshold`` are suppressed.
+        Published counts ``0 < n < threshold`` are suppressed.
     count_cols : tuple of str
-        Count columns to check; each gets a missing value where suppressed.
+        Count columns to publish: event counts (``antal…``) are perturbed and suppressed,
+        population counts (``befolkning…``) only suppressed.
     rate_cols : tuple of str, or dict
-        Columns derived from the counts (rates, changes, flags); removed on every row where any
-        count is suppressed. A dict names, per derived column, the counts it is built from
-        (``{"per_1000_fg": ("antal_fg",)}``): it is removed where one of those is suppressed.
+        Columns derived from the counts. Rates and changes in :data:`DERIVED` are computed
+        again from the published counts; any other derived column (a flag) is removed on every
+        row where one of its counts is suppressed. A dict names, per derived column, the counts
+        it is built from (``{"flagga": ("antal",)}``).
 
     Returns
     -------
     DataFrame
-        With nullable integer counts, the rates, and a boolean column ``skyddad`` (the first
-        count column is suppressed). The frame
-        carries ``attrs["skyddad_troskel"]`` so exports can check it came through here.
+        Nullable integer counts, the rates, a boolean column ``skyddad`` (the first count
+        column is suppressed), no key columns, and ``attrs["skyddad_troskel"]`` so exports can
+        check it came through here.
     """
     present = [c for c in count_cols if c in frame.columns]
-    hidden = {c: suppressed(frame[c], threshold) for c in present}
     out = frame.copy()
+    hidden = {}
     for column in present:
-        out[column] = pd.to_numeric(frame[column]).round().astype("Int64").mask(hidden[column])
+        if _keyed(column):
+            keys = cellkey.key_column(column)
+            if keys not in frame.columns:
+                raise DisclosureError(
+                    f"Intern kontroll: kolumnen {column} saknar cellnycklar och kan inte visas.")
+            published = cellkey.perturb(frame[column], frame[keys])
+        else:
+            published = pd.to_numeric(frame[column]).round().astype("Int64")
+        hidden[column] = suppressed(published, threshold)
+        out[column] = published.mask(hidden[column])
     if not isinstance(rate_cols, dict):
         rate_cols = {column: tuple(present) for column in rate_cols}
     nothing = pd.Series(False, index=frame.index)
-    for column, sources in rate_cols.items():
-        if column in out.columns:
+    for column in set(rate_cols) | set(DERIVED):
+        if column not in out.columns:
+            continue
+        if column in DERIVED and all(c in out.columns for c in DERIVED[column][1]):
+            formula, inputs = DERIVED[column]
+            numbers = out[list(inputs)].astype("Float64")
+            value = formula(numbers)
+            # No rate over an empty population or a zero base.
+            value = value.mask(numbers[inputs[-1]].fillna(0) == 0) \
+                if column != "forandring" else value
+            out[column] = value.astype("Float64").round(RATE_DECIMALS).astype(float)
+        else:
             mask = nothing.copy()
-            for source in sources:
+            for source in rate_cols.get(column, tuple(present)):
                 mask |= hidden.get(source, nothing)
             out[column] = out[column].mask(mask)
+    out = out.drop(columns=[c for c in out.columns if c.startswith(cellkey.KEY)])
     out["skyddad"] = hidden[present[0]] if present else nothing
     out.attrs[PROTECTED_ATTR] = threshold
     return out
@@ -65,53 +116,3 @@ def protect(frame: pd.DataFrame, threshold: int, count_cols: tuple[str, ...] = (
 
 def is_protected(frame: pd.DataFrame) -> bool:
     return PROTECTED_ATTR in frame.attrs and "skyddad" in frame.columns
-
-
-def complementary(safe: pd.DataFrame, partitions: list[list[str]], count_col: str = "antal",
-                  rate_cols: tuple[str, ...] = ("per_1000",)) -> pd.DataFrame:
-    """Hide a second count wherever a partition has exactly one hidden count.
-
-    A partition is a set of rows whose sum is shown elsewhere (the sexes of one category,
-    the categories of one month): with one hidden cell, that total minus the visible cells
-    gives the hidden count back. The smallest other positive count is hidden too; repeat
-    until no partition has a single hidden cell.
-
-    Parameters
-    ----------
-    safe : DataFrame
-        Output of ``protect``.
-    partitions : list of list of str
-        For each kind of partition, the columns that identify one; ``[]`` is the whole frame.
-    count_col, rate_cols : str, tuple of str
-        The count column and the columns derived from it.
-
-    Returns
-    -------
-    DataFrame
-        A copy, still marked as protected.
-    """
-    out = safe.copy()
-    changed = True
-    while changed:
-        changed = False
-        for keys in partitions:
-            groups = ([part.index for _, part in out.groupby(keys, observed=True,
-                                                             dropna=False)]
-                      if keys else [out.index])
-            for index in groups:
-                part = out.loc[index]
-                if int(part["skyddad"].sum()) != 1:
-                    continue
-                visible = part.loc[~part["skyddad"] & part[count_col].fillna(0).gt(0),
-                                   count_col]
-                if visible.empty:
-                    continue
-                i = visible.astype("int64").idxmin()
-                out.loc[i, count_col] = pd.NA
-                out.loc[i, "skyddad"] = True
-                for column in rate_cols:
-                    if column in out.columns:
-                        out.loc[i, column] = float("nan")
-                changed = True
-    out.attrs[PROTECTED_ATTR] = safe.attrs.get(PROTECTED_ATTR)
-    return out

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from lagesbild import fmt
-from lagesbild.analysis import aggregate
+from lagesbild.analysis import aggregate, funnel
 from lagesbild.analysis.areas import LEVEL_NOUNS, LEVELS, area_table
 from lagesbild.analysis.periods import parse_period, period_label
 from lagesbild.config import Measure
@@ -33,11 +33,28 @@ DERIVED = {"per_1000": ("antal",), "per_1000_fg": ("antal_fg",),
 
 
 def protect(table: pd.DataFrame, threshold: int) -> pd.DataFrame:
-    """Disclosure control for an area table: a hidden count hides every figure built on it —
-    its rate, its change against last year and its funnel flag."""
+    """Disclosure control for an area table: counts published (perturbed, small ones hidden),
+    rates and changes worked out again from them, and the funnel flags tested on the
+    published counts against the published municipal rate. A hidden count hides every figure
+    built on it. ``attrs["kommun_per_1000"]`` is the published municipal rate (rounded)."""
     safe = disclosure.protect(table, threshold, count_cols=("antal", "antal_fg"),
                               rate_cols=DERIVED)
-    safe.attrs["kommun_per_1000"] = table.attrs.get("kommun_per_1000")
+    kommun = table.attrs.get("kommun")
+    rate = None
+    if kommun and kommun.get("befolkning"):
+        cell = disclosure.protect(pd.DataFrame([kommun]), threshold, rate_cols=())
+        count = cell["antal"].iloc[0]
+        if not pd.isna(count):
+            rate = round(1000 * float(count) / float(kommun["befolkning"]),
+                         disclosure.RATE_DECIMALS)
+    if rate is not None and "befolkning" in safe:
+        published = safe[["antal", "befolkning"]].astype("Float64").astype(float)
+        flagged = funnel.flags(published, rate)
+        safe = safe.assign(flagga=flagged["flagga"].where(safe["antal"].notna()),
+                           tecken=flagged["tecken"].where(safe["antal"].notna()))
+    elif "flagga" in safe:
+        safe = safe.assign(flagga=None, tecken=None)
+    safe.attrs["kommun_per_1000"] = rate
     return safe
 
 
@@ -93,15 +110,16 @@ def profile_trend(frame: pd.DataFrame, population: pd.DataFrame, measure: Measur
     rows = []
     for label, part in (("Området", frame[frame["postnummer"].isin(codes)]),
                         ("Hela kommunen", frame)):
-        series = aggregate.monthly(part, measure, months=months).set_index("month")["antal"]
-        rolled = series.rolling(12).sum()
+        series = aggregate.monthly(part, measure, months=months).set_index("month")
+        # Each 12-month window is a cell of its own: its count and key summed over its rows.
+        rolled = series[aggregate.summed(series)].rolling(12).sum()
         for month in ends:
             n = people.get((label, month.year))
-            count = rolled.get(month)
-            rows.append({"month": month, "serie": label, "antal": count, "befolkning": n,
-                         "per_1000": (1000 * count / n) if n else None})
+            rows.append({"month": month, "serie": label,
+                         **{c: rolled[c].get(month) for c in rolled.columns},
+                         "befolkning": n if n else None, "per_1000": None})
     out = pd.DataFrame(rows)
-    return disclosure.protect(out, threshold)
+    return disclosure.protect(out, threshold, count_cols=("antal",))
 
 
 def profile_breakdowns(frame: pd.DataFrame, population: pd.DataFrame, measure: Measure,
@@ -114,7 +132,7 @@ def profile_breakdowns(frame: pd.DataFrame, population: pd.DataFrame, measure: M
         if dim == "postnummer":
             continue
         table = aggregate.summary(part, population.iloc[0:0], measure, period, [dim])
-        out[dim] = disclosure.protect(table[[dim, "antal"]], threshold)
+        out[dim] = disclosure.protect(table[[dim, *aggregate.summed(table)]], threshold)
     return out
 
 
@@ -132,7 +150,10 @@ def profile_population(population: pd.DataFrame, codes: list[str], year: int,
     band = pd.cut(rows["alder"], bins=bins, right=False, labels=labels)
     out = (rows.assign(alder=band).groupby(["alder", "kon"], observed=False)["antal"].sum()
            .reset_index())
-    safe = disclosure.protect(out, threshold)
+    # Inhabitants are public statistics: small ones are suppressed, not perturbed.
+    safe = disclosure.protect(out.rename(columns={"antal": "befolkning"}), threshold,
+                              count_cols=("befolkning",), rate_cols=())
+    safe = safe.rename(columns={"befolkning": "antal"})
     safe.attrs["ar"] = use
     return safe
 
@@ -208,6 +229,21 @@ def filter_text(cat, measure: Measure, filters: aggregate.Filters) -> str:
     return " · ".join(p for p in parts if p)
 
 
+def exact_table(counts: pd.DataFrame, population: pd.DataFrame, measure: Measure, kind: str,
+                period_code: str, level: str, filters: aggregate.Filters,
+                grouping: Grouping | None) -> tuple[pd.DataFrame, list[str]]:
+    """The unprotected area table behind a map, and the filters that did not apply.
+
+    Only :func:`view` (through :func:`protect`) and ``areas --exakt`` (for those with direct
+    access to the store) use it.
+    """
+    frame, ignored = aggregate.apply_filters(counts, measure, filters)
+    population = aggregate.filter_population(population, measure, filters)
+    table = area_table(frame, population, measure, parse_period(kind, period_code), level,
+                       grouping)
+    return table, ignored
+
+
 def view(cfg, counts: pd.DataFrame, population: pd.DataFrame, measure: Measure, kind: str,
          period_code: str, metric: str, level: str, filters: aggregate.Filters,
          layer: DisplayLayer, postorter: dict[str, str], grouping: Grouping | None) -> View:
@@ -218,10 +254,8 @@ def view(cfg, counts: pd.DataFrame, population: pd.DataFrame, measure: Measure, 
         raise UnknownError(f"Okänt värde ”{metric}”. Möjliga: {', '.join(METRICS)}.")
     if metric == "per_1000" and measure.target is None:
         raise UnknownError(f"{measure.short} har ingen målgrupp; välj antal eller förändring.")
-    frame, ignored = aggregate.apply_filters(counts, measure, filters)
-    period = parse_period(kind, period_code)
-    population = aggregate.filter_population(population, measure, filters)
-    table = area_table(frame, population, measure, period, level, grouping)
+    table, ignored = exact_table(counts, population, measure, kind, period_code, level,
+                                 filters, grouping)
     safe = protect(table, cfg.threshold)
     area_names = names(safe, level, postorter, grouping)
     legend_title = {"per_1000": "Per 1 000", "antal": f"Antal {measure.counted}",
@@ -243,4 +277,4 @@ def view(cfg, counts: pd.DataFrame, population: pd.DataFrame, measure: Measure, 
     counted = safe.loc[safe["antal"].fillna(1) > 0, "kod"]
     missing = sorted(str(c) for c in counted if c not in drawn)
     return View(safe, area_names, shown, coloured, legend, legend_title, caption,
-                table.attrs.get("kommun_per_1000"), ignored, missing)
+                safe.attrs.get("kommun_per_1000"), ignored, missing)

@@ -139,8 +139,10 @@ def trend(rows: pd.DataFrame, all_rows: pd.DataFrame, measure: Measure, period:
     """Monthly counts with the rolling 12-month average, for the trend chart.
 
     The table starts 12 months before *period* (so the chart can draw the same month last
-    year from it) and never before the measure's first month. A rolling average is shown only
-    when none of its 12 months is hidden or missing, so it cannot reveal a hidden month.
+    year from it) and never before the measure's first month. Each 12-month window is a
+    cell of its own (published with its own noise), so its average is shown even when one of
+    its months is hidden; only a missing month, or one before the data start, leaves a window
+    without an average.
 
     Returns
     -------
@@ -156,12 +158,17 @@ def trend(rows: pd.DataFrame, all_rows: pd.DataFrame, measure: Measure, period:
     months = pd.date_range(start - pd.DateOffset(months=11), period.end, freq="MS")
     series = aggregate.monthly(rows, measure, storhet, months)
     gone = set(missing_months(all_rows, months))
-    values = series["antal"].astype(float).where(~series["month"].isin(gone))
+    unknown = series["month"].isin(gone)
     if first is not None:  # before the first month nothing is known: no partial windows
-        values = values.where(series["month"] >= first)
-    safe = disclosure.protect(series.assign(antal=values), threshold, rate_cols=())
-    unusable = (safe["skyddad"] | values.isna()).astype(float)
-    rolling = values.rolling(12).mean().where(unusable.rolling(12).max() == 0)
+        unknown |= series["month"] < first
+    cells = series.assign(**{c: series[c].astype(float).mask(unknown)
+                             for c in aggregate.summed(series)})
+    safe = disclosure.protect(cells, threshold, rate_cols=())
+    # min_periods=12: a window over an unknown month has no sum.
+    windows = cells[aggregate.summed(cells)].rolling(12, min_periods=12).sum()
+    published = disclosure.protect(windows, threshold, rate_cols=())
+    rolling = (published["antal"].astype("Float64") / 12).astype(float).mask(
+        published["skyddad"])
     breaks = {b.month: f"Serieavbrott: {b.text}" for b in measure.breaks}
     table = pd.DataFrame({
         MONTH: safe["month"],
@@ -184,7 +191,7 @@ def by_year(rows: pd.DataFrame, all_rows: pd.DataFrame, measure: Measure, end: p
     months = pd.date_range(start, end, freq="MS")
     series = aggregate.monthly(rows, measure, storhet, months)
     series = series[~series["month"].isin(missing_months(all_rows, months))]
-    safe = disclosure.protect(series, threshold, rate_cols=())
+    safe = disclosure.protect(series, threshold, rate_cols=())  # the same month cells as trend
     return tables.mark(pd.DataFrame({MONTH: safe["month"], COUNT: safe["antal"]})
                        .reset_index(drop=True), threshold)
 
@@ -238,16 +245,13 @@ def breakdown(rows: pd.DataFrame, population: pd.DataFrame, measure: Measure, ca
     if stock:
         # Open cases at month end: the monthly mean, not the sum over months.
         is_stock = table[dim].isin(stock)
-        table = table.assign(antal=table["antal"].where(
-            ~is_stock, (table["antal"] / period.months).round()).astype("int64"))
-        if "per_1000" in table.columns:
-            table = table.assign(per_1000=1000 * table["antal"] / table["befolkning"])
+        table = table.assign(**{c: table[c].where(~is_stock, table[c] / period.months)
+                                for c in aggregate.summed(table)})
+        table = table.assign(antal=table["antal"].round().astype("int64"))
     order = {c: i for i, c in enumerate(_order(measure, dim, table[dim].unique()))}
     table = table.assign(_o=table[dim].map(order)).sort_values(["_o", *by[1:]])
     table = table[table["_o"].notna()].drop(columns="_o").reset_index(drop=True)
     safe = disclosure.protect(table, threshold, count_cols=("antal", "befolkning"))
-    # Sex totals and category totals are shown elsewhere (headline, unsplit charts).
-    safe = disclosure.complementary(safe, [[dim], ["kon"]] if split else [[]])
     heading = measure.dimension_label(dim)
     suffix = {c: " (medel per månad)" for c in stock}
     out = pd.DataFrame({heading: [label(measure, cat, dim, c, names) + suffix.get(c, "")
@@ -273,11 +277,9 @@ def heatmap(rows: pd.DataFrame, measure: Measure, cat: Catalogue, period: aggreg
     codes = aggregate.categories(measure, dim) or _order(measure, dim, picked[dim].dropna().unique())
     grid = pd.MultiIndex.from_product([months, codes], names=["month", dim])
     counts = (picked.assign(**{dim: picked[dim].astype(object)})
-              .groupby(["month", dim])["antal"].sum().reindex(grid, fill_value=0)
-              .reset_index())
+              .groupby(["month", dim])[aggregate.summed(picked)].sum()
+              .reindex(grid, fill_value=0).reset_index())
     safe = disclosure.protect(counts, threshold, rate_cols=())
-    # Month totals are on the trend chart beside it.
-    safe = disclosure.complementary(safe, [["month"]], rate_cols=())
     heading = measure.dimension_label(dim)
     out = pd.DataFrame({MONTH: safe["month"],
                         heading: [label(measure, cat, dim, c, names) for c in safe[dim]],
@@ -306,17 +308,18 @@ def housing_status(all_rows: pd.DataFrame, measure: Measure, cat: Catalogue,
     now = all_rows[all_rows["month"] == month]
     sexes = ["K", "M"]
     rows = []
+    columns = aggregate.summed(now)
     for code in ("belagda_natter", "unika_gaster"):
         part = now[now["storhet"] == code]
-        by_sex = part.groupby("kon", observed=False)["antal"].sum().reindex(sexes,
+        by_sex = part.groupby("kon", observed=False)[columns].sum().reindex(sexes,
                                                                             fill_value=0)
-        rows.append({"storhet": measure.variables[code].label, "K": int(by_sex["K"]),
-                     "M": int(by_sex["M"]), "total": int(part["antal"].sum())})
-    long = pd.DataFrame(rows).melt(id_vars="storhet", var_name="kon", value_name="antal")
+        label_ = measure.variables[code].label
+        rows += [{"storhet": label_, "kon": sex, **by_sex.loc[sex].to_dict()} for sex in sexes]
+        rows.append({"storhet": label_, "kon": "total", **part[columns].sum().to_dict()})
+    long = pd.DataFrame(rows)
     safe = disclosure.protect(long, threshold, rate_cols=())
-    safe = disclosure.complementary(safe, [["storhet"]], rate_cols=())
     wide = safe.pivot(index="storhet", columns="kon", values="antal").reindex(
-        [r["storhet"] for r in rows])
+        list(dict.fromkeys(r["storhet"] for r in rows)))
     table = pd.DataFrame({MEASURE: wide.index,
                           cat.sex_label("K", measure): wide["K"].astype("Int64").values,
                           cat.sex_label("M", measure): wide["M"].astype("Int64").values,

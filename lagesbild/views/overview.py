@@ -65,7 +65,7 @@ def cards(counts: dict[str, pd.DataFrame], cfg: Config, month: pd.Timestamp,
     out = []
     for code, measure in cat.measures.items():
         frame, ignored = aggregate.apply_filters(counts.get(code, pd.DataFrame(
-            columns=["month", "storhet", "antal"])), measure, filters)
+            columns=["month", "storhet", "antal", aggregate.KEY])), measure, filters)
         frame, _ = aggregate.apply_filters(frame, measure, aggregate.Filters(
             categories=measure.headline_filter))
         out.append(card(frame, measure, cfg.threshold, month,
@@ -93,31 +93,22 @@ def card(frame: pd.DataFrame, measure: Measure, t: int, month: pd.Timestamp,
     it are "inga data", never 0.
     """
     h = aggregate.headline(frame, measure, month, storhet, since)
-    values = pd.DataFrame({"antal": [h.month_value, h.month_last_year, h.rolling12,
-                                     h.rolling12_before]})
-    safe = disclosure.protect(values, t)
+    safe = disclosure.protect(h.cells, t, rate_cols=())
     hidden = safe["skyddad"].tolist()
-    # A 12-month sum minus its visible months gives back the hidden ones (the measure pages
-    # list every month): hide the sum when the hidden months add up to less than the threshold.
-    monthly = h.trend["antal"].to_numpy(dtype=float)
-    small = disclosure.suppressed(pd.Series(monthly), t).to_numpy()
-    withheld = [0 < monthly[w][small[w]].sum() < t for w in (slice(12, 24), slice(0, 12))]
-    hidden[2] |= withheld[0]
-    hidden[3] |= withheld[1]
-    now, before, r12, r12_before = safe["antal"].tolist()
-    known = [not pd.isna(v) for v in (h.month_value, h.month_last_year, h.rolling12,
-                                       h.rolling12_before)]
+    now, before, r12, r12_before = [None if pd.isna(v) else int(v) for v in safe["antal"]]
+    known = [not pd.isna(v) for v in h.cells["antal"]]
+    # Changes are worked out from the published values only.
     delta, direction = None, "off"
-    if not (hidden[0] or hidden[1]) and known[0] and known[1]:
-        diff = h.month_value - h.month_last_year
+    if now is not None and before is not None:
+        diff = now - before
         delta = f"{fmt.signed(diff)} mot {fmt.month_short(month - pd.DateOffset(years=1))}"
         direction = "up" if diff > 0 else "down" if diff < 0 else "off"
     change = "–"
-    if not (hidden[2] or hidden[3]) and h.change_pct is not None and known[3]:
-        change = f"{fmt.percent(h.change_pct)} mot föregående 12 mån"
+    if r12 is not None and r12_before:
+        change = f"{fmt.percent(100 * (r12 - r12_before) / r12_before)} mot föregående 12 mån"
     # A line with gaps would still show the hidden months' size: draw all or nothing.
-    trend_safe = disclosure.protect(h.trend, t)
-    trend = None if trend_safe["skyddad"].any() or not known[0] else \
+    trend_safe = disclosure.protect(h.trend, t, rate_cols=())
+    trend = None if trend_safe["skyddad"].any() or trend_safe["antal"].isna().any() else \
         [float(v) for v in trend_safe["antal"]]
 
     def shown(value, is_hidden: bool, is_known: bool) -> str:
@@ -131,24 +122,22 @@ def card(frame: pd.DataFrame, measure: Measure, t: int, month: pd.Timestamp,
         delta=delta,
         direction=direction,
         last_year=shown(before, hidden[1], known[1]),
-        rolling12="–" if withheld[0] and not safe["skyddad"].iloc[2]
-        else shown(r12, hidden[2], known[2]),
+        rolling12=shown(r12, hidden[2], known[2]),
         rolling12_change=change,
         trend=trend,
         note=note,
-        rolling12_shown=not hidden[2] and known[2],
+        rolling12_shown=r12 is not None,
     )
 
 
 def sex_cards(frame: pd.DataFrame, measure: Measure, t: int, month: pd.Timestamp,
               storhet: str | None = None, since: pd.Timestamp | None = None
               ) -> dict[str, tuple[Card, bool]]:
-    """Girls/women and boys/men apart: each sex's card and whether its 12-month sum may show.
+    """Girls/women and boys/men apart: each sex's card and whether its 12-month sum shows.
 
-    Shown beside the total, one hidden sex could be worked out from the other, so if exactly
-    one is hidden, both are.
+    Each sex's sum is a cell of its own with its own noise, so the total minus one sex does
+    not give the other back exactly.
     """
     by_sex = {sex: card(aggregate.apply_filters(frame, measure, aggregate.Filters(
         kon=(sex,)))[0], measure, t, month, storhet=storhet, since=since) for sex in ("K", "M")}
-    one_hidden = sum(not c.rolling12_shown for c in by_sex.values()) == 1
-    return {sex: (c, c.rolling12_shown and not one_hidden) for sex, c in by_sex.items()}
+    return {sex: (c, c.rolling12_shown) for sex, c in by_sex.items()}

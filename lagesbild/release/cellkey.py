@@ -1,0 +1,101 @@
+"""The cell key method: the same small, secret noise on a cell however it is asked for.
+
+A flexible table builder lets users combine months, quarters, years, rolling windows, areas,
+sexes and categories. Suppressing small cells table by table does not hold: a total minus its
+visible parts, or one rolling window minus its neighbour, gives a hidden cell back. Agencies
+that publish such builders (the ABS TableBuilder, the ONS 2021 Census) perturb every published
+count instead (Thompson, Broadfoot and Elazar 2013; Giessing and Tent 2019). We do the same:
+
+- Every stored count row (one month, postnummer, sex, age group and category) gets a record
+  key, a number in [0, 1) fixed by a keyed hash of the row's identity and a secret seed
+  (``LAGESBILD_CELLNYCKEL``). Without the seed nobody can compute the keys.
+- A published cell (any sum of rows: a month, a year, an area, girls, one reason …) carries
+  the sum of its rows' keys weighted by their counts; its cell key is the fractional part.
+  The same cell therefore has the same key, and the same noise, on every page, in the CLI and
+  in every file; two overlapping cells have unrelated keys.
+- The noise is looked up from the cell's true value and its key in a perturbation table
+  (:data:`PTABLE`): at most ±2, mean 0, variance 1, and a positive count never becomes 0
+  (a zero, which has no rows, is never perturbed). Published values below the threshold are
+  then shown as "<5" as before.
+
+Differences between published cells are the difference of the true values plus the
+difference of two independent noises, so no differencing recovers a hidden count with
+certainty. Totals are cells of their own, so parts do not always add up to them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import pandas as pd
+
+KEY = "nyckel"  # the count-weighted key sum that travels beside a count column
+
+# Perturbation table: for each true value, the possible noises and their probabilities.
+# From 3 up: symmetric, maximum 2, variance 1. Small values cannot fall to 0 or below; 2 keeps
+# mean 0 and variance 1 with an asymmetric spread; 1 is left as it is (it shows as "<5" anyway,
+# and 2 and 3 can also be published as 1).
+_LARGE = ((-2, 1 / 15), (-1, 7 / 30), (0, 2 / 5), (1, 7 / 30), (2, 1 / 15))
+PTABLE: dict[int, tuple[tuple[int, float], ...]] = {
+    0: ((0, 1.0),),
+    1: ((0, 1.0),),
+    2: ((-1, 0.45), (0, 0.15), (1, 0.35), (2, 0.05)),
+}
+MAX_NOISE = 2
+
+
+def key_column(count_column: str) -> str:
+    """The key-sum column that belongs to a count column: antal -> nyckel, antal_fg ->
+    nyckel_fg."""
+    return KEY + count_column[len("antal"):] if count_column.startswith("antal") else \
+        f"{count_column}_{KEY}"
+
+
+def _hash_key(seed: str) -> str:
+    """pandas' hashing takes a 16-character key: derive it from the secret seed."""
+    return hashlib.sha256(seed.encode("utf-8")).hexdigest()[:16]
+
+
+def record_keys(frame: pd.DataFrame, seed: str) -> np.ndarray:
+    """A key in [0, 1) per row, from the row's identity (every column but the count)."""
+    identity = frame[[c for c in frame.columns if c != "antal" and not c.startswith(KEY)]]
+    if identity.empty and len(frame):
+        raise ValueError("rows without identity columns cannot get record keys")
+    hashed = pd.util.hash_pandas_object(identity.astype("string"), index=False,
+                                        hash_key=_hash_key(seed)).to_numpy(dtype=np.uint64)
+    return (hashed >> np.uint64(11)).astype(np.float64) / float(2 ** 53)
+
+
+def with_keys(frame: pd.DataFrame, seed: str) -> pd.DataFrame:
+    """The canonical counts with their count-weighted record keys (column ``nyckel``)."""
+    keys = record_keys(frame, seed) if len(frame) else np.zeros(0)
+    return frame.assign(**{KEY: frame["antal"].to_numpy(dtype=np.float64) * keys})
+
+
+def _noise_table(value: int, key: float) -> int:
+    row = PTABLE.get(value, _LARGE)
+    edge = 0.0
+    for noise, p in row:
+        edge += p
+        if key < edge:
+            return noise
+    return row[-1][0]
+
+
+def perturb(values: pd.Series, key_sums: pd.Series) -> pd.Series:
+    """Published values: each true count plus the noise its cell key selects.
+
+    Missing values (months not delivered) stay missing. Non-integer values (monthly means of
+    stocks) are rounded first.
+    """
+    true = pd.to_numeric(values, errors="coerce")
+    keys = np.mod(pd.to_numeric(key_sums, errors="coerce").to_numpy(dtype=np.float64), 1.0)
+    out = []
+    for value, key in zip(true.to_numpy(dtype=np.float64), keys):
+        if np.isnan(value):
+            out.append(pd.NA)
+            continue
+        v = int(round(value))
+        out.append(v if np.isnan(key) else v + _noise_table(v, float(key)))
+    return pd.Series(pd.array(out, dtype="Int64"), index=values.index)
