@@ -14,9 +14,6 @@ import tempfile
 import time
 from pathlib import Path
 
-from lagesbild.geo import groupings
-from lagesbild.views import areas as area_views
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -28,9 +25,10 @@ def payload_and_domain() -> None:
     from lagesbild import store
     from lagesbild.analysis import aggregate
     from lagesbild.config import Config
-    from lagesbild.geo import layers
+    from lagesbild.geo import groupings, layers
     from lagesbild.present import maps
     from lagesbild.store import ingest
+    from lagesbild.views import areas as area_views
     from lagesbild.views import source
 
     cfg = Config.from_env()

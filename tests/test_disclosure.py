@@ -134,3 +134,16 @@ def test_map_tooltips_never_show_a_suppressed_count():
         str(published), fmt.number(1000 * published / 500, 1))
     assert hidden["namn"] == "972 31 Luleå"
     assert any("Färre än 5" in item.label for item in legend)
+
+
+def test_zeros_that_would_tell_what_a_few_people_share_are_hidden():
+    # Girls: all 7 reports for one reason; boys: spread. Published, the girls' zeros would
+    # say every girl was reported for the same reason.
+    safe = disclosure.protect(_cells([7, 0, 0, 6, 9, 0], orsak=["a", "b", "c"] * 2,
+                                     kon=["K"] * 3 + ["M"] * 3), 5, rate_cols=())
+    out = disclosure.conceal_concentration(safe, ["kon"], 5)
+    girls, boys = out[out["kon"] == "K"], out[out["kon"] == "M"]
+    assert girls["skyddad"].iloc[1:].all() and girls["antal"].iloc[1:].isna().all()
+    assert boys["antal"].iloc[2] == 0  # spread over categories: the zero tells nothing
+    many = disclosure.protect(_cells([40, 0, 0], orsak=["a", "b", "c"]), 5, rate_cols=())
+    assert disclosure.conceal_concentration(many, [], 5)["antal"].tolist()[1:] == [0, 0]

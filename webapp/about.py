@@ -22,9 +22,19 @@ def render() -> None:
         st.dataframe(tables.measures(cfg.catalogue), hide_index=True, width="stretch")
         st.subheader("Röjandekontroll")
         st.markdown(
-            f"Uppgifter om enskilda är sekretessbelagda (OSL 26 kap.). Antal från 1 till "
-            f"{cfg.threshold - 1} visas som ”<{cfg.threshold}” och andelar som bygger på dem "
-            "visas inte. Noll visas. Personnummer lagras aldrig.")
+            "Uppgifter om enskilda är sekretessbelagda (OSL 26 kap.). Därför skyddas varje tal "
+            "som visas eller laddas ned på samma sätt som statistikmyndigheternas "
+            "tabellverktyg gör (cellnyckelmetoden, som den australiska och den brittiska "
+            "statistikmyndigheten använder): **små tal och summor kan vara justerade med några enheter "
+            "(högst två) för att skydda enskilda; därför stämmer summor inte alltid exakt.** "
+            "Samma tal blir alltid samma värde, var i verktyget det än visas, så att "
+            "jämföra eller dra ifrån tabeller ger inte tillbaka ett dolt tal. "
+            f"Tal från 1 till {cfg.threshold - 1} visas som ”<{cfg.threshold}”, och andelar "
+            "räknas bara från de skyddade talen. Noll visas som noll. Personnummer lagras "
+            "aldrig.")
+        if not cfg.cell_key_seed:
+            st.caption("Justeringen använder demodatans publika nyckel. I drift sätts en egen "
+                       "hemlig nyckel (LAGESBILD_CELLNYCKEL).")
         st.subheader("Inlästa filer")
         st.dataframe(tables.batches(d.batches, cfg.catalogue), hide_index=True,
                      width="stretch")

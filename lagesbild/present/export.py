@@ -59,8 +59,9 @@ class Caption:
 
     @property
     def note(self) -> str:
-        return (f"Antal från 1 till {self.threshold - 1} visas som ”<{self.threshold}” och "
-                "andelar som bygger på dem visas inte (röjandekontroll).")
+        return (f"Små tal och summor kan vara justerade med några enheter för att skydda "
+                f"enskilda (röjandekontroll), därför stämmer summor inte alltid exakt. Tal "
+                f"under {self.threshold} visas som ”<{self.threshold}”.")
 
     @property
     def lines(self) -> list[str]:

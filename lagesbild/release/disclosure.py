@@ -116,3 +116,41 @@ def protect(frame: pd.DataFrame, threshold: int, count_cols: tuple[str, ...] = (
 
 def is_protected(frame: pd.DataFrame) -> bool:
     return PROTECTED_ATTR in frame.attrs and "skyddad" in frame.columns
+
+
+def conceal_concentration(safe: pd.DataFrame, groups: list[str], threshold: int,
+                          count_col: str = "antal") -> pd.DataFrame:
+    """Zeros that would tell what a few people share are shown as "<threshold" too.
+
+    In a breakdown (reasons, reporters, age groups …) where every report of a group falls in
+    one category and there are fewer than twice the threshold of them, the zeros say which
+    category all of them are in: anyone who knows one person in the group learns why they
+    were reported. Those zeros are hidden ("few or none"), so the breakdown no longer tells.
+
+    Parameters
+    ----------
+    safe : DataFrame
+        Output of :func:`protect` (one row per category, or per category and sex).
+    groups : list of str
+        Columns that identify a group within the table (``["kon"]`` when the sexes are side
+        by side; ``[]`` for the whole table).
+    """
+    out = safe.copy()
+    parts = [part.index for _, part in out.groupby(groups, observed=True, dropna=False)] \
+        if groups else [out.index]
+    for index in parts:
+        counts = out.loc[index, count_col]
+        hidden = out.loc[index, "skyddad"]
+        nonzero = hidden | counts.fillna(0).gt(0)
+        if int(nonzero.sum()) != 1 or len(index) < 2:
+            continue
+        only = counts[nonzero].iloc[0]
+        if pd.isna(only) or only < 2 * threshold:
+            zeros = index[~nonzero.to_numpy()]
+            out.loc[zeros, count_col] = pd.NA
+            out.loc[zeros, "skyddad"] = True
+            for column in out.columns:
+                if column.startswith(("per_1000", "forandring")):
+                    out.loc[zeros, column] = float("nan")
+    out.attrs[PROTECTED_ATTR] = safe.attrs.get(PROTECTED_ATTR)
+    return out
