@@ -7,7 +7,6 @@ reads as the command reference; the numbers come from ``views`` like the pages'.
 from __future__ import annotations
 
 import argparse
-import getpass
 import datetime as dt
 import getpass
 import logging

@@ -61,7 +61,6 @@ def test_measures_without_data_say_inga_data_not_zero():
 
 
 def test_a_rolling_window_before_the_data_start_is_no_value_and_a_filtered_zero_is_zero():
-    measure = CFG.catalogue.measure("orosanmalningar")
     months = pd.date_range("2025-12-01", MONTH, freq="MS")  # under a year of data
     counts = pd.DataFrame({"month": months, "storhet": "antal", "postnummer": "97231",
                            "kon": "K", "aldersgrupp": "6-11", "orsak": "skolfranvaro",
