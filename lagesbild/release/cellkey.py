@@ -73,14 +73,17 @@ def with_keys(frame: pd.DataFrame, seed: str) -> pd.DataFrame:
     return frame.assign(**{KEY: frame["antal"].to_numpy(dtype=np.float64) * keys})
 
 
-def _noise_table(value: int, key: float) -> int:
-    row = PTABLE.get(value, _LARGE)
-    edge = 0.0
-    for noise, p in row:
-        edge += p
-        if key < edge:
-            return noise
-    return row[-1][0]
+def _noises(values: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """The noise each (true value, cell key) pair selects in :data:`PTABLE`."""
+    out = np.zeros(len(values), dtype=np.int64)
+    rows = {v: row for v, row in PTABLE.items()}
+    for value in np.unique(values):
+        row = rows.get(int(value), _LARGE)
+        at = values == value
+        noises = np.array([n for n, _ in row], dtype=np.int64)
+        edges = np.cumsum([p for _, p in row])[:-1]
+        out[at] = noises[np.searchsorted(edges, keys[at], side="right")]
+    return out
 
 
 def perturb(values: pd.Series, key_sums: pd.Series) -> pd.Series:
@@ -89,13 +92,13 @@ def perturb(values: pd.Series, key_sums: pd.Series) -> pd.Series:
     Missing values (months not delivered) stay missing. Non-integer values (monthly means of
     stocks) are rounded first.
     """
-    true = pd.to_numeric(values, errors="coerce")
+    true = pd.to_numeric(values, errors="coerce").to_numpy(dtype=np.float64)
     keys = np.mod(pd.to_numeric(key_sums, errors="coerce").to_numpy(dtype=np.float64), 1.0)
-    out = []
-    for value, key in zip(true.to_numpy(dtype=np.float64), keys):
-        if np.isnan(value):
-            out.append(pd.NA)
-            continue
-        v = int(round(value))
-        out.append(v if np.isnan(key) else v + _noise_table(v, float(key)))
-    return pd.Series(pd.array(out, dtype="Int64"), index=values.index)
+    known = ~np.isnan(true)
+    rounded = np.where(known, np.round(true), 0).astype(np.int64)
+    # Values >= 3 share one row of the table: group them so the lookup is one call.
+    lookup = np.where(rounded >= 3, 3, rounded)
+    noise = np.where(np.isnan(keys), 0, _noises(lookup, np.nan_to_num(keys)))
+    published = pd.array(rounded + noise, dtype="Int64")
+    published[~known] = pd.NA
+    return pd.Series(published, index=values.index)
