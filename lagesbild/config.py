@@ -48,6 +48,16 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("profiles", "LAGESBILD_PROFILER", ROOT / "profiler",
             "Folder of source profiles (YAML) that map export columns and codes onto the "
             "catalogue; mappings made on the page Data are saved here."),
+    Setting("log", "LAGESBILD_LOGG", ROOT / "data" / "lagesbild.log",
+            "Log file of the command line: the details (tracebacks) of errors whose short "
+            "Swedish message the user sees."),
+    Setting("busy_timeout", "LAGESBILD_SQLITE_VANTETID", 30.0,
+            "SQLite: seconds a write waits for another write to finish before giving up with a "
+            "Swedish message (reads never wait: the store runs in WAL mode)."),
+    Setting("connect_timeout", "LAGESBILD_PG_ANSLUTNINGSTID", 10.0,
+            "PostgreSQL: seconds to wait for a connection before giving up."),
+    Setting("statement_timeout", "LAGESBILD_PG_FRAGETID", 120.0,
+            "PostgreSQL: seconds one statement may run before the server cancels it."),
 )
 _DEFAULTS = {s.name: s.default for s in SETTINGS}
 
@@ -69,6 +79,15 @@ def _coerce(setting: Setting, raw: str) -> object:
             return int(raw)
         except ValueError:
             raise ConfigError(f"{setting.env} ska vara ett heltal, inte ”{raw}”.") from None
+    if isinstance(default, float):
+        try:
+            value = float(raw.replace(",", "."))
+        except ValueError:
+            value = -1.0
+        if not 0 < value < 86_400:
+            raise ConfigError(f"{setting.env} ska vara ett antal sekunder (större än 0), inte "
+                              f"”{raw}”.")
+        return value
     if isinstance(default, Path):
         return Path(raw)
     return raw
@@ -312,6 +331,10 @@ class Config:
     omraden: Path = _DEFAULTS["omraden"]
     threshold: int = _DEFAULTS["threshold"]
     profiles: Path = _DEFAULTS["profiles"]
+    log: Path = _DEFAULTS["log"]
+    busy_timeout: float = _DEFAULTS["busy_timeout"]
+    connect_timeout: float = _DEFAULTS["connect_timeout"]
+    statement_timeout: float = _DEFAULTS["statement_timeout"]
     crs: int = 3006
 
     @classmethod
@@ -323,6 +346,12 @@ class Config:
         if cfg.threshold < 1:
             raise ConfigError("LAGESBILD_TROSKEL måste vara minst 1.")
         return cfg
+
+    @property
+    def store_options(self) -> dict[str, float]:
+        """The timeouts ``store.connect`` takes."""
+        return {"busy_timeout": self.busy_timeout, "connect_timeout": self.connect_timeout,
+                "statement_timeout": self.statement_timeout}
 
     @cached_property
     def catalogue(self) -> Catalogue:

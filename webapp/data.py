@@ -32,7 +32,18 @@ def _engine(url: str):
 
 
 def engine():
-    return _engine(config().db_url)
+    """The store, checked on every run: a deleted or replaced SQLite file is never served
+    from connections that still hold the old one. A replaced file is opened afresh on the
+    next run; a deleted one keeps its Swedish message until it is back."""
+    eng = _engine(config().db_url)
+    try:
+        store.check(eng)
+    except store.StoreGone as gone:
+        if gone.replaced:
+            eng.dispose()
+            _engine.clear()
+        raise
+    return eng
 
 
 @dataclass(frozen=True)
@@ -44,14 +55,16 @@ class Data:
 
     @property
     def is_demo(self) -> bool:
-        return bool((self.batches["created_by"] == "demo").any()) if len(self.batches) else False
+        if not len(self.batches):
+            return False
+        active = self.batches["undone_at"].isna() if "undone_at" in self.batches else True
+        return bool(((self.batches["created_by"] == "demo") & active).any())
 
 
-@st.cache_data(max_entries=4, show_spinner="Läser data …", persist="disk")
+@st.cache_data(max_entries=4, ttl=3600, show_spinner="Läser data …")
 def _read(url: str, fingerprint: tuple, version: str) -> Data:
     # The fingerprint is the cache key: it changes when a batch is written or undone.
-    # Kept on disk too, so a restarted server does not read the whole store again; the
-    # package version in the key keeps an upgraded app from reading an older shape.
+    # In memory only: the counts are unprotected, so no copy of them goes to disk.
     eng = engine()
     cat = config().catalogue
     return Data(store.read_all(eng, cat), store.read_population(eng), store.read_batches(eng),

@@ -139,7 +139,9 @@ def _batches_section(cfg, engine, d):
     if "_angrad" in state:
         st.success(state.pop("_angrad"), icon=":material/undo:")
     labels = {int(r["Batch"]): f"{r['Batch']}: {r['Mått']}, {r['Fil']} ({r['Period']})"
-              for _, r in table.iterrows()}
+              for _, r in table.iterrows() if r["Status"] == "aktiv"}  # undone: a tombstone
+    if not labels:
+        return
     batch = st.selectbox("Batch att ångra", list(labels), format_func=labels.get,
                          key="angra_batch")
     if st.button("Ångra batch …", key="angra"):
@@ -149,9 +151,9 @@ def _batches_section(cfg, engine, d):
                    "den tidigare inläsningen.", icon=":material/warning:")
         yes, no = st.columns(2)
         if yes.button("Ja, ta bort batchen", type="primary", key="angra_ja"):
-            store.undo(engine, batch)
             state.pop("_angra")
-            state["_angrad"] = f"Batch {labels[batch]} är borttagen."
+            store.undo(engine, batch, undone_by=state.get("vem", "").strip() or "webbsidan")
+            state["_angrad"] = f"Batch {labels[batch]} är ångrad."
             st.rerun()
         if no.button("Avbryt", key="angra_nej"):
             state.pop("_angra")

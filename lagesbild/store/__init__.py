@@ -16,15 +16,23 @@ from lagesbild.store.read import (
 )
 from lagesbild.store.schema import (
                                   Progress,
+                                  StoreError,
+                                  StoreGone,
+                                  check,
                                   connect,
+                                  exclusive,
                                   fingerprint,
                                   is_empty,
+                                  is_new,
                                   metadata,
                                   sha256,
+                                  translate,
+                                  writing,
 )
 from lagesbild.store.write import BatchInfo, undo, write_counts, write_population
 
-__all__ = ["BatchInfo", "Progress", "connect", "fingerprint", "is_empty", "metadata",
+__all__ = ["BatchInfo", "Progress", "StoreError", "StoreGone", "check", "connect", "exclusive",
+           "fingerprint", "is_empty", "is_new", "metadata", "translate", "writing",
            "month_totals", "postnummer_codes", "read_all", "read_batches", "read_counts",
            "read_population", "sha256", "undo", "write_counts", "write_population",
            "year_totals"]
