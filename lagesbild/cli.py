@@ -10,6 +10,7 @@ import argparse
 import datetime as dt
 import getpass
 import logging
+import os
 import re
 import sys
 from pathlib import Path
@@ -56,6 +57,16 @@ def _period(args, frame: pd.DataFrame) -> aggregate.Period:
     return aggregate.Period.rolling12(latest)
 
 
+def _notice(text: str) -> None:
+    print(text, file=sys.stderr)
+
+
+def _open(cfg: Config):
+    """The store for a command that reads: a missing SQLite file is created (and filled with
+    the demo) only when LAGESBILD_DEMO is on, and the command says so on stderr."""
+    return ingest.open_store(cfg, create=cfg.demo, notice=_notice)
+
+
 def cmd_summary(args, cfg: Config) -> int:
     cat = cfg.catalogue
     measure = cat.measure(args.matt)
@@ -64,7 +75,7 @@ def cmd_summary(args, cfg: Config) -> int:
     if args.storhet and args.storhet not in measure.variables:
         raise UnknownError(f"Måttet {measure.code} har ingen storhet ”{args.storhet}”. "
                            f"Möjliga: {', '.join(measure.variables)}.")
-    engine = ingest.open_store(cfg)
+    engine = _open(cfg)
     frame = store.read_counts(engine, measure)
     period = _period(args, frame)
     table = aggregate.summary(frame, store.read_population(engine), measure, period, args.per,
@@ -101,7 +112,7 @@ def _map_view(args, cfg: Config):
 
     measure = cfg.catalogue.measure(args.matt)
     filters = _filters(args.filter, cfg, measure, headline=True)
-    engine = ingest.open_store(cfg)
+    engine = _open(cfg)
     frame = store.read_counts(engine, measure)
     kind, code = _area_period(args, frame)
     grouping = groupings.load_grouping(cfg.omraden) if args.niva == "omrade" else None
@@ -190,7 +201,7 @@ def cmd_chart(args, cfg: Config) -> int:
     out = Path(args.ut)
     if not out.parent.exists():
         raise UsageError(f"Mappen {out.parent} finns inte.")
-    engine = ingest.open_store(cfg)
+    engine = _open(cfg)
     frame = store.read_counts(engine, measure)
     latest = aggregate.latest_complete_month(frame)
     if latest is None:
@@ -236,7 +247,7 @@ def cmd_build_shapes(args, cfg: Config) -> int:
 
 
 def cmd_load_demo(args, cfg: Config) -> int:
-    engine = store.connect(cfg.db_url)
+    engine = ingest.connect(cfg)
     for done in ingest.load_demo(engine, cfg):
         print(f"{done.source}: {done.rows_read} rader lästa, {done.rows_stored} sparade "
               f"(batch {done.batch_id}).")
@@ -304,7 +315,10 @@ def cmd_import(args, cfg: Config) -> int:
         data = path.read_bytes()
     except OSError as exc:
         raise DataError(f"{path} går inte att läsa ({exc.strerror}).") from None
-    engine = store.connect(cfg.db_url)
+    engine = ingest.connect(cfg)
+    if store.is_new(engine):
+        _notice(f"Databasen {engine.url.render_as_string(hide_password=True)} fanns inte; en "
+                "ny, tom databas har skapats.")
     plan = ingest.plan(engine, cfg, data, path.name, args.matt, profile=profile,
                        extracted=extracted)
     _report(plan, label)
@@ -330,7 +344,7 @@ def cmd_import(args, cfg: Config) -> int:
 
 
 def cmd_batches(args, cfg: Config) -> int:
-    engine = store.connect(cfg.db_url)
+    engine = ingest.connect(cfg, create=False)
     table = tables.batches(store.read_batches(engine), cfg.catalogue)
     if table.empty:
         print("Inga inläsningar ännu.")
@@ -340,20 +354,22 @@ def cmd_batches(args, cfg: Config) -> int:
 
 
 def cmd_undo(args, cfg: Config) -> int:
-    engine = store.connect(cfg.db_url)
+    engine = ingest.connect(cfg, create=False)
     found = tables.batches(store.read_batches(engine), cfg.catalogue)
     row = found[found["Batch"] == args.batch]
     if row.empty:
         raise UnknownError(f"Det finns ingen batch {args.batch}. "
                            "Se python -m lagesbild batches.")
     b = row.iloc[0]
+    if b["Status"] != "aktiv":
+        raise DataError(f"Batch {args.batch} är redan {b['Status']}. Inget har ändrats.")
     what = f"batch {b['Batch']} ({b['Mått']}, {b['Fil']}, {b['Period']}, {b['Rader sparade']} rader)"
     if not _confirmed(f"Ta bort {what}?",
                       f"Att ångra {what} kräver bekräftelse: lägg till --ja.", args.ja):
         print("Avbrutet. Inget har ändrats.")
         return 1
-    store.undo(engine, args.batch)
-    print(f"Tog bort {what}. Perioder som den ersatte visar åter den tidigare inläsningen.")
+    store.undo(engine, args.batch, undone_by=args.vem or getpass.getuser())
+    print(f"Ångrade {what}. Perioder som den ersatte visar åter den tidigare inläsningen.")
     return 0
 
 
@@ -440,32 +456,99 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--vem", help="Vem som läser in (standard: inloggad användare).")
     p.set_defaults(func=cmd_import)
 
-    p = sub.add_parser("batches", help="Lista inläsningarna (batcher).")
+    p = sub.add_parser("batches", help="Lista inläsningarna (batcher), även ångrade.")
     p.set_defaults(func=cmd_batches)
 
-    p = sub.add_parser("undo", help="Ångra en inläsning (ta bort en batch).")
+    p = sub.add_parser("undo", help="Ångra en inläsning (batchens rader tas bort, batchen "
+                                    "listas som ångrad).")
     p.add_argument("batch", metavar="BATCH_ID", type=int, help="Batchens nummer.")
     p.add_argument("--ja", action="store_true", help="Bekräfta i förväg.")
+    p.add_argument("--vem", help="Vem som ångrar (standard: inloggad användare).")
     p.set_defaults(func=cmd_undo)
     return parser
 
 
+GENERAL_ERROR = ("Något gick fel (ett oväntat fel i programmet). Det som inte hann sparas är "
+                 "inte sparat; kontakta den som förvaltar lägesbilden. Detaljerna finns i "
+                 "loggen: {log}")
+INTERRUPTED = "Avbrutet (Ctrl+C). En inläsning som inte hann bli klar är inte sparad."
+EXIT_UNEXPECTED = 3
+EXIT_INTERRUPTED = 130
+
+
+def _open_log(path: Path) -> Path | None:
+    """Send every log record (with tracebacks) to *path*, nothing to the terminal.
+
+    Falls back to a file in the temporary folder if *path* cannot be written; None if no
+    log can be written at all.
+    """
+    import tempfile
+
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if getattr(handler, "_lagesbild", False):
+            root.removeHandler(handler)
+            handler.close()
+    candidates = [Path(path), Path(tempfile.gettempdir()) / f"lagesbild-{os.getuid()}.log"]
+    for candidate in candidates:
+        try:
+            candidate.parent.mkdir(parents=True, exist_ok=True)
+            handler = logging.FileHandler(candidate, encoding="utf-8", delay=False)
+        except OSError:
+            continue
+        handler._lagesbild = True
+        handler.setFormatter(logging.Formatter(
+            "%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s"))
+        root.addHandler(handler)
+        root.setLevel(logging.INFO)
+        logging.captureWarnings(True)  # library warnings go to the log, not the terminal
+        return candidate.resolve()
+    return None
+
+
+def _say(message: str) -> None:
+    """One line on stderr, whatever the message holds."""
+    print("fel: " + " ".join(message.split()), file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    """Run one command; every failure becomes one Swedish line on stderr and an exit code.
+
+    0 done; 1 the data or the store cannot be used (our errors); 2 usage errors (wrong
+    arguments, unknown measure); 3 an unexpected error, whose traceback goes to the log file
+    (``LAGESBILD_LOGG``) and never to the terminal; 130 interrupted.
+    """
+    from lagesbild.config import SETTINGS
+
+    default_log = next(s.default for s in SETTINGS if s.name == "log")
+    logfile = _open_log(Path(os.environ.get("LAGESBILD_LOGG") or default_log))
     try:
         cfg = Config.from_env()
+        if cfg.log != default_log or logfile is None:
+            logfile = _open_log(cfg.log) or logfile
         args = build_parser().parse_args(argv)
+        log.info("command: %s", args.command)
         return args.func(args, cfg)
     except BrokenPipeError:  # the reader (head, say) closed the pipe: not an error
         sys.stderr.close()
         return 0
+    except KeyboardInterrupt:
+        log.info("interrupted")
+        print(INTERRUPTED, file=sys.stderr)
+        return EXIT_INTERRUPTED
     except (UsageError, UnknownError) as err:
-        print(f"fel: {err.message}", file=sys.stderr)
+        _say(err.message)
         return 2
     except LagesbildError as err:
-        print(f"fel: {err.message}", file=sys.stderr)
+        log.info("refused: %s", err.message, exc_info=isinstance(err, store.StoreError))
+        _say(err.message)
         return 1
-    except Exception:  # a bug: log the details, tell the user plainly
+    except Exception as exc:  # a bug, or a failure nothing above explains
         log.exception("unexpected error")
-        print("fel: ett oväntat fel inträffade; detaljerna står ovan i loggen.", file=sys.stderr)
-        return 1
+        known = store.translate(exc)
+        if known is not None:  # a database failure outside an engine's own error handling
+            _say(known.message)
+            return 1
+        shown = str(logfile) if logfile else "(loggen kunde inte skrivas)"
+        _say(GENERAL_ERROR.format(log=shown))
+        return EXIT_UNEXPECTED

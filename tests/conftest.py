@@ -13,6 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 _TMP = Path(tempfile.mkdtemp(prefix="lagesbild-test-"))
 os.environ["LAGESBILD_DB_URL"] = f"sqlite:///{_TMP / 'test.sqlite'}"
 os.environ["LAGESBILD_DEMO"] = "1"
+os.environ["LAGESBILD_LOGG"] = str(_TMP / "lagesbild.log")
 # A copy of the shipped profiles: the page test saves a mapping into one.
 shutil.copytree(ROOT / "profiler", _TMP / "profiler")
 os.environ["LAGESBILD_PROFILER"] = str(_TMP / "profiler")
