@@ -6,6 +6,7 @@ store's fingerprint and the files' modification times, so an import or a new lay
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import pandas as pd
@@ -18,6 +19,8 @@ from lagesbild.errors import LagesbildError
 from lagesbild.geo import groupings
 from lagesbild.store import ingest
 from lagesbild.views import areas as area_views
+
+log = logging.getLogger("lagesbild.ui")
 
 
 @st.cache_resource
@@ -32,17 +35,21 @@ def _engine(url: str):
 
 
 def engine():
-    """The store, checked on every run: a deleted or replaced SQLite file is never served
-    from connections that still hold the old one. A replaced file is opened afresh on the
-    next run; a deleted one keeps its Swedish message until it is back."""
+    """The store, checked on every run, so a deleted or replaced SQLite file is never served
+    from connections that still hold the old one: a deleted file is said (StoreGone) until it
+    is back; a replaced one (restored from a backup, say) is opened afresh."""
     eng = _engine(config().db_url)
     try:
         store.check(eng)
     except store.StoreGone as gone:
-        if gone.replaced:
-            eng.dispose()
-            _engine.clear()
-        raise
+        if not gone.replaced:
+            raise
+        log.warning("store file replaced; opening it again")
+        eng.dispose()
+        _engine.clear()
+        eng = _engine(config().db_url)
+        st.toast("Databasfilen har bytts ut sedan appen öppnade den; nu visas den nya filens "
+                 "uppgifter.", icon=":material/sync:")
     return eng
 
 

@@ -10,7 +10,8 @@ import sqlalchemy as sa
 
 from lagesbild.config import Measure
 from lagesbild.errors import DataError, UnknownError
-from lagesbild.store.schema import _DIM_SLOTS, Progress, batches, counts, population, writing
+from lagesbild.store.connection import writing
+from lagesbild.store.schema import _DIM_SLOTS, Progress, batches, counts, population
 
 CHUNK = 20_000  # rows per executemany, so that progress can be reported
 

@@ -1,0 +1,120 @@
+"""The pages when the store misbehaves: a long write elsewhere, a deleted file, a hung
+PostgreSQL. Each gives its Swedish message (not the general one), in bounded time."""
+
+import os
+import sqlite3
+import time
+
+import pytest
+from conftest import ROOT, no_internals, small_store
+from streamlit.testing.v1 import AppTest
+
+from lagesbild import store
+from webapp import data as webdata
+from webapp.errors import GENERAL_ERROR
+
+TIMEOUT = 60
+HEADER = "Inkomstdatum;Postnummer;Kön;Ålder;Aktualiseringsorsak;Anmälare"
+
+
+def _fresh_settings():
+    """The app caches its settings and engine per process: start over with the current env."""
+    webdata.config.clear()
+    webdata._engine.clear()
+
+
+@pytest.fixture
+def settings(monkeypatch):
+    """Change settings for one test; the app's cached settings are restored afterwards."""
+    _fresh_settings()
+    yield monkeypatch
+    monkeypatch.undo()
+    _fresh_settings()
+
+
+def _page(name: str) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT).run()
+    return at.switch_page(f"app_pages/{name}.py").run()
+
+
+def _errors(at) -> list[str]:
+    return [e.value for e in at.error]
+
+
+def test_pages_read_while_a_write_holds_the_lock_and_a_waiting_save_says_so(settings):
+    settings.setenv("LAGESBILD_SQLITE_VANTETID", "0,5")
+    at = _page("data")  # the store (with the demo) exists before the lock is taken
+    assert not at.exception and not at.error
+    engine = store.connect(os.environ["LAGESBILD_DB_URL"])
+    before = store.fingerprint(engine)
+    rows = "2026-10-03;972 31;Flicka;4;Övrigt;Polis\n2026-10-04;972 31;Pojke;5;Övrigt;Polis\n"
+    at.file_uploader(key="fil_0").upload("okt.csv", f"{HEADER}\n{rows}".encode(),
+                                         "text/csv").run()
+    assert not at.exception and not at.error
+    other = sqlite3.connect(engine.url.database, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another process's long write
+    try:
+        started = time.monotonic()
+        overview = _page("oversikt")
+        assert not overview.exception and not overview.error
+        assert time.monotonic() - started < 30
+        at.checkbox(key="bekrafta").check().run()
+        at.button(key="spara").click().run()
+        assert not at.exception
+        shown = _errors(at)
+        assert any("upptagen av en annan skrivning och blev inte ledig inom 0,5 sekunder"
+                   in e for e in shown), shown
+        assert GENERAL_ERROR not in shown
+        no_internals(*shown)
+    finally:
+        other.rollback()
+        other.close()
+    assert store.fingerprint(engine) == before
+    engine.dispose()
+
+
+def test_a_deleted_store_file_is_said_not_served(settings, tmp_path):
+    url = f"sqlite:///{tmp_path / 'sidan.sqlite'}"
+    small_store(url)[1].dispose()
+    settings.setenv("LAGESBILD_DB_URL", url)
+    settings.setenv("LAGESBILD_DEMO", "0")
+    at = _page("om")
+    assert not at.exception and not at.error
+    assert "befolkning.csv" in at.dataframe[1].value["Fil"].tolist()
+    (tmp_path / "sidan.sqlite").rename(tmp_path / "undan.sqlite")
+    for name in ("om", "data"):
+        at = _page(name)
+        assert not at.exception
+        shown = _errors(at)
+        assert len(shown) == 1 and "finns inte längre" in shown[0], shown  # said once
+        assert not at.dataframe  # no old data served
+    assert not (tmp_path / "sidan.sqlite").exists()  # and no new store made in its place
+
+
+def test_a_replaced_store_file_is_read_afresh(settings, tmp_path):
+    url = f"sqlite:///{tmp_path / 'sidan.sqlite'}"
+    small_store(url)[1].dispose()
+    settings.setenv("LAGESBILD_DB_URL", url)
+    settings.setenv("LAGESBILD_DEMO", "0")
+    at = _page("om")
+    assert not at.error
+    copy = (tmp_path / "sidan.sqlite").read_bytes()
+    (tmp_path / "sidan.sqlite").unlink()
+    (tmp_path / "sidan.sqlite").write_bytes(copy)  # e.g. restored from a backup
+    at.run()  # the new file is opened afresh, and the page says so
+    assert not at.exception and not at.error
+    assert any("Databasfilen har bytts ut" in t.value for t in at.toast)
+    assert "befolkning.csv" in at.dataframe[1].value["Fil"].tolist()
+
+
+def test_a_hung_postgresql_server_gives_a_swedish_message_on_the_page(settings, hung_server):
+    settings.setenv("LAGESBILD_DB_URL", f"postgresql://lagesbild@127.0.0.1:{hung_server}/x")
+    settings.setenv("LAGESBILD_PG_ANSLUTNINGSTID", "1")
+    started = time.monotonic()
+    at = _page("data")
+    assert time.monotonic() - started < 45
+    assert not at.exception
+    shown = _errors(at)
+    assert any("går inte att nå" in e for e in shown), shown
+    assert GENERAL_ERROR not in shown
+    no_internals(*shown)
