@@ -308,8 +308,10 @@ def cmd_import(args, cfg: Config) -> int:
             raise UsageError(f"Profilen {profile.name} gäller {profile.measure}, "
                              f"inte {args.matt}.")
     else:
-        profile = profiles.match(profiles.list_profiles(cfg.profiles, cat, args.matt),
-                                 args.fil, args.matt)
+        found, broken = profiles.scan(cfg.profiles, cat, args.matt)
+        for warning in broken:  # a broken profile is named and skipped, never blocks
+            print(f"varning: {warning}", file=sys.stderr)
+        profile = profiles.match(found, args.fil, args.matt)
     path = Path(args.fil)
     try:
         data = path.read_bytes()
@@ -369,7 +371,7 @@ def cmd_undo(args, cfg: Config) -> int:
         print("Avbrutet. Inget har ändrats.")
         return 1
     store.undo(engine, args.batch, undone_by=args.vem or getpass.getuser())
-    print(f"Ångrade {what}. Perioder som den ersatte visar åter den tidigare inläsningen.")
+    print(f"Tog bort {what}. Perioder som den ersatte visar åter den tidigare inläsningen.")
     return 0
 
 

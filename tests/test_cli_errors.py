@@ -127,7 +127,7 @@ def test_a_read_only_store_gives_a_swedish_message(small):
 def test_undoing_an_undone_batch_from_the_command_line(small):
     cfg, engine = small
     code, out, _ = cli(cfg, "undo", "1", "--ja", "--vem", "strateg")
-    assert code == 0 and "Ångrade batch 1" in out
+    assert code == 0 and "Tog bort batch 1" in out
     code, out, err = cli(cfg, "undo", "1", "--ja")
     assert code == 1
     assert "Batch 1 är redan ångrad" in err and "av strateg" in err

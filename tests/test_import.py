@@ -380,7 +380,7 @@ def test_batches_and_undo_from_the_command_line(small):
     code, _, err = cli(cfg, "undo", str(last))
     assert code == 1 and "--ja" in err
     code, out, _ = cli(cfg, "undo", str(last), "--ja")
-    assert code == 0 and f"Ångrade batch {last}" in out
+    assert code == 0 and f"Tog bort batch {last}" in out
     assert store.read_counts(engine, cfg.catalogue.measure("orosanmalningar")).empty
 
 

@@ -49,11 +49,13 @@ def _mapping_form(cfg, plan, measure, profile):
                              key="ny_profil")
         system = st.text_input("Källsystem (till exempel Lifecare)", key="nytt_system")
     if st.button("Spara mappningen i profilen", disabled=not chosen, key="spara_mappning"):
-        target = profile or profiles.new(cfg.profiles, name, system, measure)
-        for column, mapping in chosen.items():
-            target = profiles.save_values(target, column, mapping, cat)
-        state["_valj_profil"] = (measure, target.name)  # the widget exists: set it next run
-        st.rerun()
+        with errors.guard() as saving:  # a taken or unsafe name: say so here, keep the page
+            target = profile or profiles.new(cfg.profiles, name, system, measure, cat)
+            for column, mapping in chosen.items():
+                target = profiles.save_values(target, column, mapping, cat)
+        if saving.error is None:
+            state["_valj_profil"] = (measure, target.name)  # the widget exists: set it next run
+            st.rerun()
 
 
 def _import_section(cfg, engine):
@@ -65,7 +67,9 @@ def _import_section(cfg, engine):
                               key=f"fil_{state.get('_omgang', 0)}")
     measures = {code: m.label for code, m in cat.measures.items()} | {
         ingest.POPULATION: "Befolkning (SCB)"}
-    found = profiles.list_profiles(cfg.profiles, cat)
+    found, broken = profiles.scan(cfg.profiles, cat)
+    for warning in broken:  # named and skipped: the other profiles still work
+        st.warning(warning, icon=":material/warning:")
     guessed = profiles.match(found, upload.name) if upload else None
     if guessed and state.get("_gissad") != upload.name:  # a new file: follow its profile
         state["matt"], state[f"profil_{guessed.measure}"] = guessed.measure, guessed.name
