@@ -118,3 +118,20 @@ def test_a_hung_postgresql_server_gives_a_swedish_message_on_the_page(settings, 
     assert any("går inte att nå" in e for e in shown), shown
     assert GENERAL_ERROR not in shown
     no_internals(*shown)
+
+
+def test_nothing_is_cached_on_disk_and_every_data_cache_is_bounded():
+    """Cached values hold unprotected counts: in memory only, and never without a bound."""
+    import ast
+
+    for path in [ROOT / "app.py", *sorted((ROOT / "webapp").glob("*.py"))]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr in ("cache_data", "cache_resource")):
+                continue
+            keywords = {k.arg for k in node.keywords}
+            assert "persist" not in keywords, f"{path.name}:{node.lineno} persists to disk"
+            if node.func.attr == "cache_data":
+                assert keywords & {"max_entries", "ttl"}, f"{path.name}:{node.lineno} unbounded"
+    config = (ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8")
+    assert "persist" not in config
