@@ -135,3 +135,39 @@ def test_nothing_is_cached_on_disk_and_every_data_cache_is_bounded():
                 assert keywords & {"max_entries", "ttl"}, f"{path.name}:{node.lineno} unbounded"
     config = (ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8")
     assert "persist" not in config
+
+
+def test_a_save_after_someone_else_changed_the_store_shows_the_new_preview_first():
+    from lagesbild.config import Config
+    from lagesbild.store import ingest
+
+    rows = "2026-10-03;972 31;Flicka;4;Övrigt;Polis\n"
+    at = _page("data")
+    engine = store.connect(os.environ["LAGESBILD_DB_URL"])
+    at.file_uploader(key="fil_0").upload("okt.csv", f"{HEADER}\n{rows}".encode(),
+                                         "text/csv").run()
+    at.checkbox(key="bekrafta").check().run()
+    oros = Config.from_env().catalogue.measure("orosanmalningar")
+    october = store.month_totals(engine, oros, "antal")
+    # Meanwhile another user replaces October.
+    other = ingest.import_bytes(engine, Config.from_env(), f"{HEADER}\n{rows * 3}".encode(),
+                                "annan.csv", "orosanmalningar", created_by="annan")
+    try:
+        after_other = store.fingerprint(engine)
+        at.button(key="spara").click().run()
+        assert not at.exception
+        assert any("Databasen har ändrats sedan förhandsgranskningen" in e.value
+                   for e in at.error)
+        assert store.fingerprint(engine) == after_other  # nothing saved
+        change = at.dataframe[0].value.iloc[0]  # the new preview: October is 3 now
+        assert (change["Period"], change["Antal anmälningar före"]) == ("2026-10", "3")
+        at.button(key="spara").click().run()  # seen now: saved
+        assert not at.exception and not at.error
+        assert any("Sparade batch" in s.value for s in at.success)
+    finally:
+        batches = store.read_batches(engine)
+        for batch in batches.loc[(batches["id"] >= other.batch_id)
+                                 & batches["undone_at"].isna(), "id"]:
+            store.undo(engine, int(batch))
+    assert store.month_totals(engine, oros, "antal") == october
+    engine.dispose()

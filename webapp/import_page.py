@@ -116,6 +116,9 @@ def _import_section(cfg, engine):
             _mapping_form(cfg, plan, measure, profile)
         return
     st.dataframe(tables.changes(plan), hide_index=True, width="stretch")
+    # The store version of the preview the user saw before this run: a click that comes after
+    # someone else changed the store must not save a preview made afresh on this very run.
+    seen, state["_visad"] = state.get("_visad"), plan.fingerprint
     confirmed = True
     if plan.replaced:
         n = len(plan.replaced)
@@ -124,6 +127,9 @@ def _import_section(cfg, engine):
                    icon=":material/warning:")
         confirmed = st.checkbox(f"Ja, ersätt de {many} som redan finns", key="bekrafta")
     if st.button("Spara i databasen", type="primary", disabled=not confirmed, key="spara"):
+        if seen != plan.fingerprint:
+            st.error(ingest.STALE + " Förhandsgranskningen ovan är ny.", icon=":material/error:")
+            return
         bar = st.progress(0.0, text="Sparar …")
         done = ingest.commit(engine, cfg, plan, created_by=who.strip() or "webbsidan",
                              progress=lambda fraction, text: bar.progress(fraction, text=text))

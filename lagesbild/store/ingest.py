@@ -217,6 +217,11 @@ def plan(engine: sa.Engine, cfg: Config, data: bytes, name: str, measure: str, *
     return result
 
 
+STALE = ("Databasen har ändrats sedan förhandsgranskningen (någon annan har läst in eller "
+         "ångrat något). Gör förhandsgranskningen igen och kontrollera ändringarna innan du "
+         "sparar. Inget har sparats.")
+
+
 def commit(engine: sa.Engine, cfg: Config, result: Plan, *, created_by: str | None = None,
            progress: store.Progress | None = None) -> Imported:
     """Store a clean plan as one batch (one transaction).
@@ -230,9 +235,7 @@ def commit(engine: sa.Engine, cfg: Config, result: Plan, *, created_by: str | No
         raise DataError("Filen har problem och kan inte sparas:\n" +
                         "\n".join(result.problems[:normalize.MAX_LISTED]),
                         problems=list(result.problems), unknown=result.unknown)
-    stale = DataError("Databasen har ändrats sedan förhandsgranskningen (någon annan har läst "
-                      "in eller ångrat något). Gör förhandsgranskningen igen och kontrollera "
-                      "ändringarna innan du sparar. Inget har sparats.")
+    stale = DataError(STALE)
     info = store.BatchInfo(result.source, result.digest, result.rows_read,
                            result.source_system, result.extracted, created_by)
     with store.writing(engine) as conn:
