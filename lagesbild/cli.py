@@ -13,6 +13,7 @@ import logging
 import os
 import re
 import sys
+from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
 import pandas as pd
@@ -475,6 +476,7 @@ GENERAL_ERROR = ("Något gick fel (ett oväntat fel i programmet). Det som inte 
                  "loggen: {log}")
 INTERRUPTED = "Avbrutet (Ctrl+C). En inläsning som inte hann bli klar är inte sparad."
 EXIT_UNEXPECTED = 3
+LOG_BYTES = 5_000_000  # per log file; two older files are kept
 EXIT_INTERRUPTED = 130
 
 
@@ -495,7 +497,11 @@ def _open_log(path: Path) -> Path | None:
     for candidate in candidates:
         try:
             candidate.parent.mkdir(parents=True, exist_ok=True)
-            handler = logging.FileHandler(candidate, encoding="utf-8", delay=False)
+            # Tracebacks may quote a file's values: readable by the owner only, and bounded.
+            fd = os.open(candidate, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            os.close(fd)
+            handler = RotatingFileHandler(candidate, maxBytes=LOG_BYTES, backupCount=2,
+                                          encoding="utf-8")
         except OSError:
             continue
         handler._lagesbild = True

@@ -50,6 +50,7 @@ def test_an_unexpected_error_is_one_swedish_line_and_the_traceback_goes_to_the_l
     no_internals(out, err)
     details = log.read_text(encoding="utf-8")
     assert "Traceback" in details and "RuntimeError: secret detail" in details
+    assert log.stat().st_mode & 0o777 == 0o600  # details may quote a file: owner only
 
 
 def test_ctrl_c_is_a_short_swedish_line_and_exit_130(small, monkeypatch):

@@ -252,7 +252,10 @@ def connect(url: str, *, busy_timeout: float = 30.0, connect_timeout: float = 10
         args = {}
         if parsed.get_backend_name() == "postgresql":
             args = {"connect_timeout": max(1, round(connect_timeout)),
-                    "options": f"-c statement_timeout={round(statement_timeout * 1000)}"}
+                    "options": f"-c statement_timeout={round(statement_timeout * 1000)}",
+                    # a server or network that vanishes mid-query is noticed in about a minute
+                    "keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10,
+                    "keepalives_count": 3}
         elif path is not None:
             args = {"timeout": busy_timeout}
         engine = sa.create_engine(parsed, connect_args=args)
