@@ -181,3 +181,38 @@ def test_timeouts_are_settings(monkeypatch):
                                  "statement_timeout": 30.0}
     with pytest.raises(Exception, match="LAGESBILD_SQLITE_VANTETID ska vara ett antal sekunder"):
         Config.from_env({"LAGESBILD_SQLITE_VANTETID": "länge"})
+
+
+def test_an_import_confirmed_after_someone_else_imported_is_refused(small, tmp_path,
+                                                                     monkeypatch):
+    from test_import import GOOD_ROWS, events
+
+    from lagesbild.store import ingest
+
+    cfg, engine = small
+    ingest.import_bytes(engine, cfg, events(*GOOD_ROWS), "jan_feb.csv", "orosanmalningar")
+    path = tmp_path / "feb.csv"
+    path.write_bytes(events("2023-02-10;97231;Pojke;15;Skolfrånvaro;Skola"))
+
+    class Terminal:
+        def isatty(self):
+            return True
+
+    def meanwhile(prompt):  # while the user reads the question, a colleague imports
+        ingest.import_bytes(engine, cfg, events("2023-02-11;97231;Pojke;15;Övrigt;Skola"),
+                            "kollega.csv", "orosanmalningar")
+        return "ja"
+
+    monkeypatch.setenv("LAGESBILD_DB_URL", cfg.db_url)
+    monkeypatch.setattr(sys, "stdin", Terminal())
+    monkeypatch.setattr("builtins.input", meanwhile)
+    import io
+    from contextlib import redirect_stderr, redirect_stdout
+
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        code = cli_module.main(["import", str(path), "--matt", "orosanmalningar"])
+    assert code == 1
+    assert "Databasen har ändrats sedan förhandsgranskningen" in err.getvalue()
+    assert store.read_batches(engine)["source"].tolist()[-1] == "kollega.csv"
+    no_internals(out.getvalue(), err.getvalue())
