@@ -514,6 +514,15 @@ def _open_log(path: Path) -> Path | None:
     return None
 
 
+def _from_database(exc: BaseException) -> bool:
+    import sqlite3
+
+    import sqlalchemy as sa
+
+    return isinstance(exc, (sa.exc.SQLAlchemyError, sqlite3.Error)) or \
+        type(exc).__module__.startswith("psycopg")
+
+
 def _say(message: str) -> None:
     """One line on stderr, whatever the message holds."""
     print("fel: " + " ".join(message.split()), file=sys.stderr)
@@ -553,7 +562,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except Exception as exc:  # a bug, or a failure nothing above explains
         log.exception("unexpected error")
-        known = store.translate(exc)
+        known = store.translate(exc) if _from_database(exc) else None
         if known is not None:  # a database failure outside an engine's own error handling
             _say(known.message)
             return 1

@@ -216,3 +216,11 @@ def test_an_import_confirmed_after_someone_else_imported_is_refused(small, tmp_p
     assert "Databasen har ändrats sedan förhandsgranskningen" in err.getvalue()
     assert store.read_batches(engine)["source"].tolist()[-1] == "kollega.csv"
     no_internals(out.getvalue(), err.getvalue())
+
+
+def test_a_bug_that_mentions_a_range_is_not_mistaken_for_a_database_error(small, monkeypatch):
+    cfg, _ = small
+    monkeypatch.setattr(cli_module, "cmd_batches",
+                        lambda args, cfg: [][1])  # IndexError: list index out of range
+    code, out, err = cli(cfg, "batches")
+    assert code == 3 and "Något gick fel" in err and "för stort" not in err

@@ -92,14 +92,18 @@ def _seconds(value: float) -> str:
 def translate(exc: BaseException, opened: _Opened | None = None) -> StoreError | None:
     """A Swedish StoreError for a database failure we can explain; None for anything else.
 
-    The message never holds SQL, parameters or the driver's English text.
+    *exc* is what a statement raised (SQLAlchemy's wrapper or the driver's own error; an
+    OverflowError while binding a value). The message never holds SQL, parameters or the
+    driver's English text.
     """
     where = f"Databasen {opened.shown}" if opened else "Databasen"
     busy = _seconds(opened.busy_timeout) if opened else "flera"
     orig = getattr(exc, "orig", None) or exc
     text = str(orig).lower()
     kind = type(orig).__module__ + "." + type(orig).__name__
-    if isinstance(orig, OverflowError) or "out of range" in text or "overflow" in text:
+    from_driver = kind.startswith(("sqlite3.", "psycopg"))
+    if isinstance(orig, OverflowError) or (from_driver and ("out of range" in text
+                                                            or "overflow" in text)):
         return StoreError("Ett tal är för stort för databasen. Kontrollera antalen i filen; "
                           "inget har sparats.")
     if kind.startswith("sqlite3."):
