@@ -66,6 +66,8 @@ def test_pages_read_while_a_write_holds_the_lock_and_a_waiting_save_says_so(sett
                    in e for e in shown), shown
         assert GENERAL_ERROR not in shown
         no_internals(*shown)
+        assert at.selectbox(key="angra_batch")  # the batch list is still there
+        assert at.button(key="spara")  # and the preview, to try again
     finally:
         other.rollback()
         other.close()

@@ -131,8 +131,13 @@ def _import_section(cfg, engine):
             st.error(ingest.STALE + " Förhandsgranskningen ovan är ny.", icon=":material/error:")
             return
         bar = st.progress(0.0, text="Sparar …")
-        done = ingest.commit(engine, cfg, plan, created_by=who.strip() or "webbsidan",
-                             progress=lambda fraction, text: bar.progress(fraction, text=text))
+        with errors.guard() as saving:  # busy, stale, full: said here; the batch list stays
+            done = ingest.commit(engine, cfg, plan, created_by=who.strip() or "webbsidan",
+                                 progress=lambda fraction, text: bar.progress(fraction,
+                                                                              text=text))
+        if saving.error is not None:
+            bar.empty()
+            return
         state["_sparad"] = (f"Sparade batch {done.batch_id}: {fmt.number(done.rows_stored)} "
                             f"rader från {done.source}.")
         state["_omgang"] = state.get("_omgang", 0) + 1  # a fresh, empty uploader
@@ -162,9 +167,11 @@ def _batches_section(cfg, engine, d):
         yes, no = st.columns(2)
         if yes.button("Ja, ta bort batchen", type="primary", key="angra_ja"):
             state.pop("_angra")
-            store.undo(engine, batch, undone_by=state.get("vem", "").strip() or "webbsidan")
-            state["_angrad"] = f"Batch {labels[batch]} är ångrad."
-            st.rerun()
+            with errors.guard() as undoing:  # busy or read-only: said here, the list stays
+                store.undo(engine, batch, undone_by=state.get("vem", "").strip() or "webbsidan")
+            if undoing.error is None:
+                state["_angrad"] = f"Batch {labels[batch]} är ångrad."
+                st.rerun()
         if no.button("Avbryt", key="angra_nej"):
             state.pop("_angra")
             st.rerun()
