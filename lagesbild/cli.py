@@ -476,8 +476,8 @@ GENERAL_ERROR = ("Något gick fel (ett oväntat fel i programmet). Det som inte 
                  "loggen: {log}")
 INTERRUPTED = "Avbrutet (Ctrl+C). En inläsning som inte hann bli klar är inte sparad."
 EXIT_UNEXPECTED = 3
-LOG_BYTES = 5_000_000  # per log file; two older files are kept
 EXIT_INTERRUPTED = 130
+LOG_BYTES = 5_000_000  # per log file; two older files are kept
 
 
 def _open_log(path: Path) -> Path | None:
@@ -535,14 +535,10 @@ def main(argv: list[str] | None = None) -> int:
     arguments, unknown measure); 3 an unexpected error, whose traceback goes to the log file
     (``LAGESBILD_LOGG``) and never to the terminal; 130 interrupted.
     """
-    from lagesbild.config import SETTINGS
-
-    default_log = next(s.default for s in SETTINGS if s.name == "log")
-    logfile = _open_log(Path(os.environ.get("LAGESBILD_LOGG") or default_log))
+    # Opened before the rest of the settings are read, so that even a failure there is logged.
+    logfile = _open_log(Path(os.environ.get("LAGESBILD_LOGG") or Config.log))
     try:
         cfg = Config.from_env()
-        if cfg.log != default_log or logfile is None:
-            logfile = _open_log(cfg.log) or logfile
         args = build_parser().parse_args(argv)
         log.info("command: %s", args.command)
         return args.func(args, cfg)
