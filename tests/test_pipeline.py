@@ -161,6 +161,7 @@ def test_a_store_that_cannot_be_opened_gets_a_swedish_message(url):
     from lagesbild.errors import LagesbildError
 
     # ConfigError for a malformed URL, StoreError for a server that refuses or a missing folder
-    with pytest.raises(LagesbildError, match="går inte att (öppna|nå).*LAGESBILD_DB_URL") as info:
+    with pytest.raises(LagesbildError,
+                       match="går inte att (öppna|nå).*LAGESBILD_DB_URL") as info:
         store.connect(url)
     assert "hemligt" not in str(info.value)

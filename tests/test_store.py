@@ -225,7 +225,7 @@ def test_two_processes_on_an_empty_store_load_the_demo_once(tmp_path):
     engine.dispose()
 
 
-# --- SQLite: WAL and the busy timeout --------------------------------------------------------------
+# --- SQLite: WAL and the busy timeout -------------------------------------------------------
 
 def test_every_sqlite_connection_is_in_wal_mode_with_the_busy_timeout(tmp_path):
     engine = store.connect(f"sqlite:///{tmp_path / 'wal.sqlite'}", busy_timeout=12.5)

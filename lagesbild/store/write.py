@@ -88,8 +88,9 @@ def write_counts(engine: sa.Engine | sa.Connection, measure: Measure, frame: pd.
     return batch_id
 
 
-def write_population(engine: sa.Engine | sa.Connection, frame: pd.DataFrame, info: BatchInfo | None = None,
-                     *, progress: Progress | None = None, **legacy) -> int:
+def write_population(engine: sa.Engine | sa.Connection, frame: pd.DataFrame,
+                     info: BatchInfo | None = None, *, progress: Progress | None = None,
+                     **legacy) -> int:
     """Store population as a new batch, replacing the years it holds."""
     info = _info(info, **legacy)
     with writing(engine) as conn:
