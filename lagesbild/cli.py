@@ -261,7 +261,11 @@ def _confirmed(question: str, refusal: str, yes: bool) -> bool:
         return True
     if not sys.stdin.isatty():
         raise LagesbildError(refusal)
-    answer = input(f"{question} Skriv ja för att fortsätta: ").strip().lower()
+    try:
+        answer = input(f"{question} Skriv ja för att fortsätta: ").strip().lower()
+    except EOFError:  # Ctrl+D: no answer is no
+        print()
+        return False
     return answer in ("j", "ja", "y", "yes")
 
 

@@ -224,3 +224,33 @@ def test_a_bug_that_mentions_a_range_is_not_mistaken_for_a_database_error(small,
                         lambda args, cfg: [][1])  # IndexError: list index out of range
     code, out, err = cli(cfg, "batches")
     assert code == 3 and "Något gick fel" in err and "för stort" not in err
+
+
+def test_ctrl_d_at_the_question_is_no(small, tmp_path, monkeypatch):
+    cfg, engine = small
+    path = tmp_path / "ny.csv"
+    path.write_bytes(b"Inkomstdatum;Postnummer;K\xc3\xb6n;\xc3\x85lder;Aktualiseringsorsak;"
+                     b"Anm\xc3\xa4lare\n2023-05-10;97231;Pojke;15;Skolfr\xc3\xa5nvaro;Skola\n")
+    code, _, _ = cli(cfg, "import", str(path), "--matt", "orosanmalningar")
+    assert code == 0
+    before = store.fingerprint(engine)
+
+    class Terminal:
+        def isatty(self):
+            return True
+
+    def eof(prompt):
+        raise EOFError
+
+    monkeypatch.setenv("LAGESBILD_DB_URL", cfg.db_url)
+    monkeypatch.setattr(sys, "stdin", Terminal())
+    monkeypatch.setattr("builtins.input", eof)
+    import io
+    from contextlib import redirect_stderr, redirect_stdout
+
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        code = cli_module.main(["import", str(path), "--matt", "orosanmalningar"])
+    assert code == 1 and "Avbrutet. Inget har sparats." in out.getvalue()
+    assert store.fingerprint(engine) == before
+    no_internals(out.getvalue(), err.getvalue())
