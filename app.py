@@ -7,10 +7,12 @@ _t0 = time.perf_counter()
 
 import streamlit as st
 
+from lagesbild import logs
 from lagesbild.store import StoreError
 from webapp import data, errors, state
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+logs.redact_handlers()  # tracebacks may quote a file's values
 
 st.set_page_config(page_title="Social lägesbild", page_icon=":material/query_stats:",
                    layout="wide", initial_sidebar_state="expanded")

@@ -13,12 +13,11 @@ import logging
 import os
 import re
 import sys
-from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
 import pandas as pd
 
-from lagesbild import fmt, store
+from lagesbild import fmt, logs, store
 from lagesbild.analysis import aggregate, periods
 from lagesbild.config import Config
 from lagesbild.errors import DataError, LagesbildError, UnknownError
@@ -481,41 +480,6 @@ GENERAL_ERROR = ("Något gick fel (ett oväntat fel i programmet). Det som inte 
 INTERRUPTED = "Avbrutet (Ctrl+C). En inläsning som inte hann bli klar är inte sparad."
 EXIT_UNEXPECTED = 3
 EXIT_INTERRUPTED = 130
-LOG_BYTES = 5_000_000  # per log file; two older files are kept
-
-
-def _open_log(path: Path) -> Path | None:
-    """Send every log record (with tracebacks) to *path*, nothing to the terminal.
-
-    Falls back to a file in the temporary folder if *path* cannot be written; None if no
-    log can be written at all.
-    """
-    import tempfile
-
-    root = logging.getLogger()
-    for handler in list(root.handlers):
-        if getattr(handler, "_lagesbild", False):
-            root.removeHandler(handler)
-            handler.close()
-    candidates = [Path(path), Path(tempfile.gettempdir()) / f"lagesbild-{os.getuid()}.log"]
-    for candidate in candidates:
-        try:
-            candidate.parent.mkdir(parents=True, exist_ok=True)
-            # Tracebacks may quote a file's values: readable by the owner only, and bounded.
-            fd = os.open(candidate, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-            os.close(fd)
-            handler = RotatingFileHandler(candidate, maxBytes=LOG_BYTES, backupCount=2,
-                                          encoding="utf-8")
-        except OSError:
-            continue
-        handler._lagesbild = True
-        handler.setFormatter(logging.Formatter(
-            "%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s"))
-        root.addHandler(handler)
-        root.setLevel(logging.INFO)
-        logging.captureWarnings(True)  # library warnings go to the log, not the terminal
-        return candidate.resolve()
-    return None
 
 
 def _from_database(exc: BaseException) -> bool:
@@ -540,7 +504,7 @@ def main(argv: list[str] | None = None) -> int:
     (``LAGESBILD_LOGG``) and never to the terminal; 130 interrupted.
     """
     # Opened before the rest of the settings are read, so that even a failure there is logged.
-    logfile = _open_log(Path(os.environ.get("LAGESBILD_LOGG") or Config.log))
+    logfile = logs.to_file(Path(os.environ.get("LAGESBILD_LOGG") or Config.log))
     try:
         cfg = Config.from_env()
         args = build_parser().parse_args(argv)

@@ -254,3 +254,23 @@ def test_ctrl_d_at_the_question_is_no(small, tmp_path, monkeypatch):
     assert code == 1 and "Avbrutet. Inget har sparats." in out.getvalue()
     assert store.fingerprint(engine) == before
     no_internals(out.getvalue(), err.getvalue())
+
+
+def test_the_log_never_holds_a_personnummer(small, tmp_path, monkeypatch):
+    from lagesbild import logs
+
+    cfg, _ = small
+    log = tmp_path / "lagesbild.log"
+    monkeypatch.setenv("LAGESBILD_LOGG", str(log))
+
+    def quoting(args, cfg):  # an error whose text quotes a cell, in each form
+        raise ValueError("cells 811218-9876, 198112189876, 811218 9876, 811218–9876")
+
+    monkeypatch.setattr(cli_module, "cmd_batches", quoting)
+    code, _, _ = cli(cfg, "batches")
+    assert code == 3
+    details = log.read_text(encoding="utf-8")
+    assert "ValueError" in details and details.count(logs.REDACTED) >= 4
+    for digits in ("9876", "811218"):
+        assert digits not in details
+    assert logs.redact("batch 12, 2023-03-01, 97231") == "batch 12, 2023-03-01, 97231"
