@@ -7,9 +7,12 @@ _t0 = time.perf_counter()
 
 import streamlit as st
 
+from lagesbild import logs
+from lagesbild.store import StoreError
 from webapp import data, errors, state
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+logs.redact_handlers()  # tracebacks may quote a file's values
 
 st.set_page_config(page_title="Social lägesbild", page_icon=":material/query_stats:",
                    layout="wide", initial_sidebar_state="expanded")
@@ -42,8 +45,10 @@ pages = {
 }
 page = st.navigation(pages)
 
-with errors.guard():
+with errors.guard() as shared:
     state.sidebar_filters(data.data())
+if isinstance(shared.error, StoreError):  # no page can work without the store: say it once
+    st.stop()
 state.apply_presentation()
 page.run()
 logging.getLogger("lagesbild.app").debug("script run %.3f s", time.perf_counter() - _t0)

@@ -10,13 +10,14 @@ import argparse
 import datetime as dt
 import getpass
 import logging
+import os
 import re
 import sys
 from pathlib import Path
 
 import pandas as pd
 
-from lagesbild import fmt, store
+from lagesbild import fmt, logs, store
 from lagesbild.analysis import aggregate, periods
 from lagesbild.config import Config
 from lagesbild.errors import DataError, LagesbildError, UnknownError
@@ -56,6 +57,16 @@ def _period(args, frame: pd.DataFrame) -> aggregate.Period:
     return aggregate.Period.rolling12(latest)
 
 
+def _notice(text: str) -> None:
+    print(text, file=sys.stderr)
+
+
+def _open(cfg: Config):
+    """The store for a command that reads: a missing SQLite file is created (and filled with
+    the demo) only when LAGESBILD_DEMO is on, and the command says so on stderr."""
+    return ingest.open_store(cfg, create=cfg.demo, notice=_notice)
+
+
 def cmd_summary(args, cfg: Config) -> int:
     cat = cfg.catalogue
     measure = cat.measure(args.matt)
@@ -64,7 +75,7 @@ def cmd_summary(args, cfg: Config) -> int:
     if args.storhet and args.storhet not in measure.variables:
         raise UnknownError(f"Måttet {measure.code} har ingen storhet ”{args.storhet}”. "
                            f"Möjliga: {', '.join(measure.variables)}.")
-    engine = ingest.open_store(cfg)
+    engine = _open(cfg)
     frame = source.counts(engine, cfg, measure)
     period = _period(args, frame)
     # The same eviction passes both stages and open debt cases are a stock: unless split by
@@ -111,7 +122,7 @@ def _map_view(args, cfg: Config):
 
     measure = cfg.catalogue.measure(args.matt)
     filters = _filters(args.filter, cfg, measure, headline=True)
-    engine = ingest.open_store(cfg)
+    engine = _open(cfg)
     frame = source.counts(engine, cfg, measure)
     kind, code = _area_period(args, frame)
     grouping = groupings.load_grouping(cfg.omraden) if args.niva == "omrade" else None
@@ -133,7 +144,7 @@ def _exact_warning(what: str) -> None:
 def _exact_areas(args, cfg: Config) -> int:
     measure = cfg.catalogue.measure(args.matt)
     filters = _filters(args.filter, cfg, measure, headline=True)
-    engine = ingest.open_store(cfg)
+    engine = _open(cfg)
     frame = source.counts(engine, cfg, measure)
     kind, code = _area_period(args, frame)
     grouping = groupings.load_grouping(cfg.omraden) if args.niva == "omrade" else None
@@ -227,7 +238,7 @@ def cmd_chart(args, cfg: Config) -> int:
     out = Path(args.ut)
     if not out.parent.exists():
         raise UsageError(f"Mappen {out.parent} finns inte.")
-    engine = ingest.open_store(cfg)
+    engine = _open(cfg)
     frame = source.counts(engine, cfg, measure)
     latest = aggregate.latest_complete_month(frame)
     if latest is None:
@@ -273,7 +284,7 @@ def cmd_build_shapes(args, cfg: Config) -> int:
 
 
 def cmd_load_demo(args, cfg: Config) -> int:
-    engine = store.connect(cfg.db_url)
+    engine = ingest.connect(cfg)
     for done in ingest.load_demo(engine, cfg):
         print(f"{done.source}: {done.rows_read} rader lästa, {done.rows_stored} sparade "
               f"(batch {done.batch_id}).")
@@ -286,7 +297,11 @@ def _confirmed(question: str, refusal: str, yes: bool) -> bool:
         return True
     if not sys.stdin.isatty():
         raise LagesbildError(refusal)
-    answer = input(f"{question} Skriv ja för att fortsätta: ").strip().lower()
+    try:
+        answer = input(f"{question} Skriv ja för att fortsätta: ").strip().lower()
+    except EOFError:  # Ctrl+D: no answer is no
+        print()
+        return False
     return answer in ("j", "ja", "y", "yes")
 
 
@@ -334,14 +349,19 @@ def cmd_import(args, cfg: Config) -> int:
             raise UsageError(f"Profilen {profile.name} gäller {profile.measure}, "
                              f"inte {args.matt}.")
     else:
-        profile = profiles.match(profiles.list_profiles(cfg.profiles, cat, args.matt),
-                                 args.fil, args.matt)
+        found, broken = profiles.scan(cfg.profiles, cat, args.matt)
+        for warning in broken:  # a broken profile is named and skipped, never blocks
+            print(f"varning: {warning}", file=sys.stderr)
+        profile = profiles.match(found, args.fil, args.matt)
     path = Path(args.fil)
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise DataError(f"{path} går inte att läsa ({exc.strerror}).") from None
-    engine = store.connect(cfg.db_url)
+    engine = ingest.connect(cfg)
+    if store.is_new(engine):
+        _notice(f"Databasen {engine.url.render_as_string(hide_password=True)} fanns inte; en "
+                "ny, tom databas har skapats.")
     plan = ingest.plan(engine, cfg, data, path.name, args.matt, profile=profile,
                        extracted=extracted)
     _report(plan, label)
@@ -367,7 +387,7 @@ def cmd_import(args, cfg: Config) -> int:
 
 
 def cmd_batches(args, cfg: Config) -> int:
-    engine = store.connect(cfg.db_url)
+    engine = ingest.connect(cfg, create=False)
     table = tables.batches(store.read_batches(engine), cfg.catalogue)
     if table.empty:
         print("Inga inläsningar ännu.")
@@ -377,19 +397,21 @@ def cmd_batches(args, cfg: Config) -> int:
 
 
 def cmd_undo(args, cfg: Config) -> int:
-    engine = store.connect(cfg.db_url)
+    engine = ingest.connect(cfg, create=False)
     found = tables.batches(store.read_batches(engine), cfg.catalogue)
     row = found[found["Batch"] == args.batch]
     if row.empty:
         raise UnknownError(f"Det finns ingen batch {args.batch}. "
                            "Se python -m lagesbild batches.")
     b = row.iloc[0]
+    if b["Status"] != "aktiv":
+        raise DataError(f"Batch {args.batch} är redan {b['Status']}. Inget har ändrats.")
     what = f"batch {b['Batch']} ({b['Mått']}, {b['Fil']}, {b['Period']}, {b['Rader sparade']} rader)"
     if not _confirmed(f"Ta bort {what}?",
                       f"Att ångra {what} kräver bekräftelse: lägg till --ja.", args.ja):
         print("Avbrutet. Inget har ändrats.")
         return 1
-    store.undo(engine, args.batch)
+    store.undo(engine, args.batch, undone_by=args.vem or getpass.getuser())
     print(f"Tog bort {what}. Perioder som den ersatte visar åter den tidigare inläsningen.")
     return 0
 
@@ -484,32 +506,74 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--vem", help="Vem som läser in (standard: inloggad användare).")
     p.set_defaults(func=cmd_import)
 
-    p = sub.add_parser("batches", help="Lista inläsningarna (batcher).")
+    p = sub.add_parser("batches", help="Lista inläsningarna (batcher), även ångrade.")
     p.set_defaults(func=cmd_batches)
 
-    p = sub.add_parser("undo", help="Ångra en inläsning (ta bort en batch).")
+    p = sub.add_parser("undo", help="Ångra en inläsning (batchens rader tas bort, batchen "
+                                    "listas som ångrad).")
     p.add_argument("batch", metavar="BATCH_ID", type=int, help="Batchens nummer.")
     p.add_argument("--ja", action="store_true", help="Bekräfta i förväg.")
+    p.add_argument("--vem", help="Vem som ångrar (standard: inloggad användare).")
     p.set_defaults(func=cmd_undo)
     return parser
 
 
+GENERAL_ERROR = ("Något gick fel (ett oväntat fel i programmet). Det som inte hann sparas är "
+                 "inte sparat; kontakta den som förvaltar lägesbilden. Detaljerna finns i "
+                 "loggen: {log}")
+INTERRUPTED = "Avbrutet (Ctrl+C). En inläsning som inte hann bli klar är inte sparad."
+EXIT_UNEXPECTED = 3
+EXIT_INTERRUPTED = 130
+
+
+def _from_database(exc: BaseException) -> bool:
+    import sqlite3
+
+    import sqlalchemy as sa
+
+    return isinstance(exc, (sa.exc.SQLAlchemyError, sqlite3.Error)) or \
+        type(exc).__module__.startswith("psycopg")
+
+
+def _say(message: str) -> None:
+    """One line on stderr, whatever the message holds."""
+    print("fel: " + " ".join(message.split()), file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    """Run one command; every failure becomes one Swedish line on stderr and an exit code.
+
+    0 done; 1 the data or the store cannot be used (our errors); 2 usage errors (wrong
+    arguments, unknown measure); 3 an unexpected error, whose traceback goes to the log file
+    (``LAGESBILD_LOGG``) and never to the terminal; 130 interrupted.
+    """
+    # Opened before the rest of the settings are read, so that even a failure there is logged.
+    logfile = logs.to_file(Path(os.environ.get("LAGESBILD_LOGG") or Config.log))
     try:
         cfg = Config.from_env()
         args = build_parser().parse_args(argv)
+        log.info("command: %s", args.command)
         return args.func(args, cfg)
     except BrokenPipeError:  # the reader (head, say) closed the pipe: not an error
         sys.stderr.close()
         return 0
+    except KeyboardInterrupt:
+        log.info("interrupted")
+        print(INTERRUPTED, file=sys.stderr)
+        return EXIT_INTERRUPTED
     except (UsageError, UnknownError) as err:
-        print(f"fel: {err.message}", file=sys.stderr)
+        _say(err.message)
         return 2
     except LagesbildError as err:
-        print(f"fel: {err.message}", file=sys.stderr)
+        log.info("refused: %s", err.message, exc_info=isinstance(err, store.StoreError))
+        _say(err.message)
         return 1
-    except Exception:  # a bug: log the details, tell the user plainly
+    except Exception as exc:  # a bug, or a failure nothing above explains
         log.exception("unexpected error")
-        print("fel: ett oväntat fel inträffade; detaljerna står ovan i loggen.", file=sys.stderr)
-        return 1
+        known = store.translate(exc) if _from_database(exc) else None
+        if known is not None:  # a database failure outside an engine's own error handling
+            _say(known.message)
+            return 1
+        shown = str(logfile) if logfile else "(loggen kunde inte skrivas)"
+        _say(GENERAL_ERROR.format(log=shown))
+        return EXIT_UNEXPECTED

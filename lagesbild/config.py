@@ -52,6 +52,16 @@ SETTINGS: tuple[Setting, ...] = (
             "Secret seed of the cell keys that perturb published counts (disclosure control). "
             "Empty: the demo seed, for the synthetic demo only; set a long random secret for "
             "real data and keep it: a new seed gives every cell new noise."),
+    Setting("log", "LAGESBILD_LOGG", ROOT / "data" / "lagesbild.log",
+            "Log file of the command line: the details (tracebacks) of errors whose short "
+            "Swedish message the user sees."),
+    Setting("busy_timeout", "LAGESBILD_SQLITE_VANTETID", 30.0,
+            "SQLite: seconds a write waits for another write to finish before giving up with a "
+            "Swedish message (reads never wait: the store runs in WAL mode)."),
+    Setting("connect_timeout", "LAGESBILD_PG_ANSLUTNINGSTID", 10.0,
+            "PostgreSQL: seconds to wait for a connection before giving up."),
+    Setting("statement_timeout", "LAGESBILD_PG_FRAGETID", 120.0,
+            "PostgreSQL: seconds one statement may run before the server cancels it."),
 )
 # The cell-key seed used when none is set: public, so fit only for the synthetic demo.
 DEMO_CELL_KEY_SEED = "lagesbild-demodata-2580"
@@ -75,6 +85,15 @@ def _coerce(setting: Setting, raw: str) -> object:
             return int(raw)
         except ValueError:
             raise ConfigError(f"{setting.env} ska vara ett heltal, inte ”{raw}”.") from None
+    if isinstance(default, float):
+        try:
+            value = float(raw.replace(",", "."))
+        except ValueError:
+            value = -1.0
+        if not 0 < value < 86_400:
+            raise ConfigError(f"{setting.env} ska vara ett antal sekunder (större än 0), inte "
+                              f"”{raw}”.")
+        return value
     if isinstance(default, Path):
         return Path(raw)
     return raw
@@ -319,6 +338,10 @@ class Config:
     threshold: int = _DEFAULTS["threshold"]
     profiles: Path = _DEFAULTS["profiles"]
     cell_key_seed: str = _DEFAULTS["cell_key_seed"]
+    log: Path = _DEFAULTS["log"]
+    busy_timeout: float = _DEFAULTS["busy_timeout"]
+    connect_timeout: float = _DEFAULTS["connect_timeout"]
+    statement_timeout: float = _DEFAULTS["statement_timeout"]
     crs: int = 3006
 
     @property
@@ -335,6 +358,12 @@ class Config:
         if cfg.threshold < 1:
             raise ConfigError("LAGESBILD_TROSKEL måste vara minst 1.")
         return cfg
+
+    @property
+    def store_options(self) -> dict[str, float]:
+        """The timeouts ``store.connect`` takes."""
+        return {"busy_timeout": self.busy_timeout, "connect_timeout": self.connect_timeout,
+                "statement_timeout": self.statement_timeout}
 
     @cached_property
     def catalogue(self) -> Catalogue:

@@ -13,6 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 _TMP = Path(tempfile.mkdtemp(prefix="lagesbild-test-"))
 os.environ["LAGESBILD_DB_URL"] = f"sqlite:///{_TMP / 'test.sqlite'}"
 os.environ["LAGESBILD_DEMO"] = "1"
+os.environ["LAGESBILD_LOGG"] = str(_TMP / "lagesbild.log")
 # A copy of the shipped profiles: the page test saves a mapping into one.
 shutil.copytree(ROOT / "profiler", _TMP / "profiler")
 os.environ["LAGESBILD_PROFILER"] = str(_TMP / "profiler")
@@ -55,3 +56,43 @@ def requires_shared(test):
 
     return pytest.mark.skipif(not DEFAULT_PATH.exists() and not os.environ.get("CI"),
                               reason=f"{DEFAULT_PATH} is not beside the clone")(test)
+
+
+@pytest.fixture
+def hung_server():
+    """A TCP server on localhost that accepts connections and never answers: a hung database.
+
+    Yields its port.
+    """
+    import socket
+    import threading
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+    accepted, stop = [], threading.Event()
+
+    def accept():
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                accepted.append(server.accept()[0])  # kept open, never read or written
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield server.getsockname()[1]
+    stop.set()
+    thread.join(5)
+    for conn in accepted:
+        conn.close()
+    server.close()
+
+
+def no_internals(*texts: str) -> None:
+    """Nothing a user sees holds a traceback, SQL or the names of our libraries."""
+    for text in texts:
+        for word in ("Traceback", "sqlalchemy", "SELECT", "INSERT", "psycopg", "sqlite3",
+                     "File \""):
+            assert word not in text, f"{word!r} reached the user: {text!r}"

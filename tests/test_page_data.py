@@ -7,7 +7,14 @@ import pytest
 from conftest import ROOT
 from streamlit.testing.v1 import AppTest
 
+import pandas as pd
+
 from lagesbild import store
+from lagesbild.config import Config
+
+
+def data_config() -> Config:
+    return Config.from_env()
 
 TIMEOUT = 60  # the first run may build the store from the demo files
 HEADER = "Inkomstdatum;Postnummer;Kön;Ålder;Aktualiseringsorsak;Anmälare;Namn"
@@ -27,7 +34,8 @@ def engine():
     AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT).run()  # demo loaded
     before = set(store.read_batches(engine)["id"])
     yield engine
-    for batch in set(store.read_batches(engine)["id"]) - before:
+    after = store.read_batches(engine)
+    for batch in set(after.loc[after["undone_at"].isna(), "id"]) - before:
         store.undo(engine, int(batch))
 
 
@@ -69,6 +77,8 @@ def test_upload_map_confirm_and_undo(engine):
         ("2026-10", "ersätts", "2")
     assert at.button(key="spara").disabled
     before = store.fingerprint(engine)
+    oros = data_config().catalogue.measure("orosanmalningar")
+    counts_before = store.read_counts(engine, oros)
     at.checkbox(key="bekrafta").check().run()
     at.text_input(key="vem").set_value("strateg").run()
     at.button(key="spara").click().run()
@@ -86,9 +96,14 @@ def test_upload_map_confirm_and_undo(engine):
     assert any("Ta bort batch" in w.value for w in at.warning)
     at.button(key="angra_ja").click().run()
     assert not at.exception and not at.error
-    assert batch not in set(store.read_batches(engine)["id"])
-    assert store.fingerprint(engine) == before
-    assert batch not in at.dataframe[0].value["Batch"].tolist()
+    assert any(f"Batch {batch}" in s.value and "är ångrad" in s.value for s in at.success)
+    pd.testing.assert_frame_equal(store.read_counts(engine, oros), counts_before)
+    # The batch stays as a tombstone, marked in the list and no longer offered for undo.
+    tombstone = store.read_batches(engine).set_index("id").loc[batch]
+    assert tombstone["undone_by"] == "strateg" and not pd.isna(tombstone["undone_at"])
+    listed = at.dataframe[0].value.set_index("Batch").loc[batch]
+    assert listed["Status"].startswith("ångrad ") and listed["Status"].endswith(" av strateg")
+    assert not any(o.startswith(f"{batch}:") for o in at.selectbox(key="angra_batch").options)
 
 
 def test_a_file_with_personnummer_is_stopped_on_the_page(engine):

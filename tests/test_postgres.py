@@ -9,10 +9,14 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
+import time
 from pathlib import Path
 
+import pandas as pd
 import pytest
+import sqlalchemy as sa
 from conftest import small_store
 
 from lagesbild import store
@@ -133,3 +137,89 @@ def test_the_cli_round_trip_on_postgresql(pg, tmp_path):
     assert code == 0
     assert [line.split(",")[:2] for line in out.splitlines()] == [["kon", "antal"], ["K", "2"],
                                                                   ["M", "1"]]
+
+
+def test_a_slow_statement_is_cancelled_with_a_swedish_message(pg):
+    cfg, _ = pg
+    engine = store.connect(cfg.db_url, statement_timeout=0.5)
+    started = time.monotonic()
+    with pytest.raises(store.StoreError, match=r"svarade inte inom 0,5 sekunder och frågan "
+                                               r"avbröts; inget har sparats"):
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT pg_sleep(5)"))
+    assert time.monotonic() - started < 4
+    engine.dispose()
+
+
+def test_tombstones_and_a_stale_preview_on_postgresql(pg):
+    cfg, engine = pg
+    first = ingest.import_bytes(engine, cfg, EVENTS, "oros.csv", "orosanmalningar")
+    store.undo(engine, first.batch_id, undone_by="strateg")
+    with pytest.raises(DataError, match=f"Batch {first.batch_id} är redan ångrad"):
+        store.undo(engine, first.batch_id)
+    plans = [ingest.plan(engine, cfg, EVENTS, f"oros_{i}.csv", "orosanmalningar")
+             for i in range(2)]
+    second = ingest.commit(engine, cfg, plans[0])
+    assert second.batch_id > first.batch_id
+    with pytest.raises(DataError, match="Databasen har ändrats sedan förhandsgranskningen"):
+        ingest.commit(engine, cfg, plans[1])
+    tomb = store.read_batches(engine).set_index("id").loc[first.batch_id]
+    assert tomb["undone_by"] == "strateg"
+
+
+def test_a_count_out_of_range_on_postgresql_is_a_swedish_message(pg):
+    cfg, engine = pg
+    oros = cfg.catalogue.measure("orosanmalningar")
+    frame = pd.DataFrame({"month": pd.to_datetime(["2023-03-01"]), "postnummer": ["97231"],
+                          "kon": ["K"], "aldersgrupp": ["0-5"], "orsak": ["ovrigt"],
+                          "anmalare": ["polis"], "storhet": ["antal"], "antal": [2**40]})
+    before = store.fingerprint(engine)
+    with pytest.raises(store.StoreError, match="Ett tal är för stort för databasen"):
+        store.write_counts(engine, oros, frame, store.BatchInfo("x.csv", "x", 1))
+    assert store.fingerprint(engine) == before
+
+
+def test_an_older_postgresql_store_gets_the_new_columns(pg):
+    cfg, engine = pg
+    with engine.begin() as conn:
+        conn.exec_driver_sql("ALTER TABLE batches DROP COLUMN undone_at, DROP COLUMN undone_by")
+    again = store.connect(cfg.db_url)
+    done = ingest.import_bytes(again, cfg, EVENTS, "oros.csv", "orosanmalningar")
+    store.undo(again, done.batch_id, undone_by="strateg")
+    assert store.read_batches(again).set_index("id").loc[done.batch_id, "undone_by"] == \
+        "strateg"
+    again.dispose()
+
+
+def test_two_processes_on_an_empty_postgresql_store_load_the_demo_once(postgres_url,
+                                                                        tmp_path):
+    from conftest import ROOT, population_csv
+    from test_store import STARTER
+
+    from lagesbild.config import Config
+
+    demo = tmp_path / "demo"
+    demo.mkdir()
+    (demo / "befolkning_scb.csv").write_bytes(population_csv(years=range(2015, 2024)))
+    go = tmp_path / "go"
+    procs = [subprocess.Popen([sys.executable, "-c", STARTER, postgres_url, str(demo),
+                               str(Config().profiles), str(go)], cwd=ROOT,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for _ in range(2)]
+    try:
+        for proc in procs:
+            assert proc.stdout.readline().strip() == "READY", proc.stderr.read()
+        go.touch()
+        for proc in procs:
+            out, err = proc.communicate(timeout=120)
+            assert proc.returncode == 0, err
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+    engine = store.connect(postgres_url)
+    try:
+        assert len(store.read_batches(engine)) == 1
+    finally:
+        store.metadata.drop_all(engine)
+        engine.dispose()

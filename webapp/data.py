@@ -6,6 +6,7 @@ store's fingerprint and the files' modification times, so an import or a new lay
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import pandas as pd
@@ -20,6 +21,8 @@ from lagesbild.store import ingest
 from lagesbild.views import areas as area_views
 from lagesbild.views import source
 
+log = logging.getLogger("lagesbild.ui")
+
 
 @st.cache_resource
 def config() -> Config:
@@ -33,7 +36,22 @@ def _engine(url: str):
 
 
 def engine():
-    return _engine(config().db_url)
+    """The store, checked on every run, so a deleted or replaced SQLite file is never served
+    from connections that still hold the old one: a deleted file is said (StoreGone) until it
+    is back; a replaced one (restored from a backup, say) is opened afresh."""
+    eng = _engine(config().db_url)
+    try:
+        store.check(eng)
+    except store.StoreGone as gone:
+        if not gone.replaced:
+            raise
+        log.warning("store file replaced; opening it again")
+        eng.dispose()
+        _engine.clear()
+        eng = _engine(config().db_url)
+        st.toast("Databasfilen har bytts ut sedan appen öppnade den; nu visas den nya filens "
+                 "uppgifter.", icon=":material/sync:")
+    return eng
 
 
 @dataclass(frozen=True)
@@ -45,14 +63,16 @@ class Data:
 
     @property
     def is_demo(self) -> bool:
-        return bool((self.batches["created_by"] == "demo").any()) if len(self.batches) else False
+        if not len(self.batches):
+            return False
+        active = self.batches["undone_at"].isna() if "undone_at" in self.batches else True
+        return bool(((self.batches["created_by"] == "demo") & active).any())
 
 
-@st.cache_data(max_entries=4, show_spinner="Läser data …", persist="disk")
+@st.cache_data(max_entries=4, ttl=3600, show_spinner="Läser data …")
 def _read(url: str, fingerprint: tuple, version: str) -> Data:
     # The fingerprint is the cache key: it changes when a batch is written or undone.
-    # Kept on disk too, so a restarted server does not read the whole store again; the
-    # package version in the key keeps an upgraded app from reading an older shape.
+    # In memory only: the counts are unprotected, so no copy of them goes to disk.
     eng = engine()
     return Data(source.all_counts(eng, config()), store.read_population(eng),
                 store.read_batches(eng),

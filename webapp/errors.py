@@ -16,13 +16,22 @@ GENERAL_ERROR = ("Något gick fel när sidan skulle visas. Försök igen; om fel
                  "kontakta den som förvaltar lägesbilden (detaljerna finns i serverns logg).")
 
 
+class Outcome:
+    """What a guarded block ended with: ``error`` is the exception shown, if any."""
+
+    error: Exception | None = None
+
+
 @contextmanager
 def guard():
     """Show our errors as their Swedish message and anything else as a general one."""
+    outcome = Outcome()
     try:
-        yield
+        yield outcome
     except LagesbildError as err:
+        outcome.error = err
         st.error(err.message, icon=":material/error:")
-    except Exception:
+    except Exception as exc:
+        outcome.error = exc
         log.exception("unexpected error in page")
         st.error(GENERAL_ERROR, icon=":material/error:")

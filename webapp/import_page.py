@@ -49,11 +49,13 @@ def _mapping_form(cfg, plan, measure, profile):
                              key="ny_profil")
         system = st.text_input("Källsystem (till exempel Lifecare)", key="nytt_system")
     if st.button("Spara mappningen i profilen", disabled=not chosen, key="spara_mappning"):
-        target = profile or profiles.new(cfg.profiles, name, system, measure)
-        for column, mapping in chosen.items():
-            target = profiles.save_values(target, column, mapping, cat)
-        state["_valj_profil"] = (measure, target.name)  # the widget exists: set it next run
-        st.rerun()
+        with errors.guard() as saving:  # a taken or unsafe name: say so here, keep the page
+            target = profile or profiles.new(cfg.profiles, name, system, measure, cat)
+            for column, mapping in chosen.items():
+                target = profiles.save_values(target, column, mapping, cat)
+        if saving.error is None:
+            state["_valj_profil"] = (measure, target.name)  # the widget exists: set it next run
+            st.rerun()
 
 
 def _import_section(cfg, engine):
@@ -65,7 +67,9 @@ def _import_section(cfg, engine):
                               key=f"fil_{state.get('_omgang', 0)}")
     measures = {code: m.label for code, m in cat.measures.items()} | {
         ingest.POPULATION: "Befolkning (SCB)"}
-    found = profiles.list_profiles(cfg.profiles, cat)
+    found, broken = profiles.scan(cfg.profiles, cat)
+    for warning in broken:  # named and skipped: the other profiles still work
+        st.warning(warning, icon=":material/warning:")
     guessed = profiles.match(found, upload.name) if upload else None
     if guessed and state.get("_gissad") != upload.name:  # a new file: follow its profile
         state["matt"], state[f"profil_{guessed.measure}"] = guessed.measure, guessed.name
@@ -112,6 +116,9 @@ def _import_section(cfg, engine):
             _mapping_form(cfg, plan, measure, profile)
         return
     st.dataframe(tables.changes(plan), hide_index=True, width="stretch")
+    # The store version of the preview the user saw before this run: a click that comes after
+    # someone else changed the store must not save a preview made afresh on this very run.
+    seen, state["_visad"] = state.get("_visad"), plan.fingerprint
     confirmed = True
     if plan.replaced:
         n = len(plan.replaced)
@@ -120,9 +127,17 @@ def _import_section(cfg, engine):
                    icon=":material/warning:")
         confirmed = st.checkbox(f"Ja, ersätt de {many} som redan finns", key="bekrafta")
     if st.button("Spara i databasen", type="primary", disabled=not confirmed, key="spara"):
+        if seen != plan.fingerprint:
+            st.error(ingest.STALE + " Förhandsgranskningen ovan är ny.", icon=":material/error:")
+            return
         bar = st.progress(0.0, text="Sparar …")
-        done = ingest.commit(engine, cfg, plan, created_by=who.strip() or "webbsidan",
-                             progress=lambda fraction, text: bar.progress(fraction, text=text))
+        with errors.guard() as saving:  # busy, stale, full: said here; the batch list stays
+            done = ingest.commit(engine, cfg, plan, created_by=who.strip() or "webbsidan",
+                                 progress=lambda fraction, text: bar.progress(fraction,
+                                                                              text=text))
+        if saving.error is not None:
+            bar.empty()
+            return
         state["_sparad"] = (f"Sparade batch {done.batch_id}: {fmt.number(done.rows_stored)} "
                             f"rader från {done.source}.")
         state["_omgang"] = state.get("_omgang", 0) + 1  # a fresh, empty uploader
@@ -139,7 +154,9 @@ def _batches_section(cfg, engine, d):
     if "_angrad" in state:
         st.success(state.pop("_angrad"), icon=":material/undo:")
     labels = {int(r["Batch"]): f"{r['Batch']}: {r['Mått']}, {r['Fil']} ({r['Period']})"
-              for _, r in table.iterrows()}
+              for _, r in table.iterrows() if r["Status"] == "aktiv"}  # undone: a tombstone
+    if not labels:
+        return
     batch = st.selectbox("Batch att ångra", list(labels), format_func=labels.get,
                          key="angra_batch")
     if st.button("Ångra batch …", key="angra"):
@@ -149,10 +166,12 @@ def _batches_section(cfg, engine, d):
                    "den tidigare inläsningen.", icon=":material/warning:")
         yes, no = st.columns(2)
         if yes.button("Ja, ta bort batchen", type="primary", key="angra_ja"):
-            store.undo(engine, batch)
             state.pop("_angra")
-            state["_angrad"] = f"Batch {labels[batch]} är borttagen."
-            st.rerun()
+            with errors.guard() as undoing:  # busy or read-only: said here, the list stays
+                store.undo(engine, batch, undone_by=state.get("vem", "").strip() or "webbsidan")
+            if undoing.error is None:
+                state["_angrad"] = f"Batch {labels[batch]} är ångrad."
+                st.rerun()
         if no.button("Avbryt", key="angra_nej"):
             state.pop("_angra")
             st.rerun()

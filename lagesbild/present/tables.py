@@ -25,11 +25,21 @@ def measures(cat: Catalogue) -> pd.DataFrame:
 
 
 BATCH_COLUMNS = ["Batch", "Mått", "Fil", "System", "Uttag", "Period", "Rader lästa",
-                 "Rader sparade", "Vem", "Inläst"]
+                 "Rader sparade", "Vem", "Inläst", "Status"]
+
+
+def _status(frame: pd.DataFrame) -> pd.Series:
+    """"aktiv", or "ångrad 2026-11-30 10:15 av strateg" for an undone batch (a tombstone)."""
+    if "undone_at" not in frame:
+        return pd.Series("aktiv", index=frame.index)
+    when = pd.to_datetime(frame["undone_at"]).dt.strftime("%Y-%m-%d %H:%M")
+    who = frame.get("undone_by", pd.Series(pd.NA, index=frame.index))
+    text = ("ångrad " + when.fillna("") + (" av " + who.astype("string")).fillna(""))
+    return text.where(when.notna(), "aktiv")
 
 
 def batches(frame: pd.DataFrame, cat: Catalogue) -> pd.DataFrame:
-    """Stored import batches with Swedish headers, newest first."""
+    """Stored import batches with Swedish headers, newest first; undone ones marked "ångrad"."""
     if frame.empty:
         return pd.DataFrame(columns=BATCH_COLUMNS)
     names = {code: m.short for code, m in cat.measures.items()} | {"befolkning": "Befolkning"}
@@ -47,6 +57,7 @@ def batches(frame: pd.DataFrame, cat: Catalogue) -> pd.DataFrame:
         "Rader sparade": frame["rows_stored"].map(fmt.number),
         "Vem": frame["created_by"].fillna("–"),
         "Inläst": pd.to_datetime(frame["created_at"]).dt.strftime("%Y-%m-%d %H:%M"),
+        "Status": _status(frame),
     }).iloc[::-1].reset_index(drop=True)
 
 

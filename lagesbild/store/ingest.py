@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -121,7 +122,7 @@ def _dropped(sheets: list[load.Sheet], kept: set[str]) -> tuple[str, ...]:
     return tuple(names)
 
 
-def _changes(engine: sa.Engine, cfg: Config, measure: str,
+def _changes(engine: sa.Engine | sa.Connection, cfg: Config, measure: str,
              frame: pd.DataFrame) -> tuple[tuple[Change, ...], str]:
     if measure == POPULATION:
         after = frame.groupby("ar")["antal"].sum()
@@ -216,27 +217,38 @@ def plan(engine: sa.Engine, cfg: Config, data: bytes, name: str, measure: str, *
     return result
 
 
+STALE = ("Databasen har ändrats sedan förhandsgranskningen (någon annan har läst in eller "
+         "ångrat något). Gör förhandsgranskningen igen och kontrollera ändringarna innan du "
+         "sparar. Inget har sparats.")
+
+
 def commit(engine: sa.Engine, cfg: Config, result: Plan, *, created_by: str | None = None,
            progress: store.Progress | None = None) -> Imported:
     """Store a clean plan as one batch (one transaction).
 
     Refuses a plan with problems, and one made before the store last changed (someone else
-    imported or undid meanwhile: the preview would no longer be true).
+    imported or undid meanwhile: the preview would no longer be true). That check runs inside
+    the write transaction, which holds the store's write lock from its first statement, so
+    two imports cannot both pass it with the same preview.
     """
     if not result.ok:
         raise DataError("Filen har problem och kan inte sparas:\n" +
                         "\n".join(result.problems[:normalize.MAX_LISTED]),
                         problems=list(result.problems), unknown=result.unknown)
-    if store.fingerprint(engine) != result.fingerprint:
-        raise DataError("Databasen har ändrats sedan förhandsgranskningen. Gör "
-                        "förhandsgranskningen igen innan du sparar.")
+    stale = DataError(STALE)
     info = store.BatchInfo(result.source, result.digest, result.rows_read,
                            result.source_system, result.extracted, created_by)
-    if result.measure == POPULATION:
-        batch = store.write_population(engine, result.frame, info, progress=progress)
-    else:
-        batch = store.write_counts(engine, cfg.catalogue.measure(result.measure), result.frame,
-                                   info, progress=progress)
+    with store.writing(engine) as conn:
+        if store.fingerprint(conn) != result.fingerprint:
+            raise stale
+        now, _ = _changes(conn, cfg, result.measure, result.frame)
+        if [(c.period, c.before) for c in now] != [(c.period, c.before) for c in result.changes]:
+            raise stale
+        if result.measure == POPULATION:
+            batch = store.write_population(conn, result.frame, info, progress=progress)
+        else:
+            batch = store.write_counts(conn, cfg.catalogue.measure(result.measure),
+                                       result.frame, info, progress=progress)
     log.info("import %s: batch %s, %s rows", result.source, batch, result.rows_kept)
     return Imported(batch, result.measure, result.source, result.rows_read, result.rows_kept)
 
@@ -282,9 +294,28 @@ def load_demo(engine: sa.Engine, cfg: Config) -> list[Imported]:
     return done
 
 
-def open_store(cfg: Config) -> sa.Engine:
-    """Connect to the store; fill it with the demo data when it is empty and demo is on."""
-    engine = store.connect(cfg.db_url)
+def connect(cfg: Config, *, create: bool = True) -> sa.Engine:
+    """Open the store named by the settings, with their timeouts (see ``store.connect``)."""
+    return store.connect(cfg.db_url, create=create, **cfg.store_options)
+
+
+def open_store(cfg: Config, *, create: bool = True,
+               notice: Callable[[str], None] | None = None) -> sa.Engine:
+    """Connect to the store; fill it with the demo data when it is empty and demo is on.
+
+    The check and the load hold a lock across processes, so two processes starting on the
+    same empty store load the demo once. *notice* is told (in Swedish) when a new store is
+    created or the demo is loaded, so nobody is surprised by it.
+    """
+    engine = connect(cfg, create=create)
+    if notice and store.is_new(engine):
+        notice(f"Databasen {engine.url.render_as_string(hide_password=True)} fanns inte; "
+               "en ny har skapats.")
     if cfg.demo and store.is_empty(engine):
-        load_demo(engine, cfg)
+        with store.exclusive(engine, "demo"):
+            if store.is_empty(engine):  # again: another process may have loaded it meanwhile
+                load_demo(engine, cfg)
+                if notice:
+                    notice("Databasen var tom: demodata (syntetiska siffror) har lästs in. "
+                           "Sätt LAGESBILD_DEMO=0 för att slippa det.")
     return engine

@@ -8,7 +8,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from lagesbild.config import Catalogue, Measure
-from lagesbild.store.schema import _DIM_SLOTS, batches, counts, population
+from lagesbild.store.schema import _DIM_SLOTS, _connection, batches, counts, population
 
 
 def _current_only(query: sa.Select, table: sa.Table, keys: list[str], *where) -> sa.Select:
@@ -64,21 +64,21 @@ def read_population(engine: sa.Engine) -> pd.DataFrame:
                          "postnummer": "category", "kon": "category"})
 
 
-def month_totals(engine: sa.Engine, measure: Measure, storhet: str) -> dict[date, int]:
+def month_totals(engine: sa.Engine | sa.Connection, measure: Measure, storhet: str) -> dict[date, int]:
     """Stored total of one variable per month (what a new batch would replace)."""
     mine = counts.c.measure == measure.code
     query = _current_only(sa.select(counts.c.month, sa.func.sum(counts.c.antal)), counts,
                           ["month", "storhet"], mine).where(mine, counts.c.storhet == storhet)
-    with engine.connect() as conn:
+    with _connection(engine) as conn:
         rows = conn.execute(query.group_by(counts.c.month)).all()
     return {pd.Timestamp(m).date(): int(n) for m, n in rows}
 
 
-def year_totals(engine: sa.Engine) -> dict[int, int]:
+def year_totals(engine: sa.Engine | sa.Connection) -> dict[int, int]:
     """Stored population total per year."""
     query = _current_only(sa.select(population.c.ar, sa.func.sum(population.c.antal)),
                           population, ["ar"])
-    with engine.connect() as conn:
+    with _connection(engine) as conn:
         rows = conn.execute(query.group_by(population.c.ar)).all()
     return {int(y): int(n) for y, n in rows}
 
@@ -90,7 +90,10 @@ def postnummer_codes(engine: sa.Engine) -> set[str]:
 
 
 def read_batches(engine: sa.Engine) -> pd.DataFrame:
-    """Every batch, oldest first, with the first and last month (or year) it holds."""
+    """Every batch, oldest first, with the first and last month (or year) it holds.
+
+    Undone batches are listed too (``undone_at`` and ``undone_by`` set; they hold no rows).
+    """
     spans = sa.union_all(
         sa.select(counts.c.batch_id,
                   sa.cast(sa.func.min(counts.c.month), sa.String).label("first"),

@@ -6,18 +6,19 @@ columns ``dim1``–``dim3`` in catalogue order; reading restores their names. Ev
 transaction and belongs to a batch, so a failed import leaves earlier data intact.
 
 A batch replaces the months it holds (years, for population) without deleting anything: for
-each measure, month and variable (storhet) the newest batch that holds it is the one read. Undoing a batch
-deletes its rows, and the months it had replaced show the earlier batch's numbers again.
+each measure, month and variable (storhet) the newest batch that holds it is the one read.
+Undoing a batch deletes its rows and keeps the batch row as a tombstone (``undone_at``,
+``undone_by``), so a batch id is never used twice; the months it had replaced show the earlier
+batch's numbers again. Opening the store and its connections: ``connection``.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from contextlib import contextmanager
 
 import sqlalchemy as sa
-
-from lagesbild.errors import ConfigError
 
 Progress = Callable[[float, str], None]  # fraction done (0–1), Swedish text
 
@@ -35,6 +36,10 @@ batches = sa.Table(
     sa.Column("rows_stored", sa.Integer),
     sa.Column("created_by", sa.String(128)),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    # A tombstone: set when the batch is undone (its rows are deleted, the row stays).
+    sa.Column("undone_at", sa.DateTime(timezone=True)),
+    sa.Column("undone_by", sa.String(128)),
+    sqlite_autoincrement=True,  # ids are never reused, even after the newest row is gone
 )
 
 counts = sa.Table(
@@ -70,40 +75,33 @@ population = sa.Table(
 _DIM_SLOTS = ("dim1", "dim2", "dim3")
 
 
-def connect(url: str) -> sa.Engine:
-    """Create an engine and the tables if they are missing."""
-    try:
-        parsed = sa.make_url(url)
-        if parsed.drivername == "postgresql":  # psycopg 3, the driver requirements.txt installs
-            url = parsed.set(drivername="postgresql+psycopg")
-        engine = sa.create_engine(url)
-        metadata.create_all(engine)
-    except (sa.exc.SQLAlchemyError, ImportError, ValueError) as exc:
-        try:
-            shown = sa.make_url(url).render_as_string(hide_password=True)
-        except sa.exc.ArgumentError:
-            shown = "(ogiltig adress)"
-        raise ConfigError(
-            f"Databasen {shown} går inte att öppna ({type(exc).__name__}). Kontrollera "
-            "LAGESBILD_DB_URL och att databasen är igång.") from exc
-    return engine
+def _connection(bind: sa.Engine | sa.Connection):
+    """Use *bind* if it is a connection already, else a new one from the engine."""
+    if isinstance(bind, sa.Connection):
+        @contextmanager
+        def same():
+            yield bind
+        return same()
+    return bind.connect()
 
 
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def fingerprint(engine: sa.Engine) -> tuple[int, int, int, str]:
-    """A cheap value that changes whenever data are written or removed (for cache keys)."""
-    with engine.connect() as conn:
-        n, last, when = conn.execute(sa.select(sa.func.count(), sa.func.max(batches.c.id),
-                                               sa.func.max(batches.c.created_at))).one()
+def fingerprint(bind: sa.Engine | sa.Connection) -> tuple:
+    """A cheap value that changes whenever data are written or undone (cache keys, plans)."""
+    with _connection(bind) as conn:
+        n, last, when, undone, undone_when = conn.execute(sa.select(
+            sa.func.count(), sa.func.max(batches.c.id), sa.func.max(batches.c.created_at),
+            sa.func.count(batches.c.undone_at), sa.func.max(batches.c.undone_at))).one()
         rows = conn.execute(sa.select(sa.func.count()).select_from(counts)).scalar_one()
-    return int(n), int(last or 0), int(rows), str(when)
+        people = conn.execute(sa.select(sa.func.count()).select_from(population)).scalar_one()
+    return int(n), int(last or 0), int(undone), int(rows), int(people), str(when), \
+        str(undone_when)
 
 
-def is_empty(engine: sa.Engine) -> bool:
-    with engine.connect() as conn:
+def is_empty(bind: sa.Engine | sa.Connection) -> bool:
+    """No batch was ever stored (an undone batch counts: its tombstone is there)."""
+    with _connection(bind) as conn:
         return conn.execute(sa.select(sa.func.count()).select_from(batches)).scalar_one() == 0
-
-

@@ -9,7 +9,8 @@ import pandas as pd
 import sqlalchemy as sa
 
 from lagesbild.config import Measure
-from lagesbild.errors import UnknownError
+from lagesbild.errors import DataError, UnknownError
+from lagesbild.store.connection import writing
 from lagesbild.store.schema import _DIM_SLOTS, Progress, batches, counts, population
 
 CHUNK = 20_000  # rows per executemany, so that progress can be reported
@@ -68,46 +69,55 @@ def _info(info: BatchInfo | None, **legacy) -> BatchInfo:
     return info if info is not None else BatchInfo(**legacy)
 
 
-def write_counts(engine: sa.Engine, measure: Measure, frame: pd.DataFrame,
+def write_counts(engine: sa.Engine | sa.Connection, measure: Measure, frame: pd.DataFrame,
                  info: BatchInfo | None = None, *, progress: Progress | None = None,
                  **legacy) -> int:
     """Store one measure's validated counts as a new batch; return the batch id.
 
     The batch replaces the months (per variable) it holds for this measure; see the module
-    docstring.
+    docstring. Given a connection from :func:`writing`, the batch joins its transaction.
     *legacy* keywords (source, digest, rows_read, …) build the BatchInfo when none is given.
     """
     info = _info(info, **legacy)
     slots = dict(zip(measure.dimensions, _DIM_SLOTS))
     rows = frame.rename(columns=slots).assign(measure=measure.code)
     keep = [c for c in counts.c.keys() if c in rows.columns]
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         batch_id = _new_batch(conn, measure.code, info, len(rows))
         _bulk_insert(conn, counts, rows[keep].assign(batch_id=batch_id), progress)
     return batch_id
 
 
-def write_population(engine: sa.Engine, frame: pd.DataFrame, info: BatchInfo | None = None,
-                     *, progress: Progress | None = None, **legacy) -> int:
+def write_population(engine: sa.Engine | sa.Connection, frame: pd.DataFrame,
+                     info: BatchInfo | None = None, *, progress: Progress | None = None,
+                     **legacy) -> int:
     """Store population as a new batch, replacing the years it holds."""
     info = _info(info, **legacy)
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         batch_id = _new_batch(conn, "befolkning", info, len(frame))
         _bulk_insert(conn, population, frame.assign(batch_id=batch_id), progress)
     return batch_id
 
 
-def undo(engine: sa.Engine, batch_id: int) -> dict:
-    """Delete one batch and its rows in one transaction; return what the batch was.
+def undo(engine: sa.Engine, batch_id: int, undone_by: str | None = None) -> dict:
+    """Undo one batch in one transaction: delete its rows, keep its row as a tombstone.
 
-    Months (years) the batch had replaced show the earlier batch's numbers again.
+    Months (years) the batch had replaced show the earlier batch's numbers again. The batch
+    row stays with who undid it and when, so its id is never given to another batch. Returns
+    what the batch was.
     """
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         row = conn.execute(sa.select(batches).where(batches.c.id == batch_id)).mappings().first()
         if row is None:
             raise UnknownError(f"Det finns ingen batch {batch_id}. "
                                "Se python -m lagesbild batches.")
+        if row["undone_at"] is not None:
+            when = pd.Timestamp(row["undone_at"]).strftime("%Y-%m-%d %H:%M")
+            who = f" av {row['undone_by']}" if row["undone_by"] else ""
+            raise DataError(f"Batch {batch_id} är redan ångrad ({when}{who}). Inget har "
+                            "ändrats.")
         for table in (counts, population):
             conn.execute(table.delete().where(table.c.batch_id == batch_id))
-        conn.execute(batches.delete().where(batches.c.id == batch_id))
+        conn.execute(batches.update().where(batches.c.id == batch_id).values(
+            undone_at=datetime.now(timezone.utc), undone_by=undone_by))
     return dict(row)
