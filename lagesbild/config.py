@@ -48,6 +48,20 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("profiles", "LAGESBILD_PROFILER", ROOT / "profiler",
             "Folder of source profiles (YAML) that map export columns and codes onto the "
             "catalogue; mappings made on the page Data are saved here."),
+    # Limits on imported files: a file over one is refused with a Swedish message before it
+    # is parsed, and a workbook is parsed in a child process that cannot take the server down.
+    Setting("max_file_mb", "LAGESBILD_MAX_FIL_MB", 25,
+            "Largest file (MB) an import reads; keep Streamlit's server.maxUploadSize the same."),
+    Setting("max_unpacked_mb", "LAGESBILD_MAX_UPPACKAT_MB", 400,
+            "Largest total unpacked size (MB) of an .xlsx/.ods file (a zip of XML)."),
+    Setting("max_rows", "LAGESBILD_MAX_RADER", 500_000,
+            "Most rows per sheet, as the sheet declares or holds them."),
+    Setting("max_cells", "LAGESBILD_MAX_CELLER", 5_000_000,
+            "Most cells (rows times columns) per sheet."),
+    Setting("parse_memory_mb", "LAGESBILD_LASMINNE_MB", 2048,
+            "Memory (MB of address space) the child process reading a workbook may use."),
+    Setting("parse_seconds", "LAGESBILD_LASTID_S", 120,
+            "Seconds the child process reading a workbook may take."),
 )
 _DEFAULTS = {s.name: s.default for s in SETTINGS}
 
@@ -312,6 +326,12 @@ class Config:
     omraden: Path = _DEFAULTS["omraden"]
     threshold: int = _DEFAULTS["threshold"]
     profiles: Path = _DEFAULTS["profiles"]
+    max_file_mb: int = _DEFAULTS["max_file_mb"]
+    max_unpacked_mb: int = _DEFAULTS["max_unpacked_mb"]
+    max_rows: int = _DEFAULTS["max_rows"]
+    max_cells: int = _DEFAULTS["max_cells"]
+    parse_memory_mb: int = _DEFAULTS["parse_memory_mb"]
+    parse_seconds: int = _DEFAULTS["parse_seconds"]
     crs: int = 3006
 
     @classmethod
@@ -322,6 +342,9 @@ class Config:
         cfg = cls(**values)
         if cfg.threshold < 1:
             raise ConfigError("LAGESBILD_TROSKEL måste vara minst 1.")
+        for s in SETTINGS:
+            if s.name.startswith(("max_", "parse_")) and getattr(cfg, s.name) < 1:
+                raise ConfigError(f"{s.env} måste vara minst 1.")
         return cfg
 
     @cached_property
