@@ -12,6 +12,7 @@ A profile is a YAML file in the profile folder (``LAGESBILD_PROFILER``, default 
     varden:                           # our column -> source value -> catalogue code
       orsak:
         "VÅLD": vald_mot_barnet
+    datumformat: DD/MM/ÅÅÅÅ           # optional: how dates such as 03/10/2026 are read
 
 Headers the catalogue already knows (labels and aliases) need no entry. Unknown category
 values found during an import can be mapped on the page "Data"; the mapping is written here.
@@ -45,6 +46,7 @@ class Profile:
     columns: dict[str, str] = field(default_factory=dict)  # lower-case header -> our column
     values: dict[str, dict[str, str]] = field(default_factory=dict)  # column -> lower value -> code
     description: str = ""
+    date_format: str = ""  # "datumformat": how ambiguous dates (03/10/2026) are read
 
 
 def _targets(measure: str, cat: Catalogue) -> set[str]:
@@ -82,7 +84,8 @@ def load_profile(path: Path, cat: Catalogue) -> Profile:
     files = raw.get("filnamn") or []
     return Profile(path.stem, path, str(raw.get("system") or path.stem), measure,
                    tuple(str(f) for f in ([files] if isinstance(files, str) else files)),
-                   columns, values, str(raw.get("beskrivning") or ""))
+                   columns, values, str(raw.get("beskrivning") or ""),
+                   str(raw.get("datumformat") or ""))
 
 
 def list_profiles(folder: Path, cat: Catalogue, measure: str | None = None) -> list[Profile]:
