@@ -1,15 +1,18 @@
 """Import och datakvalitet: import a file (preview, map unknown codes, confirm), undo batches,
 see which months are missing."""
 
+import datetime as dt
+
 import pandas as pd
 import streamlit as st
 
 from lagesbild import fmt, store
 from lagesbild.analysis import quality
-from lagesbild.intake import profiles
+from lagesbild.intake import dates, personnummer, profiles
 from lagesbild.present import tables
 from lagesbild.store import ingest
 from webapp import data, errors, widgets
+from webapp.text import md
 
 state = st.session_state
 
@@ -39,8 +42,12 @@ def _mapping_form(cfg, plan, measure, profile):
     for column, values in plan.unknown.items():
         options = profiles.categories(cat, measure, column)
         st.markdown(f"**{cat.measure(measure).dimension_label(column)}**")
-        for i, value in enumerate(values):
-            code = st.selectbox(f"”{value}” betyder", [None, *options], key=f"map_{column}_{i}",
+        # Never offer (and so never write into a profile) a value that could be a personnummer
+        # or that would not read the same once cleaned; normalize leaves such values out too.
+        for i, value in enumerate(v for v in values if not personnummer.contains(v)
+                                  and v == fmt.clean(v, newlines=False)):
+            code = st.selectbox(f"”{md(value)}” betyder", [None, *options],
+                                key=f"map_{column}_{i}",
                                 format_func=lambda c, o=options: "(välj)" if c is None else o[c])
             if code:
                 chosen.setdefault(column, {})[value] = code
@@ -62,6 +69,7 @@ def _import_section(cfg, engine):
         st.success(state.pop("_sparad"), icon=":material/check_circle:")
     upload = st.file_uploader("Fil att läsa in (Excel .xlsx/.xls/.ods eller CSV)",
                               type=["xlsx", "xlsm", "xls", "ods", "csv", "txt"],
+                              max_upload_size=cfg.max_file_mb,
                               key=f"fil_{state.get('_omgang', 0)}")
     measures = {code: m.label for code, m in cat.measures.items()} | {
         ingest.POPULATION: "Befolkning (SCB)"}
@@ -78,11 +86,13 @@ def _import_section(cfg, engine):
     names = {p.name: p for p in found if p.measure == measure}
     chosen = right.selectbox("Källprofil", [None, *names], key=f"profil_{measure}",
                              format_func=lambda n: "Ingen (katalogens rubriker)" if n is None
-                             else f"{n} ({names[n].system})")
+                             else fmt.clean(f"{n} ({names[n].system})", newlines=False))
     profile = names.get(chosen)
     left, right = st.columns(2)
     who = left.text_input("Vem läser in?", key="vem", placeholder="Ditt namn")
     extracted = right.date_input("Uttagsdatum", value=None, key="uttag", format="YYYY-MM-DD",
+                                 min_value=dt.date(dates.EARLIEST_YEAR, 1, 1),
+                                 max_value=dt.date.today(),
                                  help="När exporten togs ut. Tomt: datumet i filens "
                                       "rubrikrader, om det finns.")
     if upload is None:
@@ -97,12 +107,12 @@ def _import_section(cfg, engine):
     cols[1].metric("Rader som sparas", fmt.number(plan.rows_kept))
     cols[2].metric(f"Nya {many}", fmt.number(len(plan.added)))
     cols[3].metric(f"{many.capitalize()} som ersätts", fmt.number(len(plan.replaced)))
-    details = [x for x in (plan.source_system and f"Källsystem: {plan.source_system}",
+    details = [x for x in (plan.source_system and f"Källsystem: {md(plan.source_system)}",
                            plan.extracted and f"uttagsdatum: {plan.extracted}") if x]
     if details:
         st.caption(", ".join(details) + ".")
     if plan.dropped_columns:
-        st.caption(f"Kolumner som inte sparas: {', '.join(plan.dropped_columns)}.")
+        st.caption(f"Kolumner som inte sparas: {', '.join(map(md, plan.dropped_columns))}.")
     if not plan.ok:
         st.error(f"{fmt.number(len(plan.problems))} problem: inget sparas förrän de är rättade "
                  "i filen eller i profilen.", icon=":material/error:")
@@ -124,7 +134,7 @@ def _import_section(cfg, engine):
         done = ingest.commit(engine, cfg, plan, created_by=who.strip() or "webbsidan",
                              progress=lambda fraction, text: bar.progress(fraction, text=text))
         state["_sparad"] = (f"Sparade batch {done.batch_id}: {fmt.number(done.rows_stored)} "
-                            f"rader från {done.source}.")
+                            f"rader från {md(done.source)}.")
         state["_omgang"] = state.get("_omgang", 0) + 1  # a fresh, empty uploader
         state.pop("bekrafta", None)
         st.rerun()
@@ -138,20 +148,21 @@ def _batches_section(cfg, engine, d):
         return
     if "_angrad" in state:
         st.success(state.pop("_angrad"), icon=":material/undo:")
-    labels = {int(r["Batch"]): f"{r['Batch']}: {r['Mått']}, {r['Fil']} ({r['Period']})"
+    labels = {int(r["Batch"]): fmt.clean(f"{r['Batch']}: {r['Mått']}, {r['Fil']} ({r['Period']})",
+                                         newlines=False)
               for _, r in table.iterrows()}
     batch = st.selectbox("Batch att ångra", list(labels), format_func=labels.get,
                          key="angra_batch")
     if st.button("Ångra batch …", key="angra"):
         state["_angra"] = batch
     if state.get("_angra") == batch:
-        st.warning(f"Ta bort batch {labels[batch]}? Perioder som batchen ersatte visar åter "
+        st.warning(f"Ta bort batch {md(labels[batch])}? Perioder som batchen ersatte visar åter "
                    "den tidigare inläsningen.", icon=":material/warning:")
         yes, no = st.columns(2)
         if yes.button("Ja, ta bort batchen", type="primary", key="angra_ja"):
             store.undo(engine, batch)
             state.pop("_angra")
-            state["_angrad"] = f"Batch {labels[batch]} är borttagen."
+            state["_angrad"] = f"Batch {md(labels[batch])} är borttagen."
             st.rerun()
         if no.button("Avbryt", key="angra_nej"):
             state.pop("_angra")
