@@ -333,7 +333,7 @@ def cmd_import(args, cfg: Config) -> int:
                 "se ändringarna. Inget har sparats.", args.ja):
             print("Avbrutet. Inget har sparats.")
             return 1
-    done = ingest.commit(engine, cfg, plan, created_by=args.vem or getpass.getuser())
+    done = ingest.commit(engine, cfg, plan, created_by=ingest.who(args.vem or getpass.getuser()))
     print(f"Sparade batch {done.batch_id}: {fmt.number(done.rows_stored)} rader. "
           f"Ångra med: python -m lagesbild undo {done.batch_id}")
     return 0

@@ -373,3 +373,25 @@ def test_pandas_is_not_asked_for_the_month_of_wrong_dates():
                                         dtype="string"))
     assert parsed.isna().all()
     assert why.tolist() == ["invalid", "invalid", "invalid", "ambiguous"]
+
+
+def test_who_is_stored_on_one_line_without_personnummer_or_escapes(small, tmp_path):
+    cfg, engine = small
+    path = tmp_path / "mars.csv"
+    path.write_bytes(events(ROW.replace("2023-01-05", "2023-03-05")))
+    code, out, err = cli(cfg, "import", str(path), "--matt", "orosanmalningar", "--vem",
+                         f"Anna {PNR[:6]}-{PNR[6:]}\x1b[31m\u202e\nrad två")
+    assert code == 0, err
+    _no_digits(dump(engine))
+    assert store.read_batches(engine)["created_by"].iloc[-1] == \
+        "Anna [personnummer borttaget] rad två"
+    code, out, _ = cli(cfg, "batches")
+    assert code == 0 and "\x1b" not in out and "\u202e" not in out
+
+
+def test_the_terminal_gets_no_escape_sequences_from_a_file(small, tmp_path):
+    name = "oros\x1b]0;hackad\x07\u202egpj.csv"
+    row = ROW.replace("Våld mot barnet", "Grannbråk\x1b[2J\x1b[31m")
+    text = refused(small, tmp_path, name, events(row), "kan inte användas")
+    assert "\x1b" not in text and "\u202e" not in text and "\x07" not in text
+    assert "oros" in text and "gpj.csv" in text

@@ -131,7 +131,7 @@ def _import_section(cfg, engine):
         confirmed = st.checkbox(f"Ja, ersätt de {many} som redan finns", key="bekrafta")
     if st.button("Spara i databasen", type="primary", disabled=not confirmed, key="spara"):
         bar = st.progress(0.0, text="Sparar …")
-        done = ingest.commit(engine, cfg, plan, created_by=who.strip() or "webbsidan",
+        done = ingest.commit(engine, cfg, plan, created_by=ingest.who(who) or "webbsidan",
                              progress=lambda fraction, text: bar.progress(fraction, text=text))
         state["_sparad"] = (f"Sparade batch {done.batch_id}: {fmt.number(done.rows_stored)} "
                             f"rader från {md(done.source)}.")

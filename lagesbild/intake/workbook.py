@@ -178,15 +178,21 @@ def inspect(data: bytes, name: str, limits: Limits, safe_name=lambda text: text)
 
 
 class _PlainUnpickler(pickle.Unpickler):
-    """Lists, dicts, tuples, text and numbers only: no class is ever loaded."""
+    """Lists, dicts, tuples, text, numbers and datetime values: no other class is loaded."""
+
+    _ALLOWED = {("datetime", "date"), ("datetime", "datetime"), ("datetime", "time"),
+                ("datetime", "timedelta")}
 
     def find_class(self, module, name):
+        if (module, name) in self._ALLOWED:
+            return super().find_class(module, name)
         raise pickle.UnpicklingError(f"{module}.{name} is not allowed")
 
 
 def parse(data: bytes, name: str, limits: Limits,
           safe_name=lambda text: text) -> dict[str, list[list[object]]]:
-    """Every sheet's cells (rows of text, numbers, booleans, None), read in a child process.
+    """Every sheet's cells (rows of text, numbers, booleans, dates, None), read in a child
+    process.
 
     Raises
     ------

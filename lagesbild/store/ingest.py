@@ -261,6 +261,12 @@ def import_bytes(engine: sa.Engine, cfg: Config, data: bytes, name: str, measure
     return commit(engine, cfg, result, created_by=created_by, progress=progress)
 
 
+def who(text: str | None) -> str:
+    """The name typed as "Vem läser in?" / ``--vem``, as stored with a batch: on one line, no
+    control characters, no personnummer (someone may type their own), at most 100 characters."""
+    return fmt.clean(personnummer.redact((text or "").strip()), newlines=False)[:100]
+
+
 def measure_for_file(path: Path, cfg: Config) -> str | None:
     """Guess the measure from a demo file name such as ``orosanmalningar_combine.csv``."""
     stem = path.stem.lower()
