@@ -395,3 +395,16 @@ def test_the_terminal_gets_no_escape_sequences_from_a_file(small, tmp_path):
     text = refused(small, tmp_path, name, events(row), "kan inte användas")
     assert "\x1b" not in text and "\u202e" not in text and "\x07" not in text
     assert "oros" in text and "gpj.csv" in text
+
+
+def test_a_parse_that_takes_too_long_is_stopped(monkeypatch, tmp_path):
+    from lagesbild.intake import workbook as wb
+
+    slow = tmp_path / "slow_child.py"
+    slow.write_text("import time\ntime.sleep(30)\n", encoding="utf-8")
+    monkeypatch.setattr(wb, "CHILD", slow)
+    started = time.perf_counter()
+    with pytest.raises(DataError, match=r"vald.xlsx tog för lång tid att läsa \(mer än 1 "
+                                        r"sekund\) och läsningen avbröts"):
+        load.read_export(workbook(), "vald.xlsx", None, limits=Limits(seconds=1))
+    assert time.perf_counter() - started < 10

@@ -39,7 +39,8 @@ MAX_RATIO = 200  # XML compresses 5-20 times, empty styled cells up to ~100; bom
 RATIO_FROM = 10 * 1024 * 1024  # the ratio is checked for parts that unpack to more than this
 HEAD_BYTES = 64 * 1024  # the <dimension> element sits near the top of a sheet's XML
 ZIP_FORMATS = (".xlsx", ".xlsm", ".ods")
-_DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"([A-Z]{1,3})?(\d+)?(?::([A-Z]{1,3})(\d+))?\"")
+_DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=[\"']([A-Z]{1,3})?(\d+)?"
+                        rb"(?::([A-Z]{1,3})(\d+))?[\"']")
 _SHEET_TAG = re.compile(r"<(?:\w+:)?sheet\s([^>]*)/?>")
 _REL_TAG = re.compile(r"<(?:\w+:)?Relationship\s([^>]*)/?>")
 _ATTR = re.compile(r"([\w:]+)=\"([^\"]*)\"")
@@ -208,8 +209,9 @@ def parse(data: bytes, name: str, limits: Limits,
     except subprocess.TimeoutExpired:
         log.warning("reading %s took over %s s; the child process was stopped",
                     name, limits.seconds)
+        unit = "sekund" if limits.seconds == 1 else "sekunder"
         raise DataError(f"{name} tog för lång tid att läsa (mer än "
-                        f"{fmt.number(limits.seconds)} sekunder) och läsningen avbröts. "
+                        f"{fmt.number(limits.seconds)} {unit}) och läsningen avbröts. "
                         f"{_ADVICE}") from None
     if done.returncode != 0 or not done.stdout:
         first = done.stderr.decode("utf-8", "replace").strip().splitlines()[:1]
