@@ -139,19 +139,30 @@ def test_the_limits_come_from_the_settings():
     assert Limits.of(cfg) == Limits(rows=10, memory_mb=512)
 
 
-def test_the_command_as_a_process_survives_the_crash_file(small, tmp_path):
+@pytest.mark.parametrize("make, message", [
+    (lambda: with_declared_dimension(far_cell_xlsx(), "A1:F3"), "kunde inte läsas"),
+    (far_cell_xlsx, "anger 1\u00a0048\u00a0576 rader"),
+    (lambda: zip_bomb_xlsx()[0], "packas upp till"),
+], ids=["lying-dimension", "xfd1048576", "zip-bomb"])
+def test_the_command_as_a_process_survives_the_crash_files(small, tmp_path, make, message):
     cfg, engine = small
     before = state(engine)
-    path = tmp_path / "ljuger.xlsx"
-    path.write_bytes(with_declared_dimension(far_cell_xlsx(), "A1:F3"))
+    path = tmp_path / "aktualiseringar_okt.xlsx"
+    path.write_bytes(make())
     env = dict(os.environ, LAGESBILD_DB_URL=cfg.db_url, LAGESBILD_DEMO="0")
     done = subprocess.run([sys.executable, "-m", "lagesbild", "import", str(path), "--matt",
-                           "vald_i_nara_relation"], cwd=ROOT, env=env, capture_output=True,
+                           "orosanmalningar"], cwd=ROOT, env=env, capture_output=True,
                           text=True, timeout=60)
     assert done.returncode == 1, done.stderr
-    assert "kunde inte läsas" in done.stdout + done.stderr
+    assert message in done.stdout + done.stderr
     assert "Traceback" not in done.stdout + done.stderr
     assert state(engine) == before
+
+
+def test_a_csv_over_the_row_limit(small):
+    cfg, engine = small
+    with pytest.raises(DataError, match="oros.csv är för stor: 4 rader. Högst 3 rader"):
+        load.read_export(events(ROW, ROW, ROW), "oros.csv", None, limits=Limits(rows=3))
 
 
 # --- CSV that breaks readers ---------------------------------------------------------------
