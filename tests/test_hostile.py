@@ -293,7 +293,11 @@ SEPARATED = {"bindestreck": f"{PNR[:6]}-{PNR[6:]}", "plus": f"{PNR[:6]}+{PNR[6:]
              "smalt mellanslag": f"{PNR[:6]}\u2009{PNR[6:]}",
              "smalt hårt mellanslag": f"{PNR[:6]}\u202f{PNR[6:]}",
              "tolv siffror": f"19{PNR}", "tolv med streck": f"19{PNR[:6]}-{PNR[6:]}",
-             "tio siffror": PNR, "i fritext": f"Mamma ringde, pnr {PNR[:6]} {PNR[6:]}, igen"}
+             "tio siffror": PNR, "i fritext": f"Mamma ringde, pnr {PNR[:6]} {PNR[6:]}, igen",
+             "helbreddssiffror": "".join(chr(ord(c) + 0xFEE0) for c in PNR[:6]) + "\uff0d"
+                                 + "".join(chr(ord(c) + 0xFEE0) for c in PNR[6:]),
+             "nollbrett mellanslag": f"{PNR[:4]}\u200b{PNR[4:6]}-{PNR[6:]}",
+             "mjukt bindestreck": f"{PNR[:5]}\u00ad{PNR[5:]}"}
 
 
 @pytest.mark.parametrize("written", list(SEPARATED.values()), ids=list(SEPARATED))
@@ -317,7 +321,8 @@ def _no_digits(text: str):
 
 @pytest.mark.parametrize("where", ["kept", "dropped", "header", "title"])
 @pytest.mark.parametrize("written", [SEPARATED["hårt mellanslag"], SEPARATED["tankstreck"],
-                                     SEPARATED["i fritext"]], ids=["nbsp", "endash", "fritext"])
+                                     SEPARATED["i fritext"], SEPARATED["nollbrett mellanslag"]],
+                         ids=["nbsp", "endash", "fritext", "zero-width"])
 def test_a_personnummer_anywhere_in_the_file_stops_it_unechoed(small, tmp_path, where, written):
     header, rows, title = HEADER + ";Fritext", [ROW + ";ok", ROW + ";ok"], ""
     expected = "kolumnen ”Fritext” (till exempel rad 3)"

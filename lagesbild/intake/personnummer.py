@@ -24,11 +24,15 @@ import pandas as pd
 from lagesbild import fmt
 from lagesbild.errors import DataError
 
-# Separators seen between the date part and the last four digits.
-_SEPARATOR = r"[\s\-+\u00a0\u2007\u2009\u200a\u202f\u2010-\u2015\u2212]"
+# Separators seen between the date part and the last four digits (full-width ones too).
+_SEPARATOR = r"[\s\-+\u00a0\u2007\u2009\u200a\u202f\u2010-\u2015\u2212\ufe63\uff0b\uff0d]"
+# Invisible characters that could hide a personnummer by splitting its digits: zero-width
+# spaces and joiners, the word joiner, the byte-order mark and the soft hyphen.
+_INVISIBLE = r"[\u00ad\u200b-\u200d\u2060\ufeff]"
+_INVISIBLE_RE = re.compile(_INVISIBLE)
 _CANDIDATE = re.compile(rf"(?<!\d)((?:\d{{2}})?\d{{6}})({_SEPARATOR}{{1,3}})?(\d{{4}})(?!\d)")
 _STRICT = re.compile(r"^((?:\d{2})?\d{6})([-+])?(\d{4})$")
-_SIX_DIGITS = r"\d{6}"  # every candidate holds six digits in a row: a cheap pre-filter
+_SIX_DIGITS = r"\p{Nd}{6}"  # every candidate holds six digits in a row: a cheap pre-filter
 # Headers that announce personnummer even when the values are masked.
 _HEADER = re.compile(r"person\s*-?\s*n(umme)?r|^pnr$|samordningsn|personid", re.IGNORECASE)
 MAX_ROWS_LISTED = 5
@@ -73,13 +77,18 @@ def is_personnummer(value: object) -> bool:
 
 
 def contains(text: object) -> bool:
-    """True if *text* holds anything that looks like a personnummer (see the module docstring)."""
-    return any(_is_one(m) for m in _CANDIDATE.finditer(str(text)))
+    """True if *text* holds anything that looks like a personnummer (see the module docstring).
+
+    Digits of any script count (full-width ８１１２１８ too), and invisible characters between
+    them are ignored."""
+    return any(_is_one(m) for m in _CANDIDATE.finditer(_INVISIBLE_RE.sub("", str(text))))
 
 
 def redact(text: str) -> str:
-    """*text* with everything that looks like a personnummer replaced by a placeholder."""
-    return _CANDIDATE.sub(lambda m: REDACTED if _is_one(m) else m.group(0), str(text))
+    """*text* with everything that looks like a personnummer replaced by a placeholder (and
+    without invisible characters)."""
+    return _CANDIDATE.sub(lambda m: REDACTED if _is_one(m) else m.group(0),
+                          _INVISIBLE_RE.sub("", str(text)))
 
 
 def suspicious_rows(values: pd.Series) -> pd.Series:
@@ -88,7 +97,7 @@ def suspicious_rows(values: pd.Series) -> pd.Series:
     uniques = pd.Series(values.dropna().unique())
     if uniques.empty:
         return pd.Series(False, index=values.index)
-    text = uniques.astype("string[pyarrow]")
+    text = uniques.astype("string[pyarrow]").str.replace(_INVISIBLE, "", regex=True)
     digits = text.str.contains(_SIX_DIGITS, regex=True).fillna(False).astype(bool)
     found = [value for value, t in zip(uniques[digits], text[digits]) if contains(t)]
     return values.isin(found) if found else pd.Series(False, index=values.index)
