@@ -5,8 +5,11 @@ labels, as Markdown: a header ``![x](https://…)`` made the browser fetch a URL
 ``[Logga in här](https://…)`` became a link. :func:`md` first cleans the text like the
 terminal does (:func:`lagesbild.fmt.clean`: no control characters, no direction overrides),
 then escapes every ASCII punctuation character with a backslash, which CommonMark allows for
-all of them: no emphasis, link, image, HTML tag, entity, table, heading, LaTeX (``$``),
-Streamlit directive (``:red[…]``, ``:material/…:``) or autolinked URL survives.
+all of them: no emphasis, link, image, HTML tag, entity, table, heading, LaTeX (``$``) or
+Streamlit directive (``:red[…]``, ``:material/…:``) survives. GitHub-style autolinks
+(``http://…``, ``www.…``, ``namn@example.se``) are found after escapes are resolved, so a
+word joiner (U+2060, invisible) goes after ``://``'s colon, after ``www`` and after ``@``: the
+text looks the same and is no link (a test in a real browser checks this).
 """
 
 from __future__ import annotations
@@ -16,9 +19,12 @@ import re
 from lagesbild import fmt
 
 _PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+_JOINER = "\u2060"
+_AUTOLINK = re.compile(r"(?<=:)(?=//)|(?<=\bwww)(?=\.)|(?<=@)", re.IGNORECASE)
 
 
 def md(text: object) -> str:
     """*text* as literal Markdown: shown exactly as written, never interpreted."""
-    escaped = _PUNCTUATION.sub(r"\\\1", fmt.clean(text))
+    unlinked = _AUTOLINK.sub(_JOINER, fmt.clean(text))
+    escaped = _PUNCTUATION.sub(r"\\\1", unlinked)
     return escaped.replace("\n", "  \n")  # a line break stays a line break
