@@ -424,3 +424,11 @@ def test_a_parse_that_takes_too_long_is_stopped(monkeypatch, tmp_path):
                                         r"sekund\) och läsningen avbröts"):
         load.read_export(workbook(), "vald.xlsx", None, limits=Limits(seconds=1))
     assert time.perf_counter() - started < 10
+
+
+@pytest.mark.parametrize("written", ["0001-01-01", "9999-12-31", "31.12.9999", "2023-02-30",
+                                     "2023-13-01"])
+def test_impossible_dates_are_row_problems(small, tmp_path, written):
+    text = refused(small, tmp_path, "oros.csv", events(ROW, ROW.replace("2023-01-05", written)),
+                   f"oros.csv, rad 3, kolumn ”Datum”: ”{written}”")
+    assert "rad 2," not in text

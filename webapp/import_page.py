@@ -56,7 +56,10 @@ def _mapping_form(cfg, plan, measure, profile):
                              key="ny_profil")
         system = st.text_input("Källsystem (till exempel Lifecare)", key="nytt_system")
     if st.button("Spara mappningen i profilen", disabled=not chosen, key="spara_mappning"):
-        target = profile or profiles.new(cfg.profiles, name, system, measure)
+        # A profile's name and system end up in file names and in every batch: no
+        # personnummer and no control characters there either.
+        target = profile or profiles.new(cfg.profiles, ingest.who(name), ingest.who(system),
+                                         measure)
         for column, mapping in chosen.items():
             target = profiles.save_values(target, column, mapping, cat)
         state["_valj_profil"] = (measure, target.name)  # the widget exists: set it next run

@@ -86,7 +86,7 @@ def parse(values: pd.Series, declared: str = "") -> tuple[pd.Series, pd.Series]:
 
     pairs = by_value(values.fillna(""), convert)
     dates = pd.to_datetime(pairs.map(lambda p: p[0]), errors="coerce")
-    return dates, pairs.map(lambda p: p[1])
+    return dates, pd.Series([p[1] for p in pairs], index=values.index, dtype=object)
 
 
 def extraction_problem(date: dt.date | None, today: dt.date | None = None) -> str | None:
