@@ -103,3 +103,27 @@ def zip_bomb_xlsx(compressed_mb: float = 1.5) -> tuple[bytes, int]:
     size = len(head) + repeats * len(chunk) + len(tail)
     entries.append(("xl/worksheets/sheet1.xml", b"".join(body), crc, size))
     return _raw_zip(entries), size
+
+
+def far_cell_ods() -> bytes:
+    """An .ods with a header row and one cell 1 048 571 rows and 16 384 columns away, written
+    with OpenDocument's repeat attributes (845 bytes)."""
+    table = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+    content = (
+        '<?xml version="1.0" encoding="UTF-8"?><office:document-content xmlns:office='
+        '"urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="' + table + '" '
+        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
+        '<office:body><office:spreadsheet><table:table table:name="Blad1"><table:table-row>'
+        '<table:table-cell office:value-type="string"><text:p>Månad</text:p></table:table-cell>'
+        '<table:table-cell office:value-type="string"><text:p>Antal</text:p></table:table-cell>'
+        '</table:table-row><table:table-row table:number-rows-repeated="1048570">'
+        '<table:table-cell table:number-columns-repeated="16384"/></table:table-row>'
+        '<table:table-row><table:table-cell table:number-columns-repeated="16383"/>'
+        '<table:table-cell office:value-type="string"><text:p>x</text:p></table:table-cell>'
+        '</table:table-row></table:table></office:spreadsheet></office:body>'
+        '</office:document-content>')
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as book:
+        book.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        book.writestr("content.xml", content, compress_type=zipfile.ZIP_DEFLATED)
+    return out.getvalue()

@@ -13,7 +13,8 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 from conftest import ROOT, small_store
-from hostile import far_cell_xlsx, with_declared_dimension, workbook, zip_bomb_xlsx
+from hostile import (far_cell_ods, far_cell_xlsx, with_declared_dimension, workbook,
+                     zip_bomb_xlsx)
 
 from lagesbild import store
 from lagesbild.cli import main
@@ -117,6 +118,13 @@ def test_each_limit_is_a_setting_and_says_what_is_too_large(limits, message):
         data = data + b"\0" * (2 ** 20 - len(data) + 1)
     with pytest.raises(DataError, match=message.replace("(", r"\(").replace(")", r"\)")):
         load.read_export(data, "vald.xlsx", None, limits=limits)
+
+
+def test_an_ods_with_a_far_cell_is_refused_not_fatal(small, tmp_path):
+    # python-calamine caps .ods at 100 million cells itself; read from bytes, its refusal
+    # surfaces as "Cannot detect file format", so the message is the general one.
+    refused(small, tmp_path, "langt_bort.ods", far_cell_ods(),
+            "langt_bort.ods går inte att läsa som Excel-fil")
 
 
 def test_the_child_checks_the_real_size_when_the_declared_one_is_small():
