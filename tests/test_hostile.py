@@ -110,7 +110,8 @@ def test_a_zip_bomb_is_refused_before_it_is_unpacked(small, tmp_path):
 @pytest.mark.parametrize("limits, message", [
     (Limits(file_mb=1), "är för stor: 1,0 MB. Högst 1 MB läses in"),
     (Limits(rows=2), "bladet ”Data” anger 3 rader. Högst 2 rader"),
-    (Limits(cells=10), "bladet ”Data” anger 3 rader och 6 kolumner, 18 celler. Högst 10 celler"),
+    (Limits(cells=10),
+     "bladet ”Data” anger 3 rader och 6 kolumner, 18 celler. Högst 10 celler"),
 ])
 def test_each_limit_is_a_setting_and_says_what_is_too_large(limits, message):
     data = workbook(sheet="Data")
@@ -205,12 +206,14 @@ def test_dates_that_cannot_be_misread(small, written):
 def test_an_ambiguous_slash_date_is_refused_with_row_and_example(small, tmp_path):
     rows = [ROW.replace("2023-01-05", "03/10/2023"), ROW]
     text = refused(small, tmp_path, "oros.csv", events(*rows),
-                   "oros.csv, rad 2, kolumn ”Datum”: ”03/10/2023” kan läsas både dag först "
+                   "oros.csv, rad 2, kolumn ”Datum”: ”03/10/2023” kan läsas både dag "
+                   "först "
                    "och månad först")
     assert "2026-10-03" in text and "datumformat: DD/MM/ÅÅÅÅ" in text
 
 
-@pytest.mark.parametrize("declared, month", [("DD/MM/ÅÅÅÅ", "2023-10"), ("%m/%d/%Y", "2023-03")])
+@pytest.mark.parametrize("declared, month", [("DD/MM/ÅÅÅÅ", "2023-10"),
+                                             ("%m/%d/%Y", "2023-03")])
 def test_a_profile_declares_how_slash_dates_are_read(small, tmp_path, declared, month):
     from lagesbild.intake import profiles
 
@@ -297,7 +300,8 @@ def test_plausible_counts_with_separators_are_read(small):
 
 SEPARATED = {"bindestreck": f"{PNR[:6]}-{PNR[6:]}", "plus": f"{PNR[:6]}+{PNR[6:]}",
              "mellanslag": f"{PNR[:6]} {PNR[6:]}", "hårt mellanslag": f"{PNR[:6]}\u00a0{PNR[6:]}",
-             "tankstreck": f"{PNR[:6]}\u2013{PNR[6:]}", "långt streck": f"{PNR[:6]}\u2014{PNR[6:]}",
+             "tankstreck": f"{PNR[:6]}\u2013{PNR[6:]}",
+             "långt streck": f"{PNR[:6]}\u2014{PNR[6:]}",
              "smalt mellanslag": f"{PNR[:6]}\u2009{PNR[6:]}",
              "smalt hårt mellanslag": f"{PNR[:6]}\u202f{PNR[6:]}",
              "tolv siffror": f"19{PNR}", "tolv med streck": f"19{PNR[:6]}-{PNR[6:]}",

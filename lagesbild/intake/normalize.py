@@ -45,7 +45,8 @@ class Problems:
 
     def add(self, sheet: str, rows: pd.Series, column: str, values: pd.Series, what: str):
         for row, value in zip(rows.tolist(), values.tolist()):
-            self.items.append(f"{sheet}, rad {row}, kolumn ”{column}”: ”{shown(value)}” {what}")
+            self.items.append(
+                f"{sheet}, rad {row}, kolumn ”{column}”: ”{shown(value)}” {what}")
 
     def raise_if_any(self):
         if self.items:
