@@ -109,3 +109,21 @@ def test_md_shows_text_as_written(text, escaped):
     from webapp.text import md
 
     assert md(text) == escaped
+
+
+def test_an_unexpected_failure_in_the_import_keeps_the_batch_list(engine, monkeypatch):
+    from lagesbild.store import ingest
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("SELECT * FROM batches WHERE secret = ?")
+
+    at = _page()
+    monkeypatch.setattr(ingest, "plan", broken)
+    at.file_uploader(key="fil_0").upload("oros_okt.csv", f"{HEADER}\n{ROW}\n".encode(),
+                                         "text/csv").run()
+    assert not at.exception
+    errors = [e.value for e in at.error]
+    assert len(errors) == 1 and "Något gick fel" in errors[0]
+    assert "SELECT" not in shown_text(at)
+    assert any("Batch" in d.value.columns for d in at.dataframe)  # the batch list is still there
+    assert at.subheader[-1].value == "Datakvalitet"

@@ -180,7 +180,8 @@ def render() -> None:
         widgets.demo_banner(d)
         st.caption("Läs in månadens exporter. Filen kontrolleras först och du ser vad som ändras "
                    "innan något sparas.")
-        _import_section(cfg, engine)
+        with errors.guard():  # a file that breaks the import keeps the batch list below
+            _import_section(cfg, engine)
         _batches_section(cfg, engine, d)
         st.subheader("Datakvalitet")
         st.caption("Månader utan data mellan första och senaste månaden, per mått.")
