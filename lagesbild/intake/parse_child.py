@@ -12,11 +12,14 @@ It imports nothing from ``lagesbild``: ``-I`` keeps the package off ``sys.path``
 """
 
 import pickle
-import resource
 import sys
 
 
 def _limit(memory_mb: int) -> None:
+    try:
+        import resource
+    except ImportError:  # Windows: no rlimits; the child still keeps a crash off the server
+        return
     limit = memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
