@@ -22,7 +22,7 @@ from lagesbild.analysis import aggregate, periods
 from lagesbild.config import Config
 from lagesbild.errors import DataError, LagesbildError, UnknownError
 from lagesbild.geo import groupings
-from lagesbild.intake import profiles
+from lagesbild.intake import dates, personnummer, profiles
 from lagesbild.present import tables
 from lagesbild.release import disclosure
 from lagesbild.store import ingest
@@ -305,33 +305,39 @@ def _confirmed(question: str, refusal: str, yes: bool) -> bool:
     return answer in ("j", "ja", "y", "yes")
 
 
+def _say(text: str = "") -> None:
+    """Print text that may hold a file's or a user's words: no escape sequences reach the
+    terminal (see :func:`lagesbild.fmt.clean`)."""
+    print(fmt.clean(text))
+
+
 def _report(plan: ingest.Plan, label: str) -> None:
     """Print what an import would do (or why it cannot)."""
     source = ", ".join(x for x in (plan.source_system, plan.profile and f"profil {plan.profile}",
                                    plan.extracted and f"uttag {plan.extracted}") if x)
-    print(f"Fil: {plan.source}" + (f" ({source})" if source else ""))
-    print(f"Mått: {label}")
-    print(f"Rader lästa: {fmt.number(plan.rows_read)}")
+    _say(f"Fil: {plan.source}" + (f" ({source})" if source else ""))
+    _say(f"Mått: {label}")
+    _say(f"Rader lästa: {fmt.number(plan.rows_read)}")
     if plan.dropped_columns:
-        print(f"Kolumner som inte sparas: {', '.join(plan.dropped_columns)}")
+        _say(f"Kolumner som inte sparas: {', '.join(plan.dropped_columns)}")
     if plan.ok:
-        print(f"Rader som sparas: {fmt.number(plan.rows_kept)} (summerade per månad och "
-              "dimension)" if plan.measure != ingest.POPULATION else
-              f"Rader som sparas: {fmt.number(plan.rows_kept)}")
+        _say(f"Rader som sparas: {fmt.number(plan.rows_kept)} (summerade per månad och "
+             "dimension)" if plan.measure != ingest.POPULATION else
+             f"Rader som sparas: {fmt.number(plan.rows_kept)}")
         unit = "år" if plan.measure == ingest.POPULATION else "månader"
-        print(f"Påverkade {unit}: {len(plan.added)} nya, {len(plan.replaced)} ersätts "
-              f"({plan.counted.lower()} före → efter)")
+        _say(f"Påverkade {unit}: {len(plan.added)} nya, {len(plan.replaced)} ersätts "
+             f"({plan.counted.lower()} före → efter)")
         for c in plan.changes:
             before = fmt.number(c.before) if c.replaces else "–"
-            print(f"  {c.period}  {'ersätts' if c.replaces else 'ny':8} "
-                  f"{before:>8} → {fmt.number(c.after)}")
+            _say(f"  {c.period}  {'ersätts' if c.replaces else 'ny':8} "
+                 f"{before:>8} → {fmt.number(c.after)}")
     else:
-        print(f"Problem ({fmt.number(len(plan.problems))}):")
+        _say(f"Problem ({fmt.number(len(plan.problems))}):")
         for problem in plan.problems:
-            print(f"  {problem}")
+            _say(f"  {problem}")
         for column, values in plan.unknown.items():
-            print(f"Okända värden i ”{column}”: {', '.join(values)}. Mappa dem på sidan Data "
-                  "eller under varden i profilen.")
+            _say(f"Okända värden i ”{column}”: {', '.join(values)}. Mappa dem på sidan Data "
+                 "eller under varden i profilen.")
 
 
 def cmd_import(args, cfg: Config) -> int:
@@ -342,7 +348,10 @@ def cmd_import(args, cfg: Config) -> int:
         try:
             extracted = dt.date.fromisoformat(args.uttag)
         except ValueError:
-            raise UsageError(f"--uttag ska skrivas ÅÅÅÅ-MM-DD, inte ”{args.uttag}”.") from None
+            raise UsageError(f"--uttag ska skrivas ÅÅÅÅ-MM-DD, inte "
+                             f"”{fmt.clean(args.uttag, newlines=False)}”.") from None
+        if late := dates.extraction_problem(extracted):
+            raise UsageError(f"--uttag: {late}")
     if args.profil:
         profile = profiles.find(cfg.profiles, args.profil, cat)
         if profile.measure != args.matt:
@@ -357,7 +366,8 @@ def cmd_import(args, cfg: Config) -> int:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise DataError(f"{path} går inte att läsa ({exc.strerror}).") from None
+        shown = fmt.clean(personnummer.redact(str(path)), newlines=False)
+        raise DataError(f"{shown} går inte att läsa ({exc.strerror}).") from None
     engine = ingest.connect(cfg)
     if store.is_new(engine):
         _notice(f"Databasen {engine.url.render_as_string(hide_password=True)} fanns inte; en "
@@ -366,7 +376,7 @@ def cmd_import(args, cfg: Config) -> int:
                        extracted=extracted)
     _report(plan, label)
     if not plan.ok:
-        raise DataError(f"{path.name} kan inte användas ({len(plan.problems)} problem, se "
+        raise DataError(f"{plan.source} kan inte användas ({len(plan.problems)} problem, se "
                         "ovan). Inget har sparats.")
     if args.dry_run:
         print("Provkörning (--dry-run): inget har sparats.")
@@ -380,7 +390,7 @@ def cmd_import(args, cfg: Config) -> int:
                 "se ändringarna. Inget har sparats.", args.ja):
             print("Avbrutet. Inget har sparats.")
             return 1
-    done = ingest.commit(engine, cfg, plan, created_by=args.vem or getpass.getuser())
+    done = ingest.commit(engine, cfg, plan, created_by=ingest.who(args.vem or getpass.getuser()))
     print(f"Sparade batch {done.batch_id}: {fmt.number(done.rows_stored)} rader. "
           f"Ångra med: python -m lagesbild undo {done.batch_id}")
     return 0
@@ -392,7 +402,7 @@ def cmd_batches(args, cfg: Config) -> int:
     if table.empty:
         print("Inga inläsningar ännu.")
     else:
-        print(table.to_string(index=False))
+        _say(table.to_string(index=False))
     return 0
 
 
@@ -406,13 +416,14 @@ def cmd_undo(args, cfg: Config) -> int:
     b = row.iloc[0]
     if b["Status"] != "aktiv":
         raise DataError(f"Batch {args.batch} är redan {b['Status']}. Inget har ändrats.")
-    what = f"batch {b['Batch']} ({b['Mått']}, {b['Fil']}, {b['Period']}, {b['Rader sparade']} rader)"
+    what = fmt.clean(f"batch {b['Batch']} ({b['Mått']}, {b['Fil']}, {b['Period']}, "
+                     f"{b['Rader sparade']} rader)", newlines=False)
     if not _confirmed(f"Ta bort {what}?",
                       f"Att ångra {what} kräver bekräftelse: lägg till --ja.", args.ja):
         print("Avbrutet. Inget har ändrats.")
         return 1
     store.undo(engine, args.batch, undone_by=args.vem or getpass.getuser())
-    print(f"Tog bort {what}. Perioder som den ersatte visar åter den tidigare inläsningen.")
+    _say(f"Tog bort {what}. Perioder som den ersatte visar åter den tidigare inläsningen.")
     return 0
 
 
@@ -535,9 +546,11 @@ def _from_database(exc: BaseException) -> bool:
         type(exc).__module__.startswith("psycopg")
 
 
-def _say(message: str) -> None:
-    """One line on stderr, whatever the message holds."""
-    print("fel: " + " ".join(message.split()), file=sys.stderr)
+def _fail(message: str) -> None:
+    """One line on stderr, whatever the message holds (no escape sequences, no line breaks;
+    the no-break spaces of Swedish numbers stay)."""
+    print("fel: " + re.sub(r"[ \r\n]+", " ", fmt.clean(message, newlines=False)).strip(),
+          file=sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -562,18 +575,18 @@ def main(argv: list[str] | None = None) -> int:
         print(INTERRUPTED, file=sys.stderr)
         return EXIT_INTERRUPTED
     except (UsageError, UnknownError) as err:
-        _say(err.message)
+        _fail(err.message)
         return 2
     except LagesbildError as err:
         log.info("refused: %s", err.message, exc_info=isinstance(err, store.StoreError))
-        _say(err.message)
+        _fail(err.message)
         return 1
     except Exception as exc:  # a bug, or a failure nothing above explains
         log.exception("unexpected error")
         known = store.translate(exc) if _from_database(exc) else None
         if known is not None:  # a database failure outside an engine's own error handling
-            _say(known.message)
+            _fail(known.message)
             return 1
         shown = str(logfile) if logfile else "(loggen kunde inte skrivas)"
-        _say(GENERAL_ERROR.format(log=shown))
+        _fail(GENERAL_ERROR.format(log=shown))
         return EXIT_UNEXPECTED

@@ -62,6 +62,20 @@ SETTINGS: tuple[Setting, ...] = (
             "PostgreSQL: seconds to wait for a connection before giving up."),
     Setting("statement_timeout", "LAGESBILD_PG_FRAGETID", 120.0,
             "PostgreSQL: seconds one statement may run before the server cancels it."),
+    # Limits on imported files: a file over one is refused with a Swedish message before it
+    # is parsed, and a workbook is parsed in a child process that cannot take the server down.
+    Setting("max_file_mb", "LAGESBILD_MAX_FIL_MB", 25,
+            "Largest file (MB) an import reads; keep Streamlit's server.maxUploadSize the same."),
+    Setting("max_unpacked_mb", "LAGESBILD_MAX_UPPACKAT_MB", 400,
+            "Largest total unpacked size (MB) of an .xlsx/.ods file (a zip of XML)."),
+    Setting("max_rows", "LAGESBILD_MAX_RADER", 500_000,
+            "Most rows per sheet, as the sheet declares or holds them."),
+    Setting("max_cells", "LAGESBILD_MAX_CELLER", 5_000_000,
+            "Most cells (rows times columns) per sheet."),
+    Setting("parse_memory_mb", "LAGESBILD_LASMINNE_MB", 2048,
+            "Memory (MB of address space) the child process reading a workbook may use."),
+    Setting("parse_seconds", "LAGESBILD_LASTID_S", 120,
+            "Seconds the child process reading a workbook may take."),
 )
 # The cell-key seed used when none is set: public, so fit only for the synthetic demo.
 DEMO_CELL_KEY_SEED = "lagesbild-demodata-2580"
@@ -342,6 +356,12 @@ class Config:
     busy_timeout: float = _DEFAULTS["busy_timeout"]
     connect_timeout: float = _DEFAULTS["connect_timeout"]
     statement_timeout: float = _DEFAULTS["statement_timeout"]
+    max_file_mb: int = _DEFAULTS["max_file_mb"]
+    max_unpacked_mb: int = _DEFAULTS["max_unpacked_mb"]
+    max_rows: int = _DEFAULTS["max_rows"]
+    max_cells: int = _DEFAULTS["max_cells"]
+    parse_memory_mb: int = _DEFAULTS["parse_memory_mb"]
+    parse_seconds: int = _DEFAULTS["parse_seconds"]
     crs: int = 3006
 
     @property
@@ -357,6 +377,9 @@ class Config:
         cfg = cls(**values)
         if cfg.threshold < 1:
             raise ConfigError("LAGESBILD_TROSKEL måste vara minst 1.")
+        for s in SETTINGS:
+            if s.name.startswith(("max_", "parse_")) and getattr(cfg, s.name) < 1:
+                raise ConfigError(f"{s.env} måste vara minst 1.")
         return cfg
 
     @property

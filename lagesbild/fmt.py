@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import pandas as pd
 
@@ -67,3 +68,25 @@ def period(start, end) -> str:
 def postnummer(code: str) -> str:
     """"97231" -> "972 31"."""
     return f"{code[:3]} {code[3:]}" if isinstance(code, str) and len(code) == 5 else str(code)
+
+
+# Terminal escape sequences (CSI such as colours and cursor moves, OSC such as window titles
+# and hyperlinks, and two-character escapes), then single control characters and the
+# invisible direction marks and overrides that make text read differently from what it is.
+_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]?"
+                      r"|\x9b[0-?]*[ -/]*[@-~]")
+_DIRECTION = re.compile(r"[\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def clean(text: object, newlines: bool = True) -> str:
+    """Text from a file or a user, safe to print on a terminal and to put in a message.
+
+    Removes terminal escape sequences and the Unicode direction overrides and marks
+    (U+202A–U+202E, U+2066–U+2069, U+200E, U+200F, U+061C); every other control character
+    becomes "�". Tabs become spaces; newlines are kept unless *newlines* is False.
+    """
+    text = _DIRECTION.sub("", _ESCAPES.sub("", str(text))).replace("\t", " ")
+    if not newlines:
+        text = text.replace("\n", " ")
+    return _CONTROL.sub("\ufffd", text)

@@ -9,6 +9,8 @@ import pytest
 from openpyxl import load_workbook
 from PIL import Image
 
+from conftest import ROOT
+
 from lagesbild.errors import DataError
 from lagesbild.present import export, tables
 from lagesbild.release import disclosure
@@ -81,3 +83,49 @@ def test_unprotected_table_is_refused():
 
 def test_file_stem_is_ascii():
     assert CAPTION.stem == "orosanmalningar_per_manad_jan_2025_dec_2025"
+
+
+FORMULAS = ["=HYPERLINK(\"https://example.com\",\"Logga in här\")", "+cmd|' /C calc'!A0",
+            "-2+3", "@SUM(A1:A9)", "\t=1+1", "\r=1+1"]
+
+
+@pytest.fixture
+def hostile():
+    raw = pd.DataFrame({"kategori": [*FORMULAS, "Polis"], "antal": [10, 12, 3, 7, 0, 9, 20],
+                        "forandring": [-3.5, -12.0, 1.0, 0.0, -0.5, 2.0, -1.0],
+                        "nyckel": 0.5})  # cell keys that select no noise (cellkey.PTABLE)
+    safe = disclosure.protect(raw, 5)
+    shown = pd.DataFrame({"=Kategori": safe["kategori"], "Antal": safe["antal"],
+                          "Förändring": safe["forandring"]})
+    return tables.mark(shown, 5)
+
+
+def test_csv_neutralises_formulas_and_keeps_negative_numbers(hostile):
+    text = export.csv(hostile).decode("utf-8-sig")
+    frame = pd.read_csv(io.StringIO(text), sep=";", dtype=str, keep_default_na=False)
+    assert frame.columns[0] == "'=Kategori"
+    assert frame.iloc[:, 0].tolist() == ["'" + f for f in FORMULAS] + ["Polis"]
+    assert frame["Förändring"].tolist()[:2] == ["-3,5", "-12,0"]  # numbers stay numbers
+    assert frame["Antal"].tolist()[:3] == ["10", "12", "<5"]
+
+
+def test_xlsx_neutralises_formulas_and_keeps_numbers_numeric(hostile):
+    book = load_workbook(io.BytesIO(export.xlsx(hostile, export.Caption("=1+1", "jan 2025"))))
+    sheet = book["Tabell"]
+    assert sheet["A1"].value == "'=Kategori"
+    # XML stores a carriage return as a line feed
+    assert [sheet.cell(row=i, column=1).value for i in range(2, 9)] == \
+        ["'" + f.replace("\r", "\n") for f in FORMULAS] + ["Polis"]
+    assert all(sheet.cell(row=i, column=1).data_type == "s" for i in range(2, 9))
+    assert sheet["C2"].value == -3.5 and sheet["C2"].data_type == "n"
+    assert book["Om tabellen"]["A1"].value == "'=1+1"
+
+
+def test_streamlit_offers_no_export_of_its_own_and_uploads_match_the_file_limit():
+    import tomllib
+
+    from lagesbild.config import Config
+
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["client"]["disableDataExport"] is True
+    assert config["server"]["maxUploadSize"] == Config().max_file_mb

@@ -70,3 +70,21 @@ def test_overlapping_age_groups_are_refused(tmp_path):
                     "    - {kod: b, fran: 5, till: 20}\nmatt: {}\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="överlappar"):
         load_catalogue(path)
+
+
+@pytest.mark.parametrize("text, cleaned", [
+    ("röd\x1b[31m text\x1b[0m", "röd text"),  # colour
+    ("\x1b]8;;https://evil.example\x07Logga in\x1b]8;;\x07", "Logga in"),  # OSC hyperlink
+    ("\x1b]0;fönstertitel\x07kvar", "kvar"),  # window title
+    ("faktura\u202egpj.exe", "fakturagpj.exe"),  # right-to-left override
+    ("a\u2066b\u2069c\u200fd", "abcd"),  # isolates and marks
+    ("rad1\rrad2\x07\x00", "rad1\ufffdrad2\ufffd\ufffd"),  # carriage return, bell, NUL
+    ("rad1\nrad2\tx", "rad1\nrad2 x"),
+    ("Våld mot barnet", "Våld mot barnet"),
+])
+def test_clean_removes_what_steers_a_terminal(text, cleaned):
+    assert fmt.clean(text) == cleaned
+
+
+def test_clean_can_keep_text_on_one_line():
+    assert fmt.clean("a\nb", newlines=False) == "a b"

@@ -2,6 +2,7 @@
 PostgreSQL. Each gives its Swedish message (not the general one), in bounded time."""
 
 import os
+import re
 import sqlite3
 import time
 
@@ -38,7 +39,8 @@ def _page(name: str) -> AppTest:
 
 
 def _errors(at) -> list[str]:
-    return [e.value for e in at.error]
+    """The error boxes as read on screen: without the Markdown escapes of quoted text."""
+    return [re.sub(r"\\(.)", r"\1", e.value).replace("\u2060", "") for e in at.error]
 
 
 def test_pages_read_while_a_write_holds_the_lock_and_a_waiting_save_says_so(settings):

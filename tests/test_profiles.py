@@ -2,6 +2,7 @@
 that are plain file names, and a new profile that can never overwrite another file."""
 
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -153,8 +154,8 @@ def test_the_page_names_a_broken_profile_and_refuses_a_taken_name():
         at.text_input(key="ny_profil").set_value("kia").run()
         at.button(key="spara_mappning").click().run()
         assert not at.exception
-        assert any("Det finns redan en profil som heter kia (för kia)" in e.value
-                   for e in at.error)
+        assert any("Det finns redan en profil som heter kia (för kia)"
+                   in re.sub(r"\\(.)", r"\1", e.value) for e in at.error)
         assert (folder / "kia.yaml").read_text(encoding="utf-8") == kia
         assert at.selectbox(key="angra_batch")  # the rest of the page is still there
     finally:

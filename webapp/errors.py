@@ -8,6 +8,7 @@ from contextlib import contextmanager
 import streamlit as st
 
 from lagesbild.errors import LagesbildError
+from webapp.text import md
 
 log = logging.getLogger("lagesbild.ui")
 
@@ -24,13 +25,15 @@ class Outcome:
 
 @contextmanager
 def guard():
-    """Show our errors as their Swedish message and anything else as a general one."""
+    """Show our errors as their Swedish message and anything else as a general one.
+
+    A message may quote a file's name or values: it is shown as literal text (``md``)."""
     outcome = Outcome()
     try:
         yield outcome
     except LagesbildError as err:
         outcome.error = err
-        st.error(err.message, icon=":material/error:")
+        st.error(md(err.message), icon=":material/error:")
     except Exception as exc:
         outcome.error = exc
         log.exception("unexpected error in page")

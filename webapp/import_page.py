@@ -1,15 +1,18 @@
 """Import och datakvalitet: import a file (preview, map unknown codes, confirm), undo batches,
 see which months are missing."""
 
+import datetime as dt
+
 import pandas as pd
 import streamlit as st
 
 from lagesbild import fmt, store
 from lagesbild.analysis import quality
-from lagesbild.intake import profiles
+from lagesbild.intake import dates, personnummer, profiles
 from lagesbild.present import tables
 from lagesbild.store import ingest
 from webapp import data, errors, widgets
+from webapp.text import md
 
 state = st.session_state
 
@@ -39,8 +42,12 @@ def _mapping_form(cfg, plan, measure, profile):
     for column, values in plan.unknown.items():
         options = profiles.categories(cat, measure, column)
         st.markdown(f"**{cat.measure(measure).dimension_label(column)}**")
-        for i, value in enumerate(values):
-            code = st.selectbox(f"”{value}” betyder", [None, *options], key=f"map_{column}_{i}",
+        # Never offer (and so never write into a profile) a value that could be a personnummer
+        # or that would not read the same once cleaned; normalize leaves such values out too.
+        for i, value in enumerate(v for v in values if not personnummer.contains(v)
+                                  and v == fmt.clean(v, newlines=False)):
+            code = st.selectbox(f"”{md(value)}” betyder", [None, *options],
+                                key=f"map_{column}_{i}",
                                 format_func=lambda c, o=options: "(välj)" if c is None else o[c])
             if code:
                 chosen.setdefault(column, {})[value] = code
@@ -50,7 +57,10 @@ def _mapping_form(cfg, plan, measure, profile):
         system = st.text_input("Källsystem (till exempel Lifecare)", key="nytt_system")
     if st.button("Spara mappningen i profilen", disabled=not chosen, key="spara_mappning"):
         with errors.guard() as saving:  # a taken or unsafe name: say so here, keep the page
-            target = profile or profiles.new(cfg.profiles, name, system, measure, cat)
+            # A profile's name and system end up in file names and in every batch: no
+            # personnummer and no control characters there either.
+            target = profile or profiles.new(cfg.profiles, ingest.who(name), ingest.who(system),
+                                             measure, cat)
             for column, mapping in chosen.items():
                 target = profiles.save_values(target, column, mapping, cat)
         if saving.error is None:
@@ -64,6 +74,7 @@ def _import_section(cfg, engine):
         st.success(state.pop("_sparad"), icon=":material/check_circle:")
     upload = st.file_uploader("Fil att läsa in (Excel .xlsx/.xls/.ods eller CSV)",
                               type=["xlsx", "xlsm", "xls", "ods", "csv", "txt"],
+                              max_upload_size=cfg.max_file_mb,
                               key=f"fil_{state.get('_omgang', 0)}")
     measures = {code: m.label for code, m in cat.measures.items()} | {
         ingest.POPULATION: "Befolkning (SCB)"}
@@ -82,11 +93,13 @@ def _import_section(cfg, engine):
     names = {p.name: p for p in found if p.measure == measure}
     chosen = right.selectbox("Källprofil", [None, *names], key=f"profil_{measure}",
                              format_func=lambda n: "Ingen (katalogens rubriker)" if n is None
-                             else f"{n} ({names[n].system})")
+                             else fmt.clean(f"{n} ({names[n].system})", newlines=False))
     profile = names.get(chosen)
     left, right = st.columns(2)
     who = left.text_input("Vem läser in?", key="vem", placeholder="Ditt namn")
     extracted = right.date_input("Uttagsdatum", value=None, key="uttag", format="YYYY-MM-DD",
+                                 min_value=dt.date(dates.EARLIEST_YEAR, 1, 1),
+                                 max_value=dt.date.today(),
                                  help="När exporten togs ut. Tomt: datumet i filens "
                                       "rubrikrader, om det finns.")
     if upload is None:
@@ -101,12 +114,12 @@ def _import_section(cfg, engine):
     cols[1].metric("Rader som sparas", fmt.number(plan.rows_kept))
     cols[2].metric(f"Nya {many}", fmt.number(len(plan.added)))
     cols[3].metric(f"{many.capitalize()} som ersätts", fmt.number(len(plan.replaced)))
-    details = [x for x in (plan.source_system and f"Källsystem: {plan.source_system}",
+    details = [x for x in (plan.source_system and f"Källsystem: {md(plan.source_system)}",
                            plan.extracted and f"uttagsdatum: {plan.extracted}") if x]
     if details:
         st.caption(", ".join(details) + ".")
     if plan.dropped_columns:
-        st.caption(f"Kolumner som inte sparas: {', '.join(plan.dropped_columns)}.")
+        st.caption(f"Kolumner som inte sparas: {', '.join(map(md, plan.dropped_columns))}.")
     if not plan.ok:
         st.error(f"{fmt.number(len(plan.problems))} problem: inget sparas förrän de är rättade "
                  "i filen eller i profilen.", icon=":material/error:")
@@ -132,14 +145,14 @@ def _import_section(cfg, engine):
             return
         bar = st.progress(0.0, text="Sparar …")
         with errors.guard() as saving:  # busy, stale, full: said here; the batch list stays
-            done = ingest.commit(engine, cfg, plan, created_by=who.strip() or "webbsidan",
+            done = ingest.commit(engine, cfg, plan, created_by=ingest.who(who) or "webbsidan",
                                  progress=lambda fraction, text: bar.progress(fraction,
                                                                               text=text))
         if saving.error is not None:
             bar.empty()
             return
         state["_sparad"] = (f"Sparade batch {done.batch_id}: {fmt.number(done.rows_stored)} "
-                            f"rader från {done.source}.")
+                            f"rader från {md(done.source)}.")
         state["_omgang"] = state.get("_omgang", 0) + 1  # a fresh, empty uploader
         state.pop("bekrafta", None)
         st.rerun()
@@ -153,7 +166,8 @@ def _batches_section(cfg, engine, d):
         return
     if "_angrad" in state:
         st.success(state.pop("_angrad"), icon=":material/undo:")
-    labels = {int(r["Batch"]): f"{r['Batch']}: {r['Mått']}, {r['Fil']} ({r['Period']})"
+    labels = {int(r["Batch"]): fmt.clean(f"{r['Batch']}: {r['Mått']}, {r['Fil']} ({r['Period']})",
+                                         newlines=False)
               for _, r in table.iterrows() if r["Status"] == "aktiv"}  # undone: a tombstone
     if not labels:
         return
@@ -162,7 +176,7 @@ def _batches_section(cfg, engine, d):
     if st.button("Ångra batch …", key="angra"):
         state["_angra"] = batch
     if state.get("_angra") == batch:
-        st.warning(f"Ta bort batch {labels[batch]}? Perioder som batchen ersatte visar åter "
+        st.warning(f"Ta bort batch {md(labels[batch])}? Perioder som batchen ersatte visar åter "
                    "den tidigare inläsningen.", icon=":material/warning:")
         yes, no = st.columns(2)
         if yes.button("Ja, ta bort batchen", type="primary", key="angra_ja"):
@@ -170,7 +184,7 @@ def _batches_section(cfg, engine, d):
             with errors.guard() as undoing:  # busy or read-only: said here, the list stays
                 store.undo(engine, batch, undone_by=state.get("vem", "").strip() or "webbsidan")
             if undoing.error is None:
-                state["_angrad"] = f"Batch {labels[batch]} är ångrad."
+                state["_angrad"] = f"Batch {md(labels[batch])} är ångrad."
                 st.rerun()
         if no.button("Avbryt", key="angra_nej"):
             state.pop("_angra")
@@ -185,7 +199,8 @@ def render() -> None:
         widgets.demo_banner(d)
         st.caption("Läs in månadens exporter. Filen kontrolleras först och du ser vad som ändras "
                    "innan något sparas.")
-        _import_section(cfg, engine)
+        with errors.guard():  # a file that breaks the import keeps the batch list below
+            _import_section(cfg, engine)
         _batches_section(cfg, engine, d)
         st.subheader("Datakvalitet")
         st.caption("Månader utan data mellan första och senaste månaden, per mått.")

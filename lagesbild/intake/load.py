@@ -17,8 +17,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from lagesbild import fmt
 from lagesbild.config import Measure
 from lagesbild.errors import DataError
+from lagesbild.intake import personnummer, workbook
+from lagesbild.intake.workbook import Limits
 
 TOTAL_WORDS = {"summa", "totalt", "total", "samtliga", "alla"}
 
@@ -61,6 +64,11 @@ def extraction_date(sheets: list[Sheet]) -> dt.date | None:
     return None
 
 
+def _safe(text: str) -> str:
+    """A sheet name or header as put in a message: no personnummer, no control characters."""
+    return fmt.clean(personnummer.redact(text), newlines=False)
+
+
 def header_map(measure: Measure | None, extra: dict[str, str] | None = None) -> dict[str, str]:
     """Lower-case header spelling -> our column name, for one measure (or population).
 
@@ -96,21 +104,13 @@ def _read_csv_rows(data: bytes, name: str) -> list[list[str]]:
         delimiter = csv.Sniffer().sniff(sample, delimiters=";,\t").delimiter
     except csv.Error:
         delimiter = ";"
-    return [row for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
-
-
-def _read_workbook(data: bytes, name: str) -> dict[str, list[list[object]]]:
-    # python-calamine directly: pandas' reader converts every cell in Python, which costs
-    # seconds on 100 000 rows.
-    from python_calamine import CalamineWorkbook
-
     try:
-        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        return {sheet: book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
-                for sheet in book.sheet_names}
-    except Exception:  # calamine raises several types for broken files
-        raise DataError(f"{name} går inte att läsa som Excel-fil. "
-                        "Kontrollera att filen är en .xlsx, .xls eller .ods.") from None
+        return [row for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
+    except csv.Error:  # a cell over csv's field limit (131 072 characters), a stray NUL
+        raise DataError(f"{name} går inte att läsa som CSV: en cell är för lång (över "
+                        f"{fmt.number(csv.field_size_limit())} tecken) eller filen innehåller "
+                        "tecken som inte hör hemma i en CSV-fil. Kontrollera exporten, eller "
+                        "spara den som Excel och försök igen.") from None
 
 
 def _cell_text(value: object) -> str:
@@ -159,6 +159,17 @@ def _table(rows: list[list[object]], mapping: dict[str, str], name: str,
     # anything: the personnummer guard must see it.
     header = [h or f"kolumn {_letter(i)}" for i, h in enumerate(header)]
     columns = [mapping.get(h.lower(), h) for h in header]
+    seen: dict[str, int] = {}
+    for i, column in enumerate(columns):
+        if column in seen and column not in mapping.values():  # two "Kommentar": both dropped
+            columns[i] = f"{column} ({_letter(i)})"
+        elif column in seen:  # two "Antal", or "Kön" and "Kon": which one counts?
+            shown = fmt.clean(personnummer.redact(header[i])[:60], newlines=False)
+            raise DataError(f"{name}: rubriken ”{shown}” står i två kolumner "
+                            f"({_letter(seen[column])} och {_letter(i)}), eller två rubriker "
+                            "betyder samma sak. Ta bort eller byt namn på den ena och läs in "
+                            "filen igen.")
+        seen[column] = i
     title = "\n".join(" ".join(_cell_text(c) for c in r if _cell_text(c))
                       for r in rows[:header_index])
     width = len(header)
@@ -182,7 +193,8 @@ def _table(rows: list[list[object]], mapping: dict[str, str], name: str,
 
 
 def read_export(data: bytes, name: str, measure: Measure | None,
-                headers: dict[str, str] | None = None) -> list[Sheet]:
+                headers: dict[str, str] | None = None,
+                limits: Limits | None = None) -> list[Sheet]:
     """Read a file's bytes into one raw frame per sheet that has a recognisable header.
 
     Parameters
@@ -196,6 +208,8 @@ def read_export(data: bytes, name: str, measure: Measure | None,
     headers : dict, optional
         A profile's column mapping (lower-case header -> our column), on top of the
         catalogue's labels and aliases.
+    limits : Limits, optional
+        How large a file and its sheets may be (default: the settings' defaults).
 
     Returns
     -------
@@ -204,14 +218,21 @@ def read_export(data: bytes, name: str, measure: Measure | None,
     """
     if not data:
         raise DataError(f"{name} är tom.")
+    limits = limits or Limits()
     suffix = Path(name).suffix.lower()
     mapping = header_map(measure, headers)
     if suffix in (".xlsx", ".xlsm", ".xls", ".ods"):
-        tables = {f"{name} (blad {sheet})": rows
-                  for sheet, rows in _read_workbook(data, name).items()}
+        workbook.inspect(data, name, limits, _safe)
+        tables = {f"{name} (blad {_safe(sheet)})": rows
+                  for sheet, rows in workbook.parse(data, name, limits, _safe).items()}
         text = False
     elif suffix in (".csv", ".txt"):
+        workbook.check_size(data, name, limits)
         tables = {name: _read_csv_rows(data, name)}
+        if len(tables[name]) > limits.rows:
+            raise DataError(f"{name} är för stor: {fmt.number(len(tables[name]))} rader. "
+                            f"Högst {fmt.number(limits.rows)} rader läses in. Dela upp "
+                            "exporten, till exempel en fil per månad.")
         text = True
     else:
         raise DataError(f"{name}: filtypen {suffix or '(ingen)'} stöds inte. "

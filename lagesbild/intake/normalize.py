@@ -9,15 +9,28 @@ from dataclasses import dataclass, field  # noqa: E402
 
 import pandas as pd
 
+from lagesbild import fmt
 from lagesbild.codes import by_value, postnummer, postnummer_series  # noqa: E402, F401
 from lagesbild.config import Catalogue, Measure  # noqa: E402
 from lagesbild.errors import DataError  # noqa: E402
+from lagesbild.intake import dates, personnummer  # noqa: E402
 from lagesbild.intake.load import TOTAL_WORDS  # noqa: E402
 
 MAX_LISTED = 12
+MAX_SHOWN = 60  # characters of a value quoted in a problem
+MAX_COUNT = 1_000_000  # the most one row may count: far above any month of a municipality
+MAX_AGE = 120
 
 
-EARLIEST_YEAR = 2000  # months before this are taken for typing errors
+def shown(value: object) -> str:
+    """A file's value as quoted in a problem: personnummer redacted, control characters and
+    direction overrides removed (see :func:`lagesbild.fmt.clean`), long text shortened."""
+    text = fmt.clean(personnummer.redact("" if value is None or value is pd.NA else
+                                         str(value)), newlines=False)
+    return text if len(text) <= MAX_SHOWN else text[:MAX_SHOWN] + "…"
+
+
+EARLIEST_YEAR = dates.EARLIEST_YEAR
 
 
 @dataclass
@@ -32,7 +45,8 @@ class Problems:
 
     def add(self, sheet: str, rows: pd.Series, column: str, values: pd.Series, what: str):
         for row, value in zip(rows.tolist(), values.tolist()):
-            self.items.append(f"{sheet}, rad {row}, kolumn ”{column}”: ”{value}” {what}")
+            self.items.append(
+                f"{sheet}, rad {row}, kolumn ”{column}”: ”{shown(value)}” {what}")
 
     def raise_if_any(self):
         if self.items:
@@ -49,20 +63,23 @@ def _plausible(months: pd.Series) -> pd.Series:
     return months.isna() | ((months >= pd.Timestamp(EARLIEST_YEAR, 1, 1)) & (months <= now))
 
 
-def _month(frame: pd.DataFrame, sheet: str, problems: Problems) -> pd.Series:
+def _month(frame: pd.DataFrame, sheet: str, problems: Problems,
+           date_format: str = "") -> pd.Series:
     source = "month" if "month" in frame.columns else "date"
     text = frame[source].str.strip()
-
-    def parse(values):  # "2019-01", "2019-01-15", "2019-01-15 00:00:00", "201901"
-        compact = values.str.replace(r"^(\d{4})(\d{2})$", r"\1-\2", regex=True)
-        return pd.to_datetime(compact.str.slice(0, 10), errors="coerce", format="mixed")
-
-    parsed = by_value(text, parse)
-    bad = parsed.isna()
+    parsed, why = dates.parse(text, date_format)
     label = "Månad" if source == "month" else "Datum"
+    bad = why.eq(dates.INVALID)
     if bad.any():
         problems.add(sheet, frame.loc[bad, "_rad"], label, text[bad],
-                     "är inget datum (skriv till exempel 2025-03 eller 2025-03-26).")
+                     "är inget datum (skriv till exempel 2025-03-26, 2025-03 eller "
+                     "26.03.2025).")
+    unclear = why.eq(dates.AMBIGUOUS)
+    if unclear.any():
+        problems.add(sheet, frame.loc[unclear, "_rad"], label, text[unclear],
+                     "kan läsas både dag först och månad först (03/10/2026 är 3 oktober i "
+                     "Sverige men 10 mars i USA). Skriv datumen som 2026-10-03, eller ange "
+                     "formatet i källprofilen: datumformat: DD/MM/ÅÅÅÅ.")
     months = parsed.dt.to_period("M").dt.to_timestamp()
     odd = ~_plausible(months)
     if odd.any():
@@ -80,8 +97,12 @@ def _mapped(frame, column, label, lookup, sheet, problems, what) -> pd.Series:
     bad = result.isna()
     if bad.any():
         problems.add(sheet, frame.loc[bad, "_rad"], label, text[bad], what)
-        seen = problems.unknown.setdefault(column, [])
-        seen.extend(v for v in pd.unique(text[bad].astype(object)) if v not in seen)
+        # A value is offered for mapping (and may be written into a profile) only if it is
+        # short, holds no control characters and cannot be a personnummer.
+        offered = [v for v in pd.unique(text[bad].astype(object)) if v == shown(v)]
+        if offered:
+            seen = problems.unknown.setdefault(column, [])
+            seen.extend(v for v in offered if v not in seen)
     return result
 
 
@@ -121,26 +142,44 @@ def _age_group(frame, measure: Measure, sheet, problems, extra: dict) -> pd.Seri
         return _mapped(frame, "aldersgrupp", "Åldersgrupp", lookup | extra, sheet, problems,
                        "är ingen åldersgrupp i katalogen (mappa värdet på sidan Data eller "
                        "i profilen).")
-    age = by_value(frame["alder"], lambda values: pd.to_numeric(
-        values.str.replace("+", "", regex=False), errors="coerce"))
-    bins = age_groups(age, measure.age_groups)
-    bad = bins.isna()
+    ages = _whole_numbers(frame, "alder", "Ålder", sheet, problems,
+                          "är ingen ålder i hela år (skriv till exempel 4).", MAX_AGE,
+                          r"\+?")
+    bins = age_groups(ages.astype("float64"), measure.age_groups)
+    bad = bins.isna() & ages.notna()
     if bad.any():
         problems.add(sheet, frame.loc[bad, "_rad"], "Ålder", frame.loc[bad, "alder"],
                      "ligger utanför måttets åldersgrupper.")
     return bins
 
 
-def _integer(frame, column, label, sheet, problems) -> pd.Series:
-    try:  # the common case: plain digits
-        number = pd.to_numeric(frame[column])
-    except (ValueError, TypeError):  # "1 234", "12,0" and worse: clean, then report the rest
-        text = frame[column].str.replace(r"[\s\u00a0]", "", regex=True).str.replace(",", ".")
-        number = pd.to_numeric(text, errors="coerce")
-    bad = number.isna() | (number < 0) | (number % 1 != 0)
+def _whole_numbers(frame, column, label, sheet, problems, what: str, most: int,
+                   suffix: str = "") -> pd.Series:
+    """Whole numbers 0 … *most* of a text column (Int64, missing where a problem was listed).
+
+    Accepts "1 234" (spaces as thousands separators) and "12,0"/"12.0"; everything else
+    (empty, "okänd", "4 år", "inf", "1e19", "-3", "2,5", 20 digits) is a problem of its row.
+    """
+    def convert(texts: pd.Series) -> pd.Series:
+        clean = texts.str.replace(r"[\s\u00a0\u202f]", "", regex=True)
+        plain = clean.str.fullmatch(rf"\d{{1,15}}(?:[.,]0+)?{suffix}").fillna(False).astype(bool)
+        digits = clean.where(plain).str.replace(rf"(?:[.,]0+)?{suffix}$", "", regex=True)
+        return pd.to_numeric(digits, errors="coerce").astype("Int64")
+
+    number = by_value(frame[column].fillna(""), convert).astype("Int64")
+    bad = number.isna()
     if bad.any():
-        problems.add(sheet, frame.loc[bad, "_rad"], label, frame.loc[bad, column],
-                     "är inget heltal ≥ 0.")
+        problems.add(sheet, frame.loc[bad, "_rad"], label, frame.loc[bad, column], what)
+    large = ~bad & (number > most)
+    if large.any():
+        problems.add(sheet, frame.loc[large, "_rad"], label, frame.loc[large, column],
+                     f"är orimligt stort (högst {fmt.number(most)}). Kontrollera värdet.")
+    return number.mask(large)
+
+
+def _integer(frame, column, label, sheet, problems) -> pd.Series:
+    number = _whole_numbers(frame, column, label, sheet, problems, "är inget heltal ≥ 0.",
+                            MAX_COUNT)
     return number.fillna(0).astype("int64")
 
 
@@ -162,7 +201,8 @@ def _postnummer(frame, name, problems, known: set[str] | None, kommun: str) -> p
 
 def counts(sheets: list, measure: Measure, cat: Catalogue, *,
            values: dict[str, dict[str, str]] | None = None,
-           known_postnummer: set[str] | None = None) -> tuple[pd.DataFrame, int]:
+           known_postnummer: set[str] | None = None,
+           date_format: str = "") -> tuple[pd.DataFrame, int]:
     """Turn raw sheets of one measure into canonical monthly counts.
 
     Parameters
@@ -177,6 +217,8 @@ def counts(sheets: list, measure: Measure, cat: Catalogue, *,
         A profile's value mapping: column -> lower-case source value -> catalogue code.
     known_postnummer : set of str, optional
         The municipality's postnummer; others are reported. None skips the check.
+    date_format : str, optional
+        The profile's ``datumformat`` for ambiguous dates such as 03/10/2026.
 
     Returns
     -------
@@ -214,7 +256,7 @@ def counts(sheets: list, measure: Measure, cat: Catalogue, *,
                 problems.items.append(f"{name}: kolumnen ”{dim.label}” saknas.")
         if problems.items:
             continue
-        out = pd.DataFrame({"month": _month(frame, name, problems)}, index=frame.index)
+        out = pd.DataFrame({"month": _month(frame, name, problems, date_format)}, index=frame.index)
         if measure.has_postnummer:
             out["postnummer"] = _postnummer(frame, name, problems, known_postnummer,
                                             cat.kommun)

@@ -160,12 +160,25 @@ def _exact_width(data: bytes, width: int) -> bytes:
 
 # --- tables -------------------------------------------------------------------------------
 
+# A text cell starting with one of these is a formula to Excel and LibreOffice
+# (=HYPERLINK(...), +cmd|..., -2+3, @SUM(...)); tab and carriage return hide one.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutral(value):
+    """A text cell that a spreadsheet would run as a formula, prefixed with a single quote
+    (OWASP's CSV injection advice); numbers and everything else unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
 def _cell(value, is_count: bool, threshold: int):
     if pd.isna(value):
         return f"<{threshold}" if is_count else None
     if isinstance(value, pd.Timestamp):
         return value.to_pydatetime()
-    return value.item() if hasattr(value, "item") else value
+    return neutral(value.item() if hasattr(value, "item") else value)
 
 
 def xlsx(table: pd.DataFrame, caption: Caption) -> bytes:
@@ -181,7 +194,7 @@ def xlsx(table: pd.DataFrame, caption: Caption) -> bytes:
     sheet = book.active
     sheet.title = "Tabell"
     counts = count_columns(table)
-    sheet.append([str(c) for c in table.columns])
+    sheet.append([neutral(str(c)) for c in table.columns])
     for row in table.itertuples(index=False):
         sheet.append([_cell(v, c in counts, threshold) for v, c in zip(row, table.columns)])
     for i, column in enumerate(table.columns, start=1):
@@ -206,7 +219,7 @@ def xlsx(table: pd.DataFrame, caption: Caption) -> bytes:
     sheet.freeze_panes = "A2"
     about = book.create_sheet("Om tabellen")
     for line in caption.lines:
-        about.append([line])
+        about.append([neutral(line)])
     about["A1"].font = Font(bold=True, size=14)
     about.column_dimensions["A"].width = 100
     out = io.BytesIO()
@@ -215,7 +228,10 @@ def xlsx(table: pd.DataFrame, caption: Caption) -> bytes:
 
 
 def csv(table: pd.DataFrame) -> bytes:
-    """Semicolon-separated, decimal comma, UTF-8 with BOM: Swedish Excel opens it right."""
+    """Semicolon-separated, decimal comma, UTF-8 with BOM: Swedish Excel opens it right.
+
+    Text cells that would start a formula are neutralised (:func:`neutral`); counts and
+    rates stay numbers, so a negative change such as −3,5 is not touched."""
     threshold = check(table)
     counts = count_columns(table)
     shown = table.copy()
@@ -228,4 +244,7 @@ def csv(table: pd.DataFrame) -> bytes:
                                        else f"{v:.{d}f}".replace(".", ","))
         elif pd.api.types.is_datetime64_any_dtype(series):
             shown[column] = series.dt.strftime("%Y-%m")
+        elif not pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
+            shown[column] = series.astype(object).map(neutral)
+    shown.columns = [neutral(str(c)) for c in shown.columns]
     return shown.to_csv(sep=";", index=False, lineterminator="\r\n").encode("utf-8-sig")

@@ -17,10 +17,10 @@ from pathlib import Path
 import pandas as pd
 import sqlalchemy as sa
 
-from lagesbild import store
+from lagesbild import fmt, store
 from lagesbild.config import Config
 from lagesbild.errors import DataError
-from lagesbild.intake import load, normalize, personnummer, profiles
+from lagesbild.intake import dates, load, normalize, personnummer, profiles
 from lagesbild.intake.profiles import Profile
 
 log = logging.getLogger(__name__)
@@ -118,7 +118,7 @@ def _dropped(sheets: list[load.Sheet], kept: set[str]) -> tuple[str, ...]:
         for column in sheet.frame.columns:
             header = sheet.headers.get(column, column)
             if column not in kept and not year.search(str(header)):
-                names.setdefault(header, None)
+                names.setdefault(normalize.shown(header), None)
     return tuple(names)
 
 
@@ -178,16 +178,25 @@ def plan(engine: sa.Engine, cfg: Config, data: bytes, name: str, measure: str, *
     if profile is not None and profile.measure != measure:
         raise DataError(f"Profilen {profile.name} gäller {profile.measure}, inte {measure}.")
     report = progress or (lambda fraction, text: None)
+    # A personnummer in the file name is never stored, shown or logged: the plan carries
+    # the redacted name, and the file is refused.
+    name_problem = personnummer.check_name(name)
+    name = fmt.clean(personnummer.redact(name), newlines=False)
     base = dict(measure=measure, source=name, digest=store.sha256(data),
                 profile=profile.name if profile else None,
                 source_system=profile.system if profile else None)
+    if name_problem:
+        return Plan(rows_read=0, problems=(name_problem,), **base)
     report(0.0, f"Läser {name} …")
     try:
-        sheets = load.read_export(data, name, m, profile.columns if profile else None)
+        sheets = load.read_export(data, name, m, profile.columns if profile else None,
+                                  load.Limits.of(cfg))
     except DataError as err:
         return Plan(rows_read=0, problems=tuple(err.problems), **base)
     rows_read = sum(len(s.frame) for s in sheets)
     base |= dict(rows_read=rows_read, extracted=extracted or load.extraction_date(sheets))
+    if late := dates.extraction_problem(base["extracted"]):
+        return Plan(problems=(late,), **base)
     report(0.4, "Letar efter personnummer …")
     try:
         for sheet in sheets:
@@ -203,7 +212,8 @@ def plan(engine: sa.Engine, cfg: Config, data: bytes, name: str, measure: str, *
         if m is None:
             frame, _ = normalize.population(sheets, cat, known_postnummer=known)
         else:
-            frame, _ = normalize.counts(sheets, m, cat, values=values, known_postnummer=known)
+            frame, _ = normalize.counts(sheets, m, cat, values=values, known_postnummer=known,
+                                        date_format=profile.date_format if profile else "")
         if frame.empty:
             raise DataError(f"{name} har rubriker men inga rader med data (eller bara nollor).")
         frame = validate.population(frame) if m is None else validate.counts(frame, m, cat)
@@ -261,6 +271,12 @@ def import_bytes(engine: sa.Engine, cfg: Config, data: bytes, name: str, measure
     result = plan(engine, cfg, data, name, measure, profile=profile, extracted=extracted,
                   progress=progress)
     return commit(engine, cfg, result, created_by=created_by, progress=progress)
+
+
+def who(text: str | None) -> str:
+    """The name typed as "Vem läser in?" / ``--vem``, as stored with a batch: on one line, no
+    control characters, no personnummer (someone may type their own), at most 100 characters."""
+    return fmt.clean(personnummer.redact((text or "").strip()), newlines=False)[:100]
 
 
 def measure_for_file(path: Path, cfg: Config) -> str | None:

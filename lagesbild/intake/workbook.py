@@ -1,0 +1,238 @@
+"""Workbooks are untrusted input: inspect them before parsing, and parse them where a failure
+cannot take the server down.
+
+An .xlsx, .xlsm or .ods file is a zip of XML. Before anything is parsed, :func:`inspect`
+checks the file size, the zip's number of entries, its total unpacked size and each entry's
+compression ratio (a zip bomb), and for .xlsx each sheet's declared ``<dimension>`` (one cell
+at XFD1048576 declares 1 048 576 rows and 16 384 columns), read from the first few kilobytes
+of the sheet's XML only. A file over a limit is refused with a Swedish message that says what
+is too large.
+
+A workbook can still lie (a small declared dimension, a cell far away), so :func:`parse`
+runs python-calamine in a child process (``parse_child.py``) with a memory cap, no core dumps
+and a timeout: a file that would exhaust memory ends that process, not the server, and
+becomes a Swedish :class:`DataError`.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import logging
+import os
+import pickle
+import re
+import subprocess
+import sys
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from lagesbild import fmt
+from lagesbild.errors import DataError
+
+log = logging.getLogger(__name__)
+
+CHILD = Path(__file__).with_name("parse_child.py")
+MAX_ENTRIES = 10_000  # a workbook has tens of parts; thousands means something else
+MAX_RATIO = 200  # XML compresses 5-20 times, empty styled cells up to ~100; bombs 1000+
+RATIO_FROM = 10 * 1024 * 1024  # the ratio is checked for parts that unpack to more than this
+HEAD_BYTES = 64 * 1024  # the <dimension> element sits near the top of a sheet's XML
+ZIP_FORMATS = (".xlsx", ".xlsm", ".ods")
+_DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=[\"']([A-Z]{1,3})?(\d+)?"
+                        rb"(?::([A-Z]{1,3})(\d+))?[\"']")
+_SHEET_TAG = re.compile(r"<(?:\w+:)?sheet\s([^>]*)/?>")
+_REL_TAG = re.compile(r"<(?:\w+:)?Relationship\s([^>]*)/?>")
+_ATTR = re.compile(r"([\w:]+)=\"([^\"]*)\"")
+# The child needs no environment of ours; Rust's backtraces stay off.
+_CHILD_ENV = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8",
+              "RUST_BACKTRACE": "0"}
+_ADVICE = "Spara om filen med bara de rader och kolumner som behövs och läs in den igen."
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How large a file may be; see the settings ``LAGESBILD_MAX_*`` and ``LAGESBILD_LAS*``."""
+
+    file_mb: int = 25
+    unpacked_mb: int = 400
+    rows: int = 500_000
+    cells: int = 5_000_000
+    memory_mb: int = 2048
+    seconds: int = 120
+
+    @classmethod
+    def of(cls, cfg) -> "Limits":
+        """The limits of a :class:`lagesbild.config.Config`."""
+        return cls(cfg.max_file_mb, cfg.max_unpacked_mb, cfg.max_rows, cfg.max_cells,
+                   cfg.parse_memory_mb, cfg.parse_seconds)
+
+
+def _mb(size: int) -> str:
+    return f"{fmt.number(size / 1024 / 1024, 1)} MB"
+
+
+def check_size(data: bytes, name: str, limits: Limits) -> None:
+    """Refuse a file larger than ``limits.file_mb``."""
+    if len(data) > limits.file_mb * 1024 * 1024:
+        raise DataError(f"{name} är för stor: {_mb(len(data))}. Högst "
+                        f"{fmt.number(limits.file_mb)} MB läses in. Dela upp exporten (till "
+                        "exempel en fil per månad) eller ta bort kolumner som inte behövs.")
+
+
+def _column_number(letters: str) -> int:
+    """"A" -> 1, "XFD" -> 16384."""
+    number = 0
+    for ch in letters:
+        number = number * 26 + ord(ch) - 64
+    return number
+
+
+def _sheet_paths(book: zipfile.ZipFile) -> dict[str, str]:
+    """Zip path of each worksheet -> the sheet's name as Excel shows it (.xlsx only)."""
+    names: dict[str, str] = {}
+    try:
+        workbook = book.read("xl/workbook.xml") if \
+            book.getinfo("xl/workbook.xml").file_size < 2 ** 22 else b""
+        rels = book.read("xl/_rels/workbook.xml.rels") if \
+            book.getinfo("xl/_rels/workbook.xml.rels").file_size < 2 ** 22 else b""
+    except (KeyError, zipfile.BadZipFile, OSError):
+        return names
+    targets = {}
+    for tag in _REL_TAG.finditer(rels.decode("utf-8", "replace")):
+        attrs = dict(_ATTR.findall(tag.group(1)))
+        target = attrs.get("Target", "")
+        path = target.lstrip("/") if target.startswith("/") else \
+            str(PurePosixPath("xl") / target)
+        targets[attrs.get("Id")] = path
+    for tag in _SHEET_TAG.finditer(workbook.decode("utf-8", "replace")):
+        attrs = dict(_ATTR.findall(tag.group(1)))
+        rid = next((v for k, v in attrs.items() if k.endswith(":id")), None)
+        if rid in targets:
+            names[targets[rid]] = html.unescape(attrs.get("name", ""))
+    return names
+
+
+def _dimension(book: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[int, int] | None:
+    """(rows, columns) a sheet's ``<dimension ref="A1:XFD1048576">`` declares, if it has one."""
+    with book.open(info) as stream:
+        head = stream.read(HEAD_BYTES)
+    found = _DIMENSION.search(head)
+    if not found:
+        return None
+    col1, row1, col2, row2 = (g.decode() if g else None for g in found.groups())
+    if row2 is None:  # a single cell, "A1"
+        return 1, 1
+    rows = int(row2) - int(row1 or 1) + 1
+    columns = _column_number(col2) - _column_number(col1 or "A") + 1
+    return max(rows, 1), max(columns, 1)
+
+
+def inspect(data: bytes, name: str, limits: Limits, safe_name=lambda text: text) -> None:
+    """Refuse a workbook over a limit before it is parsed; a Swedish DataError says which.
+
+    *safe_name* cleans a sheet name before it is put in a message (the personnummer guard's
+    redaction).
+    """
+    check_size(data, name, limits)
+    if Path(name).suffix.lower() not in ZIP_FORMATS:
+        return  # .xls is not a zip: the child process is its only guard
+    try:
+        book = zipfile.ZipFile(io.BytesIO(data))
+        entries = book.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise DataError(f"{name} går inte att läsa som Excel-fil. Kontrollera att filen är "
+                        "en .xlsx, .xls eller .ods.") from None
+    if len(entries) > MAX_ENTRIES:
+        raise DataError(f"{name} går inte att läsa: arbetsboken består av "
+                        f"{fmt.number(len(entries))} delar (högst {fmt.number(MAX_ENTRIES)}). "
+                        f"{_ADVICE}")
+    unpacked = sum(i.file_size for i in entries)
+    if unpacked > limits.unpacked_mb * 1024 * 1024:
+        raise DataError(f"Arbetsboken är för stor: {name} packas upp till {_mb(unpacked)}. "
+                        f"Högst {fmt.number(limits.unpacked_mb)} MB läses in. {_ADVICE}")
+    for info in entries:
+        if info.file_size > RATIO_FROM and \
+                info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            ratio = info.file_size // max(info.compress_size, 1)
+            raise DataError(f"{name} går inte att läsa: en del av arbetsboken är packad "
+                            f"{fmt.number(ratio)} gånger (högst {fmt.number(MAX_RATIO)}), "
+                            f"vilket tyder på en skadad eller konstruerad fil. {_ADVICE}")
+    sheets = _sheet_paths(book)
+    for info in entries:
+        if not re.fullmatch(r"xl/worksheets/[^/]+\.xml", info.filename):
+            continue
+        declared = _dimension(book, info)
+        if declared is None:
+            continue
+        rows, columns = declared
+        label = safe_name(sheets.get(info.filename) or PurePosixPath(info.filename).stem)
+        if rows > limits.rows:
+            raise DataError(f"Arbetsboken är för stor: bladet ”{label}” anger "
+                            f"{fmt.number(rows)} rader. Högst {fmt.number(limits.rows)} rader "
+                            f"läses in. {_ADVICE}")
+        if rows * columns > limits.cells:
+            raise DataError(f"Arbetsboken är för stor: bladet ”{label}” anger "
+                            f"{fmt.number(rows)} rader och {fmt.number(columns)} kolumner, "
+                            f"{fmt.number(rows * columns)} celler. Högst "
+                            f"{fmt.number(limits.cells)} celler läses in. {_ADVICE}")
+
+
+class _PlainUnpickler(pickle.Unpickler):
+    """Lists, dicts, tuples, text, numbers and datetime values: no other class is loaded."""
+
+    _ALLOWED = {("datetime", "date"), ("datetime", "datetime"), ("datetime", "time"),
+                ("datetime", "timedelta")}
+
+    def find_class(self, module, name):
+        if (module, name) in self._ALLOWED:
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(f"{module}.{name} is not allowed")
+
+
+def parse(data: bytes, name: str, limits: Limits,
+          safe_name=lambda text: text) -> dict[str, list[list[object]]]:
+    """Every sheet's cells (rows of text, numbers, booleans, dates, None), read in a child
+    process.
+
+    Raises
+    ------
+    DataError
+        The file is not a workbook, a sheet is over the limits, or reading it needed more
+        memory or time than allowed.
+    """
+    command = [sys.executable, "-I", str(CHILD), str(limits.rows), str(limits.cells),
+               str(limits.memory_mb)]
+    try:
+        done = subprocess.run(command, input=data, capture_output=True, env=_CHILD_ENV,
+                              timeout=limits.seconds, check=False)
+    except subprocess.TimeoutExpired:
+        log.warning("reading %s took over %s s; the child process was stopped",
+                    name, limits.seconds)
+        unit = "sekund" if limits.seconds == 1 else "sekunder"
+        raise DataError(f"{name} tog för lång tid att läsa (mer än "
+                        f"{fmt.number(limits.seconds)} {unit}) och läsningen avbröts. "
+                        f"{_ADVICE}") from None
+    if done.returncode != 0 or not done.stdout:
+        first = done.stderr.decode("utf-8", "replace").strip().splitlines()[:1]
+        log.warning("reading %s: child process ended with %s (%s)", name, done.returncode,
+                    first[0][:200] if first else "no message")
+        raise DataError(f"{name} kunde inte läsas: läsningen behövde mer än "
+                        f"{fmt.number(limits.memory_mb)} MB minne eller avbröts. Filen har "
+                        f"troligen celler långt utanför tabellen eller är skadad. {_ADVICE}")
+    try:
+        result = _PlainUnpickler(io.BytesIO(done.stdout)).load()
+    except Exception:
+        log.exception("reading %s: the child process's answer is not readable", name)
+        raise DataError(f"{name} går inte att läsa som Excel-fil.") from None
+    if result[0] == "too_big":
+        _, sheet, rows, columns = result
+        raise DataError(f"Arbetsboken är för stor: bladet ”{safe_name(sheet)}” har "
+                        f"{fmt.number(rows)} rader och {fmt.number(columns)} kolumner. "
+                        f"Högst {fmt.number(limits.rows)} rader och "
+                        f"{fmt.number(limits.cells)} celler läses in. {_ADVICE}")
+    if result[0] != "ok":
+        log.info("reading %s: %s", name, done.stderr[-500:].decode("utf-8", "replace"))
+        raise DataError(f"{name} går inte att läsa som Excel-fil. Kontrollera att filen är "
+                        "en .xlsx, .xls eller .ods.")
+    return result[1]
