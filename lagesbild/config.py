@@ -48,6 +48,16 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("profiles", "LAGESBILD_PROFILER", ROOT / "profiler",
             "Folder of source profiles (YAML) that map export columns and codes onto the "
             "catalogue; mappings made on the page Data are saved here."),
+    Setting("roles", "LAGESBILD_ROLLER", ROOT / "roller.yaml",
+            "YAML file that maps the identity provider's groups and e-mail addresses onto "
+            "the roles lasare, analytiker and forvaltare (used when login is on)."),
+    Setting("require_login", "LAGESBILD_KRAV_INLOGGNING", False,
+            "Production: refuse to show anything unless login ([auth] in "
+            ".streamlit/secrets.toml) is configured."),
+    Setting("session_hours", "LAGESBILD_SESSION_TIMMAR", 8,
+            "Hours of inactivity after which a logged-in user is logged out."),
+    Setting("audit_days", "LAGESBILD_LOGG_DAGAR", 730,
+            "Days the audit log keeps an entry; older entries are deleted on the next write."),
 )
 _DEFAULTS = {s.name: s.default for s in SETTINGS}
 
@@ -312,6 +322,10 @@ class Config:
     omraden: Path = _DEFAULTS["omraden"]
     threshold: int = _DEFAULTS["threshold"]
     profiles: Path = _DEFAULTS["profiles"]
+    roles: Path = _DEFAULTS["roles"]
+    require_login: bool = _DEFAULTS["require_login"]
+    session_hours: int = _DEFAULTS["session_hours"]
+    audit_days: int = _DEFAULTS["audit_days"]
     crs: int = 3006
 
     @classmethod
@@ -322,6 +336,9 @@ class Config:
         cfg = cls(**values)
         if cfg.threshold < 1:
             raise ConfigError("LAGESBILD_TROSKEL måste vara minst 1.")
+        if cfg.session_hours < 1 or cfg.audit_days < 1:
+            raise ConfigError("LAGESBILD_SESSION_TIMMAR och LAGESBILD_LOGG_DAGAR måste vara "
+                              "minst 1.")
         return cfg
 
     @cached_property
