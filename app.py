@@ -7,12 +7,15 @@ _t0 = time.perf_counter()
 
 import streamlit as st
 
-from webapp import data, errors, state
+from webapp import auth, data, errors, state
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 st.set_page_config(page_title="Social lägesbild", page_icon=":material/query_stats:",
                    layout="wide", initial_sidebar_state="expanded")
+
+# Login (or local mode) first: nothing below runs for someone who may not see the app.
+auth.gate()
 
 # Pages live in app_pages/, not pages/: Streamlit treats a pages/ folder as the legacy page
 # list, which made deep links show "Page not found" and AppTest run pages without app.py.
@@ -35,9 +38,14 @@ pages = {
                 icon=":material/badge:", url_path="trygghet-for-personal"),
     ],
     "Data": [
+        # A page a role may not open is hidden from the menu but keeps its URL, so a direct
+        # link says in Swedish which role it needs instead of Streamlit's "Page not found".
         st.Page("app_pages/data.py", title="Import och datakvalitet",
-                icon=":material/upload_file:", url_path="data"),
+                icon=":material/upload_file:", url_path="data",
+                visibility=auth.visibility("data")),
         st.Page("app_pages/om.py", title="Om data", icon=":material/info:", url_path="om-data"),
+        st.Page("app_pages/logg.py", title="Logg", icon=":material/history:", url_path="logg",
+                visibility=auth.visibility("logg")),
     ],
 }
 page = st.navigation(pages)
@@ -45,5 +53,6 @@ page = st.navigation(pages)
 with errors.guard():
     state.sidebar_filters(data.data())
 state.apply_presentation()
+auth.sidebar()
 page.run()
 logging.getLogger("lagesbild.app").debug("script run %.3f s", time.perf_counter() - _t0)

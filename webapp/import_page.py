@@ -8,8 +8,8 @@ from lagesbild import fmt, store
 from lagesbild.analysis import quality
 from lagesbild.intake import profiles
 from lagesbild.present import tables
-from lagesbild.store import ingest
-from webapp import data, errors, widgets
+from lagesbild.store import audit, ingest
+from webapp import auth, data, errors, widgets
 
 state = st.session_state
 
@@ -52,6 +52,8 @@ def _mapping_form(cfg, plan, measure, profile):
         target = profile or profiles.new(cfg.profiles, name, system, measure)
         for column, mapping in chosen.items():
             target = profiles.save_values(target, column, mapping, cat)
+        auth.record("profil", {"profil": target.name, "matt": measure, "mappning": chosen,
+                               "ny": profile is None})
         state["_valj_profil"] = (measure, target.name)  # the widget exists: set it next run
         st.rerun()
 
@@ -81,8 +83,9 @@ def _import_section(cfg, engine):
                              else f"{n} ({names[n].system})")
     profile = names.get(chosen)
     left, right = st.columns(2)
-    who = left.text_input("Vem läser in?", key="vem", placeholder="Ditt namn")
-    extracted = right.date_input("Uttagsdatum", value=None, key="uttag", format="YYYY-MM-DD",
+    who = auth.current()
+    right.caption(f"Läses in som {auth.escape_md(who.who)} (från inloggningen).")
+    extracted = left.date_input("Uttagsdatum", value=None, key="uttag", format="YYYY-MM-DD",
                                  help="När exporten togs ut. Tomt: datumet i filens "
                                       "rubrikrader, om det finns.")
     if upload is None:
@@ -121,8 +124,12 @@ def _import_section(cfg, engine):
         confirmed = st.checkbox(f"Ja, ersätt de {many} som redan finns", key="bekrafta")
     if st.button("Spara i databasen", type="primary", disabled=not confirmed, key="spara"):
         bar = st.progress(0.0, text="Sparar …")
-        done = ingest.commit(engine, cfg, plan, created_by=who.strip() or "webbsidan",
+        done = ingest.commit(engine, cfg, plan, created_by=who.who,
                              progress=lambda fraction, text: bar.progress(fraction, text=text))
+        auth.record("import", audit.import_details(
+            done.batch_id, plan.measure, plan.source, plan.digest,
+            [c.period for c in plan.added], [c.period for c in plan.replaced],
+            plan.source_system, plan.profile))
         state["_sparad"] = (f"Sparade batch {done.batch_id}: {fmt.number(done.rows_stored)} "
                             f"rader från {done.source}.")
         state["_omgang"] = state.get("_omgang", 0) + 1  # a fresh, empty uploader
@@ -149,7 +156,9 @@ def _batches_section(cfg, engine, d):
                    "den tidigare inläsningen.", icon=":material/warning:")
         yes, no = st.columns(2)
         if yes.button("Ja, ta bort batchen", type="primary", key="angra_ja"):
-            store.undo(engine, batch)
+            gone = store.undo(engine, batch)
+            auth.record("angra", {"batch": batch, "matt": gone["measure"],
+                                  "fil": gone["source"]})
             state.pop("_angra")
             state["_angrad"] = f"Batch {labels[batch]} är borttagen."
             st.rerun()
@@ -159,6 +168,7 @@ def _batches_section(cfg, engine, d):
 
 
 def render() -> None:
+    auth.require("data")
     st.title("Import och datakvalitet")
     with errors.guard():
         cfg, engine = data.config(), data.engine()
