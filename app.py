@@ -49,10 +49,10 @@ pages = {
     ],
 }
 page = st.navigation(pages)
+auth.sidebar()  # who is logged in (or local mode), under the menu
 
 with errors.guard():
     state.sidebar_filters(data.data())
 state.apply_presentation()
-auth.sidebar()
 page.run()
 logging.getLogger("lagesbild.app").debug("script run %.3f s", time.perf_counter() - _t0)

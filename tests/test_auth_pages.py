@@ -162,7 +162,7 @@ def test_logout_button_and_inactivity_log_out():
 
 def test_local_mode_says_so_and_grants_every_role():
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT).run()
-    note = at.sidebar.caption[-1].value
+    (note,) = [c.value for c in at.sidebar.caption if "Lokalt läge" in c.value]
     assert "Lokalt läge – ingen inloggning, nås bara från den här datorn" in note
     assert "Alla roller gäller" in note
     at.switch_page("app_pages/logg.py").run()
