@@ -182,3 +182,54 @@ def test_production_without_login_refuses_to_start(caplog):
     assert "Lägesbilden startar inte: LAGESBILD_KRAV_INLOGGNING är på" in at.error[0].value
     assert not at.metric and not at.dataframe and not at.warning
     assert "LAGESBILD_KRAV_INLOGGNING är på" in caplog.text
+
+
+def test_a_missing_role_file_is_a_swedish_message_not_a_crash():
+    from webapp import data
+
+    os.environ["LAGESBILD_ROLLER"], saved = "/nonexistent/roller.yaml", \
+        os.environ["LAGESBILD_ROLLER"]
+    data.config.clear()
+    try:
+        at = _app("lasare").run()
+    finally:
+        os.environ["LAGESBILD_ROLLER"] = saved
+        data.config.clear()
+    assert not at.exception
+    assert "Rollfilen /nonexistent/roller.yaml finns inte" in at.error[0].value
+    assert not at.metric
+
+
+def test_local_mode_on_another_address_shows_nothing():
+    from streamlit import config
+
+    saved = config.get_option("server.address")
+    config.set_option("server.address", "0.0.0.0")
+    try:
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT).run()
+    finally:
+        config.set_option("server.address", saved)
+    assert "utan inloggning får servern bara lyssna på den här datorn" in at.error[0].value
+    assert "”0.0.0.0”" in at.error[0].value
+    assert not at.metric and not at.dataframe
+
+
+def test_a_download_is_logged_when_its_file_is_made():
+    def script():
+        import streamlit as st
+
+        from lagesbild.present.export import Caption
+        from webapp import auth, widgets
+
+        auth.gate()
+        caption = Caption("Orosanmälningar per månad", "jan 2025 – dec 2025", "Flickor/kvinnor")
+        make = widgets.logged(lambda: b"bild", caption, "oros.png")
+        st.text(make().decode())
+
+    at = AppTest.from_function(script, default_timeout=TIMEOUT).run()
+    assert at.text[0].value == "bild"
+    entry = audit.read(_engine(), actions=["export"]).iloc[0]
+    assert entry["who"].startswith("lokal användare (")
+    assert entry["details"] == {"vad": "Orosanmälningar per månad",
+                                "period": "jan 2025 – dec 2025", "urval": "Flickor/kvinnor",
+                                "format": "png", "fil": "oros.png"}

@@ -135,6 +135,9 @@ def _expired(claims: Mapping, hours: int, now: float) -> bool:
         seen.pop(key, None)
         return True
     seen[key] = now
+    if len(seen) > 1000:  # forget logins idle past the limit, so the map stays small
+        for stale in [k for k, t in list(seen.items()) if now - t > hours * 3600]:
+            seen.pop(stale, None)
     return False
 
 
