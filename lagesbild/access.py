@@ -88,7 +88,7 @@ def load_roles(path: Path) -> RoleMap:
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except FileNotFoundError:
-        raise ConfigError(f"Rollfilen {path} finns inte. Skapa den (se README, ”Roller”) "
+        raise ConfigError(f"Rollfilen {path} finns inte. Skapa den (se README: Roles) "
                           "eller peka LAGESBILD_ROLLER på den.") from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"Rollfilen {path.name} är inte giltig YAML: {exc}") from None

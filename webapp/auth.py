@@ -184,7 +184,7 @@ def gate() -> Identity:
             if cfg.require_login:
                 _refuse("Lägesbilden startar inte: LAGESBILD_KRAV_INLOGGNING är på men ingen "
                         "inloggning är inställd. Lägg in avsnittet [auth] i "
-                        ".streamlit/secrets.toml (se README, ”Inloggning”).")
+                        ".streamlit/secrets.toml (se README: Turning login on).")
             address = st.get_option("server.address")
             if address not in LOOPBACK:
                 shown = address or "alla adresser"
