@@ -131,3 +131,19 @@ def test_the_cli_round_trip_on_postgresql(pg, tmp_path):
     code, out, _ = cli(cfg, "summary", "orosanmalningar", "--ar", "2023", "--per", "kon")
     assert code == 0
     assert out.splitlines() == ["kon,antal,per_1000", "K,<5,", "M,<5,"]
+
+
+def test_the_audit_log_on_postgresql(pg):
+    from datetime import date, datetime, timedelta, timezone
+
+    from lagesbild.store import audit
+
+    _, engine = pg
+    now = datetime(2026, 3, 1, 23, 30, tzinfo=timezone.utc)  # 2 March in Sweden
+    audit.record(engine, "old", "inloggning", now=now - timedelta(days=40))
+    audit.record(engine, "anna", "export", {"format": "png", "urval": "Flickor"},
+                 keep_days=30, now=now)
+    log = audit.read(engine)
+    assert log["who"].tolist() == ["anna"]
+    assert log["details"][0] == {"format": "png", "urval": "Flickor"}
+    assert len(audit.read(engine, start=date(2026, 3, 2), end=date(2026, 3, 2))) == 1
