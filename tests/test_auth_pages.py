@@ -233,3 +233,14 @@ def test_a_download_is_logged_when_its_file_is_made():
     assert entry["details"] == {"vad": "Orosanmälningar per månad",
                                 "period": "jan 2025 – dec 2025", "urval": "Flickor/kvinnor",
                                 "format": "png", "fil": "oros.png"}
+
+
+def test_looking_for_idleness_is_not_activity():
+    from webapp import auth
+
+    now = time.time()
+    claims = {"sub": "sub-idle", "iat": int(now) - 3600}
+    assert not auth._expired(claims, 8, now)  # active now
+    assert not auth._expired(claims, 8, now + 7 * 3600, touch=False)  # a look, 7 h later
+    assert auth._expired(claims, 8, now + 8 * 3600 + 1, touch=False)  # still idle since `now`
+    assert not auth._expired({"sub": "sub-idle2", "iat": int(now)}, 8, now + 60)

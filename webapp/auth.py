@@ -126,7 +126,9 @@ def _activity() -> dict:
     return {}
 
 
-def _expired(claims: Mapping, hours: int, now: float) -> bool:
+def _expired(claims: Mapping, hours: int, now: float, touch: bool = True) -> bool:
+    """Whether the login has been idle longer than *hours*; if not and *touch*, it is active
+    now."""
     issued = claims.get("iat")
     key = (str(claims.get("sub") or claims.get("email")), issued)
     seen = _activity()
@@ -134,6 +136,8 @@ def _expired(claims: Mapping, hours: int, now: float) -> bool:
     if now - last > hours * 3600:
         seen.pop(key, None)
         return True
+    if not touch:
+        return False
     seen[key] = now
     if len(seen) > 1000:  # forget logins idle past the limit, so the map stays small
         for stale in [k for k, t in list(seen.items()) if now - t > hours * 3600]:
@@ -233,3 +237,12 @@ def sidebar() -> None:
         st.caption(f":material/person: {escape_md(ident.name)} · {role}")
         if st.button("Logga ut", key="logga_ut", type="tertiary", icon=":material/logout:"):
             _logout("knapp")
+        _watch_idle()
+
+
+@st.fragment(run_every=300)
+def _watch_idle() -> None:
+    # A screen left open in a meeting room gets no clicks: look every five minutes whether
+    # the login has been idle too long, without counting the look as activity.
+    if _expired(st.user.to_dict(), data.config().session_hours, time.time(), touch=False):
+        _logout("inaktiv för länge")
