@@ -46,6 +46,8 @@ pages = {
         st.Page("app_pages/om.py", title="Om data", icon=":material/info:", url_path="om-data"),
         st.Page("app_pages/logg.py", title="Logg", icon=":material/history:", url_path="logg",
                 visibility=auth.visibility("logg")),
+        st.Page("app_pages/installningar.py", title="Inställningar", icon=":material/settings:",
+                url_path="installningar", visibility=auth.visibility("installningar")),
     ],
 }
 page = st.navigation(pages)

@@ -19,8 +19,10 @@ PEOPLE = {"lasare": "Lisa Läsare", "analytiker": "Anders Analytiker",
           "forvaltare": "Frida Förvaltare"}
 ALL_PAGES = sorted(f"app_pages/{p.name}" for p in (ROOT / "app_pages").glob("*.py"))
 # Pages a role may not open, and the role the refusal names.
-REFUSED = {"lasare": {"app_pages/data.py": "analytiker", "app_pages/logg.py": "förvaltare"},
-           "analytiker": {"app_pages/logg.py": "förvaltare"},
+REFUSED = {"lasare": {"app_pages/data.py": "analytiker", "app_pages/logg.py": "förvaltare",
+                      "app_pages/installningar.py": "förvaltare"},
+           "analytiker": {"app_pages/logg.py": "förvaltare",
+                          "app_pages/installningar.py": "förvaltare"},
            "forvaltare": {}}
 LABELS = {"lasare": "läsare", "analytiker": "analytiker", "forvaltare": "förvaltare"}
 
@@ -244,3 +246,17 @@ def test_looking_for_idleness_is_not_activity():
     assert not auth._expired(claims, 8, now + 7 * 3600, touch=False)  # a look, 7 h later
     assert auth._expired(claims, 8, now + 8 * 3600 + 1, touch=False)  # still idle since `now`
     assert not auth._expired({"sub": "sub-idle2", "iat": int(now)}, 8, now + 60)
+
+
+def test_the_settings_page_shows_settings_and_roles_but_no_secrets():
+    at = _app("forvaltare").run()
+    at.switch_page("app_pages/installningar.py").run()
+    assert not at.exception and not at.error
+    settings = at.dataframe[0].value.set_index("Variabel")
+    assert settings.loc["LAGESBILD_SESSION_TIMMAR", "Värde"] == "8"
+    assert settings.loc["LAGESBILD_KRAV_INLOGGNING", "Värde"] == "nej"
+    roles = at.dataframe[1].value
+    assert roles.set_index("Roll").loc["förvaltare", "E-post"] == "forvaltare@kommun.test"
+    shown = " ".join(m.value for m in at.markdown).replace("\\", "")
+    assert "OpenID Connect är på (identitetsleverantör: 127.0.0.1:9)" in shown
+    assert "hemligt" not in shown and "x" * 32 not in shown

@@ -30,7 +30,8 @@ from webapp import data
 log = logging.getLogger("lagesbild.auth")
 
 # Pages that need more than läsare, by url_path: the role and the page's title.
-PAGE_ROLES = {"data": ("analytiker", "Import och datakvalitet"), "logg": ("forvaltare", "Logg")}
+PAGE_ROLES = {"data": ("analytiker", "Import och datakvalitet"), "logg": ("forvaltare", "Logg"),
+              "installningar": ("forvaltare", "Inställningar")}
 LOCAL_NOTE = "Lokalt läge – ingen inloggning, nås bara från den här datorn"
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 _KEY = "_identitet"
@@ -150,7 +151,8 @@ def _roles(path: str, mtime: float) -> access.RoleMap:
     return access.load_roles(path)
 
 
-def _role_map() -> access.RoleMap:
+def role_map() -> access.RoleMap:
+    """The role file's rules, re-read when the file changes."""
     path = data.config().roles
     return _roles(str(path), path.stat().st_mtime if path.exists() else 0.0)
 
@@ -205,7 +207,7 @@ def gate() -> Identity:
         claims = st.user.to_dict()
         email = access.email_of(claims)
         name = str(claims.get("name") or email or claims.get("sub") or "okänd")
-        ident = Identity(email or name, name, _role_map().role_for(claims))
+        ident = Identity(email or name, name, role_map().role_for(claims))
         st.session_state[_KEY] = ident
         if _expired(claims, cfg.session_hours, time.time()):
             _logout("inaktiv för länge")
