@@ -150,7 +150,7 @@ def test_roles_in_a_real_browser_and_the_audit_log(app_server, browser):
     page.locator('[data-testid="stMetricValue"]').first.wait_for(timeout=90_000)
     menu = _menu(page)
     assert "Översikt" in menu and "Karta" in menu and "Om data" in menu
-    assert "Import och datakvalitet" not in menu and "Logg" not in menu
+    assert not {"Import och datakvalitet", "Logg", "Inställningar"} & set(menu)
     page.get_by_test_id("stSidebar").screenshot(path=str(ARTIFACTS / "inloggad_sidopanel.png"))
     page.get_by_role("link", name="Barn och unga").click()
     page.get_by_text("Orosanmälningar och aktualiseringar:").wait_for(timeout=60_000)
@@ -180,7 +180,7 @@ def test_roles_in_a_real_browser_and_the_audit_log(app_server, browser):
 
     # Förvaltare: the audit log page lists what happened.
     context, page = _login(browser, base, "frida")
-    assert "Logg" in _menu(page)
+    assert {"Import och datakvalitet", "Logg", "Inställningar"} <= set(_menu(page))
     page.get_by_role("link", name="Logg").click()
     page.get_by_test_id("stDataFrame").wait_for(timeout=60_000)
     page.wait_for_timeout(1500)
