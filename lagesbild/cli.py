@@ -325,11 +325,8 @@ def cmd_import(args, cfg: Config) -> int:
             return 1
     done = ingest.commit(engine, cfg, plan, created_by=args.vem or getpass.getuser())
     # The audit log names the account that ran the command, whatever --vem says.
-    audit.record(engine, getpass.getuser(), "import", audit.import_details(
-        done.batch_id, plan.measure, plan.source, plan.digest,
-        [c.period for c in plan.added], [c.period for c in plan.replaced],
-        plan.source_system, plan.profile) | {"via": "kommandoraden", "vem": args.vem},
-        keep_days=cfg.audit_days)
+    audit.record(engine, getpass.getuser(), "import", audit.import_details(plan, done.batch_id)
+                 | {"via": "kommandoraden", "vem": args.vem}, keep_days=cfg.audit_days)
     print(f"Sparade batch {done.batch_id}: {fmt.number(done.rows_stored)} rader. "
           f"Ångra med: python -m lagesbild undo {done.batch_id}")
     return 0

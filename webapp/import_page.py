@@ -126,10 +126,7 @@ def _import_section(cfg, engine):
         bar = st.progress(0.0, text="Sparar …")
         done = ingest.commit(engine, cfg, plan, created_by=who.who,
                              progress=lambda fraction, text: bar.progress(fraction, text=text))
-        auth.record("import", audit.import_details(
-            done.batch_id, plan.measure, plan.source, plan.digest,
-            [c.period for c in plan.added], [c.period for c in plan.replaced],
-            plan.source_system, plan.profile))
+        auth.record("import", audit.import_details(plan, done.batch_id))
         state["_sparad"] = (f"Sparade batch {done.batch_id}: {fmt.number(done.rows_stored)} "
                             f"rader från {done.source}.")
         state["_omgang"] = state.get("_omgang", 0) + 1  # a fresh, empty uploader

@@ -137,10 +137,10 @@ def to_csv(shown: pd.DataFrame) -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-def import_details(batch_id: int, measure: str, source: str, digest: str,
-                   added: Iterable[str], replaced: Iterable[str],
-                   source_system: str | None = None, profile: str | None = None) -> dict:
-    """What an import's entry says: the batch, the file and which periods it touched."""
-    return {"batch": batch_id, "matt": measure, "fil": source, "sha256": digest,
-            "kallsystem": source_system, "profil": profile,
-            "nya_perioder": list(added), "ersatta_perioder": list(replaced)}
+def import_details(plan, batch_id: int) -> dict:
+    """What an import's entry says about an ``ingest.Plan`` stored as *batch_id*: the batch,
+    the file and which periods it added or replaced."""
+    return {"batch": batch_id, "matt": plan.measure, "fil": plan.source, "sha256": plan.digest,
+            "kallsystem": plan.source_system, "profil": plan.profile,
+            "nya_perioder": [c.period for c in plan.added],
+            "ersatta_perioder": [c.period for c in plan.replaced]}
