@@ -141,6 +141,10 @@ def test_the_csv_is_swedish_and_neutralises_formulas(engine):
     shown = audit.table(audit.read(engine))
     assert shown.columns.tolist() == ["Tid", "Vem", "Vad", "Detaljer"]
     assert shown["Vad"][0] == "Ändrad källprofil"
+    audit.record(engine, "b", "inloggning", {"namn": "B", "roll": "forvaltare"})
+    audit.record(engine, "c", "inloggning", {"namn": "C", "roll": None})
+    assert audit.table(audit.read(engine, who=["b", "c"]))["Detaljer"].tolist() == \
+        ["namn: C; roll: ingen", "namn: B; roll: förvaltare"]
     text = audit.to_csv(shown).decode("utf-8-sig")
     assert text.splitlines()[0] == "Tid;Vem;Vad;Detaljer"
     assert ";'=cmd|' /C calc'!A0;" in text

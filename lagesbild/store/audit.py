@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import sqlalchemy as sa
 
+from lagesbild import access
 from lagesbild.errors import ConfigError
 from lagesbild.store.schema import audit_log
 
@@ -108,7 +109,9 @@ def _detail_text(details: Mapping) -> str:
             return ", ".join(f"{k} → {v}" for k, v in value.items())
         return str(value)
 
-    return "; ".join(f"{key}: {show(value)}" for key, value in details.items()
+    shown = {**details, "roll": access.LABELS.get(details["roll"], "ingen")} \
+        if "roll" in details else details
+    return "; ".join(f"{key}: {show(value)}" for key, value in shown.items()
                      if value not in (None, "", [], {}))
 
 
