@@ -9,13 +9,16 @@ import streamlit as st
 
 from lagesbild import logs
 from lagesbild.store import StoreError
-from webapp import data, errors, state
+from webapp import auth, data, errors, state
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 logs.redact_handlers()  # tracebacks may quote a file's values
 
 st.set_page_config(page_title="Social lägesbild", page_icon=":material/query_stats:",
                    layout="wide", initial_sidebar_state="expanded")
+
+# Login (or local mode) first: nothing below runs for someone who may not see the app.
+auth.gate()
 
 # Pages live in app_pages/, not pages/: Streamlit treats a pages/ folder as the legacy page
 # list, which made deep links show "Page not found" and AppTest run pages without app.py.
@@ -38,12 +41,20 @@ pages = {
                 icon=":material/badge:", url_path="trygghet-for-personal"),
     ],
     "Data": [
+        # A page a role may not open is hidden from the menu but keeps its URL, so a direct
+        # link says in Swedish which role it needs instead of Streamlit's "Page not found".
         st.Page("app_pages/data.py", title="Import och datakvalitet",
-                icon=":material/upload_file:", url_path="data"),
+                icon=":material/upload_file:", url_path="data",
+                visibility=auth.visibility("data")),
         st.Page("app_pages/om.py", title="Om data", icon=":material/info:", url_path="om-data"),
+        st.Page("app_pages/logg.py", title="Logg", icon=":material/history:", url_path="logg",
+                visibility=auth.visibility("logg")),
+        st.Page("app_pages/installningar.py", title="Inställningar", icon=":material/settings:",
+                url_path="installningar", visibility=auth.visibility("installningar")),
     ],
 }
 page = st.navigation(pages)
+auth.sidebar()  # who is logged in (or local mode), under the menu
 
 with errors.guard() as shared:
     state.sidebar_filters(data.data())

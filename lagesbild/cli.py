@@ -25,7 +25,7 @@ from lagesbild.geo import groupings
 from lagesbild.intake import dates, personnummer, profiles
 from lagesbild.present import tables
 from lagesbild.release import disclosure
-from lagesbild.store import ingest
+from lagesbild.store import audit, ingest
 from lagesbild.views import areas as area_views
 from lagesbild.views import figures, source
 
@@ -391,6 +391,10 @@ def cmd_import(args, cfg: Config) -> int:
             print("Avbrutet. Inget har sparats.")
             return 1
     done = ingest.commit(engine, cfg, plan, created_by=ingest.who(args.vem or getpass.getuser()))
+    # The audit log names the account that ran the command, whatever --vem says.
+    audit.record(engine, getpass.getuser(), "import", audit.import_details(plan, done.batch_id)
+                 | {"via": "kommandoraden", "vem": ingest.who(args.vem) if args.vem else None},
+                 keep_days=cfg.audit_days)
     print(f"Sparade batch {done.batch_id}: {fmt.number(done.rows_stored)} rader. "
           f"Ångra med: python -m lagesbild undo {done.batch_id}")
     return 0
@@ -422,7 +426,10 @@ def cmd_undo(args, cfg: Config) -> int:
                       f"Att ångra {what} kräver bekräftelse: lägg till --ja.", args.ja):
         print("Avbrutet. Inget har ändrats.")
         return 1
-    store.undo(engine, args.batch, undone_by=args.vem or getpass.getuser())
+    gone = store.undo(engine, args.batch, undone_by=ingest.who(args.vem or getpass.getuser()))
+    audit.record(engine, getpass.getuser(), "angra",
+                 {"batch": args.batch, "matt": gone["measure"], "fil": gone["source"],
+                  "via": "kommandoraden"}, keep_days=cfg.audit_days)
     _say(f"Tog bort {what}. Perioder som den ersatte visar åter den tidigare inläsningen.")
     return 0
 

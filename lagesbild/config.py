@@ -1,5 +1,8 @@
 """Settings and the catalogue of measures, declared once.
 
+Long because every setting is declared here, in one table with its default and help text
+(as datasette does), and the catalogue's reader checks every field of katalog.yaml.
+
 ``SETTINGS`` lists every setting with its environment variable, default and help text;
 README documents each of them (a test checks). ``Config`` is the frozen result that ``webapp.data``
 and the command line build once and pass down explicitly. Nothing deeper reads files or the
@@ -76,6 +79,16 @@ SETTINGS: tuple[Setting, ...] = (
             "Memory (MB of address space) the child process reading a workbook may use."),
     Setting("parse_seconds", "LAGESBILD_LASTID_S", 120,
             "Seconds the child process reading a workbook may take."),
+    Setting("roles", "LAGESBILD_ROLLER", ROOT / "roller.yaml",
+            "YAML file that maps the identity provider's groups and e-mail addresses onto "
+            "the roles lasare, analytiker and forvaltare (used when login is on)."),
+    Setting("require_login", "LAGESBILD_KRAV_INLOGGNING", False,
+            "Production: refuse to show anything unless login ([auth] in "
+            ".streamlit/secrets.toml) is configured."),
+    Setting("session_hours", "LAGESBILD_SESSION_TIMMAR", 8,
+            "Hours of inactivity after which a logged-in user is logged out."),
+    Setting("audit_days", "LAGESBILD_LOGG_DAGAR", 730,
+            "Days the audit log keeps an entry; older entries are deleted on the next write."),
 )
 # The cell-key seed used when none is set: public, so fit only for the synthetic demo.
 DEMO_CELL_KEY_SEED = "lagesbild-demodata-2580"
@@ -362,6 +375,10 @@ class Config:
     max_cells: int = _DEFAULTS["max_cells"]
     parse_memory_mb: int = _DEFAULTS["parse_memory_mb"]
     parse_seconds: int = _DEFAULTS["parse_seconds"]
+    roles: Path = _DEFAULTS["roles"]
+    require_login: bool = _DEFAULTS["require_login"]
+    session_hours: int = _DEFAULTS["session_hours"]
+    audit_days: int = _DEFAULTS["audit_days"]
     crs: int = 3006
 
     @property
@@ -380,6 +397,9 @@ class Config:
         for s in SETTINGS:
             if s.name.startswith(("max_", "parse_")) and getattr(cfg, s.name) < 1:
                 raise ConfigError(f"{s.env} måste vara minst 1.")
+        if cfg.session_hours < 1 or cfg.audit_days < 1:
+            raise ConfigError("LAGESBILD_SESSION_TIMMAR och LAGESBILD_LOGG_DAGAR måste vara "
+                              "minst 1.")
         return cfg
 
     @property

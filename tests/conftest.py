@@ -17,6 +17,14 @@ os.environ["LAGESBILD_LOGG"] = str(_TMP / "lagesbild.log")
 # A copy of the shipped profiles: the page test saves a mapping into one.
 shutil.copytree(ROOT / "profiler", _TMP / "profiler")
 os.environ["LAGESBILD_PROFILER"] = str(_TMP / "profiler")
+# Roles for the tests that switch login on (at.secrets with [auth]): one address per role.
+ROLES_YAML = """roller:
+  forvaltare: {epost: [forvaltare@kommun.test]}
+  analytiker: {epost: [analytiker@kommun.test]}
+  lasare: {epost: [lasare@kommun.test]}
+"""
+(_TMP / "roller.yaml").write_text(ROLES_YAML, encoding="utf-8")
+os.environ["LAGESBILD_ROLLER"] = str(_TMP / "roller.yaml")
 
 # A small municipality for import tests: three postnummer, 2022–2023, ten persons per
 # postnummer, sex and single year of age.

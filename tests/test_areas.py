@@ -16,8 +16,8 @@ from lagesbild.config import Config
 from lagesbild.errors import ConfigError, UnknownError
 from lagesbild.geo import groupings
 from lagesbild.store import ingest
-from lagesbild.views import source
 from lagesbild.views import areas as area_views
+from lagesbild.views import source
 
 CFG = Config.from_env()
 

@@ -7,7 +7,6 @@ from lagesbild import fmt
 from lagesbild.present import maps
 from lagesbild.release import cellkey, disclosure
 
-
 SEED = "test-seed"
 
 

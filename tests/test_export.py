@@ -6,10 +6,9 @@ import io
 import altair as alt
 import pandas as pd
 import pytest
+from conftest import ROOT
 from openpyxl import load_workbook
 from PIL import Image
-
-from conftest import ROOT
 
 from lagesbild.errors import DataError
 from lagesbild.present import export, tables

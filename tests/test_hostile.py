@@ -13,8 +13,13 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 from conftest import ROOT, small_store
-from hostile import (far_cell_ods, far_cell_xlsx, with_declared_dimension, workbook,
-                     zip_bomb_xlsx)
+from hostile import (
+    far_cell_ods,
+    far_cell_xlsx,
+    with_declared_dimension,
+    workbook,
+    zip_bomb_xlsx,
+)
 
 from lagesbild import store
 from lagesbild.cli import main

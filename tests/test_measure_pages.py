@@ -148,9 +148,8 @@ def test_the_girls_rate_on_the_page_is_per_1000_girls():
     from lagesbild import store
     from lagesbild.analysis import aggregate
     from lagesbild.config import Config
-    from lagesbild.store import ingest
-
     from lagesbild.release import disclosure
+    from lagesbild.store import ingest
     from lagesbild.views import source
 
     cfg = Config.from_env()

@@ -1,13 +1,13 @@
 """The page Data through AppTest: upload, preview, mapping into a profile, confirm, undo."""
 
+import getpass
 import os
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from conftest import ROOT
 from streamlit.testing.v1 import AppTest
-
-import pandas as pd
 
 from lagesbild import store
 from lagesbild.config import Config
@@ -80,14 +80,15 @@ def test_upload_map_confirm_and_undo(engine):
     oros = data_config().catalogue.measure("orosanmalningar")
     counts_before = store.read_counts(engine, oros)
     at.checkbox(key="bekrafta").check().run()
-    at.text_input(key="vem").set_value("strateg").run()
+    assert not [t for t in at.text_input if t.key == "vem"]  # the name comes from the login
     at.button(key="spara").click().run()
     assert not at.exception and not at.error
     assert any("Sparade batch" in s.value for s in at.success)
     assert store.fingerprint(engine) != before
     newest = at.dataframe[0].value.iloc[0]  # the app's cached data were refreshed
+    local = f"lokal användare ({getpass.getuser()})"
     assert (newest["Fil"], newest["System"], newest["Vem"]) == \
-        ("oros_okt.csv", "Testsystem", "strateg")
+        ("oros_okt.csv", "Testsystem", local)
 
     # Undo, with a confirmation step.
     batch = int(newest["Batch"])
@@ -100,9 +101,11 @@ def test_upload_map_confirm_and_undo(engine):
     pd.testing.assert_frame_equal(store.read_counts(engine, oros), counts_before)
     # The batch stays as a tombstone, marked in the list and no longer offered for undo.
     tombstone = store.read_batches(engine).set_index("id").loc[batch]
-    assert tombstone["undone_by"] == "strateg" and not pd.isna(tombstone["undone_at"])
+    # Who undid it comes from the login: in local mode, the local account.
+    assert tombstone["undone_by"].startswith("lokal användare") and \
+        not pd.isna(tombstone["undone_at"])
     listed = at.dataframe[0].value.set_index("Batch").loc[batch]
-    assert listed["Status"].startswith("ångrad ") and listed["Status"].endswith(" av strateg")
+    assert listed["Status"].startswith("ångrad ") and "av lokal användare" in listed["Status"]
     assert not any(o.startswith(f"{batch}:") for o in at.selectbox(key="angra_batch").options)
 
 

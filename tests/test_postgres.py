@@ -223,3 +223,19 @@ def test_two_processes_on_an_empty_postgresql_store_load_the_demo_once(postgres_
     finally:
         store.metadata.drop_all(engine)
         engine.dispose()
+
+
+def test_the_audit_log_on_postgresql(pg):
+    from datetime import date, datetime, timedelta, timezone
+
+    from lagesbild.store import audit
+
+    _, engine = pg
+    now = datetime(2026, 3, 1, 23, 30, tzinfo=timezone.utc)  # 2 March in Sweden
+    audit.record(engine, "old", "inloggning", now=now - timedelta(days=40))
+    audit.record(engine, "anna", "export", {"format": "png", "urval": "Flickor"},
+                 keep_days=30, now=now)
+    log = audit.read(engine)
+    assert log["who"].tolist() == ["anna"]
+    assert log["details"][0] == {"format": "png", "urval": "Flickor"}
+    assert len(audit.read(engine, start=date(2026, 3, 2), end=date(2026, 3, 2))) == 1

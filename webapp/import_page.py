@@ -10,8 +10,8 @@ from lagesbild import fmt, store
 from lagesbild.analysis import quality
 from lagesbild.intake import dates, personnummer, profiles
 from lagesbild.present import tables
-from lagesbild.store import ingest
-from webapp import data, errors, widgets
+from lagesbild.store import audit, ingest
+from webapp import auth, data, errors, widgets
 from webapp.text import md
 
 state = st.session_state
@@ -63,6 +63,8 @@ def _mapping_form(cfg, plan, measure, profile):
                                              measure, cat)
             for column, mapping in chosen.items():
                 target = profiles.save_values(target, column, mapping, cat)
+            auth.record("profil", {"profil": target.name, "matt": measure, "mappning": chosen,
+                                   "ny": profile is None})
         if saving.error is None:
             state["_valj_profil"] = (measure, target.name)  # the widget exists: set it next run
             st.rerun()
@@ -96,10 +98,11 @@ def _import_section(cfg, engine):
                              else fmt.clean(f"{n} ({names[n].system})", newlines=False))
     profile = names.get(chosen)
     left, right = st.columns(2)
-    who = left.text_input("Vem läser in?", key="vem", placeholder="Ditt namn")
-    extracted = right.date_input("Uttagsdatum", value=None, key="uttag", format="YYYY-MM-DD",
-                                 min_value=dt.date(dates.EARLIEST_YEAR, 1, 1),
-                                 max_value=dt.date.today(),
+    who = auth.current()
+    right.caption(f"Läses in som {md(who.who)} (från inloggningen).")
+    extracted = left.date_input("Uttagsdatum", value=None, key="uttag", format="YYYY-MM-DD",
+                                min_value=dt.date(dates.EARLIEST_YEAR, 1, 1),
+                                max_value=dt.date.today(),
                                  help="När exporten togs ut. Tomt: datumet i filens "
                                       "rubrikrader, om det finns.")
     if upload is None:
@@ -145,9 +148,10 @@ def _import_section(cfg, engine):
             return
         bar = st.progress(0.0, text="Sparar …")
         with errors.guard() as saving:  # busy, stale, full: said here; the batch list stays
-            done = ingest.commit(engine, cfg, plan, created_by=ingest.who(who) or "webbsidan",
+            done = ingest.commit(engine, cfg, plan, created_by=ingest.who(who.who),
                                  progress=lambda fraction, text: bar.progress(fraction,
                                                                               text=text))
+            auth.record("import", audit.import_details(plan, done.batch_id))
         if saving.error is not None:
             bar.empty()
             return
@@ -182,7 +186,9 @@ def _batches_section(cfg, engine, d):
         if yes.button("Ja, ta bort batchen", type="primary", key="angra_ja"):
             state.pop("_angra")
             with errors.guard() as undoing:  # busy or read-only: said here, the list stays
-                store.undo(engine, batch, undone_by=state.get("vem", "").strip() or "webbsidan")
+                gone = store.undo(engine, batch, undone_by=ingest.who(auth.current().who))
+                auth.record("angra", {"batch": batch, "matt": gone["measure"],
+                                      "fil": gone["source"]})
             if undoing.error is None:
                 state["_angrad"] = f"Batch {md(labels[batch])} är ångrad."
                 st.rerun()
@@ -192,6 +198,7 @@ def _batches_section(cfg, engine, d):
 
 
 def render() -> None:
+    auth.require("data")
     st.title("Import och datakvalitet")
     with errors.guard():
         cfg, engine = data.config(), data.engine()

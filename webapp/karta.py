@@ -232,12 +232,15 @@ def karta(d: data.Data, choice: KartaChoice, sel: state.Selection) -> None:
                 return maps.static_map(view.coloured, view.legend, view.legend_title,
                                        data.map_layer().outline)
 
-            st.download_button("PNG (1920 px)", data=lambda: export.png(image(), view.caption),
-                               file_name=f"{view.caption.stem}.png", mime="image/png",
-                               on_click="ignore", key="karta_png", icon=":material/image:")
-            st.download_button("SVG", data=lambda: export.svg(image(), view.caption),
-                               file_name=f"{view.caption.stem}.svg", mime="image/svg+xml",
-                               on_click="ignore", key="karta_svg", icon=":material/draw:")
+            png, svg = f"{view.caption.stem}.png", f"{view.caption.stem}.svg"
+            st.download_button("PNG (1920 px)", data=widgets.logged(
+                lambda: export.png(image(), view.caption), view.caption, png),
+                file_name=png, mime="image/png", on_click="ignore", key="karta_png",
+                icon=":material/image:")
+            st.download_button("SVG", data=widgets.logged(
+                lambda: export.svg(image(), view.caption), view.caption, svg),
+                file_name=svg, mime="image/svg+xml", on_click="ignore", key="karta_svg",
+                icon=":material/draw:")
 
     st.subheader("Skiljer sig områdena från kommunen på riktigt?")
     if view.kommun_rate is None:

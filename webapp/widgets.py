@@ -8,7 +8,7 @@ import streamlit as st
 
 from lagesbild import fmt
 from lagesbild.present import tables
-from webapp import data, state
+from webapp import auth, data, state
 
 
 def page_start() -> tuple[data.Data, "state.Selection"]:
@@ -68,6 +68,14 @@ def missing_note(view) -> None:
                    f"{', '.join(fmt.postnummer(p) for p in view.missing)}.")
 
 
+def logged(make, caption, file_name: str):
+    """A download's lazy ``data`` that writes what was exported to the audit log when it runs:
+    title, period, filters and format, never the numbers."""
+    return auth.logged_download(make, {
+        "vad": caption.title, "period": caption.period, "urval": caption.filters or
+        "Hela kommunen", "format": file_name.rsplit(".", 1)[-1], "fil": file_name})
+
+
 def chart(chart_, caption, key: str) -> None:
     """An Altair chart in Swedish formats, with PNG and SVG downloads of the same chart."""
     from lagesbild.present import export
@@ -76,12 +84,14 @@ def chart(chart_, caption, key: str) -> None:
     st.altair_chart(export.screen(chart_, state.presentation()), width="stretch", theme=None,
                     key=f"{key}_chart")
     with st.container(horizontal=True):
-        st.download_button("PNG", data=lambda: export.png(chart_, caption),
+        st.download_button("PNG", data=logged(lambda: export.png(chart_, caption), caption,
+                                              f"{caption.stem}.png"),
                            file_name=f"{caption.stem}.png", mime="image/png", on_click="ignore",
                            key=f"{key}_png", icon=":material/image:",
                            help="Bild 1920 px bred för presentationer, med rubrik, period, "
                                 "urval, källa och röjandekontroll i bilden.")
-        st.download_button("SVG", data=lambda: export.svg(chart_, caption),
+        st.download_button("SVG", data=logged(lambda: export.svg(chart_, caption), caption,
+                                              f"{caption.stem}.svg"),
                            file_name=f"{caption.stem}.svg", mime="image/svg+xml",
                            on_click="ignore", key=f"{key}_svg", icon=":material/draw:")
 
@@ -98,11 +108,13 @@ def table(table_: pd.DataFrame, caption, key: str, height: int | str = "auto") -
     st.dataframe(styled, hide_index=True, width="stretch", height=height, key=f"{key}_table",
                  column_config=as_text)
     with st.container(horizontal=True):
-        st.download_button("Excel", data=lambda: export.xlsx(table_, caption),
+        st.download_button("Excel", data=logged(lambda: export.xlsx(table_, caption), caption,
+                                                f"{caption.stem}.xlsx"),
                            file_name=f"{caption.stem}.xlsx", on_click="ignore",
                            mime="application/vnd.openxmlformats-officedocument."
                                 "spreadsheetml.sheet", key=f"{key}_xlsx",
                            icon=":material/table:")
-        st.download_button("CSV", data=lambda: export.csv(table_),
+        st.download_button("CSV", data=logged(lambda: export.csv(table_), caption,
+                                              f"{caption.stem}.csv"),
                            file_name=f"{caption.stem}.csv", mime="text/csv", on_click="ignore",
                            key=f"{key}_csv", icon=":material/download:")

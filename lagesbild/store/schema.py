@@ -72,6 +72,18 @@ population = sa.Table(
     sa.Index("ix_population_postnummer", "postnummer"),
 )
 
+# Who did what and when (lagesbild.store.audit): sign-ins, imports, undos, profile changes,
+# exports. Details are JSON and never hold numbers from the data.
+audit_log = sa.Table(
+    "audit_log", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("who", sa.String(255), nullable=False),
+    sa.Column("action", sa.String(32), nullable=False),
+    sa.Column("details", sa.Text, nullable=False),
+    sa.Index("ix_audit_log_at", "at"),
+)
+
 _DIM_SLOTS = ("dim1", "dim2", "dim3")
 
 
