@@ -77,8 +77,15 @@ def pg(postgres_url):
     """A store in a fresh schema-less database state: the tables are dropped afterwards."""
     cfg, engine = small_store(postgres_url)
     yield cfg, engine
-    store.metadata.drop_all(engine)
+    _drop(engine)
     engine.dispose()
+
+
+def _drop(engine):
+    """Every table, and the schema version with them, so the next test starts empty."""
+    store.metadata.drop_all(engine)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
 
 
 EVENTS = ("Inkomstdatum;Postnummer;Kön;Ålder;Aktualiseringsorsak;Anmälare\n"
@@ -179,11 +186,27 @@ def test_a_count_out_of_range_on_postgresql_is_a_swedish_message(pg):
     assert store.fingerprint(engine) == before
 
 
-def test_an_older_postgresql_store_gets_the_new_columns(pg):
+def test_an_older_postgresql_store_upgrades_through_the_migrations(pg):
+    from alembic import command
+
+    from lagesbild.store import migrations
+
     cfg, engine = pg
-    with engine.begin() as conn:
-        conn.exec_driver_sql("ALTER TABLE batches DROP COLUMN undone_at, DROP COLUMN undone_by")
-    again = store.connect(cfg.db_url)
+    _drop(engine)
+    with engine.begin() as conn:  # the store as main wrote it before migrations
+        command.upgrade(migrations._config(conn, cfg.catalogue), "0001")
+        conn.exec_driver_sql("DROP TABLE alembic_version")  # older stores had none
+        conn.exec_driver_sql(
+            "INSERT INTO batches (id, measure, source, sha256, created_at) VALUES "
+            "(7, 'orosanmalningar', 'gammal.csv', 'x', now())")
+        conn.exec_driver_sql(
+            "INSERT INTO counts (batch_id, measure, storhet, month, postnummer, kon, "
+            "aldersgrupp, dim1, dim2, antal) VALUES (7, 'orosanmalningar', 'antal', "
+            "'2023-03-01', '97231', 'K', '0-5', 'omsorgsbrist', 'polis', 3)")
+    again = ingest.connect(cfg)
+    back = store.read_counts(again, cfg.catalogue.measure("orosanmalningar"))
+    assert back[["orsak", "anmalare", "antal"]].astype(str).values.tolist() == \
+        [["omsorgsbrist", "polis", "3"]]
     done = ingest.import_bytes(again, cfg, EVENTS, "oros.csv", "orosanmalningar")
     store.undo(again, done.batch_id, undone_by="strateg")
     assert store.read_batches(again).set_index("id").loc[done.batch_id, "undone_by"] == \
@@ -221,7 +244,7 @@ def test_two_processes_on_an_empty_postgresql_store_load_the_demo_once(postgres_
     try:
         assert len(store.read_batches(engine)) == 1
     finally:
-        store.metadata.drop_all(engine)
+        _drop(engine)
         engine.dispose()
 
 

@@ -120,19 +120,21 @@ def test_a_store_made_by_the_old_schema_opens_and_works(tmp_path):
         for statement in OLD_SCHEMA:
             conn.execute(statement)
     cfg = Config(db_url=f"sqlite:///{path}", demo=False)
-    engine = store.connect(cfg.db_url)
+    engine = ingest.connect(cfg)  # with the catalogue: the migration names dim1-dim3 with it
     assert not store.is_new(engine)
     columns = {c["name"] for c in sa.inspect(engine).get_columns("batches")}
     assert {"undone_at", "undone_by"} <= columns
     oros = cfg.catalogue.measure("orosanmalningar")
-    assert store.read_counts(engine, oros)["antal"].tolist() == [3]
+    back = store.read_counts(engine, oros)
+    assert back["antal"].tolist() == [3]
+    assert (back["orsak"].iloc[0], back["anmalare"].iloc[0]) == ("ovrigt", "polis")
     assert store.read_batches(engine).loc[0, "source"] == "gammal.csv"
     done = ingest.import_bytes(engine, cfg, APRIL, "april.csv", "orosanmalningar")
     assert done.batch_id == 8
     store.undo(engine, 7, undone_by="strateg")
     assert store.read_counts(engine, oros)["antal"].tolist() == [1]
     engine.dispose()
-    again = store.connect(cfg.db_url)  # a second open finds nothing left to upgrade
+    again = ingest.connect(cfg)  # a second open finds nothing left to upgrade
     assert store.read_batches(again).set_index("id").loc[7, "undone_by"] == "strateg"
     again.dispose()
 

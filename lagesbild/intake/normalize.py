@@ -133,15 +133,25 @@ def age_groups(ages: pd.Series, groups) -> pd.Series:
     return out
 
 
-def _age_group(frame, measure: Measure, sheet, problems, extra: dict) -> pd.Series:
+def age_columns(measure: Measure) -> list[str]:
+    """The single-year age column a measure's counts carry beside the age group."""
+    return ["alder"] if measure.age_groups else []
+
+
+def _age_group(frame, measure: Measure, sheet, problems, extra: dict
+               ) -> tuple[pd.Series, pd.Series]:
+    """Each row's age group, and its age in whole years where the file has single years
+    (missing where it has groups only). The store keeps the ages, so that any later age
+    grouping can be derived from them."""
     if "aldersgrupp" in frame.columns:
         lookup = {}
         for g in measure.age_groups:
             for spelling in (g.code, g.label, g.code.replace("-", "–"), g.label.replace(" år", "")):
                 lookup[spelling.lower()] = g.code
-        return _mapped(frame, "aldersgrupp", "Åldersgrupp", lookup | extra, sheet, problems,
-                       "är ingen åldersgrupp i katalogen (mappa värdet på sidan Data eller "
-                       "i profilen).")
+        groups = _mapped(frame, "aldersgrupp", "Åldersgrupp", lookup | extra, sheet, problems,
+                         "är ingen åldersgrupp i katalogen (mappa värdet på sidan Data eller "
+                         "i profilen).")
+        return groups, pd.Series(pd.NA, index=frame.index, dtype="Int64")
     ages = _whole_numbers(frame, "alder", "Ålder", sheet, problems,
                           "är ingen ålder i hela år (skriv till exempel 4).", MAX_AGE,
                           r"\+?")
@@ -150,7 +160,7 @@ def _age_group(frame, measure: Measure, sheet, problems, extra: dict) -> pd.Seri
     if bad.any():
         problems.add(sheet, frame.loc[bad, "_rad"], "Ålder", frame.loc[bad, "alder"],
                      "ligger utanför måttets åldersgrupper.")
-    return bins
+    return bins, ages.astype("Int64")
 
 
 def _whole_numbers(frame, column, label, sheet, problems, what: str, most: int,
@@ -265,8 +275,8 @@ def counts(sheets: list, measure: Measure, cat: Catalogue, *,
                           _mapped(frame, "kon", "Kön", cat.sex_aliases | values.get("kon", {}),
                                   name, problems, "är inget känt kön (till exempel Kvinna/Man)."))
         if measure.age_groups:
-            out["aldersgrupp"] = _age_group(frame, measure, name, problems,
-                                            values.get("aldersgrupp", {}))
+            out["aldersgrupp"], out["alder"] = _age_group(frame, measure, name, problems,
+                                                          values.get("aldersgrupp", {}))
         for code, dim in measure.dimensions.items():
             lookup = {}
             for key, label in dim.categories.items():
@@ -278,7 +288,7 @@ def counts(sheets: list, measure: Measure, cat: Catalogue, *,
             _duplicates(frame[["id"]], frame["_rad"], name, "id", problems)
         elif variables:  # two count rows for the same cell would be added together
             age = [c for c in ("alder", "aldersgrupp") if c in frame.columns]
-            key = out.drop(columns=["aldersgrupp"], errors="ignore").assign(
+            key = out.drop(columns=["aldersgrupp", "alder"], errors="ignore").assign(
                 **{c: frame[c].str.lower() for c in age})
             _duplicates(key, frame["_rad"], name, "månad och dimensioner", problems)
         if variables:
@@ -291,12 +301,13 @@ def counts(sheets: list, measure: Measure, cat: Catalogue, *,
         else:  # one row per event
             parts.append(out.assign(storhet=measure.primary.code, antal=1))
     problems.raise_if_any()
-    keys = ["month", *measure.dimension_columns, "storhet"]
+    keys = ["month", *measure.dimension_columns, *age_columns(measure), "storhet"]
     tidy = (pd.concat(parts, ignore_index=True)
             .groupby(keys, dropna=False, observed=True, sort=True)["antal"].sum()
             .reset_index())
     tidy = tidy[tidy["antal"] > 0].reset_index(drop=True)
-    return tidy.astype({c: "object" for c in keys if c != "month"}), rows_read
+    return tidy.astype({c: "Int64" if c == "alder" else "object" for c in keys
+                        if c != "month"}), rows_read
 
 
 _YEAR_HEADER = re.compile(r"(?:^|\D)((?:19|20)\d{2})(?:\D|$)")

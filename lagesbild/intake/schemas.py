@@ -59,9 +59,13 @@ def counts_schema(measure: Measure, cat: Catalogue) -> pa.DataFrameSchema:
     if measure.age_groups:
         columns["aldersgrupp"] = pa.Column(
             str, pa.Check.isin([g.code for g in measure.age_groups]), title="Åldersgrupp")
+        # Single years where the source has them (missing where it has age groups only).
+        columns["alder"] = pa.Column("Int64", pa.Check.in_range(0, 120), nullable=True,
+                                     title="Ålder")
     for code, dim in measure.dimensions.items():
         columns[code] = pa.Column(str, pa.Check.isin(list(dim.categories)), title=dim.label)
-    keys = ["month", *measure.dimension_columns, "storhet"]
+    keys = ["month", *measure.dimension_columns, *(["alder"] if measure.age_groups else []),
+            "storhet"]
     base = MonthlyCounts.to_schema()
     return pa.DataFrameSchema(
         columns={**base.columns, **columns},

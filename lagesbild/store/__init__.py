@@ -6,15 +6,6 @@ errors), ``write`` adds and undoes batches,
 read and checked) as a single transaction. Callers use the names below.
 """
 
-from lagesbild.store.read import (
-                                  month_totals,
-                                  postnummer_codes,
-                                  read_all,
-                                  read_batches,
-                                  read_counts,
-                                  read_population,
-                                  year_totals,
-)
 from lagesbild.store.connection import (
                                   StoreError,
                                   StoreGone,
@@ -24,6 +15,15 @@ from lagesbild.store.connection import (
                                   is_new,
                                   translate,
                                   writing,
+)
+from lagesbild.store.read import (
+                                  month_totals,
+                                  postnummer_codes,
+                                  read_all,
+                                  read_batches,
+                                  read_counts,
+                                  read_population,
+                                  year_totals,
 )
 from lagesbild.store.schema import Progress, fingerprint, is_empty, metadata, sha256
 from lagesbild.store.write import BatchInfo, undo, write_counts, write_population

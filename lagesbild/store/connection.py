@@ -22,12 +22,11 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from lagesbild.errors import ConfigError, LagesbildError
-from lagesbild.store.schema import metadata
+from lagesbild.store import migrations
 
 log = logging.getLogger(__name__)
 
 # Columns added after the first release: added in place when an older store is opened.
-_ADDED_COLUMNS = {"batches": ("undone_at", "undone_by")}
 _WRITE = "lagesbild_write"  # execution option: this transaction writes
 _PG_LOCK = 0x6C616765  # advisory lock key serialising writers on PostgreSQL ("lage")
 
@@ -189,46 +188,28 @@ def writing(engine: sa.Engine | sa.Connection) -> Iterator[sa.Connection]:
             yield conn
 
 
-def _needs_upgrade(conn: sa.Connection) -> tuple[bool, dict[str, list[str]]]:
-    """Whether the tables must be created, and which added columns are missing."""
-    inspector = sa.inspect(conn)
-    names = set(inspector.get_table_names())
-    missing_tables = not {t.name for t in metadata.sorted_tables} <= names
-    missing_columns = {}
-    for table, columns in _ADDED_COLUMNS.items():
-        if table in names:
-            have = {c["name"] for c in inspector.get_columns(table)}
-            absent = [c for c in columns if c not in have]
-            if absent:
-                missing_columns[table] = absent
-    return missing_tables, missing_columns
-
-
-def _upgrade(engine: sa.Engine) -> bool:
-    """Create missing tables and add missing columns; True if the store was brand new.
+def _upgrade(engine: sa.Engine, catalogue) -> bool:
+    """Create the tables of a new store, or migrate an older one to the newest schema
+    version; True if the store was brand new.
 
     Checked first without the write lock, so a read-only or busy store that is up to date
-    still opens for reading.
+    still opens for reading; migrated inside the lock, so two processes never both do it.
     """
     with engine.connect() as conn:
-        missing_tables, missing_columns = _needs_upgrade(conn)
-    if not missing_tables and not missing_columns:
-        return False
+        if migrations.current(conn) == migrations.head():
+            return False
     with writing(engine) as conn:
-        new = "batches" not in sa.inspect(conn).get_table_names()
-        metadata.create_all(conn)
-        _, missing_columns = _needs_upgrade(conn)  # again: another process may have done it
-        for table, columns in missing_columns.items():
-            for name in columns:
-                column = metadata.tables[table].c[name]
-                kind = column.type.compile(dialect=conn.dialect)
-                conn.exec_driver_sql(f'ALTER TABLE {table} ADD COLUMN {name} {kind}')
-                log.info("store upgraded: %s.%s added", table, name)
-    return new
+        version = migrations.current(conn)
+        if version == migrations.head():  # another process got there first
+            return False
+        migrations.upgrade(conn, catalogue)
+        log.info("store at schema version %s (was %s)", migrations.head(), version or "empty")
+    return version is None
 
 
 def connect(url: str, *, busy_timeout: float = 30.0, connect_timeout: float = 10.0,
-            statement_timeout: float = 120.0, create: bool = True) -> sa.Engine:
+            statement_timeout: float = 120.0, create: bool = True,
+            catalogue=None) -> sa.Engine:
     """Open the store: an engine with the tables (created or upgraded if missing).
 
     Parameters
@@ -242,6 +223,8 @@ def connect(url: str, *, busy_timeout: float = 30.0, connect_timeout: float = 10
     create : bool
         False: refuse to create an SQLite file that does not exist (a store that was
         expected) instead of starting a new, empty one.
+    catalogue : Catalogue, optional
+        The catalogue in force: an older store's migration names its categories with it.
     """
     shown = _shown(url)
     try:
@@ -270,7 +253,7 @@ def connect(url: str, *, busy_timeout: float = 30.0, connect_timeout: float = 10
     opened = _Opened(shown, path, None, False, busy_timeout, statement_timeout)
     _install_events(engine, opened)
     try:
-        opened.new = _upgrade(engine) or (path is not None and not existed)
+        opened.new = _upgrade(engine, catalogue) or (path is not None and not existed)
     except StoreError:
         engine.dispose()
         raise

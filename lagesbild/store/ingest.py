@@ -312,7 +312,8 @@ def load_demo(engine: sa.Engine, cfg: Config) -> list[Imported]:
 
 def connect(cfg: Config, *, create: bool = True) -> sa.Engine:
     """Open the store named by the settings, with their timeouts (see ``store.connect``)."""
-    return store.connect(cfg.db_url, create=create, **cfg.store_options)
+    return store.connect(cfg.db_url, create=create, catalogue=cfg.catalogue,
+                         **cfg.store_options)
 
 
 def open_store(cfg: Config, *, create: bool = True,

@@ -1,9 +1,13 @@
 """The store's tables: monthly counts, population and import batches in SQL (SQLAlchemy).
 
 SQLite by default; any SQLAlchemy URL works (LAGESBILD_DB_URL). One table holds the counts of
-every measure in one canonical shape. A measure's category dimensions are kept in the generic
-columns ``dim1``–``dim3`` in catalogue order; reading restores their names. Every write is one
-transaction and belongs to a batch, so a failed import leaves earlier data intact.
+every measure in one canonical shape. A row's categories are stored by name (``kategorier``,
+JSON such as ``{"anmalare": "skola", "orsak": "ovrigt"}``) and its age in single years
+(``alder``) where the source has them, so reordering the catalogue's dimensions or changing
+its age groups never changes what a stored row means; each batch records the catalogue it was
+imported with (``katalog``). Every write is one transaction and belongs to a batch, so a failed
+import leaves earlier data intact. The schema has a version and migrations (Alembic,
+``store/migrations/``) that upgrade an existing store in place when it is opened.
 
 A batch replaces the months it holds (years, for population) without deleting anything: for
 each measure, month and variable (storhet) the newest batch that holds it is the one read.
@@ -39,6 +43,8 @@ batches = sa.Table(
     # A tombstone: set when the batch is undone (its rows are deleted, the row stays).
     sa.Column("undone_at", sa.DateTime(timezone=True)),
     sa.Column("undone_by", sa.String(128)),
+    # The measure's catalogue entry at import (dimensions, categories, age groups), as JSON.
+    sa.Column("katalog", sa.Text),
     sqlite_autoincrement=True,  # ids are never reused, even after the newest row is gone
 )
 
@@ -52,9 +58,8 @@ counts = sa.Table(
     sa.Column("postnummer", sa.String(5)),
     sa.Column("kon", sa.String(1)),
     sa.Column("aldersgrupp", sa.String(16)),
-    sa.Column("dim1", sa.String(64)),
-    sa.Column("dim2", sa.String(64)),
-    sa.Column("dim3", sa.String(64)),
+    sa.Column("alder", sa.Integer),  # single years, where the source has them
+    sa.Column("kategorier", sa.Text, nullable=False, server_default="{}"),  # by name, JSON
     sa.Column("antal", sa.Integer, nullable=False),
     sa.Index("ix_counts_measure_month", "measure", "month", "batch_id"),
 )
@@ -83,9 +88,6 @@ audit_log = sa.Table(
     sa.Column("details", sa.Text, nullable=False),
     sa.Index("ix_audit_log_at", "at"),
 )
-
-_DIM_SLOTS = ("dim1", "dim2", "dim3")
-
 
 def _connection(bind: sa.Engine | sa.Connection):
     """Use *bind* if it is a connection already, else a new one from the engine."""

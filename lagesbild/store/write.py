@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
@@ -11,7 +12,7 @@ import sqlalchemy as sa
 from lagesbild.config import Measure
 from lagesbild.errors import DataError, UnknownError
 from lagesbild.store.connection import writing
-from lagesbild.store.schema import _DIM_SLOTS, Progress, batches, counts, population
+from lagesbild.store.schema import Progress, batches, counts, population
 
 CHUNK = 20_000  # rows per executemany, so that progress can be reported
 
@@ -56,11 +57,36 @@ class BatchInfo:
     created_by: str | None = None
 
 
-def _new_batch(conn, measure: str, info: BatchInfo, rows_stored: int) -> int:
+def catalogue_entry(measure: Measure) -> str:
+    """The measure's catalogue entry a batch is imported with (JSON): its dimensions with
+    their categories, and its age groups."""
+    return json.dumps({"dimensioner": {code: list(dim.categories)
+                                       for code, dim in measure.dimensions.items()},
+                       "aldersgrupper": [[g.code, g.low, g.high] for g in measure.age_groups]},
+                      ensure_ascii=False, sort_keys=True)
+
+
+def named_categories(frame: pd.DataFrame, dimensions: list[str]) -> pd.Series:
+    """Each row's categories by dimension name, as the JSON the store keeps
+    (``{"anmalare": "skola", "orsak": "ovrigt"}``); built once per distinct combination."""
+    if not dimensions:
+        return pd.Series("{}", index=frame.index, dtype=object)
+    groups = frame.groupby(dimensions, dropna=False, sort=False, observed=True)
+    ids = groups.ngroup()
+    firsts = frame.loc[groups.head(1).index, dimensions]
+    texts = {}
+    for index, row in firsts.iterrows():
+        named = {d: str(v) for d, v in row.items() if not pd.isna(v)}
+        texts[ids[index]] = json.dumps(named, ensure_ascii=False, sort_keys=True)
+    return ids.map(texts)
+
+
+def _new_batch(conn, measure: str, info: BatchInfo, rows_stored: int,
+               katalog: str | None = None) -> int:
     result = conn.execute(batches.insert().values(
         measure=measure, source=info.source, sha256=info.digest,
         source_system=info.source_system, extracted=info.extracted, rows_read=info.rows_read,
-        rows_stored=rows_stored, created_by=info.created_by,
+        rows_stored=rows_stored, created_by=info.created_by, katalog=katalog,
         created_at=datetime.now(timezone.utc)))
     return int(result.inserted_primary_key[0])
 
@@ -79,11 +105,11 @@ def write_counts(engine: sa.Engine | sa.Connection, measure: Measure, frame: pd.
     *legacy* keywords (source, digest, rows_read, …) build the BatchInfo when none is given.
     """
     info = _info(info, **legacy)
-    slots = dict(zip(measure.dimensions, _DIM_SLOTS))
-    rows = frame.rename(columns=slots).assign(measure=measure.code)
+    rows = frame.assign(measure=measure.code,
+                        kategorier=named_categories(frame, list(measure.dimensions)))
     keep = [c for c in counts.c.keys() if c in rows.columns]
     with writing(engine) as conn:
-        batch_id = _new_batch(conn, measure.code, info, len(rows))
+        batch_id = _new_batch(conn, measure.code, info, len(rows), catalogue_entry(measure))
         _bulk_insert(conn, counts, rows[keep].assign(batch_id=batch_id), progress)
     return batch_id
 
