@@ -107,6 +107,15 @@ def test_periods_parse_and_only_whole_quarters_are_offered():
         periods.parse_period("kvartal", "2025-Q5")
 
 
+def test_only_whole_rolling_windows_quarters_and_years_are_offered():
+    months = list(pd.date_range("2024-02-01", "2025-10-01", freq="MS"))
+    rolling = periods.period_options("rullande", months, months[-1])
+    assert rolling[0] == "2025-10" and rolling[-1] == "2025-01"  # 12 months back to 2024-02
+    assert periods.period_options("kvartal", months, months[-1])[-1] == "2024-Q2"  # not Q1
+    assert periods.period_options("ar", months, months[-1]) == []  # neither year is whole
+    assert periods.period_options("manad", months, months[-1])[-1] == "2024-02"
+
+
 # --- the area table on the demo store -------------------------------------------------------
 
 @pytest.fixture(scope="module")

@@ -132,3 +132,34 @@ def test_areas_command_under_a_sex_filter_prints_that_sex_population(demo, capsy
     count, people = _by_hand(counts, population, measure, kon="K", postnummer=row["omrade"])
     assert int(row["befolkning"]) == people and abs(int(row["antal"]) - count) <= 2
     assert float(row["per_1000"]) == round(1000 * int(row["antal"]) / people, 1)
+
+
+def test_the_same_cell_is_the_same_number_on_every_route(demo, capsys):
+    """A postnummer's 2025 count: Karta's table, its Excel file, `areas` and `summary`."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from lagesbild.cli import main
+    from lagesbild.geo import layers
+    from lagesbild.present import export
+    from lagesbild.views import areas as area_views
+
+    measure, counts, population = demo
+    layer = layers.read_layer(CFG.shapes)
+    postorter = dict(zip(layer["postnummer"], layer["postort"].fillna("")))
+    shown = area_views.display_layer(layer, "postnummer", None)
+    view = area_views.view(CFG, counts, population, measure, "ar", str(YEAR), "antal",
+                           "postnummer", aggregate.Filters(), shown, postorter, None)
+    code = view.safe.sort_values("befolkning").iloc[-1]["kod"]
+    on_page = int(view.safe.set_index("kod").loc[code, "antal"])
+    book = load_workbook(io.BytesIO(export.xlsx(view.table, view.caption)))
+    row = next(r for r in book["Tabell"].iter_rows(min_row=2, values_only=True)
+               if str(r[0]).replace(" ", "").startswith(code))
+    assert row[1] == on_page
+    assert main(["areas", "orosanmalningar", "--ar", str(YEAR)]) == 0
+    areas_cli = pd.read_csv(io.StringIO(capsys.readouterr().out), dtype={"omrade": str})
+    assert int(areas_cli.set_index("omrade").loc[code, "antal"]) == on_page
+    assert main(["summary", "orosanmalningar", "--ar", str(YEAR), "--per", "postnummer"]) == 0
+    summary_cli = pd.read_csv(io.StringIO(capsys.readouterr().out), dtype={"postnummer": str})
+    assert int(summary_cli.set_index("postnummer").loc[code, "antal"]) == on_page

@@ -15,18 +15,27 @@ PERIOD_KINDS = {"rullande": "Rullande 12 månader", "ar": "År", "kvartal": "Kva
 
 
 def period_options(kind: str, months: list[pd.Timestamp], latest: pd.Timestamp) -> list[str]:
-    """The periods of *kind* the data cover, newest first, as codes for ``parse_period``."""
+    """The periods of *kind* the data cover, newest first, as codes for ``parse_period``.
+
+    Only whole periods: a rolling window, quarter or year that reaches before the first month
+    of data, or past the latest complete one, would hold fewer months than its name says and
+    look like a drop.
+    """
     done = sorted({pd.Timestamp(m) for m in months if pd.Timestamp(m) <= latest})
     if not done:
         return []
-    if kind in ("manad", "rullande"):
+    first, last = done[0], done[-1]
+    if kind == "manad":
         return [m.strftime("%Y-%m") for m in reversed(done)]
+    if kind == "rullande":
+        full = first + pd.DateOffset(months=11)
+        return [m.strftime("%Y-%m") for m in reversed(done) if m >= full]
     if kind == "kvartal":
-        # Only whole quarters: a part quarter would look like a drop.
-        return sorted({f"{m.year}-Q{m.month // 3}" for m in done if m.month % 3 == 0},
-                      reverse=True)
+        return sorted({f"{m.year}-Q{m.month // 3}" for m in done if m.month % 3 == 0
+                       and m - pd.DateOffset(months=2) >= first}, reverse=True)
     if kind == "ar":
-        return [str(y) for y in sorted({m.year for m in done}, reverse=True)]
+        return [str(y) for y in sorted({m.year for m in done}, reverse=True)
+                if pd.Timestamp(y, 1, 1) >= first and pd.Timestamp(y, 12, 1) <= last]
     raise UnknownError(f"Okänd periodtyp ”{kind}”. Möjliga: {', '.join(PERIOD_KINDS)}.")
 
 
