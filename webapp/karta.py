@@ -285,11 +285,11 @@ def _profile(url: str, fingerprint: tuple, choice: KartaChoice, kon: tuple, alde
     cfg, d = data.config(), data._shared(url, fingerprint)
     measure = cfg.catalogue.measure(choice.measure)
     filters = aggregate.Filters(kon=kon, aldersgrupp=alder, categories=choice.categories)
-    frame, _ = aggregate.apply_filters(d.counts[measure.code], measure, filters)
+    selected = aggregate.select(d.counts[measure.code], d.population, measure, filters)
+    frame = selected.rows
     period = periods.parse_period(choice.kind, choice.period)
     members = areas.members(code, choice.level, data.grouping(), sorted(data.map_layer().names))
-    people = aggregate.filter_population(d.population, measure, filters)
-    trend = (area_views.profile_trend(frame, people, measure, members, period.end,
+    trend = (area_views.profile_trend(frame, selected.population, measure, members, period.end,
                                  cfg.threshold) if measure.target is not None else None)
     parts = area_views.profile_breakdowns(frame, d.population, measure, members, period,
                                      cfg.threshold)

@@ -21,8 +21,8 @@ from lagesbild.views import figures, overview
 from webapp import data, errors, state, widgets
 
 ALL = "Alla"
-WITHHELD = ("Summan visas inte: tillsammans med månaderna, eller med det andra könet, skulle "
-            "den avslöja antal under gränsen för röjandekontroll.")
+WITHHELD = ("Summan visas inte: den är för liten för att visas (röjandekontroll), eller "
+            "uppgifter saknas för en del av perioden.")
 
 
 @st.cache_resource(max_entries=96, show_spinner=False)
@@ -115,7 +115,8 @@ def _headline(d: data.Data, measure: Measure, sel: state.Selection, filters: agg
     cfg, cat = data.config(), data.config().catalogue
     chosen = bd.with_defaults(measure, filters, storhet=storhet)
     m = bd.effective(measure, chosen, storhet)
-    rows, _ = aggregate.apply_filters(d.counts[measure.code], m, chosen)
+    selected = aggregate.select(d.counts[measure.code], d.population, m, chosen)
+    rows = selected.rows
     month = sel.month
     counted = " – ".join([m.variables[storhet].label, *(
         measure.dimensions[dim].categories[values[0]] for dim, values in chosen.categories
@@ -133,8 +134,7 @@ def _headline(d: data.Data, measure: Measure, sel: state.Selection, filters: agg
          + (" Medel per månad." if m.variables[storhet].aggregation == "medel" else "")
          + ("" if card.rolling12_shown else " " + WITHHELD)),
     ]
-    population = aggregate.filter_population(d.population, m, chosen)
-    per_1000 = (bd.rate(rows, population, m, r12, storhet, cfg.threshold)
+    per_1000 = (bd.rate(rows, selected.population, m, r12, storhet, cfg.threshold)
                 if card.rolling12_shown else None)
     if per_1000 is not None:
         metrics.append(("Per 1 000, 12 mån", fmt.number(per_1000, 1), None, "off",

@@ -119,6 +119,23 @@ def filter_population(population: pd.DataFrame, measure: Measure, filters: Filte
     return population[mask]
 
 
+@dataclass(frozen=True)
+class Selected:
+    """The rows a view counts and the people they are counted per: always chosen together."""
+
+    rows: pd.DataFrame
+    population: pd.DataFrame
+    ignored: list[str]  # filters the measure has no dimension for
+
+
+def select(counts: pd.DataFrame, population: pd.DataFrame, measure: Measure,
+           filters: Filters) -> Selected:
+    """The engine's one way in: the counts the filters select and, with the same filters,
+    the population they are rates of, so a rate's denominator always matches its count."""
+    rows, ignored = apply_filters(counts, measure, filters)
+    return Selected(rows, filter_population(population, measure, filters), ignored)
+
+
 def categories(measure: Measure, dim: str) -> list[str] | None:
     """A dimension's codes in catalogue order; None for postnummer (any area)."""
     if dim in measure.dimensions:

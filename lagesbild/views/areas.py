@@ -238,11 +238,10 @@ def exact_table(counts: pd.DataFrame, population: pd.DataFrame, measure: Measure
     Only :func:`view` (through :func:`protect`) and ``areas --exakt`` (for those with direct
     access to the store) use it.
     """
-    frame, ignored = aggregate.apply_filters(counts, measure, filters)
-    population = aggregate.filter_population(population, measure, filters)
-    table = area_table(frame, population, measure, parse_period(kind, period_code), level,
-                       grouping)
-    return table, ignored
+    chosen = aggregate.select(counts, population, measure, filters)
+    table = area_table(chosen.rows, chosen.population, measure,
+                       parse_period(kind, period_code), level, grouping)
+    return table, chosen.ignored
 
 
 def view(cfg, counts: pd.DataFrame, population: pd.DataFrame, measure: Measure, kind: str,

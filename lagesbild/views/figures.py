@@ -105,11 +105,11 @@ def figure(kind: str, counts: pd.DataFrame, population: pd.DataFrame, measure: M
             raise UnknownError(f"{charts.KINDS[kind]} för {measure.code} kan inte delas upp efter "
                                f"”{dim}”. Möjliga: {', '.join(allowed)}.")
     chosen = bd.with_defaults(measure, filters, dim, storhet)
-    rows, ignored = aggregate.apply_filters(counts, measure, chosen)
+    m = bd.effective(measure, chosen, storhet)
+    selected = aggregate.select(counts, population, m, chosen)
+    rows, population, ignored = selected.rows, selected.population, list(selected.ignored)
     if filters.kon and not chosen.kon:
         ignored.append("kon")
-    m = bd.effective(measure, chosen, storhet)
-    population = aggregate.filter_population(population, m, chosen)
     variable = m.variables[storhet]
     what = variable.label
     notes = bd.quality_notes(counts, measure, period.start, period.end)
