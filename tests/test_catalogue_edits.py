@@ -188,3 +188,20 @@ def test_a_store_of_the_old_shape_upgrades_with_every_number_unchanged(tmp_path)
     with upgraded.connect() as conn:
         assert migrations.current(conn) == migrations.head()
         assert "dim1" not in {c["name"] for c in sa.inspect(conn).get_columns("counts")}
+
+
+def test_the_migrations_build_exactly_the_schema_the_code_declares(tmp_path):
+    """A new store built by the migrations alone has every table, column and index of
+    store.schema: a table added to the code without its migration fails here."""
+    import sqlalchemy as sa
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from lagesbild.store import migrations
+    from lagesbild.store.schema import metadata
+
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'ny.sqlite'}")
+    with engine.begin() as conn:
+        migrations.upgrade(conn, Config().catalogue)
+        differences = compare_metadata(MigrationContext.configure(conn), metadata)
+    assert differences == []
