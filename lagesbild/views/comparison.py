@@ -149,12 +149,17 @@ def display(table: pd.DataFrame) -> pd.DataFrame:
     """The table with Swedish numbers as text ("3 011", "6,3"); missing values as "–"."""
     out = table.copy()
     for column in out.columns:
-        if column in (YEAR, SEX, STATUS):
+        if column in (YEAR, SEX, STATUS) or pd.api.types.is_string_dtype(out[column]):
             continue
-        out[column] = [("–" if v is None or pd.isna(v) else
-                        fmt.number(v, 0 if float(v).is_integer() and abs(v) >= 100 else 1))
-                       for v in out[column]]
+        out[column] = [_number(v) for v in out[column]]
     return out
+
+
+def _number(value) -> str:
+    if value is None or pd.isna(value):
+        return "–"
+    value = float(value)
+    return fmt.number(value, 0 if value.is_integer() and abs(value) >= 100 else 1)
 
 
 def to_csv(values: pd.DataFrame, comparison: Comparison, kpi: str) -> str:
