@@ -474,12 +474,12 @@ def cmd_kolada_import(args, cfg: Config) -> int:
     for line in read.skipped:
         _notice(line)
     engine = ingest.connect(cfg)
-    rows = kolada_cache.write_values(engine, read.values, path.name)
+    rows = kolada_cache.write_values(engine, read.values, fmt.clean(path.name, newlines=False))
     kpis = sorted(set(read.values["kpi"]))
     audit.record(engine, getpass.getuser(), "kolada",
                  {"via": "kommandoraden", "fil": path.name, "nyckeltal": kpis, "rader": rows},
                  keep_days=cfg.audit_days)
-    print(f"Läste in {fmt.number(rows)} värden för {', '.join(kpis)} från {path.name}.")
+    _say(f"Läste in {fmt.number(rows)} värden för {', '.join(kpis)} från {path.name}.")
     return 0
 
 

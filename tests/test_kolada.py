@@ -289,6 +289,14 @@ def test_an_export_value_that_is_no_number_is_refused():
         kolada_export.read(text, "fel.csv", COMP)
 
 
+def test_an_export_with_a_personnummer_is_refused():
+    text = "Kommun;Nyckeltal-id;År;Värde;Anteckning\nLuleå;N31816;2024;1,9;19121212-1212\n"
+    with pytest.raises(DataError, match="personnummer"):
+        kolada_export.read(text.encode(), "kolada.csv", COMP)
+    with pytest.raises(DataError, match="Filnamnet"):
+        kolada_export.read(b"Kommun;Nyckeltal-id\n", "kolada 19121212-1212.csv", COMP)
+
+
 def test_an_imported_export_is_cached_with_its_file_name(engine):
     read = kolada_export.read(_xlsx_long(), "kolada.xlsx", COMP)
     cache.write_values(engine, read.values, "kolada.xlsx")

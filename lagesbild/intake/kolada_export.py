@@ -74,11 +74,18 @@ def read(data: bytes, name: str, comparison: Comparison,
 
     Raises DataError (Swedish, with Excel row numbers) when nothing can be read.
     """
+    # As every import: a file holding a personnummer (in its name or any cell) is refused.
+    problem = personnummer.check_name(name)
+    if problem:
+        raise DataError(problem)
+    name = fmt.clean(name, newlines=False)
     mapping = {alias: column for column, aliases in HEADERS.items() for alias in aliases}
     mapping |= {str(y): str(y) for y in range(1990, 2101)}  # year columns count as headers
     sheets = load.read_export(data, name, None, headers=mapping, limits=limits)
     ids = {n.strip().lower(): i for i, n in comparison.names().items()}
     ids |= {"hela riket": comparison.riket[0], "riket": comparison.riket[0]}
+    for sheet in sheets:
+        personnummer.check(sheet)
     rows, problems, unknown_areas = [], [], set()
     for sheet in sheets:
         f = sheet.frame
