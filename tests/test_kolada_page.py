@@ -38,8 +38,11 @@ def engine():
     clear()
 
 
-def _page(path: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT).run()
+def _page(path: str, **params) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
     return at.switch_page(path).run()
 
 
@@ -96,3 +99,52 @@ def test_kolada_export_through_the_import_page(engine):
     assert last.action == "kolada" and "kolada_N33818.csv" in last.details
     assert "8.7" not in last.details  # never the numbers
     assert stored.set_index("kommun").loc["2580", "varde"] == 8.7
+
+
+@pytest.fixture
+def kolada_at(monkeypatch):
+    """The app pointed at a local server answering like Kolada (the cached config is
+    rebuilt with the address, and rebuilt again afterwards)."""
+    import threading
+    from http.server import ThreadingHTTPServer
+
+    from test_kolada import _Kolada
+    from webapp import data
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Kolada)
+    httpd.requests, httpd.mode = [], "ok"
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    monkeypatch.setenv("LAGESBILD_KOLADA_URL", f"http://127.0.0.1:{httpd.server_port}/v3")
+    monkeypatch.setenv("LAGESBILD_KOLADA_TIDSGRANS", "0.5")
+    data.config.clear()
+    yield httpd
+    httpd.shutdown()
+    httpd.server_close()
+    monkeypatch.undo()
+    data.config.clear()
+
+
+def test_the_fetch_button_fetches_logs_and_shows_the_figures(engine, kolada_at):
+    at = _page("app_pages/ekonomi.py", delmatt="Skuldrådgivning")
+    at.text_input(key="skuldradgivning_kolada_ar").set_value("2022-2023").run()
+    at.button(key="skuldradgivning_kolada_hamta").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert any("Hämtade 16 värden från Kolada" in s.value for s in at.success)
+    assert any(r.startswith("/v3/data/kpi/N31816/municipality/2580,0025,0000")
+               for r in kolada_at.requests)
+    # The page shows the new figures in the same click (it reruns once).
+    assert any("Norrbottens län" in d.value.columns for d in at.dataframe)
+    assert not any(i.value == comparison.EMPTY for i in at.info)
+    with engine.connect() as conn:
+        last = conn.execute(sa.select(audit_log).order_by(audit_log.c.id.desc())).first()
+    assert last.action == "kolada" and '"via": "sidan"' in last.details
+
+
+def test_the_fetch_button_without_network_says_so_and_keeps_the_page(engine, kolada_at):
+    kolada_at.mode = "slow"
+    at = _page("app_pages/beroende.py")
+    at.button(key="skadligt_bruk_kolada_hamta").click().run()
+    assert not at.exception
+    assert any("svarade inte inom 0,5 sekunder" in e.value.replace("\\", "") for e in at.error), \
+        [e.value for e in at.error]
+    assert any(i.value == comparison.EMPTY for i in at.info)

@@ -60,9 +60,11 @@ def _fetch_button(comp: kolada.Comparison, code: str) -> None:
                                comp, kolada.parse_years(years))
         auth.record("kolada", {"via": "sidan", "ar": f"{done.years[0]}–{done.years[-1]}",
                                "nyckeltal": done.kpis, "rader": done.rows})
-    if fetching.error is None:
+    if fetching.error is None:  # show the new figures at once, and say so
         _cached.clear()
-        st.success(f"Hämtade {done.rows} värden från Kolada.", icon=":material/check_circle:")
+        st.session_state["_kolada_hamtat"] = (f"Hämtade {fmt.number(done.rows)} värden från "
+                                              "Kolada.")
+        st.rerun()
 
 
 def render(code: str) -> None:
@@ -74,6 +76,8 @@ def render(code: str) -> None:
     st.subheader("Jämfört med riket, länet och liknande kommuner")
     cfg = data.config()
     values, titles = _cached(cfg.db_url, cache.fingerprint(data.engine()))
+    if "_kolada_hamtat" in st.session_state:
+        st.success(st.session_state.pop("_kolada_hamtat"), icon=":material/check_circle:")
     if access.allows(auth.current().role, "analytiker"):
         _fetch_button(comp, code)
     if values[values["kpi"].isin([k.id for k in kpis])].empty:

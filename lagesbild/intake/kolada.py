@@ -21,6 +21,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from lagesbild import fmt
 from lagesbild.config import Catalogue
 from lagesbild.errors import ConfigError, LagesbildError
 
@@ -153,6 +154,11 @@ class Client:
         self.timeout = timeout
         self.host = urllib.parse.urlsplit(self.base_url).netloc
 
+    @property
+    def _seconds(self) -> str:
+        """The timeout as users read it: "20", "0,5"."""
+        return fmt.number(self.timeout, 0 if float(self.timeout).is_integer() else 1)
+
     def _get(self, url: str) -> dict:
         request = urllib.request.Request(url, headers={"Accept": "application/json",
                                                        "User-Agent": "social-lagesbild"})
@@ -165,14 +171,14 @@ class Client:
                               "kvar.") from None
         except (TimeoutError, socket.timeout):
             raise KoladaError(
-                f"Kolada ({self.host}) svarade inte inom {self.timeout:g} sekunder. Försök "
+                f"Kolada ({self.host}) svarade inte inom {self._seconds} sekunder. Försök "
                 "igen senare, eller läs in Koladas export på sidan Import. Jämförelsetal som "
                 "redan är hämtade finns kvar.") from None
         except (urllib.error.URLError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
             if isinstance(reason, (TimeoutError, socket.timeout)):
                 raise KoladaError(
-                    f"Kolada ({self.host}) svarade inte inom {self.timeout:g} sekunder. Försök "
+                    f"Kolada ({self.host}) svarade inte inom {self._seconds} sekunder. Försök "
                     "igen senare, eller läs in Koladas export på sidan Import. Jämförelsetal "
                     "som redan är hämtade finns kvar.") from None
             raise KoladaError(
