@@ -148,3 +148,19 @@ def test_the_fetch_button_without_network_says_so_and_keeps_the_page(engine, kol
     assert any("svarade inte inom 0,5 sekunder" in e.value.replace("\\", "") for e in at.error), \
         [e.value for e in at.error]
     assert any(i.value == comparison.EMPTY for i in at.info)
+
+
+@pytest.mark.parametrize("role, button", [("lasare", False), ("analytiker", True)])
+def test_only_an_analytiker_gets_the_fetch_button(engine, role, button):
+    import time
+
+    from test_auth_pages import AUTH, PEOPLE
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.secrets = {"auth": dict(AUTH)}
+    at.user = {"is_logged_in": True, "sub": f"sub-{role}", "name": PEOPLE[role],
+               "email": f"{role}@kommun.test", "iat": int(time.time())}
+    at.run().switch_page("app_pages/barn.py").run()
+    assert not at.exception
+    assert any(i.value == comparison.EMPTY for i in at.info)  # everyone sees the figures
+    assert any(b.key == "orosanmalningar_kolada_hamta" for b in at.button) is button
