@@ -446,6 +446,8 @@ def cmd_kolada_fetch(args, cfg: Config) -> int:
     engine = ingest.connect(cfg)
     client = kolada.Client(args.url or cfg.kolada_url, cfg.kolada_timeout)
     done = kolada_cache.fetch(engine, client, comp, years, args.kpi or None)
+    if note := kolada_cache.unknown_note(done.unknown, cfg.jamforelse.name):
+        _notice(note)
     audit.record(engine, getpass.getuser(), "kolada",
                  {"via": "kommandoraden", "ar": f"{years[0]}–{years[-1]}",
                   "nyckeltal": done.kpis, "rader": done.rows}, keep_days=cfg.audit_days)

@@ -130,6 +130,7 @@ def test_the_fetch_button_fetches_logs_and_shows_the_figures(engine, kolada_at):
     at.button(key="skuldradgivning_kolada_hamta").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert any("Hämtade 16 värden från Kolada" in s.value for s in at.success)
+    assert any("känner inte till N33009" in w.value.replace("\\", "") for w in at.warning)
     assert any(r.startswith("/v3/data/kpi/N31816/municipality/2580,0025,0000")
                for r in kolada_at.requests)
     # The page shows the new figures in the same click (it reruns once).

@@ -64,6 +64,8 @@ def _fetch_button(comp: kolada.Comparison, code: str) -> None:
         _cached.clear()
         st.session_state["_kolada_hamtat"] = (f"Hämtade {fmt.number(done.rows)} värden från "
                                               "Kolada.")
+        st.session_state["_kolada_okanda"] = cache.unknown_note(done.unknown,
+                                                                cfg.jamforelse.name)
         st.rerun()
 
 
@@ -78,6 +80,8 @@ def render(code: str) -> None:
     values, titles = _cached(cfg.db_url, cache.fingerprint(data.engine()))
     if "_kolada_hamtat" in st.session_state:
         st.success(st.session_state.pop("_kolada_hamtat"), icon=":material/check_circle:")
+        if note := st.session_state.pop("_kolada_okanda", None):
+            st.warning(md(note), icon=":material/warning:")
     if access.allows(auth.current().role, "analytiker"):
         _fetch_button(comp, code)
     if values[values["kpi"].isin([k.id for k in kpis])].empty:

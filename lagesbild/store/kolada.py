@@ -93,6 +93,7 @@ class Fetched:
     kpis: list[str]
     years: list[int]
     similar: dict[str, str]  # the similar municipalities used
+    unknown: list[str]  # KPI ids Kolada does not know: the catalogue holds a wrong id
 
 
 def fetch(engine: sa.Engine, client: kolada.Client, comparison: kolada.Comparison,
@@ -116,4 +117,13 @@ def fetch(engine: sa.Engine, client: kolada.Client, comparison: kolada.Compariso
         rows = write_values(conn, values, API)
         write_titles(conn, titles)
     used = groups.get(comparison.group, comparison.similar)
-    return Fetched(rows, [k.id for k in chosen], years, used)
+    unknown = [k.id for k in chosen if k.id not in titles]
+    return Fetched(rows, [k.id for k in chosen], years, used, unknown)
+
+
+def unknown_note(unknown: list[str], path_name: str) -> str | None:
+    """The Swedish warning for KPI ids Kolada did not recognise, if any."""
+    if not unknown:
+        return None
+    return (f"Kolada känner inte till {', '.join(unknown)}: kontrollera id:t i {path_name} "
+            "(inga värden hämtades för det).")
