@@ -265,8 +265,9 @@ def _csv_wide() -> bytes:
 def test_the_long_export_reads_ids_sexes_and_missing_values():
     read = kolada_export.read(_xlsx_long(), "kolada.xlsx", COMP)
     v = read.values
-    assert len(v) == 16 and set(v["kpi"]) == {"N31816"}
-    assert set(v["kommun"]) == {"2580", "0025", "0000", "2581", "2584"}  # ids are kept
+    assert len(v) == 13 and set(v["kpi"]) == {"N31816"}
+    assert set(v["kommun"]) == {"2580", "0025", "0000", "2581"}
+    assert "Kiruna" in read.skipped[0]  # not among the similar municipalities: left out
     row = v[(v["kommun"] == "2580") & (v["ar"] == 2023)].iloc[0]
     assert pd.isna(row["varde"]) and row["status"] == "Saknas"
     assert dict(zip(v[(v["kommun"] == "0000")]["kon"], v[(v["kommun"] == "0000")]["varde"])) \
@@ -391,7 +392,7 @@ def test_cli_fetch_show_and_import(server, tmp_path, monkeypatch, capsys):
     path = tmp_path / "kolada.xlsx"
     path.write_bytes(_xlsx_long())
     assert cli.main(["kolada", "las-in", str(path)]) == 0
-    assert "Läste in 16 värden för N31816 från kolada.xlsx" in capsys.readouterr().out
+    assert "Läste in 13 värden för N31816 från kolada.xlsx" in capsys.readouterr().out
 
 
 def test_cli_without_network_exits_1_with_the_swedish_message(tmp_path, monkeypatch, capsys):

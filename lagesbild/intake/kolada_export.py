@@ -84,6 +84,7 @@ def read(data: bytes, name: str, comparison: Comparison,
     sheets = load.read_export(data, name, None, headers=mapping, limits=limits)
     ids = {n.strip().lower(): i for i, n in comparison.names().items()}
     ids |= {"hela riket": comparison.riket[0], "riket": comparison.riket[0]}
+    known = set(comparison.names())
     for sheet in sheets:
         personnummer.check(sheet)
     rows, problems, unknown_areas = [], [], set()
@@ -108,12 +109,15 @@ def read(data: bytes, name: str, comparison: Comparison,
                 problems.append(f"{where}: nyckeltalets id (till exempel N31816) saknas.")
                 continue
             area = str(record.get("kommun") or "").strip()
+            named = str(record.get("omrade") or "").strip()
             if not re.fullmatch(r"\d{4}|G\d+", area):
-                named = str(record.get("omrade") or "").strip()
                 area = ids.get(named.lower(), "")
-                if not area:
-                    unknown_areas.add(_shown(named) or "(tomt)")
-                    continue
+            # Only the areas we compare with: another municipality in the file would be
+            # counted among the similar ones. With a Kolada group its members are not known
+            # here, so every id is kept.
+            if not area or (comparison.group is None and area not in known):
+                unknown_areas.add(_shown(named or area) or "(tomt)")
+                continue
             try:
                 year = int(str(record["ar"]).strip()[:4])
                 value = _number(record["varde"])
@@ -140,6 +144,6 @@ def read(data: bytes, name: str, comparison: Comparison,
         shown = ", ".join(sorted(unknown_areas)[:5])
         skipped.append(f"Rader för {fmt.number(len(unknown_areas))} områden som inte ingår i "
                        f"jämförelsen lästes inte in ({shown}{' …' if len(unknown_areas) > 5 else ''}"
-                       "). Ange kommun-id i exporten för att läsa in dem.")
+                       ").")
     values = frame(rows).drop_duplicates(["kpi", "kommun", "ar", "kon"], keep="last")
     return Read(values.reset_index(drop=True), skipped)
