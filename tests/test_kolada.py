@@ -330,6 +330,9 @@ def test_the_table_puts_the_municipality_beside_county_riket_and_similar(server,
         set(view.similar.columns) == {"År", "Kön", "Skellefteå", "Piteå"}
     assert "nyckeltal N31816" in view.source and "Senaste år: 2023" in view.source
     assert view.title.startswith("Vuxna med långvarigt ekonomiskt bistånd")
+    line = comparison.trend(view, COMP)
+    assert list(line.index) == ["2022", "2023"] and line.loc["2023", "Riket"] == 2.4
+    assert line.loc["2022", "Luleå"] == 2.1
 
 
 def test_status_flags_are_shown_and_swedish_numbers_in_the_display(server, engine):

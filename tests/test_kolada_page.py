@@ -136,6 +136,7 @@ def test_the_fetch_button_fetches_logs_and_shows_the_figures(engine, kolada_at):
     # The page shows the new figures in the same click (it reruns once).
     assert any("Norrbottens län" in d.value.columns for d in at.dataframe)
     assert not any(i.value == comparison.EMPTY for i in at.info)
+    assert len(at.get("vega_lite_chart")) == 2  # the page's own chart and N31816's two years
     with engine.connect() as conn:
         last = conn.execute(sa.select(audit_log).order_by(audit_log.c.id.desc())).first()
     assert last.action == "kolada" and '"via": "sidan"' in last.details

@@ -93,6 +93,9 @@ def render(code: str) -> None:
         st.markdown(f"**{md(view.title)}** ({md(view.kpi.unit or view.kpi.id)})")
         st.dataframe(views.display(view.table), hide_index=True, width="stretch",
                      key=f"{code}_kolada_{view.kpi.id}")
+        trend = views.trend(view, comp)
+        if len(trend) > 1:  # a line needs two years
+            st.line_chart(trend, height=220, x_label="År", y_label=view.kpi.unit or None)
         if len(view.similar.columns) > 2:
             with st.expander(f"{md(comp.similar_name)}, var för sig"):
                 st.dataframe(views.display(view.similar), hide_index=True, width="stretch")

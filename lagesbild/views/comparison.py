@@ -145,6 +145,16 @@ def measure_views(values: pd.DataFrame, code: str, comparison: Comparison, cfg: 
     return views
 
 
+def trend(view: KpiView, comparison: Comparison) -> pd.DataFrame:
+    """The totals over the years, one column per area (oldest year first), for a line chart."""
+    areas = [comparison.kommun_name, comparison.lan[1], comparison.riket[1],
+             f"{comparison.similar_name} (ovägt medel)"]
+    totals = view.table[view.table[SEX] == SEX_WORDS["T"]].sort_values(YEAR)
+    out = totals.set_index(totals[YEAR].astype(str))[areas].astype(float)
+    out.index.name = YEAR
+    return out.dropna(how="all", axis=1)
+
+
 def display(table: pd.DataFrame) -> pd.DataFrame:
     """The table with Swedish numbers as text ("3 011", "6,3"); missing values as "–"."""
     out = table.copy()
