@@ -95,7 +95,7 @@ def render(code: str) -> None:
                      key=f"{code}_kolada_{view.kpi.id}")
         trend = views.trend(view, comp)
         if len(trend) > 1:  # a line needs two years
-            st.line_chart(trend, height=220, x_label="År", y_label=view.kpi.unit or None)
+            st.line_chart(trend, height=280, x_label="")
         if len(view.similar.columns) > 2:
             with st.expander(f"{md(comp.similar_name)}, var för sig"):
                 st.dataframe(views.display(view.similar), hide_index=True, width="stretch")
