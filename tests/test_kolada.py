@@ -158,6 +158,21 @@ def test_client_keeps_status_flags_and_missing_values(server):
     assert pd.isna(values.set_index("kommun").loc["2080", "varde"])
 
 
+@pytest.mark.parametrize("answer", [
+    {"values": [{"kpi": "N31816", "municipality": "2580", "period": "i fjol",
+                 "values": [{"gender": "T", "value": 1.0}]}]},
+    {"values": [{"kpi": "N31816", "period": 2023, "values": [{"value": 1.0}]}]},
+    {"values": "inte en lista"}])
+def test_an_answer_in_another_shape_is_refused(answer):
+    with pytest.raises(kolada.KoladaError, match="inte den form"):
+        kolada.parse_values(answer)
+
+
+def test_an_answer_without_values_is_empty():
+    assert kolada.parse_values({"values": [{"kpi": "N31816", "values": []}]}).empty
+    assert kolada.parse_values({"count": 0, "values": []}).empty
+
+
 def test_a_slow_answer_times_out_with_a_swedish_message(server):
     server.mode = "slow"
     started = time.monotonic()

@@ -120,14 +120,19 @@ def load_comparison(path: Path, catalogue: Catalogue) -> Comparison:
 def parse_values(answer: dict) -> pd.DataFrame:
     """Rows of :data:`COLUMNS` from one answer of ``/data/...`` in Kolada's v3 format."""
     rows = []
-    for item in answer.get("values") or []:
-        for value in item.get("values") or []:
-            rows.append({
-                "kpi": str(item.get("kpi", "")), "kommun": str(item.get("municipality", "")),
-                "ar": int(item.get("period")), "kon": str(value.get("gender") or "T"),
-                "varde": value.get("value"), "status": value.get("status") or "",
-                "underlag": value.get("count"),
-            })
+    try:
+        for item in answer.get("values") or []:
+            for value in item.get("values") or []:
+                rows.append({
+                    "kpi": str(item["kpi"]), "kommun": str(item["municipality"]),
+                    "ar": int(item["period"]), "kon": str(value.get("gender") or "T"),
+                    "varde": None if value.get("value") is None else float(value["value"]),
+                    "status": str(value.get("status") or ""),
+                    "underlag": None if value.get("count") is None else int(value["count"]),
+                })
+    except (AttributeError, KeyError, TypeError, ValueError):
+        raise KoladaError("Svaret från Kolada har inte den form som Koladas API (v3) "
+                          "beskriver; inget sparades. Försök igen senare.") from None
     return frame(rows)
 
 
