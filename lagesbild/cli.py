@@ -7,6 +7,7 @@ reads as the command reference; the numbers come from ``views`` like the pages'.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import getpass
 import logging
@@ -459,6 +460,7 @@ def cmd_kolada_fetch(args, cfg: Config) -> int:
 def cmd_kolada_show(args, cfg: Config) -> int:
     comp = kolada.load_comparison(cfg.jamforelse, cfg.catalogue)
     engine = ingest.connect(cfg)
+    comp = dataclasses.replace(comp, areas_named=kolada_cache.read_areas(engine))
     values = kolada_cache.read_values(engine, [args.kpi])
     if values.empty:
         raise DataError(f"Inga värden för {args.kpi} är hämtade. Kör python -m lagesbild "

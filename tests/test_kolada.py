@@ -2,6 +2,7 @@
 format (paging, a timeout, no network), the cache in the store, Kolada's own export, the
 comparison table with our own protected rate, and the command line."""
 
+import dataclasses
 import io
 import json
 import socket
@@ -242,6 +243,19 @@ def test_a_kolada_group_replaces_the_configured_list(server, engine):
     assert done.similar == {"2581": "Piteå", "2580": "Luleå", "2482": "Skellefteå"}
     asked = urllib.parse.unquote(server.requests[-3])  # group, data page 1, page 2, titles
     assert "/municipality/2580,0025,0000,2581,2482/" in asked
+    assert cache.read_areas(engine) == {"2581": "Piteå", "2580": "Luleå", "2482": "Skellefteå"}
+
+
+def test_a_group_member_outside_the_list_is_named_as_kolada_names_it(engine):
+    values = kolada.frame([{"kpi": "N31816", "kommun": k, "ar": 2024, "kon": "T", "varde": v,
+                            "status": "", "underlag": None}
+                           for k, v in (("2580", 1.9), ("2584", 1.1))])
+    cache.write_values(engine, values, "api")
+    cache.write_areas(engine, {"2584": "Kiruna"})
+    named = dataclasses.replace(COMP, areas_named=cache.read_areas(engine))
+    view = comparison.kpi_view(cache.read_values(engine), COMP.kpis["N31816"], named,
+                               CFG.catalogue)
+    assert "Kiruna" in view.similar.columns and "Kiruna" in view.notes[0]
 
 
 # --- Kolada's own export -------------------------------------------------------------------

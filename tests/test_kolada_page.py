@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 from lagesbild import store
 from lagesbild.intake import kolada
 from lagesbild.store import kolada as cache
-from lagesbild.store.schema import audit_log, kolada_kpis, kolada_values
+from lagesbild.store.schema import audit_log, kolada_areas, kolada_kpis, kolada_values
 from lagesbild.views import comparison
 
 TIMEOUT = 90
@@ -33,6 +33,7 @@ def engine():
         with engine.begin() as conn:
             conn.execute(kolada_values.delete())
             conn.execute(kolada_kpis.delete())
+            conn.execute(kolada_areas.delete())
     clear()
     yield engine
     clear()

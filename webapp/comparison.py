@@ -6,6 +6,7 @@ fetch from Kolada with a button (logged); everyone else sees the command to run.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pandas as pd
@@ -36,10 +37,10 @@ def catalogue() -> kolada.Comparison:
 
 
 @st.cache_data(max_entries=4, ttl=3600, show_spinner=False)
-def _cached(url: str, fingerprint: tuple) -> tuple[pd.DataFrame, dict]:
+def _cached(url: str, fingerprint: tuple) -> tuple[pd.DataFrame, dict, dict]:
     # Public statistics: safe to share between sessions.
     engine = data.engine()
-    return cache.read_values(engine), cache.read_titles(engine)
+    return cache.read_values(engine), cache.read_titles(engine), cache.read_areas(engine)
 
 
 def _fetch_button(comp: kolada.Comparison, code: str) -> None:
@@ -77,7 +78,8 @@ def render(code: str) -> None:
         return
     st.subheader("Jämfört med riket, länet och liknande kommuner")
     cfg = data.config()
-    values, titles = _cached(cfg.db_url, cache.fingerprint(data.engine()))
+    values, titles, named = _cached(cfg.db_url, cache.fingerprint(data.engine()))
+    comp = dataclasses.replace(comp, areas_named=named)  # a Kolada group's members by name
     if "_kolada_hamtat" in st.session_state:
         st.success(st.session_state.pop("_kolada_hamtat"), icon=":material/check_circle:")
         if note := st.session_state.pop("_kolada_okanda", None):

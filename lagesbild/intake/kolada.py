@@ -66,9 +66,11 @@ class Comparison:
     def for_measure(self, code: str) -> list[Kpi]:
         return [k for k in self.kpis.values() if k.measure == code]
 
+    areas_named: dict[str, str] = field(default_factory=dict)  # names Kolada gave (groups)
+
     def names(self) -> dict[str, str]:
         """Area id -> name, for every area we compare with."""
-        return {self.kommun: self.kommun_name, self.riket[0]: self.riket[1],
+        return {**self.areas_named, self.kommun: self.kommun_name, self.riket[0]: self.riket[1],
                 self.lan[0]: self.lan[1], **self.similar}
 
     def areas(self, similar: dict[str, str] | None = None) -> list[str]:

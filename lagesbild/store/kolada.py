@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from lagesbild.intake import kolada
 from lagesbild.store.connection import writing
-from lagesbild.store.schema import _connection, kolada_kpis, kolada_values
+from lagesbild.store.schema import _connection, kolada_areas, kolada_kpis, kolada_values
 
 API = "api"
 
@@ -55,6 +55,23 @@ def write_titles(engine: sa.Engine | sa.Connection, titles: dict[str, dict]) -> 
         conn.execute(kolada_kpis.insert(), [
             {"kpi": k, "title": t["title"][:512] or k, "description": t.get("description"),
              "by_sex": t.get("by_sex"), "fetched_at": now} for k, t in titles.items()])
+
+
+def write_areas(engine: sa.Engine | sa.Connection, names: dict[str, str]) -> None:
+    """Store the names of areas (a Kolada group's members), replacing earlier ones."""
+    names = {k: v for k, v in names.items() if v and v != k}
+    if not names:
+        return
+    now = _now()
+    with writing(engine) as conn:
+        conn.execute(kolada_areas.delete().where(kolada_areas.c.kommun.in_(list(names))))
+        conn.execute(kolada_areas.insert(), [{"kommun": k, "title": v[:255], "fetched_at": now}
+                                             for k, v in names.items()])
+
+
+def read_areas(engine: sa.Engine | sa.Connection) -> dict[str, str]:
+    with _connection(engine) as conn:
+        return {r.kommun: r.title for r in conn.execute(sa.select(kolada_areas))}
 
 
 def read_values(engine: sa.Engine | sa.Connection, kpis: list[str] | None = None
@@ -116,6 +133,9 @@ def fetch(engine: sa.Engine, client: kolada.Client, comparison: kolada.Compariso
     with writing(engine) as conn:
         rows = write_values(conn, values, API)
         write_titles(conn, titles)
+        for group, members in groups.items():
+            if group:
+                write_areas(conn, members)
     used = groups.get(comparison.group, comparison.similar)
     unknown = [k.id for k in chosen if k.id not in titles]
     return Fetched(rows, [k.id for k in chosen], years, used, unknown)

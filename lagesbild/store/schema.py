@@ -112,6 +112,15 @@ kolada_kpis = sa.Table(
     sa.Column("fetched_at", sa.DateTime(timezone=True), nullable=False),
 )
 
+# Names of the areas in kolada_values that the comparison catalogue does not name (the members
+# of a Kolada municipality group), as Kolada gives them.
+kolada_areas = sa.Table(
+    "kolada_areas", metadata,
+    sa.Column("kommun", sa.String(16), primary_key=True),
+    sa.Column("title", sa.String(255), nullable=False),
+    sa.Column("fetched_at", sa.DateTime(timezone=True), nullable=False),
+)
+
 _DIM_SLOTS = ("dim1", "dim2", "dim3")
 
 
