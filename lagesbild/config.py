@@ -89,6 +89,15 @@ SETTINGS: tuple[Setting, ...] = (
             "Hours of inactivity after which a logged-in user is logged out."),
     Setting("audit_days", "LAGESBILD_LOGG_DAGAR", 730,
             "Days the audit log keeps an entry; older entries are deleted on the next write."),
+    # Comparisons with riket, länet and similar municipalities (Kolada), fetched on request.
+    Setting("jamforelse", "LAGESBILD_JAMFORELSE", PACKAGE_DIR / "jamforelse.yaml",
+            "YAML catalogue of Kolada comparison indicators (KPI ids per measure page) and "
+            "the comparison groups."),
+    Setting("kolada_url", "LAGESBILD_KOLADA_URL", "https://api.kolada.se/v3",
+            "Base URL of Kolada's open API (v3)."),
+    Setting("kolada_timeout", "LAGESBILD_KOLADA_TIDSGRANS", 20.0,
+            "Seconds to wait for each answer from Kolada before giving up with a Swedish "
+            "message."),
 )
 # The cell-key seed used when none is set: public, so fit only for the synthetic demo.
 DEMO_CELL_KEY_SEED = "lagesbild-demodata-2580"
@@ -379,6 +388,9 @@ class Config:
     require_login: bool = _DEFAULTS["require_login"]
     session_hours: int = _DEFAULTS["session_hours"]
     audit_days: int = _DEFAULTS["audit_days"]
+    jamforelse: Path = _DEFAULTS["jamforelse"]
+    kolada_url: str = _DEFAULTS["kolada_url"]
+    kolada_timeout: float = _DEFAULTS["kolada_timeout"]
     crs: int = 3006
 
     @property

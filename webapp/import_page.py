@@ -11,7 +11,7 @@ from lagesbild.analysis import quality
 from lagesbild.intake import dates, personnummer, profiles
 from lagesbild.present import tables
 from lagesbild.store import audit, ingest
-from webapp import auth, data, errors, widgets
+from webapp import auth, comparison, data, errors, widgets
 from webapp.text import md
 
 state = st.session_state
@@ -79,7 +79,7 @@ def _import_section(cfg, engine):
                               max_upload_size=cfg.max_file_mb,
                               key=f"fil_{state.get('_omgang', 0)}")
     measures = {code: m.label for code, m in cat.measures.items()} | {
-        ingest.POPULATION: "Befolkning (SCB)"}
+        ingest.POPULATION: "Befolkning (SCB)", comparison.KOLADA: comparison.KOLADA_LABEL}
     found, broken = profiles.scan(cfg.profiles, cat)
     for warning in broken:  # named and skipped: the other profiles still work
         st.warning(warning, icon=":material/warning:")
@@ -92,6 +92,9 @@ def _import_section(cfg, engine):
         state[f"profil_{chosen_measure}"] = name
     left, right = st.columns(2)
     measure = left.selectbox("Mått", list(measures), format_func=measures.get, key="matt")
+    if measure == comparison.KOLADA:  # public statistics, not monthly counts: its own preview
+        comparison.import_export(upload)
+        return
     names = {p.name: p for p in found if p.measure == measure}
     chosen = right.selectbox("Källprofil", [None, *names], key=f"profil_{measure}",
                              format_func=lambda n: "Ingen (katalogens rubriker)" if n is None

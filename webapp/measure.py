@@ -18,7 +18,7 @@ from lagesbild.config import Measure
 from lagesbild.present import export
 from lagesbild.views import breakdown as bd
 from lagesbild.views import figures, overview
-from webapp import data, errors, state, widgets
+from webapp import comparison, data, errors, state, widgets
 
 ALL = "Alla"
 WITHHELD = ("Summan visas inte: den är för liten för att visas (röjandekontroll), eller "
@@ -207,6 +207,7 @@ def section(d: data.Data, sel: state.Selection, code: str, heading: bool = True)
         st.subheader(measure.label)
     if d.counts[code].empty:
         st.info(f"Det finns inga inlästa uppgifter om {measure.short.lower()} ännu.")
+        comparison.render(code)
         return
     filters, storhet = _page_filters(measure, sel)
     _, ignored = aggregate.apply_filters(d.counts[code].head(0), measure, filters)
@@ -234,3 +235,4 @@ def section(d: data.Data, sel: state.Selection, code: str, heading: bool = True)
                                 dims[0], format_func=measure.dimension_label,
                                 selection_mode="single", required=True)
         _show(figure(d, code, kind, sel.month, dim, filters, storhet), f"{code}_{kind}")
+    comparison.render(code)  # Kolada: riket, länet, similar municipalities (cached only)

@@ -29,6 +29,7 @@ ACTIONS = {
     "angra": "Ångrad import",
     "profil": "Ändrad källprofil",
     "export": "Export",
+    "kolada": "Jämförelsetal från Kolada",
 }
 COLUMNS = ["Tid", "Vem", "Vad", "Detaljer"]
 

@@ -89,6 +89,43 @@ audit_log = sa.Table(
     sa.Index("ix_audit_log_at", "at"),
 )
 
+# Comparison figures from Kolada (lagesbild.store.kolada): public statistics, one row per KPI,
+# area (kommun, county 00xx, riket 0000), year and sex (T, K, M); a new fetch or export of the
+# same cell replaces it. ``source`` says where it came from: "api" or the export's file name.
+kolada_values = sa.Table(
+    "kolada_values", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("kpi", sa.String(16), nullable=False),
+    sa.Column("kommun", sa.String(16), nullable=False),
+    sa.Column("ar", sa.Integer, nullable=False),
+    sa.Column("kon", sa.String(1), nullable=False),
+    sa.Column("varde", sa.Float),  # None: Kolada has the cell but no value
+    sa.Column("status", sa.String(64)),
+    sa.Column("underlag", sa.Integer),  # Kolada's "count"
+    sa.Column("source", sa.String(255), nullable=False),
+    sa.Column("fetched_at", sa.DateTime(timezone=True), nullable=False),
+    sa.UniqueConstraint("kpi", "kommun", "ar", "kon", name="uq_kolada_values_cell"),
+)
+
+# Kolada's own title and definition of each KPI, as last fetched.
+kolada_kpis = sa.Table(
+    "kolada_kpis", metadata,
+    sa.Column("kpi", sa.String(16), primary_key=True),
+    sa.Column("title", sa.String(512), nullable=False),
+    sa.Column("description", sa.Text),
+    sa.Column("by_sex", sa.Boolean),
+    sa.Column("fetched_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# Names of the areas in kolada_values that the comparison catalogue does not name (the members
+# of a Kolada municipality group), as Kolada gives them.
+kolada_areas = sa.Table(
+    "kolada_areas", metadata,
+    sa.Column("kommun", sa.String(16), primary_key=True),
+    sa.Column("title", sa.String(255), nullable=False),
+    sa.Column("fetched_at", sa.DateTime(timezone=True), nullable=False),
+)
+
 def _connection(bind: sa.Engine | sa.Connection):
     """Use *bind* if it is a connection already, else a new one from the engine."""
     if isinstance(bind, sa.Connection):

@@ -1,0 +1,152 @@
+"""Compared with riket, länet and similar municipalities (Kolada), on each measure page.
+
+Shows what is cached in the store; nothing is fetched when the page opens. An analytiker may
+fetch from Kolada with a button (logged); everyone else sees the command to run.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from lagesbild import access
+from lagesbild import fmt
+from lagesbild.intake import kolada, kolada_export
+from lagesbild.intake.workbook import Limits
+from lagesbild.store import kolada as cache
+from lagesbild.views import comparison as views
+from webapp import auth, data, errors
+from webapp.text import md
+
+KOLADA = "kolada"
+KOLADA_LABEL = "Jämförelsetal från Kolada (export från kolada.se)"
+
+
+@st.cache_resource(show_spinner=False)
+def _catalogue(path: str, mtime: float) -> kolada.Comparison:
+    return kolada.load_comparison(data.config().jamforelse, data.config().catalogue)
+
+
+def catalogue() -> kolada.Comparison:
+    """The comparison catalogue (``jamforelse.yaml``), re-read when the file changes."""
+    path = data.config().jamforelse
+    return _catalogue(str(path), path.stat().st_mtime if path.exists() else 0.0)
+
+
+@st.cache_data(max_entries=4, ttl=3600, show_spinner=False)
+def _cached(url: str, fingerprint: tuple) -> tuple[pd.DataFrame, dict, dict]:
+    # Public statistics: safe to share between sessions.
+    engine = data.engine()
+    return cache.read_values(engine), cache.read_titles(engine), cache.read_areas(engine)
+
+
+def _fetch_button(comp: kolada.Comparison, code: str) -> None:
+    """Fetch every KPI of the catalogue from Kolada (analytiker and förvaltare only)."""
+    this_year = dt.date.today().year
+    left, right = st.columns([1, 3], vertical_alignment="bottom")
+    years = left.text_input("År att hämta", f"{this_year - 6}-{this_year - 1}",
+                            key=f"{code}_kolada_ar")
+    if not right.button("Hämta från Kolada", key=f"{code}_kolada_hamta",
+                        help="Hämtar alla nyckeltal i jämförelsekatalogen för kommunen, länet, "
+                             "riket och liknande kommuner. Kräver att servern når "
+                             "api.kolada.se."):
+        return
+    cfg = data.config()
+    with errors.guard() as fetching:
+        with st.spinner("Hämtar från Kolada …"):
+            done = cache.fetch(data.engine(), kolada.Client(cfg.kolada_url, cfg.kolada_timeout),
+                               comp, kolada.parse_years(years))
+        auth.record("kolada", {"via": "sidan", "ar": f"{done.years[0]}–{done.years[-1]}",
+                               "nyckeltal": done.kpis, "rader": done.rows})
+    if fetching.error is None:  # show the new figures at once, and say so
+        _cached.clear()
+        st.session_state["_kolada_hamtat"] = (f"Hämtade {fmt.number(done.rows)} värden från "
+                                              "Kolada.")
+        st.session_state["_kolada_okanda"] = cache.unknown_note(done.unknown,
+                                                                cfg.jamforelse.name)
+        st.rerun()
+
+
+def render(code: str) -> None:
+    """The comparison section of one measure: a table per indicator, or the empty state."""
+    comp = catalogue()
+    kpis = comp.for_measure(code)
+    if not kpis:
+        return
+    st.subheader("Jämfört med riket, länet och liknande kommuner")
+    cfg = data.config()
+    values, titles, named = _cached(cfg.db_url, cache.fingerprint(data.engine()))
+    comp = dataclasses.replace(comp, areas_named=named)  # a Kolada group's members by name
+    if "_kolada_hamtat" in st.session_state:
+        st.success(st.session_state.pop("_kolada_hamtat"), icon=":material/check_circle:")
+        if note := st.session_state.pop("_kolada_okanda", None):
+            st.warning(md(note), icon=":material/warning:")
+    if access.allows(auth.current().role, "analytiker"):
+        _fetch_button(comp, code)
+    if values[values["kpi"].isin([k.id for k in kpis])].empty:
+        st.info(views.EMPTY, icon=":material/travel_explore:")
+        return
+    d = data.data()
+    shown = views.measure_views(values, code, comp, cfg, d.counts[code], d.population, titles)
+    for view in shown:
+        st.markdown(f"**{md(view.title)}** ({md(view.kpi.unit or view.kpi.id)})")
+        st.dataframe(views.display(view.table), hide_index=True, width="stretch",
+                     key=f"{code}_kolada_{view.kpi.id}")
+        trend = views.trend(view, comp)
+        if len(trend) > 1:  # a line needs two years
+            st.line_chart(trend, height=280, x_label="")
+        if len(view.similar.columns) > 2:
+            with st.expander(f"{md(comp.similar_name)}, var för sig"):
+                st.dataframe(views.display(view.similar), hide_index=True, width="stretch")
+        st.caption(md(view.source))
+        for note in view.notes:
+            st.caption(md(note))
+    missing = [k.id for k in kpis if k.id not in {v.kpi.id for v in shown}]
+    if missing:
+        st.caption(f"Inte hämtade ännu: {', '.join(missing)}.")
+
+
+def import_export(upload) -> None:
+    """The import page's choice for Kolada's own Excel/CSV export: preview, then save."""
+    if upload is None:
+        st.caption("Ladda ner nyckeltalets tabell från kolada.se (Excel eller CSV) med "
+                   "kolumnerna Nyckeltal-id (eller Nyckeltal), Kommun-id eller Kommun, År, Kön "
+                   "och Värde, eller en kolumn per år. Rader för områden som inte ingår i "
+                   "jämförelsen läses inte in.")
+        return
+    comp = catalogue()
+    read = kolada_export.read(upload.getvalue(), upload.name, comp,
+                              limits=Limits.of(data.config()))
+    values = read.values
+    known = set(comp.kpis)
+    cols = st.columns(4)
+    cols[0].metric("Värden", fmt.number(len(values)))
+    cols[1].metric("Nyckeltal", fmt.number(values["kpi"].nunique()))
+    cols[2].metric("Områden", fmt.number(values["kommun"].nunique()))
+    cols[3].metric("År", f"{values['ar'].min()}–{values['ar'].max()}")
+    for line in read.skipped:
+        st.caption(md(line))
+    outside = sorted(set(values["kpi"]) - known)
+    if outside:
+        st.caption(f"Nyckeltal som inte står i jämförelsekatalogen sparas men visas inte på "
+                   f"sidorna: {md(', '.join(outside))}.")
+    names = comp.names()
+    st.dataframe(views.display(values.assign(kommun=[names.get(k, k) for k in values["kommun"]])
+                               [["kpi", "kommun", "ar", "kon", "varde", "status"]]
+                               .rename(columns={"kpi": "Nyckeltal", "kommun": "Område",
+                                                "ar": views.YEAR, "kon": views.SEX,
+                                                "varde": "Värde", "status": views.STATUS})),
+                 hide_index=True, width="stretch")
+    st.caption("Värden som redan finns för samma nyckeltal, område, år och kön ersätts.")
+    if st.button("Spara i databasen", type="primary", key="spara_kolada"):
+        with errors.guard() as saving:
+            rows = cache.write_values(data.engine(), values, upload.name)
+            auth.record("kolada", {"via": "sidan", "fil": upload.name,
+                                   "nyckeltal": sorted(set(values["kpi"])), "rader": rows})
+        if saving.error is None:
+            _cached.clear()
+            st.success(f"Sparade {fmt.number(rows)} jämförelsetal från {md(upload.name)}.",
+                       icon=":material/check_circle:")
