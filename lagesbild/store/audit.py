@@ -29,6 +29,9 @@ ACTIONS = {
     "angra": "Ångrad import",
     "profil": "Ändrad källprofil",
     "export": "Export",
+    "atgard": "Åtgärd",
+    "mote": "Möte",
+    "omvarld": "Omvärldsbevakning",
 }
 COLUMNS = ["Tid", "Vem", "Vad", "Detaljer"]
 
