@@ -28,6 +28,18 @@ pages = {
                 default=True),  # the default page lives at the root URL
         st.Page("app_pages/karta.py", title="Karta", icon=":material/map:", url_path="karta"),
     ],
+    "Arbetssätt": [
+        st.Page("app_pages/prioritering.py", title="Områden att prioritera",
+                icon=":material/priority_high:", url_path="prioritering"),
+        st.Page("app_pages/avstamning.py", title="Avstämningsmöte",
+                icon=":material/groups:", url_path="avstamningsmote"),
+        st.Page("app_pages/analysmote.py", title="Analys- och åtgärdsmöte",
+                icon=":material/analytics:", url_path="analysmote"),
+        st.Page("app_pages/atgarder.py", title="Åtgärder", icon=":material/flag:",
+                url_path="atgarder"),
+        st.Page("app_pages/omvarld.py", title="Omvärldsbevakning", icon=":material/public:",
+                url_path="omvarld"),
+    ],
     "Verksamhetsområden": [
         st.Page("app_pages/barn.py", title="Barn och unga", icon=":material/child_care:",
                 url_path="barn-och-unga"),

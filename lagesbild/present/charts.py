@@ -41,22 +41,29 @@ def _hidden_text(data: pd.DataFrame, threshold: int, **encode) -> alt.Chart:
         text=alt.value(f"<{threshold}"), **encode)
 
 
+ACTION_COLOUR = "#1a7f37"  # an action's start: green, apart from the data's own notes
+WORLD_COLOUR = "#6f42c1"  # an omvärld note
+LABELLED = ("serieavbrott", "atgard", "omvarld")  # notes whose text is written in the chart
+
+
 def _notes_layer(notes: pd.DataFrame, y_max: float) -> list[alt.Chart]:
-    """Rules and labels for series breaks and missing months."""
+    """Rules and labels for series breaks, missing months, actions and omvärld notes."""
     if notes.empty:
         return []
-    data = notes.assign(kort=notes["typ"].map({"serieavbrott": "Serieavbrott",
-                                               "saknas": "Saknas"}),
-                        farg=notes["typ"].map({"serieavbrott": NOTE_COLOUR,
-                                               "saknas": MISSING_COLOUR}))
+    data = notes.assign(farg=notes["typ"].map({"serieavbrott": NOTE_COLOUR,
+                                               "saknas": MISSING_COLOUR,
+                                               "atgard": ACTION_COLOUR,
+                                               "omvarld": WORLD_COLOUR}).fillna(NOTE_COLOUR))
     x = alt.X(f"{col.MONTH}:T")
     rule = alt.Chart(data).mark_rule(strokeDash=[6, 4], strokeWidth=2).encode(
         x=x, color=alt.Color("farg:N", scale=None),
         tooltip=[alt.Tooltip(f"{col.MONTH}:T", format="%B %Y", title="Månad"),
                  alt.Tooltip(f"{col.NOTE}:N", title="Anmärkning")])
-    text = alt.Chart(data[data["typ"] == "serieavbrott"]).mark_text(
-        align="left", baseline="top", dx=5, dy=4, fontSize=12, color=NOTE_COLOUR).encode(
-        x=x, y=alt.datum(y_max), text=f"{col.NOTE}:N")
+    labelled = data[data["typ"].isin(LABELLED)]
+    text = alt.Chart(labelled).mark_text(
+        align="left", baseline="top", dx=5, dy=4, fontSize=12).encode(
+        x=x, y=alt.datum(y_max), text=f"{col.NOTE}:N",
+        color=alt.Color("farg:N", scale=None))
     # Missing months: one label per run of consecutive months, at the foot of the chart.
     gone = data.loc[data["typ"] == "saknas", col.MONTH]
     starts = gone[[i == 0 or (m - gone.iloc[i - 1]).days > 31 for i, m in enumerate(gone)]]
@@ -92,7 +99,7 @@ def trend_chart(table: pd.DataFrame, notes: pd.DataFrame, start: pd.Timestamp, y
                alt.Tooltip("Serie:N"), alt.Tooltip("Värde:Q", format=",.1~f")]
     top = pd.to_numeric(long["Värde"], errors="coerce").max()
     top = max(float(top) if pd.notna(top) else 0.0, float(threshold))
-    if (notes["typ"] == "serieavbrott").any():
+    if notes["typ"].isin(LABELLED).any():
         top *= 1.12  # room above the lines for the note's text
     y = alt.Y("Värde:Q", title=y_title, scale=alt.Scale(domain=[0, top], nice=True))
     base = alt.Chart(long).encode(x=x, y=y, color=colour, tooltip=tooltip)

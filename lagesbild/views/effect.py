@@ -161,3 +161,10 @@ def markers(actions: list[Action], code: str, postnummer: tuple[str, ...] = ()
         rows.append({col.MONTH: month, col.NOTE: f"Åtgärd: {a.titel} ({a.place})",
                      "typ": "atgard"})
     return pd.DataFrame(rows, columns=[col.MONTH, col.NOTE, "typ"])
+
+
+def note_markers(notes: pd.DataFrame) -> pd.DataFrame:
+    """Omvärld notes on a timeline (``typ`` ``omvarld``), by the month of their date."""
+    months = pd.to_datetime(notes["datum"]).dt.to_period("M").dt.to_timestamp()
+    return pd.DataFrame({col.MONTH: months, col.NOTE: "Omvärld: " + notes["rubrik"],
+                         "typ": "omvarld"}, columns=[col.MONTH, col.NOTE, "typ"])
