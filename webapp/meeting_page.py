@@ -144,6 +144,10 @@ def _save(engine, m: process.Meeting, kind: str, text: str, **extra) -> None:
                                 known_measures=set(data.config().catalogue.measures), **extra)
         auth.record("mote", {"mote": m.id, "handelse": process.ITEM_KINDS[kind].lower(),
                              "punkt": item})
+        if extra.get("action") is not None:  # the decision's action is in the register now
+            saved = process.items(engine, m.id).set_index("id").loc[item, "atgard_id"]
+            auth.record("atgard", {"atgard": int(saved), "handelse": "registrerad",
+                                   "titel": text, "mote": m.id})
         st.toast(f"{process.ITEM_KINDS[kind]} sparad i protokollet.", icon=":material/check:")
 
 
@@ -179,6 +183,7 @@ def _choose(engine, kind: str) -> process.Meeting | None:
                 new = process.open_meeting(engine, kind, date.today(), auth.current().who,
                                            sel.month.date() if sel.month is not None else None)
                 auth.record("mote", {"mote": new, "handelse": "öppnat", "typ": kind})
+                st.session_state[f"mote_val_{kind}"] = new  # show the new one, not the last
                 st.rerun()
     if not found:
         st.info("Inga möten ännu." + (" Öppna det första med knappen ovan." if can else ""))

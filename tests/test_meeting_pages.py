@@ -1,0 +1,121 @@
+"""The meeting flow through AppTest: open an avstämningsmöte, add an observation and a
+decision (which registers an action), close it; the next meeting opens with the open item.
+Läsare see meetings and actions but cannot write; every write is in the audit log."""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+
+from conftest import ROOT
+from streamlit.testing.v1 import AppTest
+
+from lagesbild import store
+from lagesbild.store import audit, process
+from test_auth_pages import AUTH
+
+TIMEOUT = 90
+
+
+def _engine():
+    return store.connect(os.environ["LAGESBILD_DB_URL"])
+
+
+def _app() -> AppTest:
+    return AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+
+
+def _close_running(kind: str) -> None:
+    engine = _engine()
+    for m in process.meetings(engine, kind):
+        if m.is_open:
+            process.close_meeting(engine, m.id, "test")
+
+
+def _column(df, name: str) -> list:
+    return list(df.value[name]) if name in df.value.columns else []
+
+
+def test_meeting_flow_open_record_close_and_carry(tmp_path):
+    _close_running("avstamning")
+    tag = uuid.uuid4().hex[:6]
+    observation = f"Fler skolsignaler i Gammelstaden {tag}"
+    decision = f"Kvällsvandring {tag}"
+
+    at = _app().run()
+    at.switch_page("app_pages/avstamning.py").run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    at.button(key="mote_oppna").click().run()
+    assert not at.error, [e.value for e in at.error]
+    headings = [h.value for h in at.subheader]
+    assert headings[:6] == ["1. Öppna punkter från tidigare möten",
+                            "2. Läget per verksamhetsområde", "3. Områden att prioritera",
+                            "4. Pågående åtgärder och effekt hittills",
+                            "5. Omvärldsbevakning sedan förra mötet", "6. Rummets inspel"]
+    assert len(at.metric) == 7  # every measure's headline on the agenda
+    # The agenda's effect table: the demo's action, a clear decrease.
+    effect = next(df.value for df in at.dataframe if "Slutsats" in df.value.columns)
+    assert effect["Slutsats"].str.startswith("Minskningen är större").any()
+
+    at.text_area(key="obs_text").input(observation)
+    at.selectbox(key="obs_matt").select("orosanmalningar")
+    at.text_input(key="obs_omrade").input("97345")
+    at.button(key="obs_spara").click().run()
+    assert not at.error, [e.value for e in at.error]
+
+    at.text_input(key="beslut_titel").input(decision)
+    at.multiselect(key="beslut_postnummer").set_value(["97345"])
+    at.multiselect(key="beslut_indikatorer").set_value(["orosanmalningar"])
+    at.button(key="beslut_skicka").click().run()
+    assert not at.error, [e.value for e in at.error]
+
+    record = next(df.value for df in at.dataframe if observation in _column(df, "Text"))
+    assert set(record["Typ"]) >= {"Observation", "Beslut"}
+    engine = _engine()
+    action = next(a for a in process.actions(engine) if a.titel == decision)
+    assert action.postnummer == ("97345",) and action.mote_id is not None
+
+    at.button(key="mote_stang").click().run()
+    assert not at.error
+    first = process.meeting(engine, action.mote_id)
+    assert not first.is_open
+
+    # The next meeting opens with the open items of the last one.
+    at.button(key="mote_oppna").click().run()
+    assert not at.error
+    carried = next(df.value for df in at.dataframe if observation in _column(df, "Text"))
+    assert "öppen" in carried["Öppen"].tolist()
+    obs_id = int(process.items(engine, first.id).query("typ == 'observation'")["id"].iloc[0])
+    at.button(key=f"klar_{obs_id}").click().run()
+    assert not at.error
+    assert not process.items(engine, first.id).query(f"id == {obs_id}")["oppen"].iloc[0]
+
+    done = audit.read(engine, actions=["mote", "atgard"])
+    events = {d.get("handelse") for d in done["details"]}
+    assert {"öppnat", "observation", "beslut", "stängt", "punkt klar"} <= events
+    assert "registrerad" in events  # the decision's action, through the register
+    _close_running("avstamning")
+
+
+def test_a_lasare_sees_meetings_and_actions_but_cannot_write():
+    engine = _engine()
+    _close_running("analys")
+    meeting = process.open_meeting(engine, "analys", process.date.today(), "test")
+    process.add_item(engine, meeting, "samverkan", "Fritid: öppet hus på lovet", "test",
+                     aktor="Kultur- och fritidsförvaltningen")
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.secrets = {"auth": dict(AUTH)}
+    at.user = {"is_logged_in": True, "sub": "sub-lasare", "name": "Lisa Läsare",
+               "email": "lasare@kommun.test", "iat": int(time.time())}
+    at.run()
+    at.switch_page("app_pages/analysmote.py").run()
+    assert not at.exception and not at.error
+    assert not [b for b in at.button if b.key in ("mote_oppna", "mote_stang", "obs_spara")]
+    assert any("Fritid: öppet hus på lovet" in _column(df, "Text") for df in at.dataframe)
+    at.switch_page("app_pages/atgarder.py").run()
+    assert not at.error
+    assert not at.get("expander") or all("Registrera" not in e.label
+                                         for e in at.get("expander"))
+    assert any("Slutsats" in df.value.columns for df in at.dataframe)
+    _close_running("analys")
