@@ -119,3 +119,19 @@ def test_a_lasare_sees_meetings_and_actions_but_cannot_write():
                                          for e in at.get("expander"))
     assert any("Slutsats" in df.value.columns for df in at.dataframe)
     _close_running("analys")
+
+
+def test_actions_are_marked_on_the_trend_and_the_area_profile():
+    at = _app().run()
+    at.switch_page("app_pages/barn.py").run()
+    assert not at.error
+    captions = " ".join(c.value for c in at.caption)
+    assert "Åtgärd\\: Fältarbete och skolsamverkan \\(974 42\\)" in captions
+    at.switch_page("app_pages/karta.py").run()
+    at.selectbox(key="profil").set_value("97442").run()
+    assert not at.error
+    captions = " ".join(c.value for c in at.caption)
+    assert "Fältarbete och skolsamverkan" in captions
+    # Another area's profile does not list an action that is not there.
+    at.selectbox(key="profil").set_value("97231").run()
+    assert "Fältarbete och skolsamverkan" not in " ".join(c.value for c in at.caption)

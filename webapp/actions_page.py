@@ -98,6 +98,7 @@ def action_form(key: str, defaults: process.Action | None = None, *,
                              key=f"{key}_alder")
         chosen = [i.matt for i in a.indikatorer] if a else []
         indikatorer = st.multiselect("Indikatorer som ska påverkas", measures, default=chosen,
+                                     placeholder="Välj ett eller flera mått",
                                      format_func=lambda c: cat.measure(c).short,
                                      key=f"{key}_indikatorer")
         c1, c2 = st.columns(2)

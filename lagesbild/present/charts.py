@@ -60,9 +60,12 @@ def _notes_layer(notes: pd.DataFrame, y_max: float) -> list[alt.Chart]:
         tooltip=[alt.Tooltip(f"{col.MONTH}:T", format="%B %Y", title="Månad"),
                  alt.Tooltip(f"{col.NOTE}:N", title="Anmärkning")])
     labelled = data[data["typ"].isin(LABELLED)]
+    # Labels step down a line each, so notes in nearby months do not print over each other.
+    labelled = labelled.assign(rad=[y_max * (1 - 0.065 * (i % 4)) for i in
+                                    range(len(labelled))])
     text = alt.Chart(labelled).mark_text(
         align="left", baseline="top", dx=5, dy=4, fontSize=12).encode(
-        x=x, y=alt.datum(y_max), text=f"{col.NOTE}:N",
+        x=x, y=alt.Y("rad:Q"), text=f"{col.NOTE}:N",
         color=alt.Color("farg:N", scale=None))
     # Missing months: one label per run of consecutive months, at the foot of the chart.
     gone = data.loc[data["typ"] == "saknas", col.MONTH]
@@ -99,8 +102,8 @@ def trend_chart(table: pd.DataFrame, notes: pd.DataFrame, start: pd.Timestamp, y
                alt.Tooltip("Serie:N"), alt.Tooltip("Värde:Q", format=",.1~f")]
     top = pd.to_numeric(long["Värde"], errors="coerce").max()
     top = max(float(top) if pd.notna(top) else 0.0, float(threshold))
-    if notes["typ"].isin(LABELLED).any():
-        top *= 1.12  # room above the lines for the note's text
+    if notes["typ"].isin(LABELLED).any():  # room above the lines for the notes' text
+        top *= 1.12 + 0.08 * min(int(notes["typ"].isin(LABELLED).sum()) - 1, 3)
     y = alt.Y("Värde:Q", title=y_title, scale=alt.Scale(domain=[0, top], nice=True))
     base = alt.Chart(long).encode(x=x, y=y, color=colour, tooltip=tooltip)
     lines = base.mark_line(strokeWidth=2.5 * w).encode(
@@ -235,12 +238,27 @@ def area_bar_chart(table: pd.DataFrame, label_col: str, threshold: int):
         text="Text:N")).properties(height=alt.Step(28))
 
 
-def area_trend_chart(safe: pd.DataFrame, name: str):
-    """The area's rolling 12-month rate against the municipality's (hidden points left out)."""
+def area_trend_chart(safe: pd.DataFrame, name: str, markers: pd.DataFrame | None = None):
+    """The area's rolling 12-month rate against the municipality's (hidden points left out),
+    with the actions that started there (``Månad``, ``Anmärkning``, ``typ``) as rules."""
     import altair as alt
 
     data = safe.dropna(subset=["per_1000"]).assign(
         serie=lambda f: f["serie"].replace({"Området": name}))
+    lines = _area_lines(data, name)
+    if markers is None or markers.empty or data.empty:
+        return lines
+    shown = markers[markers[col.MONTH].between(data["month"].min() - pd.DateOffset(months=12),
+                                               data["month"].max())]
+    if shown.empty:
+        return lines
+    top = float(data["per_1000"].max()) * 1.15
+    return alt.layer(lines, *_notes_layer(shown, top)).properties(height=300)
+
+
+def _area_lines(data: pd.DataFrame, name: str):
+    import altair as alt
+
     return alt.Chart(data).mark_line(point=True, strokeWidth=3).encode(
         x=alt.X("month:T", title=None, axis=alt.Axis(format="%b %Y")),
         y=alt.Y("per_1000:Q", title="Per 1 000, rullande 12 månader"),
