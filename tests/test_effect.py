@@ -129,3 +129,85 @@ def test_published_and_exact_agree_closely_on_the_demo_action(demo):
     exact = effect_views.table(CFG, counts, population, [action], latest, exact=True).iloc[0]
     assert safe["kod"] == exact["kod"]
     assert safe["kvot"] == pytest.approx(exact["kvot"], abs=0.03)
+
+
+# --- the command line -----------------------------------------------------------------------
+
+def _run(*argv) -> tuple[int, str, str]:
+    import io
+    from contextlib import redirect_stderr, redirect_stdout
+
+    from lagesbild.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        code = main(list(argv))
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_atgarder_prints_each_action_and_indicator_with_its_verdict(demo):
+    import csv
+    import io
+
+    code, out, err = _run("atgarder")
+    assert code == 0, err
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert {"id", "titel", "omrade", "start", "matt", "fore", "efter", "kvot", "ki_lag",
+            "ki_hog", "slutsats"} <= set(rows[0])
+    row = next(r for r in rows if r["omrade"] == "974 42")
+    assert row["matt"] == "orosanmalningar" and float(row["ki_hog"]) < 1
+    assert row["slutsats"].startswith("Minskningen är större än slumpen brukar ge")
+    assert "EXAKTA" not in err
+
+
+def test_atgarder_exakt_warns(demo):
+    code, out, err = _run("atgarder", "--exakt")
+    assert code == 0 and "EXAKTA VÄRDEN" in err and "974 42" in out
+
+
+def test_moten_counts_observations_decisions_and_open_items(demo):
+    import csv
+    import io
+
+    engine = demo[0]
+    for m in process.meetings(engine, "avstamning"):
+        if m.is_open:
+            process.close_meeting(engine, m.id, "test")
+    meeting = process.open_meeting(engine, "avstamning", date(2026, 11, 5), "test")
+    process.add_item(engine, meeting, "observation", "Oro i centrum", "test")
+    process.add_item(engine, meeting, "beslut", "Fältarbete i centrum", "test",
+                     action=process.Action("Fältarbete i centrum", date(2026, 11, 5),
+                                           (process.Indicator("orosanmalningar"),),
+                                           postnummer=("97231",)))
+    done = process.add_item(engine, meeting, "samverkan", "Skolan", "test", aktor="Skolan")
+    process.close_item(engine, done, meeting)
+    code, out, err = _run("moten")
+    assert code == 0, err
+    row = next(r for r in csv.DictReader(io.StringIO(out)) if int(r["id"]) == meeting)
+    assert (row["observationer"], row["beslut"], row["samverkan"], row["oppna_punkter"]) == \
+        ("1", "1", "1", "2")
+    assert row["status"] == "pågår"
+    process.close_meeting(engine, meeting, "test")
+
+
+def test_a_closed_meeting_takes_no_more_items(demo):
+    engine = demo[0]
+    meeting = process.open_meeting(engine, "analys", date(2026, 11, 6), "test")
+    process.close_meeting(engine, meeting, "test")
+    with pytest.raises(Exception, match="Mötet är stängt"):
+        process.add_item(engine, meeting, "observation", "För sent", "test")
+
+
+def test_an_action_change_is_kept_in_its_history(demo):
+    engine = demo[0]
+    new = process.Action("Läxhjälp", date(2026, 1, 1), (process.Indicator("orosanmalningar"),),
+                         postnummer=("97345",))
+    action_id = process.add_action(engine, new, "anna")
+    from dataclasses import replace
+    changed = process.update_action(engine, action_id, replace(new, status="avslutad"), "bo")
+    assert changed == {"status": ["pagar", "avslutad"]}
+    hist = process.history(engine, action_id)
+    assert hist["handelse"].tolist() == ["registrerad", "avslutad"]
+    assert hist["who"].tolist() == ["anna", "bo"]
+    with pytest.raises(Exception, match="inget postnummer"):
+        process.add_action(engine, replace(new, postnummer=("123",)), "anna")
