@@ -211,3 +211,17 @@ def test_an_action_change_is_kept_in_its_history(demo):
     assert hist["who"].tolist() == ["anna", "bo"]
     with pytest.raises(Exception, match="inget postnummer"):
         process.add_action(engine, replace(new, postnummer=("123",)), "anna")
+
+
+def test_a_whole_municipality_action_and_a_measure_without_areas_say_why_there_is_no_verdict(
+        demo):
+    engine, counts, population, latest = demo
+    everywhere = process.Action("Kampanj", date(2025, 1, 1),
+                                (process.Indicator("orosanmalningar"),))
+    code = next(c for c, m in CFG.catalogue.measures.items()
+                if "postnummer" not in m.dimension_columns)
+    local = process.Action("Stöd", date(2025, 1, 1), (process.Indicator(code),),
+                           postnummer=("97442",))
+    table = effect_views.table(CFG, counts, population, [everywhere, local], latest)
+    assert table["kod"].tolist() == ["ingen_kontroll", "ingen_postnummer"]
+    assert table["kvot"].isna().all()

@@ -32,6 +32,8 @@ VERDICTS = {
     "fa": "För få händelser för att bedöma (under gränsen för röjandekontroll eller inga alls).",
     "kort": "För kort tid sedan start för att bedöma (minst tre hela månader behövs).",
     "ingen_kontroll": "Åtgärden gäller hela kommunen: det finns inget område att jämföra med.",
+    "ingen_postnummer": "Måttet är inte uppdelat på postnummer: åtgärdens område kan inte "
+                        "jämföras med resten av kommunen.",
     "ingen_befolkning": "Måttet saknar målgruppsbefolkning; ingen jämförelse per invånare.",
 }
 

@@ -44,7 +44,8 @@ def _row(action: Action, code: str, w: effect.Windows | None, shown: pd.DataFram
     row |= {"fore": f"{w.before.start:%Y-%m} – {w.before.end:%Y-%m}",
             "efter": f"{w.after.start:%Y-%m} – {w.after.end:%Y-%m}"}
     if shown is None:
-        return row | {"kod": "ingen_kontroll", "slutsats": effect.VERDICTS["ingen_kontroll"]}
+        code = "ingen_kontroll" if not action.postnummer else "ingen_postnummer"
+        return row | {"kod": code, "slutsats": effect.VERDICTS[code]}
     cell = {(r.omrade, r.period): r for r in shown.itertuples()}
     a0, a1 = cell["atgard", "fore"], cell["atgard", "efter"]
     r0, r1 = cell["ovriga", "fore"], cell["ovriga", "efter"]
