@@ -445,11 +445,12 @@ def cmd_atgarder(args, cfg: Config) -> int:
         _exact_warning("atgarder")
     table = effect_views.table(cfg, counts, store.read_population(engine), found, latest,
                                exact=args.exakt)
+    compared = effect_views.has_cells(table)
     shown = table.assign(
-        antal_fore=[_published(n, f, cfg.threshold) for n, f in
-                    zip(table["antal_fore"], table["fore"])],
-        antal_efter=[_published(n, f, cfg.threshold) for n, f in
-                     zip(table["antal_efter"], table["efter"])])
+        antal_fore=[_published(n, c, cfg.threshold) for n, c in
+                    zip(table["antal_fore"], compared)],
+        antal_efter=[_published(n, c, cfg.threshold) for n, c in
+                     zip(table["antal_efter"], compared)])
     shown = shown.assign(**{c: shown[c].astype(float).round(2) for c in (
         "per_1000_fore", "per_1000_efter", "ovriga_per_1000_fore", "ovriga_per_1000_efter")})
     columns = ["id", "titel", "omrade", "start", "matt", "fore", "efter", "antal_fore",
@@ -463,8 +464,8 @@ def cmd_atgarder(args, cfg: Config) -> int:
     return 0
 
 
-def _published(value, period, threshold: int) -> str:
-    if not isinstance(period, str):
+def _published(value, compared: bool, threshold: int) -> str:
+    if not compared:
         return ""
     return f"<{threshold}" if pd.isna(value) else str(int(value))
 

@@ -225,3 +225,16 @@ def test_a_whole_municipality_action_and_a_measure_without_areas_say_why_there_i
     table = effect_views.table(CFG, counts, population, [everywhere, local], latest)
     assert table["kod"].tolist() == ["ingen_kontroll", "ingen_postnummer"]
     assert table["kvot"].isna().all()
+
+
+def test_the_page_table_shows_dashes_not_hidden_counts_where_nothing_was_compared(demo):
+    engine, counts, population, latest = demo
+    everywhere = process.Action("Kampanj", date(2025, 1, 1),
+                                (process.Indicator("orosanmalningar"),))
+    action = next(a for a in process.actions(engine) if a.postnummer == ("97442",))
+    safe = effect_views.table(CFG, counts, population, [everywhere, action], latest)
+    shown = effect_views.display(safe, CFG, CFG.threshold)
+    assert shown.loc[0, "Antal före"] == "–" and shown.loc[0, "Kvot"] == "–"
+    assert shown.loc[1, "Kvot"] == "0,51" and "," in shown.loc[1, "Per 1 000 före"]
+    assert list(shown.columns[:6]) == ["Åtgärd", "Område", "Mått", "Slutsats", "Kvot",
+                                       "95 % KI"]

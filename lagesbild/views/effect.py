@@ -121,6 +121,14 @@ def _number(value, decimals: int = 1) -> str:
     return fmt.number(value, decimals)
 
 
+NO_CELLS = {"ingen_kontroll", "ingen_postnummer"}
+
+
+def has_cells(safe: pd.DataFrame) -> pd.Series:
+    """Rows whose four cells were computed (a hidden count is "<5" there, not "–")."""
+    return safe["fore"].notna() & ~safe["kod"].isin(NO_CELLS)
+
+
 def display(safe: pd.DataFrame, cfg: Config, threshold: int) -> pd.DataFrame:
     """The effect table in Swedish for a page: hidden counts as "<5", decimal commas."""
     labels = {c: m.short for c, m in cfg.catalogue.measures.items()}
@@ -128,23 +136,23 @@ def display(safe: pd.DataFrame, cfg: Config, threshold: int) -> pd.DataFrame:
     def count(value):
         return f"<{threshold}" if pd.isna(value) else fmt.number(value)
 
+    compared = has_cells(safe)
     return pd.DataFrame({
         "Åtgärd": safe["titel"], "Område": safe["omrade"],
         "Mått": safe["matt"].map(labels).fillna(safe["matt"]),
+        # The verdict first: on a projector the right-hand columns may be out of sight.
+        "Slutsats": safe["slutsats"],
+        "Kvot": [_number(v, 2) for v in safe["kvot"]],
+        "95 % KI": [f"{_number(lo, 2)} – {_number(hi, 2)}" if not pd.isna(lo) else "–"
+                    for lo, hi in zip(safe["ki_lag"], safe["ki_hog"])],
         "Före": safe["fore"].fillna("–"), "Efter": safe["efter"].fillna("–"),
-        "Antal före": [count(v) if f == f and f is not None else "–"
-                       for v, f in zip(safe["antal_fore"], safe["fore"])],
-        "Antal efter": [count(v) if f == f and f is not None else "–"
-                        for v, f in zip(safe["antal_efter"], safe["efter"])],
+        "Antal före": [count(v) if c else "–" for v, c in zip(safe["antal_fore"], compared)],
+        "Antal efter": [count(v) if c else "–" for v, c in zip(safe["antal_efter"], compared)],
         "Befolkning": [_number(v, 0) for v in safe["befolkning_efter"]],
         "Per 1 000 före": [_number(v) for v in safe["per_1000_fore"]],
         "Per 1 000 efter": [_number(v) for v in safe["per_1000_efter"]],
         "Övriga kommunen före": [_number(v) for v in safe["ovriga_per_1000_fore"]],
         "Övriga kommunen efter": [_number(v) for v in safe["ovriga_per_1000_efter"]],
-        "Kvot": [_number(v, 2) for v in safe["kvot"]],
-        "95 % KI": [f"{_number(lo, 2)} – {_number(hi, 2)}" if not pd.isna(lo) else "–"
-                    for lo, hi in zip(safe["ki_lag"], safe["ki_hog"])],
-        "Slutsats": safe["slutsats"],
     })
 
 
