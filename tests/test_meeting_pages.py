@@ -111,7 +111,8 @@ def test_a_lasare_sees_meetings_and_actions_but_cannot_write():
     at.run()
     at.switch_page("app_pages/analysmote.py").run()
     assert not at.exception and not at.error
-    assert not [b for b in at.button if b.key in ("mote_oppna", "mote_stang", "obs_spara")]
+    assert not [b for b in at.button if b.key in ("mote_oppna", "mote_stang", "obs_spara",
+                                                 "orsak_spara")]
     assert any("Fritid: öppet hus på lovet" in _column(df, "Text") for df in at.dataframe)
     at.switch_page("app_pages/atgarder.py").run()
     assert not at.error
@@ -135,3 +136,21 @@ def test_actions_are_marked_on_the_trend_and_the_area_profile():
     # Another area's profile does not list an action that is not there.
     at.selectbox(key="profil").set_value("97231").run()
     assert "Fältarbete och skolsamverkan" not in " ".join(c.value for c in at.caption)
+
+
+def test_the_quarterly_meeting_records_a_cause_analysis():
+    _close_running("analys")
+    tag = uuid.uuid4().hex[:6]
+    at = _app().run()
+    at.switch_page("app_pages/analysmote.py").run()
+    at.button(key="mote_oppna").click().run()
+    assert not at.error, [e.value for e in at.error]
+    at.text_area(key="orsak_text").input(f"Skolans nya rutin för anmälningar {tag}")
+    at.selectbox(key="orsak_matt").select("orosanmalningar")
+    at.button(key="orsak_spara").click().run()
+    assert not at.error, [e.value for e in at.error]
+    record = next(df.value for df in at.dataframe
+                  if f"Skolans nya rutin för anmälningar {tag}" in _column(df, "Text"))
+    assert record["Typ"].tolist() == ["Orsaksanalys"]
+    assert record["Mått"].tolist() == ["Orosanmälningar"]
+    _close_running("analys")

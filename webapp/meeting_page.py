@@ -109,28 +109,40 @@ def _input_forms(engine, m: process.Meeting) -> None:
     def measure_label(c):
         return "Inget särskilt mått" if not c else cat.measure(c).short
 
-    tabs = st.tabs(["Observation", "Beslut (ny åtgärd)", "Samverkansbehov",
-                    "Vidare till EST och andra"])
-    with tabs[0], st.form("observation", clear_on_submit=True):
+    names = ["Observation", "Beslut (ny åtgärd)", "Samverkansbehov",
+             "Vidare till EST och andra"]
+    if m.typ == "analys":  # the quarterly meeting also analyses causes
+        names.insert(1, "Orsaksanalys")
+    tabs = dict(zip(names, st.tabs(names)))
+    with tabs["Observation"], st.form("observation", clear_on_submit=True):
         text = st.text_area("Vad har ni sett?", key="obs_text", height=80)
         c1, c2 = st.columns(2)
         matt = c1.selectbox("Mått", measures, format_func=measure_label, key="obs_matt")
         omrade = c2.text_input("Område (postnummer eller namn, valfritt)", key="obs_omrade")
         if st.form_submit_button("Spara observationen", key="obs_spara"):
             _save(engine, m, "observation", text, matt=matt, omrade=omrade)
-    with tabs[1]:
+    if "Orsaksanalys" in tabs:
+        with tabs["Orsaksanalys"], st.form("orsak", clear_on_submit=True):
+            text = st.text_area("Vad kan förklara utvecklingen? (orsaker, faktorer, vad som "
+                                "behöver undersökas)", key="orsak_text", height=100)
+            c1, c2 = st.columns(2)
+            matt = c1.selectbox("Mått", measures, format_func=measure_label, key="orsak_matt")
+            omrade = c2.text_input("Område (valfritt)", key="orsak_omrade")
+            if st.form_submit_button("Spara orsaksanalysen", key="orsak_spara"):
+                _save(engine, m, "orsak", text, matt=matt, omrade=omrade)
+    with tabs["Beslut (ny åtgärd)"]:
         st.caption("Ett beslut om en åtgärd går direkt in i åtgärdsregistret, kopplat till "
                    "det här mötet.")
         new = actions_page.action_form("beslut", submit="Spara beslutet")
         if new is not None:
             _save(engine, m, "beslut", new.titel, action=new,
                   omrade=new.omrade or ", ".join(new.postnummer))
-    with tabs[2], st.form("samverkan", clear_on_submit=True):
+    with tabs["Samverkansbehov"], st.form("samverkan", clear_on_submit=True):
         aktor = st.text_input("Vilken förvaltning eller aktör?", key="samv_aktor")
         text = st.text_area("Om vad?", key="samv_text", height=80)
         if st.form_submit_button("Spara samverkansbehovet", key="samv_spara"):
             _save(engine, m, "samverkan", text, aktor=aktor)
-    with tabs[3], st.form("vidare", clear_on_submit=True):
+    with tabs["Vidare till EST och andra"], st.form("vidare", clear_on_submit=True):
         aktor = st.text_input("Till vem? (t.ex. EST-lägesbilden, kultur- och "
                               "fritidsförvaltningen)", key="vidare_aktor")
         text = st.text_area("Vad ska föras vidare?", key="vidare_text", height=80)

@@ -26,7 +26,8 @@ KINDS = {"punktinsats": "Punktinsats", "kortsiktig": "Kortsiktig", "langsiktig":
 LEVELS = {"universell": "Universell", "selektiv": "Selektiv", "indikerad": "Indikerad"}
 STATUSES = {"planerad": "Planerad", "pagar": "Pågår", "avslutad": "Avslutad"}
 MEETING_KINDS = {"avstamning": "Avstämningsmöte", "analys": "Analys- och åtgärdsmöte"}
-ITEM_KINDS = {"observation": "Observation", "beslut": "Beslut", "samverkan": "Samverkansbehov",
+ITEM_KINDS = {"observation": "Observation", "orsak": "Orsaksanalys", "beslut": "Beslut",
+              "samverkan": "Samverkansbehov",
               "vidare": "Vidare till EST-lägesbilden och andra förvaltningar"}
 FIELDS = ("titel", "beskrivning", "typ", "niva", "postnummer", "omrade", "kon", "aldersgrupp",
           "indikatorer", "start", "slut", "ansvarig", "samverkan", "status", "mote_id")

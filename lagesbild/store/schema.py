@@ -144,7 +144,8 @@ motesposter = sa.Table(
     "motesposter", metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("mote_id", sa.Integer, sa.ForeignKey("moten.id"), nullable=False),
-    sa.Column("typ", sa.String(16), nullable=False),  # observation / beslut / samverkan / vidare
+    # observation / orsak (cause analysis) / beslut / samverkan / vidare
+    sa.Column("typ", sa.String(16), nullable=False),
     sa.Column("text", sa.Text, nullable=False),
     sa.Column("matt", sa.String(64)),  # a catalogue measure, when tied to one
     sa.Column("omrade", sa.String(200)),  # a postnummer or area, when tied to one
