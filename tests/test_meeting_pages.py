@@ -154,3 +154,24 @@ def test_the_quarterly_meeting_records_a_cause_analysis():
     assert record["Typ"].tolist() == ["Orsaksanalys"]
     assert record["Mått"].tolist() == ["Orosanmälningar"]
     _close_running("analys")
+
+
+def test_an_action_for_a_larger_area_covers_its_postnummer():
+    from lagesbild.geo import groupings
+    from lagesbild.config import Config
+
+    grouping = groupings.load_grouping(Config.from_env().omraden)
+    area = next(iter(grouping.labels))
+    tag = uuid.uuid4().hex[:6]
+    at = _app().run()
+    at.switch_page("app_pages/atgarder.py").run()
+    at.text_input(key="ny_atgard_titel").input(f"Familjecentral {tag}")
+    at.multiselect(key="ny_atgard_storre").set_value([area])
+    at.multiselect(key="ny_atgard_indikatorer").set_value(["orosanmalningar"])
+    at.button(key="ny_atgard_skicka").click().run()
+    assert not at.error, [e.value for e in at.error]
+    action = next(a for a in process.actions(_engine()) if a.titel == f"Familjecentral {tag}")
+    assert action.postnummer and all(grouping.area_of(p) == area for p in action.postnummer)
+    assert action.omrade == grouping.labels[area]
+    logged = audit.read(_engine(), actions=["atgard"])
+    assert any(d.get("atgard") == action.id for d in logged["details"])

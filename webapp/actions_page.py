@@ -83,7 +83,15 @@ def action_form(key: str, defaults: process.Action | None = None, *,
             "Var (postnummer)", sorted(names), default=list(a.postnummer) if a else [],
             format_func=lambda p: f"{fmt.postnummer(p)} {names.get(p, '')}".strip(),
             placeholder="Hela kommunen", key=f"{key}_postnummer")
-        omrade = c2.text_input("Områdets namn (valfritt)", value=a.omrade if a else "",
+        grouping = data.grouping()
+        larger = []
+        if grouping is not None:
+            larger = c2.multiselect(
+                "… eller större områden", list(grouping.labels),
+                format_func=grouping.labels.get, key=f"{key}_storre",
+                placeholder="Inget större område",
+                help="Åtgärden gäller alla postnummer i områdena; namnet blir områdets.")
+        omrade = st.text_input("Områdets namn (valfritt)", value=a.omrade if a else "",
                                key=f"{key}_omrade")
         c1, c2 = st.columns(2)
         kon = c1.selectbox("Målgrupp: kön", [ALL, "K", "M"],
@@ -115,6 +123,10 @@ def action_form(key: str, defaults: process.Action | None = None, *,
     if not sent:
         return None
     kept = {i.matt: i for i in (a.indikatorer if a else ())}
+    if larger:  # a larger area is the postnummer it consists of, under its own name
+        inside = [p for p in sorted(names) if grouping.area_of(p) in larger]
+        postnummer = sorted(set(postnummer) | set(inside))
+        omrade = omrade or ", ".join(grouping.labels[c] for c in larger)
     return process.Action(
         titel=titel, beskrivning=beskrivning, typ=typ, niva=niva, status=status,
         postnummer=tuple(postnummer), omrade=omrade, kon=kon or None,
