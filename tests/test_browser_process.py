@@ -22,6 +22,11 @@ def test_a_meeting_decides_an_action_that_shows_on_the_trend_chart(server, brows
     page.get_by_role("button", name="Öppna ett nytt avstämningsmöte").click()
     page.get_by_text("6. Rummets inspel").wait_for(timeout=60_000)
     page.get_by_text("Effekten jämför åtgärdens område").wait_for(timeout=60_000)
+    page.set_viewport_size({"width": 1600, "height": 2600})  # the whole agenda in one image
+    page.wait_for_timeout(2000)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "avstamningsmote_dagordning.png"))
+    page.set_viewport_size({"width": 1600, "height": 1100})
 
     page.get_by_label("Vad har ni sett?").fill("Fler anmälningar från skolan i Svartöstaden")
     page.get_by_role("button", name="Spara observationen").click()

@@ -72,6 +72,7 @@ def test_meeting_flow_open_record_close_and_carry(tmp_path):
 
     record = next(df.value for df in at.dataframe if observation in _column(df, "Text"))
     assert set(record["Typ"]) >= {"Observation", "Beslut"}
+    assert at.get("download_button"), "the record downloads as CSV"
     engine = _engine()
     action = next(a for a in process.actions(engine) if a.titel == decision)
     assert action.postnummer == ("97345",) and action.mote_id is not None

@@ -16,7 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from lagesbild import fmt
-from lagesbild.store import process
+from lagesbild.store import audit, process
 from lagesbild.views import overview
 from webapp import actions_page, auth, data, errors, priority_page, state, widgets
 from webapp.text import md
@@ -135,8 +135,7 @@ def _input_forms(engine, m: process.Meeting) -> None:
                    "det här mötet.")
         new = actions_page.action_form("beslut", submit="Spara beslutet")
         if new is not None:
-            _save(engine, m, "beslut", new.titel, action=new,
-                  omrade=new.omrade or ", ".join(new.postnummer))
+            _save(engine, m, "beslut", new.titel, action=new, omrade=new.place)
     with tabs["Samverkansbehov"], st.form("samverkan", clear_on_submit=True):
         aktor = st.text_input("Vilken förvaltning eller aktör?", key="samv_aktor")
         text = st.text_area("Om vad?", key="samv_text", height=80)
@@ -172,8 +171,16 @@ def _record(engine, m: process.Meeting, writable: bool) -> None:
     if items.empty:
         st.caption("Inget antecknat vid det här mötet ännu.")
     else:
-        st.dataframe(_items_table(items), hide_index=True, width="stretch",
-                     key="mote_protokoll")
+        shown = _items_table(items)
+        st.dataframe(shown, hide_index=True, width="stretch", key="mote_protokoll")
+        # For the management group's monthly report and the socialnämnd's quarterly one.
+        name = f"protokoll_{m.typ}_{m.datum:%Y-%m-%d}.csv"
+        st.download_button(
+            "Protokollet som CSV", key="mote_csv", file_name=name, mime="text/csv",
+            on_click="ignore", icon=":material/download:",
+            data=auth.logged_download(lambda: audit.to_csv(shown), {
+                "vad": f"Protokoll, {process.MEETING_KINDS[m.typ].lower()}",
+                "period": f"{m.datum:%Y-%m-%d}", "format": "csv", "fil": name}))
     if writable:
         st.divider()
         if st.button("Stäng mötet och spara protokollet", type="primary", key="mote_stang",
