@@ -238,3 +238,24 @@ def test_the_page_table_shows_dashes_not_hidden_counts_where_nothing_was_compare
     assert shown.loc[1, "Kvot"] == "0,51" and "," in shown.loc[1, "Per 1 000 före"]
     assert list(shown.columns[:6]) == ["Åtgärd", "Område", "Mått", "Slutsats", "Kvot",
                                        "95 % KI"]
+
+
+def test_an_indicator_narrowed_to_a_category_counts_only_that_category(demo):
+    engine, counts, population, latest = demo
+    action = next(a for a in process.actions(engine) if a.postnummer == ("97442",))
+    from dataclasses import replace
+    school = replace(action, indikatorer=(process.Indicator(
+        "orosanmalningar", (("anmalare", ("skola",)),)),))
+    whole = effect_views.table(CFG, counts, population, [action], latest, exact=True).iloc[0]
+    part = effect_views.table(CFG, counts, population, [school], latest, exact=True).iloc[0]
+    assert part["urval"] == "anmalare=skola"
+    assert 0 < part["antal_fore"] < whole["antal_fore"]
+
+
+def test_evictions_count_applications_not_every_stage(demo):
+    engine, counts, population, latest = demo
+    measure = CFG.catalogue.measure("vrakningar")
+    ind = process.Indicator("vrakningar")
+    action = process.Action("Tidiga hembesök", date(2025, 1, 1), (ind,), postnummer=("97442",))
+    filters = effect_views.filters_of(action, ind, measure)
+    assert dict(filters.categories) == dict(measure.headline_filter)

@@ -157,7 +157,7 @@ def test_the_quarterly_meeting_records_a_cause_analysis():
     _close_running("analys")
 
 
-def test_an_action_for_a_larger_area_covers_its_postnummer():
+def test_an_action_for_a_larger_area_covers_its_postnummer_and_indicators_take_categories():
     from lagesbild.geo import groupings
     from lagesbild.config import Config
 
@@ -168,11 +168,16 @@ def test_an_action_for_a_larger_area_covers_its_postnummer():
     at.switch_page("app_pages/atgarder.py").run()
     at.text_input(key="ny_atgard_titel").input(f"Familjecentral {tag}")
     at.multiselect(key="ny_atgard_storre").set_value([area])
-    at.multiselect(key="ny_atgard_indikatorer").set_value(["orosanmalningar"])
+    at.multiselect(key="ny_atgard_indikatorer").set_value(["vald_i_nara_relation"])
+    # A category alone makes its measure an indicator, narrowed to it.
+    at.multiselect(key="ny_atgard_kategorier").set_value(["orosanmalningar|anmalare|skola"])
     at.button(key="ny_atgard_skicka").click().run()
     assert not at.error, [e.value for e in at.error]
     action = next(a for a in process.actions(_engine()) if a.titel == f"Familjecentral {tag}")
     assert action.postnummer and all(grouping.area_of(p) == area for p in action.postnummer)
     assert action.omrade == grouping.labels[area]
+    assert action.indikatorer == (
+        process.Indicator("vald_i_nara_relation"),
+        process.Indicator("orosanmalningar", (("anmalare", ("skola",)),)))
     logged = audit.read(_engine(), actions=["atgard"])
     assert any(d.get("atgard") == action.id for d in logged["details"])

@@ -109,6 +109,15 @@ def action_form(key: str, defaults: process.Action | None = None, *,
                                      placeholder="Välj ett eller flera mått",
                                      format_func=lambda c: cat.measure(c).short,
                                      key=f"{key}_indikatorer")
+        options = [f"{c}|{dim}|{value}" for c, m in cat.measures.items()
+                   for dim, d in m.dimensions.items() for value in dict(d.categories)]
+        narrowed = st.multiselect(
+            "Avgränsa till kategorier (valfritt)", options,
+            default=[f"{i.matt}|{dim}|{v}" for i in (a.indikatorer if a else ())
+                     for dim, values in i.kategorier for v in values],
+            format_func=_category_label, placeholder="Alla kategorier",
+            help="T.ex. bara orosanmälningar om skolfrånvaro. Måttet blir en indikator.",
+            key=f"{key}_kategorier")
         c1, c2 = st.columns(2)
         start = c1.date_input("Start", value=a.start if a else date.today(),
                               format="YYYY-MM-DD", key=f"{key}_start")
@@ -122,7 +131,11 @@ def action_form(key: str, defaults: process.Action | None = None, *,
         sent = st.form_submit_button(submit, type="primary", key=f"{key}_skicka")
     if not sent:
         return None
-    kept = {i.matt: i for i in (a.indikatorer if a else ())}
+    narrow: dict[str, dict[str, list[str]]] = {}
+    for option in narrowed:
+        code, dim, value = option.split("|")
+        narrow.setdefault(code, {}).setdefault(dim, []).append(value)
+    indikatorer = [*indikatorer, *(c for c in narrow if c not in indikatorer)]
     if larger:  # a larger area is the postnummer it consists of, under its own name
         inside = [p for p in sorted(names) if grouping.area_of(p) in larger]
         postnummer = sorted(set(postnummer) | set(inside))
@@ -131,9 +144,18 @@ def action_form(key: str, defaults: process.Action | None = None, *,
         titel=titel, beskrivning=beskrivning, typ=typ, niva=niva, status=status,
         postnummer=tuple(postnummer), omrade=omrade, kon=kon or None,
         aldersgrupp=alder or None,
-        indikatorer=tuple(kept.get(c, process.Indicator(c)) for c in indikatorer),
+        indikatorer=tuple(process.Indicator(c, tuple((d, tuple(v)) for d, v in
+                                                     narrow.get(c, {}).items()))
+                          for c in indikatorer),
         start=start, slut=slut, ansvarig=ansvarig, samverkan=samverkan,
         mote_id=a.mote_id if a else None)
+
+
+def _category_label(option: str) -> str:
+    code, dim, value = option.split("|")
+    m = data.config().catalogue.measure(code)
+    return f"{m.short} – {m.dimension_label(dim).lower()}: " \
+        f"{dict(m.dimensions[dim].categories).get(value, value)}"
 
 
 def _register(engine) -> None:

@@ -16,17 +16,22 @@ from lagesbild.present import columns as col
 from lagesbild.release import disclosure
 from lagesbild.store.process import Action
 
-COLUMNS = ["id", "titel", "omrade", "start", "matt", "fore", "efter", "antal_fore",
+COLUMNS = ["id", "titel", "omrade", "start", "matt", "urval", "fore", "efter", "antal_fore",
            "antal_efter", "befolkning_fore", "befolkning_efter", "per_1000_fore",
            "per_1000_efter", "ovriga_per_1000_fore", "ovriga_per_1000_efter", "kvot", "ki_lag",
            "ki_hog", "kod", "slutsats"]
 
 
-def filters_of(action: Action, indicator) -> aggregate.Filters:
-    """The action's target group and the indicator's categories as filters."""
+def filters_of(action: Action, indicator, measure=None) -> aggregate.Filters:
+    """The action's target group and the indicator's categories as filters; a dimension the
+    indicator does not narrow counts what the overview counts (evictions: applications), so
+    the stages of one case are not added up."""
+    chosen = dict(indicator.kategorier)
+    if measure is not None:
+        chosen = {**dict(measure.headline_filter), **chosen}
     return aggregate.Filters(kon=(action.kon,) if action.kon else (),
                              aldersgrupp=(action.aldersgrupp,) if action.aldersgrupp else (),
-                             categories=indicator.kategorier)
+                             categories=tuple(chosen.items()))
 
 
 def publish(cells: pd.DataFrame, threshold: int) -> pd.DataFrame:
@@ -35,10 +40,11 @@ def publish(cells: pd.DataFrame, threshold: int) -> pd.DataFrame:
     return disclosure.protect(keyed, threshold, count_cols=("antal", "befolkning"))
 
 
-def _row(action: Action, code: str, w: effect.Windows | None, shown: pd.DataFrame | None,
+def _row(action: Action, indicator, w: effect.Windows | None, shown: pd.DataFrame | None,
          exact: bool) -> dict:
     row = {"id": action.id, "titel": action.titel, "omrade": action.place,
-           "start": action.start.isoformat(), "matt": code}
+           "start": action.start.isoformat(), "matt": indicator.matt,
+           "urval": "; ".join(f"{d}={','.join(v)}" for d, v in indicator.kategorier)}
     if w is None:
         return row | {"kod": "kort", "slutsats": effect.VERDICTS["kort"]}
     row |= {"fore": f"{w.before.start:%Y-%m} – {w.before.end:%Y-%m}",
@@ -101,14 +107,14 @@ def table(cfg: Config, counts: dict[str, pd.DataFrame], population: pd.DataFrame
             if w is not None and action.postnummer and "postnummer" in \
                     measure.dimension_columns:
                 cells = effect.cells(counts[ind.matt], population, measure, action.postnummer,
-                                     w, filters_of(action, ind))
+                                     w, filters_of(action, ind, measure))
                 if exact:
                     shown = cells.assign(
                         per_1000=1000 * cells["antal"] / cells["befolkning"]).assign(
                         antal=cells["antal"].astype("Int64"))
                 else:
                     shown = publish(cells, cfg.threshold)
-            rows.append(_row(action, ind.matt, w, shown, exact))
+            rows.append(_row(action, ind, w, shown, exact))
     out = pd.DataFrame(rows, columns=COLUMNS)
     if not exact:
         out.attrs[disclosure.PROTECTED_ATTR] = cfg.threshold
@@ -139,7 +145,8 @@ def display(safe: pd.DataFrame, cfg: Config, threshold: int) -> pd.DataFrame:
     compared = has_cells(safe)
     return pd.DataFrame({
         "Åtgärd": safe["titel"], "Område": safe["omrade"],
-        "Mått": safe["matt"].map(labels).fillna(safe["matt"]),
+        "Mått": [labels.get(m, m) + (f" ({u})" if u else "")
+                 for m, u in zip(safe["matt"], safe["urval"].fillna(""))],
         # The verdict first: on a projector the right-hand columns may be out of sight.
         "Slutsats": safe["slutsats"],
         "Kvot": [_number(v, 2) for v in safe["kvot"]],
