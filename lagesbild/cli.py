@@ -453,8 +453,9 @@ def cmd_atgarder(args, cfg: Config) -> int:
                      zip(table["antal_efter"], compared)])
     shown = shown.assign(**{c: shown[c].astype(float).round(2) for c in (
         "per_1000_fore", "per_1000_efter", "ovriga_per_1000_fore", "ovriga_per_1000_efter")})
-    columns = ["id", "titel", "omrade", "start", "matt", "urval", "fore", "efter", "antal_fore",
-               "antal_efter", "befolkning_fore", "befolkning_efter", "per_1000_fore", "per_1000_efter", "ovriga_per_1000_fore",
+    columns = ["id", "titel", "omrade", "start", "matt", "urval", "fore", "efter",
+               "antal_fore", "antal_efter", "befolkning_fore", "befolkning_efter",
+               "per_1000_fore", "per_1000_efter", "ovriga_per_1000_fore",
                "ovriga_per_1000_efter", "kvot", "ki_lag", "ki_hog", "slutsats"]
     print(f"# Åtgärder och effekt: {len(found)} åtgärder, jämförda med resten av kommunen "
           "(kvot under 1: bättre utveckling än i resten av kommunen)", file=sys.stderr)

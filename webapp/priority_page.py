@@ -14,7 +14,8 @@ from lagesbild.views import priority
 from webapp import data, errors, state, widgets
 
 NOTE = ("Varje mått jämförs med kommunens nivå med trattgränser (funnel plot): "
-        "**▲ högre** betyder högre än slumpen brukar ge (99,8 %-gränsen), **(▲)** högre än "
+        "**▲ högre** betyder högre än slumpen brukar ge (99,8 %-gränsen), "
+        "**(▲)** högre än "
         "95 %-gränsen, ett svagare tecken. Talen är per 1 000 i måttets målgrupp, de senaste "
         "tolv månaderna. Rangordningen: flest mått över gränsen först, sedan svagare tecken, "
         "sedan hur mycket högre. Små tal kan vara justerade; ”–” är dolt eller saknas.")

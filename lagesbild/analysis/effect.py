@@ -26,12 +26,15 @@ Z95 = 1.959964
 MIN_AFTER_MONTHS = 3  # fewer months after the start tell nothing yet
 MAX_MONTHS = 12  # a year after against the year before: whole seasons on both sides
 VERDICTS = {
-    "minskning": "Minskningen är större än slumpen brukar ge, men andra förklaringar kan finnas.",
+    "minskning": "Minskningen är större än slumpen brukar ge, men andra förklaringar kan "
+                 "finnas.",
     "okning": "Ökningen är större än slumpen brukar ge, men andra förklaringar kan finnas.",
     "oklart": "Går inte att skilja från slumpen ännu.",
-    "fa": "För få händelser för att bedöma (under gränsen för röjandekontroll eller inga alls).",
+    "fa": "För få händelser för att bedöma (under gränsen för röjandekontroll eller inga "
+          "alls).",
     "kort": "För kort tid sedan start för att bedöma (minst tre hela månader behövs).",
-    "ingen_kontroll": "Åtgärden gäller hela kommunen: det finns inget område att jämföra med.",
+    "ingen_kontroll": "Åtgärden gäller hela kommunen: det finns inget område att jämföra "
+                      "med.",
     "ingen_postnummer": "Måttet är inte uppdelat på postnummer: åtgärdens område kan inte "
                         "jämföras med resten av kommunen.",
     "ingen_befolkning": "Måttet saknar målgruppsbefolkning; ingen jämförelse per invånare.",
