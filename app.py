@@ -65,7 +65,9 @@ pages = {
                 url_path="installningar", visibility=auth.visibility("installningar")),
     ],
 }
-page = st.navigation(pages)
+# Every page in the menu: with the Arbetssätt pages Streamlit would hide some behind
+# "View more", and a meeting should find Om data and the measures without a click.
+page = st.navigation(pages, expanded=True)
 auth.sidebar()  # who is logged in (or local mode), under the menu
 
 with errors.guard() as shared:

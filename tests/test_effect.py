@@ -259,3 +259,17 @@ def test_evictions_count_applications_not_every_stage(demo):
     action = process.Action("Tidiga hembesök", date(2025, 1, 1), (ind,), postnummer=("97442",))
     filters = effect_views.filters_of(action, ind, measure)
     assert dict(filters.categories) == dict(measure.headline_filter)
+
+
+def test_a_trend_with_actions_on_it_exports_as_an_image(demo):
+    from lagesbild.present import export
+    from lagesbild.views import figures
+
+    engine, counts, population, latest = demo
+    measure = CFG.catalogue.measure("orosanmalningar")
+    marks = effect_views.markers(process.actions(engine), "orosanmalningar")
+    fig = figures.figure("trend", counts["orosanmalningar"], population, measure, CFG,
+                         figures.default_period("trend", latest), markers=marks)
+    assert "Åtgärd: Fältarbete och skolsamverkan (974 42)" in fig.notes["Anmärkning"].tolist()
+    assert export.png(fig.chart, fig.caption)[:4] == b"\x89PNG"
+    assert "Fältarbete och skolsamverkan" in export.svg(fig.chart, fig.caption)

@@ -248,6 +248,7 @@ def area_trend_chart(safe: pd.DataFrame, name: str, markers: pd.DataFrame | None
     lines = _area_lines(data, name)
     if markers is None or markers.empty or data.empty:
         return lines
+    markers = markers.assign(**{col.MONTH: pd.to_datetime(markers[col.MONTH])})
     shown = markers[markers[col.MONTH].between(data["month"].min() - pd.DateOffset(months=12),
                                                data["month"].max())]
     if shown.empty:

@@ -122,6 +122,8 @@ def figure(kind: str, counts: pd.DataFrame, population: pd.DataFrame, measure: M
         inside = markers[markers[bd.MONTH].between(period.start, period.end)]
         notes = pd.concat([notes, inside], ignore_index=True).sort_values(
             bd.MONTH, ignore_index=True)
+        # Concatenated with an empty frame the months are objects, which images cannot hold.
+        notes = notes.assign(**{bd.MONTH: pd.to_datetime(notes[bd.MONTH])})
     if kind == "trend":
         table = bd.trend(rows, counts, m, period, storhet, t)
         title = f"{measure.short}: {what.lower()} per månad"
