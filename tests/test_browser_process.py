@@ -54,11 +54,15 @@ def test_a_meeting_decides_an_action_that_shows_on_the_trend_chart(server, brows
 
     trend = browser.new_page(viewport={"width": 1600, "height": 1100})
     trend.goto(f"{server}/barn-och-unga", wait_until="domcontentloaded")
-    trend.get_by_text("Åtgärd: Nattvandring med föreningar (Hela kommunen)").wait_for(
-        timeout=90_000)
-    trend.get_by_text("Åtgärd: Fältarbete och skolsamverkan (974 42)").wait_for(
+    chart = trend.locator('[data-testid="stVegaLiteChart"]').first
+    chart.wait_for(timeout=90_000)
+    # In the chart itself (drawn as SVG) and in words under it.
+    chart.locator("text", has_text="Åtgärd: Nattvandring med föreningar").wait_for(
+        timeout=60_000)
+    chart.locator("text", has_text="Åtgärd: Fältarbete och skolsamverkan").wait_for(
         timeout=30_000)
-    trend.locator('[data-testid="stVegaLiteChart"]').first.wait_for(timeout=30_000)
+    trend.get_by_text("mars 2025: Åtgärd: Nattvandring med föreningar (Hela kommunen)"
+                      ).wait_for(timeout=30_000)
     trend.wait_for_timeout(1500)
     _no_errors(trend)
     trend.locator('[data-testid="stVegaLiteChart"]').first.screenshot(

@@ -63,8 +63,10 @@ def _notes_layer(notes: pd.DataFrame, y_max: float) -> list[alt.Chart]:
     # Labels step down a line each, so notes in nearby months do not print over each other.
     labelled = labelled.assign(rad=[y_max * (1 - 0.065 * (i % 4)) for i in
                                     range(len(labelled))])
+    # aria off: the rule beside it carries month and text; the label's own description
+    # would read out its helper fields (row, colour).
     text = alt.Chart(labelled).mark_text(
-        align="left", baseline="top", dx=5, dy=4, fontSize=12).encode(
+        align="left", baseline="top", dx=5, dy=4, fontSize=12, aria=False).encode(
         x=x, y=alt.Y("rad:Q"), text=f"{col.NOTE}:N",
         color=alt.Color("farg:N", scale=None))
     # Missing months: one label per run of consecutive months, at the foot of the chart.
