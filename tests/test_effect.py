@@ -273,3 +273,28 @@ def test_a_trend_with_actions_on_it_exports_as_an_image(demo):
     assert "Åtgärd: Fältarbete och skolsamverkan (974 42)" in fig.notes["Anmärkning"].tolist()
     assert export.png(fig.chart, fig.caption)[:4] == b"\x89PNG"
     assert "Fältarbete och skolsamverkan" in export.svg(fig.chart, fig.caption)
+
+
+def test_priority_ranks_published_flags_and_exports(demo):
+    from lagesbild.analysis import aggregate, priority as ranking
+    from lagesbild.present import export
+    from lagesbild.views import priority
+
+    engine, counts, population, latest = demo
+    p = priority.view(CFG, counts, population, aggregate.Period.rolling12(latest),
+                      "postnummer", {}, None, process.actions(engine, open_only=True))
+    ranked = p.ranked
+    assert (ranked["over"].diff().dropna() <= 0).all()  # most flagged first
+    # The counts behind a rank are the published ones: no flag on a hidden cell.
+    assert p.cells.loc[p.cells["per_1000"].isna(), "flagga"].isna().all()
+    shown = priority.display(p, "postnummer")
+    assert export.xlsx(shown, export.Caption("Prioritering", "2025"))[:2] == b"PK"
+    # Ranking by hand: two measures above beat one; strength breaks the tie.
+    a = pd.DataFrame({"kod": ["1", "2", "3"], "per_1000": [30.0, 20.0, 12.0],
+                      "flagga": ["över", "över", "inom"], "tecken": ["över", "över", "över"]})
+    b = pd.DataFrame({"kod": ["1", "2", "3"], "per_1000": [5.0, 9.0, 5.0],
+                      "flagga": ["inom", "över", "inom"], "tecken": ["inom", "över", "inom"]})
+    out = ranking.rank({"a": a, "b": b}, {"a": 10.0, "b": 5.0})
+    assert out["kod"].tolist() == ["2", "1", "3"]
+    assert out.set_index("kod").loc["2", "styrka"] == pytest.approx(2.0 + 1.8)
+    assert out.set_index("kod").loc["3", "tecken_over"] == 1

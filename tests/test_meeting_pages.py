@@ -181,3 +181,17 @@ def test_an_action_for_a_larger_area_covers_its_postnummer_and_indicators_take_c
         process.Indicator("orosanmalningar", (("anmalare", ("skola",)),)))
     logged = audit.read(_engine(), actions=["atgard"])
     assert any(d.get("atgard") == action.id for d in logged["details"])
+
+
+def test_the_priority_overview_ranks_and_downloads():
+    at = _app().run()
+    at.switch_page("app_pages/prioritering.py").run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    table = at.dataframe[0].value
+    assert {"Postnummer", "Befolkning", "Högre än väntat (antal mått)", "Orosanmälningar",
+            "Pågående åtgärder"} <= set(table.columns)
+    flagged = table["Högre än väntat (antal mått)"].astype(int).tolist()
+    assert flagged == sorted(flagged, reverse=True) and flagged[0] >= 1
+    assert any(("974 42" in str(n)) and "Fältarbete" in str(a)
+               for n, a in zip(table["Postnummer"], table["Pågående åtgärder"]))
+    assert len([b for b in at.get("download_button")]) == 2  # Excel and CSV

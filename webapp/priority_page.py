@@ -9,6 +9,7 @@ import streamlit as st
 from lagesbild import fmt
 from lagesbild.analysis import aggregate
 from lagesbild.analysis.areas import LEVELS
+from lagesbild.present import export
 from lagesbild.store import process
 from lagesbild.views import priority
 from webapp import data, errors, state, widgets
@@ -43,7 +44,14 @@ def ranked_table(d: data.Data, sel: state.Selection, level: str, top: int | None
     st.caption(f"{fmt.period(p.period.start, p.period.end)}: {fmt.number(flagged)} av "
                f"{fmt.number(len(p.ranked))} områden ligger över kommunens nivå i minst ett "
                "mått.")
-    st.dataframe(priority.display(p, level, top), hide_index=True, width="stretch", key=key)
+    cfg = data.config()
+    caption = export.Caption(
+        "Områden att prioritera: alla mått per "
+        f"{'postnummer' if level == 'postnummer' else 'område'}",
+        fmt.period(p.period.start, p.period.end),
+        source="Källa: socialförvaltningens verksamhetssystem, SCB (befolkning)",
+        threshold=cfg.threshold)
+    widgets.table(priority.display(p, level, top), caption, key)
     st.caption(NOTE)
 
 

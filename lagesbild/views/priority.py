@@ -140,4 +140,9 @@ def display(p: Priority, level: str, top: int | None = None) -> pd.DataFrame:
             values.append("–" if r is None else _cell(r.flagga, r.tecken, r.per_1000))
         out[label] = values
     out["Pågående åtgärder"] = ranked["atgarder"].replace("", "–")
-    return out.reset_index(drop=True)
+    out = out.reset_index(drop=True)
+    # Published through views.areas.protect; no column is a count of events (the integer
+    # columns count measures), so nothing here is "hidden" in the export's sense.
+    out.attrs[disclosure.PROTECTED_ATTR] = p.ranked.attrs.get(disclosure.PROTECTED_ATTR)
+    out.attrs["antal"] = []
+    return out
