@@ -28,6 +28,18 @@ pages = {
                 default=True),  # the default page lives at the root URL
         st.Page("app_pages/karta.py", title="Karta", icon=":material/map:", url_path="karta"),
     ],
+    "Arbetssätt": [
+        st.Page("app_pages/prioritering.py", title="Områden att prioritera",
+                icon=":material/priority_high:", url_path="prioritering"),
+        st.Page("app_pages/avstamning.py", title="Avstämningsmöte",
+                icon=":material/groups:", url_path="avstamningsmote"),
+        st.Page("app_pages/analysmote.py", title="Analys- och åtgärdsmöte",
+                icon=":material/analytics:", url_path="analysmote"),
+        st.Page("app_pages/atgarder.py", title="Åtgärder", icon=":material/flag:",
+                url_path="atgarder"),
+        st.Page("app_pages/omvarld.py", title="Omvärldsbevakning", icon=":material/public:",
+                url_path="omvarld"),
+    ],
     "Verksamhetsområden": [
         st.Page("app_pages/barn.py", title="Barn och unga", icon=":material/child_care:",
                 url_path="barn-och-unga"),
@@ -53,7 +65,9 @@ pages = {
                 url_path="installningar", visibility=auth.visibility("installningar")),
     ],
 }
-page = st.navigation(pages)
+# Every page in the menu: with the Arbetssätt pages Streamlit would hide some behind
+# "View more", and a meeting should find Om data and the measures without a click.
+page = st.navigation(pages, expanded=True)
 auth.sidebar()  # who is logged in (or local mode), under the menu
 
 with errors.guard() as shared:

@@ -26,10 +26,11 @@ from lagesbild.geo import groupings
 from lagesbild.intake import dates, kolada, kolada_export, load, personnummer, profiles
 from lagesbild.present import tables
 from lagesbild.release import disclosure
-from lagesbild.store import audit, ingest
+from lagesbild.store import audit, ingest, process
 from lagesbild.store import kolada as kolada_cache
 from lagesbild.views import areas as area_views
 from lagesbild.views import comparison
+from lagesbild.views import effect as effect_views
 from lagesbild.views import figures, source
 
 log = logging.getLogger("lagesbild")
@@ -487,6 +488,57 @@ def cmd_kolada_import(args, cfg: Config) -> int:
     return 0
 
 
+def cmd_atgarder(args, cfg: Config) -> int:
+    engine = _open(cfg)
+    found = process.actions(engine, open_only=args.pagaende)
+    counts = source.all_counts(engine, cfg)
+    latest = max((m for m in (aggregate.latest_complete_month(f) for f in counts.values())
+                  if m is not None), default=None)
+    if args.exakt:
+        _exact_warning("atgarder")
+    table = effect_views.table(cfg, counts, store.read_population(engine), found, latest,
+                               exact=args.exakt)
+    compared = effect_views.has_cells(table)
+    shown = table.assign(
+        antal_fore=[_published(n, c, cfg.threshold) for n, c in
+                    zip(table["antal_fore"], compared)],
+        antal_efter=[_published(n, c, cfg.threshold) for n, c in
+                     zip(table["antal_efter"], compared)])
+    shown = shown.assign(**{c: shown[c].astype(float).round(2) for c in (
+        "per_1000_fore", "per_1000_efter", "ovriga_per_1000_fore", "ovriga_per_1000_efter")})
+    columns = ["id", "titel", "omrade", "start", "matt", "urval", "fore", "efter",
+               "antal_fore", "antal_efter", "befolkning_fore", "befolkning_efter",
+               "per_1000_fore", "per_1000_efter", "ovriga_per_1000_fore",
+               "ovriga_per_1000_efter", "kvot", "ki_lag", "ki_hog", "slutsats"]
+    print(f"# Åtgärder och effekt: {len(found)} åtgärder, jämförda med resten av kommunen "
+          "(kvot under 1: bättre utveckling än i resten av kommunen)", file=sys.stderr)
+    shown[columns].assign(titel=shown["titel"].map(_csv_text),
+                          omrade=shown["omrade"].map(_csv_text)).to_csv(
+        sys.stdout, index=False, lineterminator="\n")
+    return 0
+
+
+def _published(value, compared: bool, threshold: int) -> str:
+    if not compared:
+        return ""
+    return f"<{threshold}" if pd.isna(value) else str(int(value))
+
+
+def _csv_text(value: str) -> str:
+    """Text someone typed, safe in a terminal and in Excel (no formula, no control codes)."""
+    text = fmt.clean(value, newlines=False)
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+def cmd_moten(args, cfg: Config) -> int:
+    engine = _open(cfg)
+    table = process.meeting_counts(engine)
+    if table.empty:
+        print("Inga möten ännu.", file=sys.stderr)
+    table.to_csv(sys.stdout, index=False, lineterminator="\n")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m lagesbild", description="Social lägesbild – kommandon.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -546,6 +598,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", required=True, choices=["png", "svg"])
     p.add_argument("--ut", required=True, metavar="FILE", help="Filen att skriva.")
     p.set_defaults(func=cmd_chart)
+
+    p = sub.add_parser("atgarder", help="Åtgärderna och deras effekt per indikator som CSV.")
+    p.add_argument("--pagaende", action="store_true", help="Bara åtgärder som inte avslutats.")
+    p.add_argument("--exakt", action="store_true",
+                   help="Exakta tal utan röjandekontroll, för den som redan har direkt "
+                        "åtkomst till databasen (loggas).")
+    p.set_defaults(func=cmd_atgarder)
+
+    p = sub.add_parser("moten", help="Mötena med antal observationer, beslut och öppna "
+                                     "punkter som CSV.")
+    p.set_defaults(func=cmd_moten)
 
     p = sub.add_parser("demo", help="Skapa om demodata (syntetiska) i data/demo/.")
     p.add_argument("--ut", help="Annan mapp att skriva till.")

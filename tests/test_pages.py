@@ -11,7 +11,9 @@ from conftest import ROOT
 from streamlit.testing.v1 import AppTest
 
 PAGES = ["app_pages/oversikt.py", "app_pages/karta.py", "app_pages/om.py",
-         "app_pages/data.py", "app_pages/logg.py", "app_pages/installningar.py"]
+         "app_pages/data.py", "app_pages/logg.py", "app_pages/installningar.py",
+         "app_pages/prioritering.py", "app_pages/avstamning.py", "app_pages/analysmote.py",
+         "app_pages/atgarder.py", "app_pages/omvarld.py"]
 TIMEOUT = 60  # the first run builds the store from the demo files
 
 
@@ -25,7 +27,8 @@ def test_every_page_runs_without_errors(page):
     at.switch_page(page).run()
     assert not at.exception
     assert not at.error, [e.value for e in at.error]
-    if page not in ("app_pages/logg.py", "app_pages/installningar.py"):  # not about data
+    if page not in ("app_pages/logg.py", "app_pages/installningar.py",
+                    "app_pages/omvarld.py"):  # not about data
         assert any("Demodata" in w.value for w in at.warning)
 
 
@@ -91,14 +94,18 @@ def test_the_map_can_zoom_to_the_town():
         json.loads(whole)["initialViewState"]["zoom"] + 1
 
 
+RECORDS = ("om", "data", "logg", "installningar", "atgarder", "omvarld")  # not data pages
+
+
 def test_an_empty_store_shows_a_plain_message_on_every_page(tmp_path):
     data_pages = sorted(f"app_pages/{p.name}" for p in (ROOT / "app_pages").glob("*.py")
-                        if p.stem not in ("om", "data", "logg", "installningar"))
+                        if p.stem not in ("om", "data", "logg", "installningar", "atgarder",
+                                          "omvarld"))
     # A separate process: the app's config is cached for the life of a process.
     script = (
         "from streamlit.testing.v1 import AppTest\n"
         f"at = AppTest.from_file({str(ROOT / 'app.py')!r}, default_timeout=60).run()\n"
-        f"for page in {data_pages + [f'app_pages/{p}.py' for p in ('om', 'data', 'logg', 'installningar')]!r}:\n"
+        f"for page in {data_pages + [f'app_pages/{p}.py' for p in RECORDS]!r}:\n"
         "    at.switch_page(page).run()\n"
         "    assert not at.exception and not at.error, (page, at.exception)\n"
         "    print(page, '|'.join(i.value for i in at.info))\n"
@@ -109,7 +116,7 @@ def test_an_empty_store_shows_a_plain_message_on_every_page(tmp_path):
                           capture_output=True, text=True, timeout=180)
     assert proc.returncode == 0, proc.stderr[-2000:]
     shown = dict(line.split(" ", 1) for line in proc.stdout.splitlines() if " " in line)
-    assert len(data_pages) == 7
+    assert len(data_pages) == 10
     for page in data_pages:
         assert "inga data i databasen" in shown.get(page, ""), page
 

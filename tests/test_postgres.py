@@ -262,3 +262,30 @@ def test_the_audit_log_on_postgresql(pg):
     assert log["who"].tolist() == ["anna"]
     assert log["details"][0] == {"format": "png", "urval": "Flickor"}
     assert len(audit.read(engine, start=date(2026, 3, 2), end=date(2026, 3, 2))) == 1
+
+
+def test_actions_meetings_and_notes_on_postgresql(pg):
+    from dataclasses import replace
+    from datetime import date
+
+    from lagesbild.store import process
+
+    _, engine = pg
+    action = process.Action("Fältarbete", date(2024, 9, 1),
+                            (process.Indicator("orosanmalningar"),), postnummer=("97231",))
+    action_id = process.add_action(engine, action, "anna")
+    process.update_action(engine, action_id, replace(action, status="avslutad"), "bo")
+    assert process.history(engine, action_id)["handelse"].tolist() == ["registrerad",
+                                                                        "avslutad"]
+    first = process.open_meeting(engine, "avstamning", date(2026, 11, 2), "anna")
+    process.add_item(engine, first, "observation", "Oro i centrum", "anna")
+    process.add_item(engine, first, "beslut", "Läxhjälp", "anna",
+                     action=replace(action, titel="Läxhjälp"))
+    process.close_meeting(engine, first, "anna")
+    second = process.open_meeting(engine, "avstamning", date(2026, 12, 1), "anna")
+    assert process.carried(engine, second)["text"].tolist() == ["Oro i centrum", "Läxhjälp"]
+    counts = process.meeting_counts(engine)
+    assert counts.loc[counts["id"] == first, "oppna_punkter"].item() == 2
+    process.add_note(engine, date(2026, 11, 20), "Ny fritidsgård", "anna",
+                     lank="https://example.se", matt="orosanmalningar")
+    assert process.notes(engine, matt="orosanmalningar")["rubrik"].tolist() == ["Ny fritidsgård"]

@@ -10,9 +10,14 @@ import streamlit as st
 
 from lagesbild import fmt
 from lagesbild.analysis import aggregate, periods
+from lagesbild.analysis.areas import members as area_members
 from lagesbild.present import charts
+from lagesbild.present import columns as col
+from lagesbild.store import process
 from lagesbild.views import areas as area_views
+from lagesbild.views import effect
 from webapp import data, errors, state, widgets
+from webapp.text import md
 
 
 def area_map(d: data.Data, measure_code: str, sel: state.Selection) -> None:
@@ -314,10 +319,14 @@ def area_profile(d: data.Data, choice: KartaChoice, sel: state.Selection, code: 
     if trend is not None:
         st.markdown(f"**{name} jämfört med hela kommunen**: {measure.counted} per 1 000 i "
                     f"målgruppen, rullande 12 månader, vid varje kvartalsslut.")
-        widgets.chart(charts.area_trend_chart(trend, name),
+        inside = area_members(code, choice.level, data.grouping(), sorted(data.map_layer().names))
+        marks = effect.markers(process.actions(data.engine()), measure.code, tuple(inside))
+        widgets.chart(charts.area_trend_chart(trend, name, marks),
               export.Caption(f"{name} och hela kommunen: {measure.short.lower()} per 1 000",
                              f"rullande 12 månader till {fmt.month_short(period.end)}",
                              filters_text, threshold=cfg.threshold), "profil_trend")
+        for month, text in zip(marks[col.MONTH], marks[col.NOTE]):
+            st.caption(f":material/flag: {fmt.month(month)}: {md(text)}.")
         if trend.loc[trend["serie"] == "Området", "skyddad"].any():
             st.caption(f"Punkter där området har färre än {cfg.threshold} visas inte.")
     if parts:

@@ -17,8 +17,10 @@ from lagesbild.analysis import aggregate
 from lagesbild.config import Measure
 from lagesbild.present import export
 from lagesbild.views import breakdown as bd
-from lagesbild.views import figures, overview
+from lagesbild.store import process
+from lagesbild.views import effect, figures, overview
 from webapp import comparison, data, errors, state, widgets
+from webapp.text import md
 
 ALL = "Alla"
 WITHHELD = ("Summan visas inte: den är för liten för att visas (röjandekontroll), eller "
@@ -28,18 +30,30 @@ WITHHELD = ("Summan visas inte: den är för liten för att visas (röjandekontr
 @st.cache_resource(max_entries=96, show_spinner=False)
 def _figure(url: str, fingerprint: tuple, code: str, kind: str, end: pd.Timestamp,
             dim: str | None, filters: aggregate.Filters, storhet: str,
-            presentation: bool) -> figures.Figure:
+            presentation: bool, marks: tuple = ()) -> figures.Figure:
     # Cached per view and shared by sessions (frozen; never mutate it): reruns that only
     # change another chart's choice reuse the rest.
     cfg, d = data.config(), data.data()  # the data of this store version (cached)
     return figures.figure(kind, d.counts[code], d.population, cfg.catalogue.measure(code), cfg,
                          figures.default_period(kind, end), dim=dim, filters=filters,
-                         storhet=storhet, names=data.postort_names(), presentation=presentation)
+                         storhet=storhet, names=data.postort_names(), presentation=presentation,
+                         markers=pd.DataFrame(list(marks), columns=[bd.MONTH, bd.NOTE, "typ"]))
+
+
+def markers(code: str, filters: aggregate.Filters) -> tuple:
+    """Actions and omvärld notes for a measure's timeline, as a hashable cache key. With an
+    area chosen, only actions there (or for the whole municipality)."""
+    engine = data.engine()
+    frame = pd.concat([
+        effect.markers(process.actions(engine), code, filters.postnummer),
+        effect.note_markers(process.notes(engine, matt=code))], ignore_index=True)
+    return tuple(frame.itertuples(index=False, name=None))
 
 
 def figure(d: data.Data, code: str, kind: str, end, dim, filters, storhet) -> figures.Figure:
+    marks = markers(code, filters) if kind == "trend" else ()
     return _figure(data.config().db_url, d.fingerprint, code, kind, pd.Timestamp(end), dim,
-                   filters, storhet, state.presentation())
+                   filters, storhet, state.presentation(), marks)
 
 
 def render(codes: list[str], title: str, about: str) -> None:
@@ -195,8 +209,10 @@ def _show(fig: figures.Figure, key: str) -> None:
             widgets.chart(fig.chart, fig.caption, key)
         with right:
             widgets.table(fig.table, fig.caption, key, height=420)
-    for month, text in zip(fig.notes[bd.MONTH], fig.notes[bd.NOTE]):
-        st.caption(f":material/warning: {fmt.month(month)}: {text}.")
+    icons = {"atgard": ":material/flag:", "omvarld": ":material/public:"}
+    for month, text, kind in zip(fig.notes[bd.MONTH], fig.notes[bd.NOTE], fig.notes["typ"]):
+        st.caption(f"{icons.get(kind, ':material/warning:')} {fmt.month(month)}: "
+                   f"{md(text)}.")
 
 
 def section(d: data.Data, sel: state.Selection, code: str, heading: bool = True) -> None:

@@ -41,22 +41,34 @@ def _hidden_text(data: pd.DataFrame, threshold: int, **encode) -> alt.Chart:
         text=alt.value(f"<{threshold}"), **encode)
 
 
+ACTION_COLOUR = "#1a7f37"  # an action's start: green, apart from the data's own notes
+WORLD_COLOUR = "#6f42c1"  # an omvärld note
+LABELLED = ("serieavbrott", "atgard", "omvarld")  # notes whose text is written in the chart
+
+
 def _notes_layer(notes: pd.DataFrame, y_max: float) -> list[alt.Chart]:
-    """Rules and labels for series breaks and missing months."""
+    """Rules and labels for series breaks, missing months, actions and omvärld notes."""
     if notes.empty:
         return []
-    data = notes.assign(kort=notes["typ"].map({"serieavbrott": "Serieavbrott",
-                                               "saknas": "Saknas"}),
-                        farg=notes["typ"].map({"serieavbrott": NOTE_COLOUR,
-                                               "saknas": MISSING_COLOUR}))
+    data = notes.assign(farg=notes["typ"].map({"serieavbrott": NOTE_COLOUR,
+                                               "saknas": MISSING_COLOUR,
+                                               "atgard": ACTION_COLOUR,
+                                               "omvarld": WORLD_COLOUR}).fillna(NOTE_COLOUR))
     x = alt.X(f"{col.MONTH}:T")
     rule = alt.Chart(data).mark_rule(strokeDash=[6, 4], strokeWidth=2).encode(
         x=x, color=alt.Color("farg:N", scale=None),
         tooltip=[alt.Tooltip(f"{col.MONTH}:T", format="%B %Y", title="Månad"),
                  alt.Tooltip(f"{col.NOTE}:N", title="Anmärkning")])
-    text = alt.Chart(data[data["typ"] == "serieavbrott"]).mark_text(
-        align="left", baseline="top", dx=5, dy=4, fontSize=12, color=NOTE_COLOUR).encode(
-        x=x, y=alt.datum(y_max), text=f"{col.NOTE}:N")
+    labelled = data[data["typ"].isin(LABELLED)]
+    # Labels step down a line each, so notes in nearby months do not print over each other.
+    labelled = labelled.assign(rad=[y_max * (1 - 0.065 * (i % 4)) for i in
+                                    range(len(labelled))])
+    # aria off: the rule beside it carries month and text; the label's own description
+    # would read out its helper fields (row, colour).
+    text = alt.Chart(labelled).mark_text(
+        align="left", baseline="top", dx=5, dy=4, fontSize=12, aria=False).encode(
+        x=x, y=alt.Y("rad:Q"), text=f"{col.NOTE}:N",
+        color=alt.Color("farg:N", scale=None))
     # Missing months: one label per run of consecutive months, at the foot of the chart.
     gone = data.loc[data["typ"] == "saknas", col.MONTH]
     starts = gone[[i == 0 or (m - gone.iloc[i - 1]).days > 31 for i, m in enumerate(gone)]]
@@ -92,8 +104,8 @@ def trend_chart(table: pd.DataFrame, notes: pd.DataFrame, start: pd.Timestamp, y
                alt.Tooltip("Serie:N"), alt.Tooltip("Värde:Q", format=",.1~f")]
     top = pd.to_numeric(long["Värde"], errors="coerce").max()
     top = max(float(top) if pd.notna(top) else 0.0, float(threshold))
-    if (notes["typ"] == "serieavbrott").any():
-        top *= 1.12  # room above the lines for the note's text
+    if notes["typ"].isin(LABELLED).any():  # room above the lines for the notes' text
+        top *= 1.12 + 0.08 * min(int(notes["typ"].isin(LABELLED).sum()) - 1, 3)
     y = alt.Y("Värde:Q", title=y_title, scale=alt.Scale(domain=[0, top], nice=True))
     base = alt.Chart(long).encode(x=x, y=y, color=colour, tooltip=tooltip)
     lines = base.mark_line(strokeWidth=2.5 * w).encode(
@@ -228,12 +240,28 @@ def area_bar_chart(table: pd.DataFrame, label_col: str, threshold: int):
         text="Text:N")).properties(height=alt.Step(28))
 
 
-def area_trend_chart(safe: pd.DataFrame, name: str):
-    """The area's rolling 12-month rate against the municipality's (hidden points left out)."""
+def area_trend_chart(safe: pd.DataFrame, name: str, markers: pd.DataFrame | None = None):
+    """The area's rolling 12-month rate against the municipality's (hidden points left out),
+    with the actions that started there (``Månad``, ``Anmärkning``, ``typ``) as rules."""
     import altair as alt
 
     data = safe.dropna(subset=["per_1000"]).assign(
         serie=lambda f: f["serie"].replace({"Området": name}))
+    lines = _area_lines(data, name)
+    if markers is None or markers.empty or data.empty:
+        return lines
+    markers = markers.assign(**{col.MONTH: pd.to_datetime(markers[col.MONTH])})
+    shown = markers[markers[col.MONTH].between(data["month"].min() - pd.DateOffset(months=12),
+                                               data["month"].max())]
+    if shown.empty:
+        return lines
+    top = float(data["per_1000"].max()) * 1.15
+    return alt.layer(lines, *_notes_layer(shown, top)).properties(height=300)
+
+
+def _area_lines(data: pd.DataFrame, name: str):
+    import altair as alt
+
     return alt.Chart(data).mark_line(point=True, strokeWidth=3).encode(
         x=alt.X("month:T", title=None, axis=alt.Axis(format="%b %Y")),
         y=alt.Y("per_1000:Q", title="Per 1 000, rullande 12 månader"),

@@ -30,6 +30,9 @@ ACTIONS = {
     "profil": "Ändrad källprofil",
     "export": "Export",
     "kolada": "Jämförelsetal från Kolada",
+    "atgard": "Åtgärd",
+    "mote": "Möte",
+    "omvarld": "Omvärldsbevakning",
 }
 COLUMNS = ["Tid", "Vem", "Vad", "Detaljer"]
 

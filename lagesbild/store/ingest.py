@@ -18,6 +18,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from lagesbild import fmt, store
+from lagesbild.store import process
 from lagesbild.config import Config
 from lagesbild.errors import DataError
 from lagesbild.intake import dates, load, normalize, personnummer, profiles
@@ -288,6 +289,10 @@ def measure_for_file(path: Path, cfg: Config) -> str | None:
     return None
 
 
+DEMO_ACTIONS = "insatser.csv"
+DEMO_ACTION_MEASURE = "orosanmalningar"  # what tools/demo.py lowers after the action starts
+
+
 def load_demo(engine: sa.Engine, cfg: Config) -> list[Imported]:
     """Import every demo file in ``cfg.demo_dir`` (population first), each with its profile."""
     found = profiles.list_profiles(cfg.profiles, cfg.catalogue)
@@ -307,6 +312,9 @@ def load_demo(engine: sa.Engine, cfg: Config) -> list[Imported]:
         done.append(import_bytes(engine, cfg, path.read_bytes(), path.name, measure,
                                  created_by="demo", profile=profile))
         log.info("demo: %s -> %s rows", path.name, done[-1].rows_stored)
+    actions = Path(cfg.demo_dir) / DEMO_ACTIONS
+    if actions.exists():  # the demo's preventive action, so its effect can be followed
+        process.load_demo_actions(engine, actions, DEMO_ACTION_MEASURE)
     return done
 
 

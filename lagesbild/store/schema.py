@@ -107,6 +107,97 @@ kolada_values = sa.Table(
     sa.UniqueConstraint("kpi", "kommun", "ar", "kon", name="uq_kolada_values_cell"),
 )
 
+# --- the lägesbild process (lagesbild.store.process): actions, meetings and notes ----------
+# Text the room typed; never numbers from the data. Lists (postnummer, indicators) are JSON.
+
+# Åtgärder: one row per action as it stands now; every change also lands in atgard_historik.
+atgarder = sa.Table(
+    "atgarder", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("titel", sa.String(200), nullable=False),
+    sa.Column("beskrivning", sa.Text, nullable=False, default=""),
+    sa.Column("typ", sa.String(16), nullable=False),  # punktinsats / kortsiktig / langsiktig
+    sa.Column("niva", sa.String(16), nullable=False),  # universell / selektiv / indikerad
+    sa.Column("postnummer", sa.Text, nullable=False, default="[]"),  # JSON; [] = hela kommunen
+    sa.Column("omrade", sa.String(200), nullable=False, default=""),  # the area's name as given
+    sa.Column("kon", sa.String(1)),  # target group: K / M, or all
+    sa.Column("aldersgrupp", sa.String(16)),  # a catalogue age group, or all
+    # JSON list of {"matt": code, "kategorier": {dim: [codes]}}: the indicators to move.
+    sa.Column("indikatorer", sa.Text, nullable=False, default="[]"),
+    sa.Column("start", sa.Date, nullable=False),
+    sa.Column("slut", sa.Date),
+    sa.Column("ansvarig", sa.String(200), nullable=False, default=""),
+    sa.Column("samverkan", sa.Text, nullable=False, default=""),
+    sa.Column("status", sa.String(16), nullable=False),  # planerad / pagar / avslutad
+    sa.Column("mote_id", sa.Integer, sa.ForeignKey("moten.id")),  # the meeting that decided it
+    sa.Column("skapad_av", sa.String(255), nullable=False),
+    sa.Column("skapad", sa.DateTime(timezone=True), nullable=False),
+    sqlite_autoincrement=True,
+)
+
+# Who changed what in an action, and when: the fields' old and new values as JSON.
+atgard_historik = sa.Table(
+    "atgard_historik", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("atgard_id", sa.Integer, sa.ForeignKey("atgarder.id"), nullable=False),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("who", sa.String(255), nullable=False),
+    sa.Column("handelse", sa.String(16), nullable=False),  # registrerad / andrad / avslutad
+    sa.Column("andringar", sa.Text, nullable=False),  # {field: [old, new]}
+    sa.Index("ix_atgard_historik_atgard", "atgard_id"),
+)
+
+# Möten: avstämning (monthly) and analys och åtgärd (quarterly); open until closed.
+moten = sa.Table(
+    "moten", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("typ", sa.String(16), nullable=False),  # avstamning / analys
+    sa.Column("datum", sa.Date, nullable=False),
+    sa.Column("period_slut", sa.Date),  # the latest month of data the agenda was built on
+    sa.Column("oppnat_av", sa.String(255), nullable=False),
+    sa.Column("oppnat", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("stangt_av", sa.String(255)),
+    sa.Column("stangt", sa.DateTime(timezone=True)),
+    sqlite_autoincrement=True,
+)
+
+# The room's input, one row per item: observations, decisions, samverkansbehov and what to
+# pass on (typ). An item is open until a meeting closes it; the next meeting shows it again.
+motesposter = sa.Table(
+    "motesposter", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("mote_id", sa.Integer, sa.ForeignKey("moten.id"), nullable=False),
+    # observation / orsak (cause analysis) / beslut / samverkan / vidare
+    sa.Column("typ", sa.String(16), nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("matt", sa.String(64)),  # a catalogue measure, when tied to one
+    sa.Column("omrade", sa.String(200)),  # a postnummer or area, when tied to one
+    sa.Column("aktor", sa.String(200)),  # samverkan / vidare: which department or actor
+    sa.Column("atgard_id", sa.Integer, sa.ForeignKey("atgarder.id")),  # beslut: the action
+    sa.Column("oppen", sa.Boolean, nullable=False),
+    sa.Column("stangd_mote_id", sa.Integer, sa.ForeignKey("moten.id")),
+    sa.Column("skapad_av", sa.String(255), nullable=False),
+    sa.Column("skapad", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("ix_motesposter_mote", "mote_id"),
+)
+
+# Omvärldsbevakning: dated notes with source, link and tags.
+omvarld = sa.Table(
+    "omvarld", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("datum", sa.Date, nullable=False),
+    sa.Column("rubrik", sa.String(200), nullable=False),
+    sa.Column("text", sa.Text, nullable=False, default=""),
+    sa.Column("kalla", sa.String(200), nullable=False, default=""),
+    sa.Column("lank", sa.String(500), nullable=False, default=""),
+    sa.Column("matt", sa.String(64)),
+    sa.Column("omrade", sa.String(200)),
+    sa.Column("skapad_av", sa.String(255), nullable=False),
+    sa.Column("skapad", sa.DateTime(timezone=True), nullable=False),
+)
+
+_DIM_SLOTS = ("dim1", "dim2", "dim3")
+
 # Kolada's own title and definition of each KPI, as last fetched.
 kolada_kpis = sa.Table(
     "kolada_kpis", metadata,

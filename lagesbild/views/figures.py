@@ -56,7 +56,8 @@ def default_period(kind: str, end: pd.Timestamp) -> aggregate.Period:
 def figure(kind: str, counts: pd.DataFrame, population: pd.DataFrame, measure: Measure,
            cfg: Config, period: aggregate.Period, *, dim: str | None = None,
            filters: aggregate.Filters = aggregate.Filters(), storhet: str | None = None,
-           names: dict | None = None, presentation: bool = False) -> Figure:
+           names: dict | None = None, presentation: bool = False,
+           markers: pd.DataFrame | None = None) -> Figure:
     """Build one chart with its table and caption, as the page shows and exports it.
 
     Parameters
@@ -83,6 +84,10 @@ def figure(kind: str, counts: pd.DataFrame, population: pd.DataFrame, measure: M
         Postnummer to postort, for labels.
     presentation : bool
         Thicker lines and larger marks for the projector.
+    markers : DataFrame, optional
+        Actions and omvärld notes for the timeline (``Månad``, ``Anmärkning``, ``typ``
+        ``atgard`` or ``omvarld``; see ``views.effect.markers``); the trend shows those in
+        its months.
 
     Returns
     -------
@@ -113,6 +118,12 @@ def figure(kind: str, counts: pd.DataFrame, population: pd.DataFrame, measure: M
     variable = m.variables[storhet]
     what = variable.label
     notes = bd.quality_notes(counts, measure, period.start, period.end)
+    if kind == "trend" and markers is not None and len(markers):
+        inside = markers[markers[bd.MONTH].between(period.start, period.end)]
+        notes = pd.concat([notes, inside], ignore_index=True).sort_values(
+            bd.MONTH, ignore_index=True)
+        # Concatenated with an empty frame the months are objects, which images cannot hold.
+        notes = notes.assign(**{bd.MONTH: pd.to_datetime(notes[bd.MONTH])})
     if kind == "trend":
         table = bd.trend(rows, counts, m, period, storhet, t)
         title = f"{measure.short}: {what.lower()} per månad"

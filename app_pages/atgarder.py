@@ -1,0 +1,5 @@
+"""Åtgärder: the action register, effect per indicator, history."""
+
+from webapp import actions_page
+
+actions_page.render()

@@ -1,0 +1,186 @@
+"""Actions and their effect per indicator: the four cells (``analysis.effect``), published
+(``release``), and the ratio, interval and verdict worked out from the published counts. The
+action pages, the meeting agenda and ``python -m lagesbild atgarder`` all call :func:`table`.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from lagesbild import fmt
+from lagesbild.analysis import aggregate, effect
+from lagesbild.config import Config
+from lagesbild.present import columns as col
+from lagesbild.release import disclosure
+from lagesbild.store.process import Action
+
+COLUMNS = ["id", "titel", "omrade", "start", "matt", "urval", "fore", "efter", "antal_fore",
+           "antal_efter", "befolkning_fore", "befolkning_efter", "per_1000_fore",
+           "per_1000_efter", "ovriga_per_1000_fore", "ovriga_per_1000_efter", "kvot", "ki_lag",
+           "ki_hog", "kod", "slutsats"]
+
+
+def filters_of(action: Action, indicator, measure=None) -> aggregate.Filters:
+    """The action's target group and the indicator's categories as filters; a dimension the
+    indicator does not narrow counts what the overview counts (evictions: applications), so
+    the stages of one case are not added up."""
+    chosen = dict(indicator.kategorier)
+    if measure is not None:
+        chosen = {**dict(measure.headline_filter), **chosen}
+    return aggregate.Filters(kon=(action.kon,) if action.kon else (),
+                             aldersgrupp=(action.aldersgrupp,) if action.aldersgrupp else (),
+                             categories=tuple(chosen.items()))
+
+
+def publish(cells: pd.DataFrame, threshold: int) -> pd.DataFrame:
+    """The four cells through disclosure control; rates from the published counts."""
+    keyed = cells.assign(per_1000=1000 * cells["antal"] / cells["befolkning"])
+    return disclosure.protect(keyed, threshold, count_cols=("antal", "befolkning"))
+
+
+def _row(action: Action, indicator, w: effect.Windows | None, shown: pd.DataFrame | None,
+         exact: bool) -> dict:
+    row = {"id": action.id, "titel": action.titel, "omrade": action.place,
+           "start": action.start.isoformat(), "matt": indicator.matt,
+           "urval": "; ".join(f"{d}={','.join(v)}" for d, v in indicator.kategorier)}
+    if w is None:
+        return row | {"kod": "kort", "slutsats": effect.VERDICTS["kort"]}
+    row |= {"fore": f"{w.before.start:%Y-%m} – {w.before.end:%Y-%m}",
+            "efter": f"{w.after.start:%Y-%m} – {w.after.end:%Y-%m}"}
+    if shown is None:
+        code = "ingen_kontroll" if not action.postnummer else "ingen_postnummer"
+        return row | {"kod": code, "slutsats": effect.VERDICTS[code]}
+    cell = {(r.omrade, r.period): r for r in shown.itertuples()}
+    a0, a1 = cell["atgard", "fore"], cell["atgard", "efter"]
+    r0, r1 = cell["ovriga", "fore"], cell["ovriga", "efter"]
+    row |= {"antal_fore": a0.antal, "antal_efter": a1.antal,
+            "befolkning_fore": a0.befolkning, "befolkning_efter": a1.befolkning,
+            "per_1000_fore": a0.per_1000, "per_1000_efter": a1.per_1000,
+            "ovriga_per_1000_fore": r0.per_1000, "ovriga_per_1000_efter": r1.per_1000}
+    if w.after.months < effect.MIN_AFTER_MONTHS:
+        return row | {"kod": "kort", "slutsats": effect.VERDICTS["kort"]}
+    est = effect.estimate(a0.antal, a1.antal, r0.antal, r1.antal, a0.befolkning,
+                          a1.befolkning, r0.befolkning, r1.befolkning)
+    digits = 4 if exact else 2  # published: no more precision than the counts bear
+    return row | {"kvot": round(est.kvot, digits), "ki_lag": round(est.ki_lag, digits),
+                  "ki_hog": round(est.ki_hog, digits), "kod": est.slutsats,
+                  "slutsats": est.text}
+
+
+def table(cfg: Config, counts: dict[str, pd.DataFrame], population: pd.DataFrame,
+          actions: list[Action], latest: pd.Timestamp | None, *, exact: bool = False
+          ) -> pd.DataFrame:
+    """One row per action and indicator: periods, published counts, populations and rates
+    (area before/after, the rest's rates), the ratio of rate ratios with its 95 % interval,
+    and the verdict (``kod`` and the Swedish ``slutsats``).
+
+    Parameters
+    ----------
+    cfg : Config
+        For the catalogue and the disclosure threshold.
+    counts : dict
+        Keyed counts per measure code (``views.source.all_counts``).
+    population : DataFrame
+        Population rows.
+    actions : list of Action
+        The actions to follow.
+    latest : Timestamp or None
+        The latest complete month of data; None when there are none.
+    exact : bool
+        Unprotected counts (``atgarder --exakt`` only, for those with direct store access).
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`COLUMNS`; ``attrs["skyddad_troskel"]`` unless *exact*.
+    """
+    rows = []
+    for action in actions:
+        for ind in action.indikatorer:
+            if ind.matt not in counts or latest is None:
+                continue
+            measure = cfg.catalogue.measure(ind.matt)
+            w = effect.windows(action.start, latest, action.slut)
+            shown = None
+            if w is not None and action.postnummer and "postnummer" in \
+                    measure.dimension_columns:
+                cells = effect.cells(counts[ind.matt], population, measure, action.postnummer,
+                                     w, filters_of(action, ind, measure))
+                if exact:
+                    shown = cells.assign(
+                        per_1000=1000 * cells["antal"] / cells["befolkning"]).assign(
+                        antal=cells["antal"].astype("Int64"))
+                else:
+                    shown = publish(cells, cfg.threshold)
+            rows.append(_row(action, ind, w, shown, exact))
+    out = pd.DataFrame(rows, columns=COLUMNS)
+    if not exact:
+        out.attrs[disclosure.PROTECTED_ATTR] = cfg.threshold
+    return out
+
+
+def _number(value, decimals: int = 1) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or pd.isna(value):
+        return "–"
+    return fmt.number(value, decimals)
+
+
+NO_CELLS = {"ingen_kontroll", "ingen_postnummer"}
+
+
+def has_cells(safe: pd.DataFrame) -> pd.Series:
+    """Rows whose four cells were computed (a hidden count is "<5" there, not "–")."""
+    return safe["fore"].notna() & ~safe["kod"].isin(NO_CELLS)
+
+
+def display(safe: pd.DataFrame, cfg: Config, threshold: int) -> pd.DataFrame:
+    """The effect table in Swedish for a page: hidden counts as "<5", decimal commas."""
+    labels = {c: m.short for c, m in cfg.catalogue.measures.items()}
+
+    def count(value):
+        return f"<{threshold}" if pd.isna(value) else fmt.number(value)
+
+    compared = has_cells(safe)
+    return pd.DataFrame({
+        "Åtgärd": safe["titel"], "Område": safe["omrade"],
+        "Mått": [labels.get(m, m) + (f" ({u})" if u else "")
+                 for m, u in zip(safe["matt"], safe["urval"].fillna(""))],
+        # The verdict first: on a projector the right-hand columns may be out of sight.
+        "Slutsats": safe["slutsats"],
+        "Kvot": [_number(v, 2) for v in safe["kvot"]],
+        "95 % KI": [f"{_number(lo, 2)} – {_number(hi, 2)}" if not pd.isna(lo) else "–"
+                    for lo, hi in zip(safe["ki_lag"], safe["ki_hog"])],
+        "Före": safe["fore"].fillna("–"), "Efter": safe["efter"].fillna("–"),
+        "Antal före": [count(v) if c else "–" for v, c in zip(safe["antal_fore"], compared)],
+        "Antal efter": [count(v) if c else "–" for v, c in zip(safe["antal_efter"], compared)],
+        "Befolkning": [_number(v, 0) for v in safe["befolkning_efter"]],
+        "Per 1 000 före": [_number(v) for v in safe["per_1000_fore"]],
+        "Per 1 000 efter": [_number(v) for v in safe["per_1000_efter"]],
+        "Övriga kommunen före": [_number(v) for v in safe["ovriga_per_1000_fore"]],
+        "Övriga kommunen efter": [_number(v) for v in safe["ovriga_per_1000_efter"]],
+    })
+
+
+def markers(actions: list[Action], code: str, postnummer: tuple[str, ...] = ()
+            ) -> pd.DataFrame:
+    """Actions on a measure's timeline: month and text (``typ`` ``atgard``). With
+    *postnummer* (an area profile), only actions there or for the whole municipality."""
+    rows = []
+    for a in actions:
+        if code not in {i.matt for i in a.indikatorer}:
+            continue
+        if postnummer and a.postnummer and not set(a.postnummer) & set(postnummer):
+            continue
+        month = pd.Timestamp(a.start).to_period("M").to_timestamp()
+        rows.append({col.MONTH: month, col.NOTE: f"Åtgärd: {a.titel} ({a.place})",
+                     "typ": "atgard"})
+    return pd.DataFrame(rows, columns=[col.MONTH, col.NOTE, "typ"])
+
+
+def note_markers(notes: pd.DataFrame) -> pd.DataFrame:
+    """Omvärld notes on a timeline (``typ`` ``omvarld``), by the month of their date."""
+    months = pd.to_datetime(notes["datum"]).dt.to_period("M").dt.to_timestamp()
+    return pd.DataFrame({col.MONTH: months, col.NOTE: "Omvärld: " + notes["rubrik"],
+                         "typ": "omvarld"}, columns=[col.MONTH, col.NOTE, "typ"])

@@ -1,0 +1,236 @@
+"""Åtgärder: the register of actions with their effect per indicator, the form to register or
+change one (analytiker), and each action's history."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from lagesbild import access, fmt
+from lagesbild.analysis import aggregate
+from lagesbild.store import process
+from lagesbild.views import effect
+from webapp import auth, data, errors, widgets
+from webapp.text import md
+
+ALL = ""
+EFFECT_NOTE = ("Effekten jämför åtgärdens område före och efter start med resten av kommunen "
+               "under samma månader (högst tolv månader på var sida). **Kvot** under 1 betyder "
+               "att området utvecklats bättre än resten av kommunen; intervallet är ett 95 % "
+               "konfidensintervall. Talen har gått genom röjandekontrollen och slutsatsen "
+               "bygger på dem. En skillnad visar inte att åtgärden orsakade den.")
+
+
+def can_write() -> bool:
+    return access.allows(auth.current().role, "analytiker")
+
+
+def latest(d: data.Data) -> pd.Timestamp | None:
+    return max((m for m in (aggregate.latest_complete_month(f) for f in d.counts.values())
+                if m is not None), default=None)
+
+
+@st.cache_resource(max_entries=16, show_spinner="Beräknar effekter …")
+def _effects(url: str, fingerprint: tuple, actions: tuple, end) -> pd.DataFrame:
+    # Shared by sessions: published numbers only (views.effect.table protects them).
+    d, cfg = data.data(), data.config()
+    return effect.table(cfg, d.counts, d.population, list(actions), end)
+
+
+def effects(d: data.Data, actions: list[process.Action]) -> pd.DataFrame:
+    return _effects(data.config().db_url, d.fingerprint, tuple(actions), latest(d))
+
+
+def effect_table(d: data.Data, actions: list[process.Action], key: str) -> None:
+    """The effect per action and indicator, with the note on what it means."""
+    cfg = data.config()
+    if not actions:
+        st.caption("Inga åtgärder att följa upp.")
+        return
+    safe = effects(d, actions)
+    st.dataframe(effect.display(safe, cfg, cfg.threshold), hide_index=True, width="stretch",
+                 key=key)
+    st.caption(EFFECT_NOTE)
+
+
+def action_form(key: str, defaults: process.Action | None = None, *,
+                submit: str = "Registrera åtgärden") -> process.Action | None:
+    """The fields of an action; returns the action when the form is sent, else None."""
+    cfg = data.config()
+    cat = cfg.catalogue
+    names = data.postort_names()
+    a = defaults
+    measures = list(cat.measures)
+    with st.form(key, clear_on_submit=defaults is None):
+        titel = st.text_input("Titel", value=a.titel if a else "", key=f"{key}_titel")
+        beskrivning = st.text_area("Beskrivning", value=a.beskrivning if a else "",
+                                   key=f"{key}_beskrivning", height=80)
+        c1, c2, c3 = st.columns(3)
+        typ = c1.selectbox("Typ", list(process.KINDS), format_func=process.KINDS.get,
+                           index=list(process.KINDS).index(a.typ) if a else 1,
+                           key=f"{key}_typ")
+        niva = c2.selectbox("Prevention", list(process.LEVELS), format_func=process.LEVELS.get,
+                            index=list(process.LEVELS).index(a.niva) if a else 1,
+                            key=f"{key}_niva")
+        status = c3.selectbox("Status", list(process.STATUSES),
+                              format_func=process.STATUSES.get,
+                              index=list(process.STATUSES).index(a.status) if a else 1,
+                              key=f"{key}_status")
+        c1, c2 = st.columns(2)
+        postnummer = c1.multiselect(
+            "Var (postnummer)", sorted(names), default=list(a.postnummer) if a else [],
+            format_func=lambda p: f"{fmt.postnummer(p)} {names.get(p, '')}".strip(),
+            placeholder="Hela kommunen", key=f"{key}_postnummer")
+        grouping = data.grouping()
+        larger = []
+        if grouping is not None:
+            larger = c2.multiselect(
+                "… eller större områden", list(grouping.labels),
+                format_func=grouping.labels.get, key=f"{key}_storre",
+                placeholder="Inget större område",
+                help="Åtgärden gäller alla postnummer i områdena; namnet blir områdets.")
+        omrade = st.text_input("Områdets namn (valfritt)", value=a.omrade if a else "",
+                               key=f"{key}_omrade")
+        c1, c2 = st.columns(2)
+        kon = c1.selectbox("Målgrupp: kön", [ALL, "K", "M"],
+                           format_func={ALL: "Alla", "K": "Flickor/kvinnor",
+                                        "M": "Pojkar/män"}.get,
+                           index=[ALL, "K", "M"].index(a.kon or ALL) if a else 0,
+                           key=f"{key}_kon")
+        groups = [ALL, *cat.all_age_groups]
+        alder = c2.selectbox("Målgrupp: åldersgrupp", groups,
+                             format_func=lambda g: "Alla" if not g else g.replace("-", "–")
+                             + " år", index=groups.index(a.aldersgrupp or ALL) if a else 0,
+                             key=f"{key}_alder")
+        chosen = [i.matt for i in a.indikatorer] if a else []
+        indikatorer = st.multiselect("Indikatorer som ska påverkas", measures, default=chosen,
+                                     placeholder="Välj ett eller flera mått",
+                                     format_func=lambda c: cat.measure(c).short,
+                                     key=f"{key}_indikatorer")
+        options = [f"{c}|{dim}|{value}" for c, m in cat.measures.items()
+                   for dim, d in m.dimensions.items() for value in dict(d.categories)]
+        narrowed = st.multiselect(
+            "Avgränsa till kategorier (valfritt)", options,
+            default=[f"{i.matt}|{dim}|{v}" for i in (a.indikatorer if a else ())
+                     for dim, values in i.kategorier for v in values],
+            format_func=_category_label, placeholder="Alla kategorier",
+            help="T.ex. bara orosanmälningar om skolfrånvaro. Måttet blir en indikator.",
+            key=f"{key}_kategorier")
+        c1, c2 = st.columns(2)
+        start = c1.date_input("Start", value=a.start if a else date.today(),
+                              format="YYYY-MM-DD", key=f"{key}_start")
+        slut = c2.date_input("Slut (valfritt)", value=a.slut if a else None,
+                             format="YYYY-MM-DD", key=f"{key}_slut")
+        c1, c2 = st.columns(2)
+        ansvarig = c1.text_input("Ansvarig enhet", value=a.ansvarig if a else "",
+                                 key=f"{key}_ansvarig")
+        samverkan = c2.text_input("Samverkanspartner", value=a.samverkan if a else "",
+                                  key=f"{key}_samverkan")
+        sent = st.form_submit_button(submit, type="primary", key=f"{key}_skicka")
+    if not sent:
+        return None
+    narrow: dict[str, dict[str, list[str]]] = {}
+    for option in narrowed:
+        code, dim, value = option.split("|")
+        narrow.setdefault(code, {}).setdefault(dim, []).append(value)
+    indikatorer = [*indikatorer, *(c for c in narrow if c not in indikatorer)]
+    if larger:  # a larger area is the postnummer it consists of, under its own name
+        inside = [p for p in sorted(names) if grouping.area_of(p) in larger]
+        postnummer = sorted(set(postnummer) | set(inside))
+        omrade = omrade or ", ".join(grouping.labels[c] for c in larger)
+    return process.Action(
+        titel=titel, beskrivning=beskrivning, typ=typ, niva=niva, status=status,
+        postnummer=tuple(postnummer), omrade=omrade, kon=kon or None,
+        aldersgrupp=alder or None,
+        indikatorer=tuple(process.Indicator(c, tuple((d, tuple(v)) for d, v in
+                                                     narrow.get(c, {}).items()))
+                          for c in indikatorer),
+        start=start, slut=slut, ansvarig=ansvarig, samverkan=samverkan,
+        mote_id=a.mote_id if a else None)
+
+
+def _category_label(option: str) -> str:
+    code, dim, value = option.split("|")
+    m = data.config().catalogue.measure(code)
+    return f"{m.short} – {m.dimension_label(dim).lower()}: " \
+        f"{dict(m.dimensions[dim].categories).get(value, value)}"
+
+
+def _register(engine) -> None:
+    with st.expander("Registrera en ny åtgärd", icon=":material/add:"):
+        new = action_form("ny_atgard")
+        if new is not None:
+            with errors.guard():
+                action_id = process.add_action(engine, new, auth.current().who,
+                                               set(data.config().catalogue.measures))
+                auth.record("atgard", {"atgard": action_id, "handelse": "registrerad",
+                                       "titel": new.titel})
+                st.success(f"Åtgärd {action_id} är registrerad.")
+
+
+def _history_text(changes: dict) -> str:
+    return "; ".join(f"{k}: {'' if old is None else old} → {'' if new is None else new}"
+                     for k, (old, new) in changes.items())
+
+
+def _one(engine, actions: list[process.Action]) -> None:
+    st.subheader("En åtgärd i detalj")
+    by_id = {a.id: a for a in actions}
+    chosen = st.selectbox("Åtgärd", list(by_id), key="atgard_vald",
+                          format_func=lambda i: f"{i}: {by_id[i].titel} ({by_id[i].place})")
+    if chosen is None:
+        return
+    a = by_id[chosen]
+    st.markdown(f"**{md(a.titel)}** – {md(a.place)}, start {a.start:%Y-%m-%d}"
+                f"{'' if a.slut is None else f', slut {a.slut:%Y-%m-%d}'}  \n"
+                f"{process.KINDS[a.typ]}, {process.LEVELS[a.niva].lower()} prevention, "
+                f"{process.STATUSES[a.status].lower()}. Ansvarig: {md(a.ansvarig or '–')}. "
+                f"Samverkan: {md(a.samverkan or '–')}.")
+    if a.beskrivning:
+        st.caption(md(a.beskrivning))
+    hist = process.history(engine, a.id)
+    st.dataframe(pd.DataFrame({
+        "Tid": pd.to_datetime(hist["at"], utc=True).dt.tz_convert("Europe/Stockholm")
+        .dt.strftime("%Y-%m-%d %H:%M"),
+        "Vem": hist["who"], "Händelse": hist["handelse"],
+        "Ändringar": [_history_text(c) for c in hist["andringar"]]}),
+        hide_index=True, width="stretch", key="atgard_historik")
+    if can_write():
+        with st.expander("Ändra eller avsluta åtgärden", icon=":material/edit:"):
+            changed = action_form(f"andra_{a.id}", a, submit="Spara ändringarna")
+            if changed is not None:
+                with errors.guard():
+                    diff = process.update_action(engine, a.id, changed, auth.current().who,
+                                                 set(data.config().catalogue.measures))
+                    if diff:
+                        auth.record("atgard", {"atgard": a.id, "handelse": "andrad",
+                                               "falt": sorted(diff)})
+                        st.success("Ändringarna är sparade.")
+                        st.rerun()
+                    else:
+                        st.info("Inget ändrades.")
+
+
+def render() -> None:
+    st.title("Åtgärder")
+    st.caption("Förvaltningens åtgärder: var, för vilka, vilka indikatorer de ska påverka och "
+               "om det syns i siffrorna. Analytiker registrerar och ändrar; alla ändringar "
+               "sparas med vem och när.")
+    with errors.guard():
+        d = data.data()
+        widgets.demo_banner(d)
+        engine = data.engine()
+        if can_write():
+            _register(engine)
+        actions = process.actions(engine)
+        if not actions:
+            st.info("Inga åtgärder är registrerade ännu.")
+            return
+        only_open = st.toggle("Bara pågående och planerade", value=False,
+                              key="atgarder_pagaende")
+        shown = [a for a in actions if not only_open or a.status != "avslutad"]
+        st.subheader("Effekt per åtgärd och indikator")
+        effect_table(d, shown, "atgarder_effekt")
+        _one(engine, actions)
