@@ -2,6 +2,7 @@
 
 import logging
 import time
+from pathlib import Path
 
 _t0 = time.perf_counter()
 
@@ -14,8 +15,10 @@ from webapp import auth, data, errors, state
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 logs.redact_handlers()  # tracebacks may quote a file's values
 
-st.set_page_config(page_title="Social lägesbild", page_icon=":material/query_stats:",
-                   layout="wide", initial_sidebar_state="expanded")
+# The icon is a file of our own: a :material/…: page icon is fetched from Google's servers,
+# which fails offline. The sidebar's state is set by state.apply_presentation().
+ICON = str(Path(__file__).parent / "webapp" / "ikon.png")
+st.set_page_config(page_title="Social lägesbild", page_icon=ICON, layout="wide")
 
 # Login (or local mode) first: nothing below runs for someone who may not see the app.
 auth.gate()
@@ -53,7 +56,9 @@ pages = {
                 url_path="installningar", visibility=auth.visibility("installningar")),
     ],
 }
-page = st.navigation(pages)
+# In presentation mode the menu sits at the top of the page, so it works with the sidebar
+# folded away.
+page = st.navigation(pages, position="top" if state.seed_presentation() else "sidebar")
 auth.sidebar()  # who is logged in (or local mode), under the menu
 
 with errors.guard() as shared:

@@ -22,8 +22,7 @@ def area_map(d: data.Data, measure_code: str, sel: state.Selection) -> None:
     """
     cfg = data.config()
     measure = cfg.catalogue.measure(measure_code)
-    town = st.radio("Kartvy", ["Hela kommunen", "Tätorten"], horizontal=True,
-                    key=f"kartvy_{measure_code}", label_visibility="collapsed") == "Tätorten"
+    town = _zoom(f"kartvy_{measure_code}")
     choice = KartaChoice(measure_code, "rullande", f"{sel.month:%Y-%m}", "per_1000",
                          "postnummer", ())
     cached = _area_view(cfg.db_url, d.fingerprint, choice, sel.filters.kon,
@@ -44,6 +43,16 @@ def area_map(d: data.Data, measure_code: str, sel: state.Selection) -> None:
     widgets.missing_note(view)
     with st.expander("Tabell: antal och andel per postnummer"):
         widgets.table(view.table, view.caption, f"tabell_{measure_code}", height=420)
+
+
+ZOOMS = {"kommun": "Hela kommunen", "tatort": "Tätorten"}
+
+
+def _zoom(key: str) -> bool:
+    """The map's zoom (whole municipality or the town), kept in the URL: True for the town."""
+    return state.url_widget(st.radio, "Kartvy", list(ZOOMS), key, "kommun",
+                            format_func=ZOOMS.get, horizontal=True,
+                            label_visibility="collapsed") == "tatort"
 
 
 @dataclass(frozen=True)
@@ -205,8 +214,7 @@ def karta(d: data.Data, choice: KartaChoice, sel: state.Selection) -> None:
     cfg = data.config()
     measure = cfg.catalogue.measure(choice.measure)
     layer_key = "postnummer" if choice.level == "postnummer" else "omrade"
-    town = st.radio("Kartvy", ["Hela kommunen", "Tätorten"], horizontal=True, key="kartvy",
-                    label_visibility="collapsed") == "Tätorten"
+    town = _zoom("kartvy")
     profile_key = "profil"
     if profile_key not in st.session_state:  # a shared link: outline its area at once
         st.session_state[profile_key] = st.query_params.get(profile_key, "")
@@ -346,6 +354,10 @@ def render() -> None:
 
     with errors.guard():
         d, sel = widgets.page_start()
-        choice = karta_controls(d)
+        # On the projector the map comes first: the choices fold into an expander (their
+        # result is in the caption over the map).
+        with (st.expander("Val för kartan", icon=":material/tune:") if state.presentation()
+              else st.container()):
+            choice = karta_controls(d)
         if choice is not None:
             karta(d, choice, sel)

@@ -69,8 +69,7 @@ def sidebar_filters(d: data.Data) -> Selection:
     seed("omrade", areas, True, [])
     seed("kon", list(SEX_OPTIONS), False, "")
     seed("alder", cat.all_age_groups, True, [])
-    if "presentationslage" not in st.session_state:
-        st.session_state["presentationslage"] = st.query_params.get("presentation") == "1"
+    seed_presentation()
 
     with st.sidebar:
         st.header("Urval")
@@ -178,26 +177,132 @@ def url_tabs(labels: list[str], key: str) -> dict[str, object]:
 
 # --- charts, tables and their downloads ---------------------------------------------------
 
+def seed_presentation() -> bool:
+    """Presentation mode from the URL on a session's first run (before the navigation is
+    built: the menu moves to the top of the page in presentation mode)."""
+    if "presentationslage" not in st.session_state:
+        st.session_state["presentationslage"] = st.query_params.get("presentation") == "1"
+    return presentation()
+
+
 def presentation() -> bool:
     """True when the projector mode is on (larger type, thicker lines)."""
     return bool(st.session_state.get("presentationslage", False))
 
 
+def leave_presentation() -> None:
+    """The page's own button out of presentation mode (the sidebar's toggle is folded away)."""
+    st.session_state["presentationslage"] = False
+
+
+# Always: Streamlit's own chart and table toolbars ("Download as PNG", "Show data", "Copy
+# Vega-Lite spec", "Fullscreen", "Search") and heading links speak English and cannot be
+# translated; our Swedish download buttons do their job (with title, source and disclosure
+# note in the file). Streamlit's own "Show data" would also show unformatted raw rows.
+# Navigation links get a visible focus ring for keyboard users.
+_ALWAYS_CSS = """<style>
+[data-testid="stElementToolbar"], [data-testid="stHeaderActionElements"] { display: none !important; }
+a:focus-visible, button:focus-visible, [role="tab"]:focus-visible,
+[data-testid="stSidebarNavLink"]:focus-visible, [data-testid="stTopNavLink"]:focus-visible {
+  outline: 3px solid #253494 !important; outline-offset: 2px; }
+[data-testid="stFileUploaderDropzoneInstructions"] small { display: none; }
+</style>"""
+
 # Streamlit sizes its text in rem: a larger root size enlarges every text on the page.
-_PRESENTATION_CSS = ("<style>html { font-size: 20px; } "
-                     "[data-testid='stMetricValue'] { font-size: 2.6rem; }</style>")
+# Captions are dark and large enough to read from the back of a room.
+_PRESENTATION_CSS = """<style>html { font-size: 20px; }
+[data-testid="stMetricValue"] { font-size: 2.6rem; }
+[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p {
+  color: #111827 !important; font-size: 1rem !important; }
+h1 { padding-top: 0 !important; font-size: 2.2rem !important; }
+[data-testid="stMainBlockContainer"] { padding-top: 4.5rem !important; }
+</style>"""
+
+# Streamlit's own accessible names that no option translates ("Help for Månad", "Open",
+# "Collapse sidebar"): put into Swedish in the browser, so a screen reader speaks Swedish.
+# The words are fixed here; nothing from a user or a file reaches this script.
+_SWEDISH_LABELS = {
+    "Open": "Öppna", "Close": "Stäng", "Clear all": "Rensa alla", "Clear value": "Rensa",
+    "Sidebar": "Sidopanel", "Collapse sidebar": "Fäll in sidopanelen",
+    "Expand sidebar": "Fäll ut sidopanelen", "App pages": "Sidor", "Main menu": "Meny",
+    "Link to heading": "Länk till rubriken", "Show password text": "Visa lösenordet",
+    "Hide password text": "Dölj lösenordet", "Increment": "Öka", "Decrement": "Minska",
+    "Zoom In": "Zooma in", "Zoom Out": "Zooma ut", "Reset bearing to north": "Norr uppåt",
+    "Fullscreen": "Helskärm", "Close fullscreen": "Stäng helskärm", "Search": "Sök",
+    "computer icon": "", "Upload": "Välj fil", "Browse files": "Välj fil",
+    "Vega visualization": "Diagram", "Choose an option": "Välj", "Choose options": "Välj",
+    "Remove": "Ta bort", "Delete": "Ta bort", "Running...": "Arbetar …",
+    "Hide": "Dölj", "Show": "Visa", "Expand": "Fäll ut", "Collapse": "Fäll in",
+}
+_TRANSLATE_JS = """<script>
+(() => {
+  if (window.__lagesbildSv) return;
+  window.__lagesbildSv = true;
+  const words = %s;
+  const attrs = ["aria-label", "title", "placeholder", "aria-roledescription"];
+  const fix = (el) => {
+    for (const a of attrs) {
+      const v = el.getAttribute && el.getAttribute(a);
+      if (!v) continue;
+      if (v in words) el.setAttribute(a, words[v]);
+      else if (v.startsWith("Help for ")) el.setAttribute(a, "Hjälp om " + v.slice(9));
+      else if (v.startsWith("Remove ")) el.setAttribute(a, "Ta bort " + v.slice(7));
+    }
+  };
+  const walk = (root) => {
+    if (root.nodeType !== 1) return;
+    fix(root);
+    root.querySelectorAll("[aria-label],[title],[placeholder],[aria-roledescription]")
+      .forEach(fix);
+    root.querySelectorAll("button span, button div, button").forEach((b) => {
+      const t = b.textContent.trim();
+      if (b.children.length === 0 && t in words && words[t]) b.textContent = words[t];
+    });
+    // Material icons are ligature text ("child_care"): hide the word from screen readers.
+    root.querySelectorAll("[data-testid=stIconMaterial]")
+      .forEach((i) => i.setAttribute("aria-hidden", "true"));
+  };
+  walk(document.body);
+  new MutationObserver((ms) => {
+    for (const m of ms) {
+      if (m.type === "attributes") fix(m.target);
+      m.addedNodes.forEach(walk);
+    }
+  }).observe(document.body, {subtree: true, childList: true, attributes: true,
+                             attributeFilter: attrs});
+})();
+</script>"""
 
 
 def apply_presentation() -> None:
-    """Projector mode: larger type and the sidebar folded away.
+    """The page's look: always our Swedish names and no untranslatable toolbars; in
+    projector mode also larger type and the sidebar folded away.
 
-    Streamlit cannot fold the sidebar from code except through the page config, which the
-    browser applies when the setting changes; the user opens it again with its arrow.
+    Streamlit folds or opens the sidebar only when the page config says so; it is said only
+    when the mode changes, so the sidebar no longer reopens on every page or month change.
     """
+    import json
+
     on = presentation()
-    st.set_page_config(initial_sidebar_state="collapsed" if on else "expanded")
-    if on:
-        st.html(_PRESENTATION_CSS)
+    if st.session_state.get("_presentation_shown") != on:
+        st.set_page_config(initial_sidebar_state="collapsed" if on else "expanded")
+        st.session_state["_presentation_shown"] = on
+    st.html(_ALWAYS_CSS + (_PRESENTATION_CSS if on else ""))
+    st.html(_TRANSLATE_JS % json.dumps(_SWEDISH_LABELS, ensure_ascii=False),
+            unsafe_allow_javascript=True)
+
+
+def describe(sel: Selection) -> str:
+    """The sidebar's choices in words: "oktober 2026 · 973 31 Luleå · Flickor · 12–17 år"."""
+    names = data.postort_names()
+    parts = [fmt.month(sel.month) if sel.month is not None else "ingen månad"]
+    areas = [f"{fmt.postnummer(p)} {names.get(p, '')}".strip() for p in sel.filters.postnummer]
+    parts.append(", ".join(areas) if areas else "Hela kommunen")
+    parts.append(", ".join(SEX_OPTIONS[k] for k in sel.filters.kon) if sel.filters.kon
+                 else "Alla kön")
+    parts.append(", ".join(g.replace("-", "–") + " år" for g in sel.filters.aldersgrupp)
+                 if sel.filters.aldersgrupp else "Alla åldrar")
+    return " · ".join(parts)
 
 
 # --- the map page (Karta) -----------------------------------------------------------------
