@@ -199,13 +199,17 @@ def leave_presentation() -> None:
 # Vega-Lite spec", "Fullscreen", "Search") and heading links speak English and cannot be
 # translated; our Swedish download buttons do their job (with title, source and disclosure
 # note in the file). Streamlit's own "Show data" would also show unformatted raw rows.
-# Navigation links get a visible focus ring for keyboard users.
+# Navigation links get a visible focus ring for keyboard users. The upload box's English
+# instructions ("25MB per file • XLSX …") go: the field's label and help say the same in
+# Swedish. Captions are a shade darker than Streamlit's grey (4.5:1 contrast on the sidebar).
 _ALWAYS_CSS = """<style>
 [data-testid="stElementToolbar"], [data-testid="stHeaderActionElements"] { display: none !important; }
 a:focus-visible, button:focus-visible, [role="tab"]:focus-visible,
 [data-testid="stSidebarNavLink"]:focus-visible, [data-testid="stTopNavLink"]:focus-visible {
   outline: 3px solid #253494 !important; outline-offset: 2px; }
-[data-testid="stFileUploaderDropzoneInstructions"] small { display: none; }
+[data-testid="stFileUploaderDropzoneInstructions"] { display: none; }
+[data-testid="stCaptionContainer"] { opacity: 1 !important; }
+[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] * { color: #4b5563 !important; }
 </style>"""
 
 # Streamlit sizes its text in rem: a larger root size enlarges every text on the page.
@@ -220,7 +224,8 @@ h1 { padding-top: 0 !important; font-size: 2.2rem !important; }
 
 # Streamlit's own accessible names that no option translates ("Help for Månad", "Open",
 # "Collapse sidebar"): put into Swedish in the browser, so a screen reader speaks Swedish.
-# The words are fixed here; nothing from a user or a file reaches this script.
+# The words are fixed here; nothing from a user or a file reaches this script. (No angle
+# brackets in it: Streamlit's HTML sanitiser drops a script that seems to hold tags.)
 _SWEDISH_LABELS = {
     "Open": "Öppna", "Close": "Stäng", "Clear all": "Rensa alla", "Clear value": "Rensa",
     "Sidebar": "Sidopanel", "Collapse sidebar": "Fäll in sidopanelen",
@@ -233,43 +238,71 @@ _SWEDISH_LABELS = {
     "Vega visualization": "Diagram", "Choose an option": "Välj", "Choose options": "Välj",
     "Remove": "Ta bort", "Delete": "Ta bort", "Running...": "Arbetar …",
     "Hide": "Dölj", "Show": "Visa", "Expand": "Fäll ut", "Collapse": "Fäll in",
+    "Skip to main content": "Hoppa till innehållet", "Show/hide columns": "Kolumner",
+    "Drag and drop file here": "Dra och släpp en fil här",
+    "Drag and drop files here": "Dra och släpp filer här", "No results": "Inga träffar",
+    "No options to select": "Inget att välja", "file upload": "Välj fil",
+    "yyyy": "åååå", "Empty": "Tom",
 }
 _TRANSLATE_JS = """<script>
 (() => {
   if (window.__lagesbildSv) return;
   window.__lagesbildSv = true;
   const words = %s;
-  const attrs = ["aria-label", "title", "placeholder", "aria-roledescription"];
+  const attrs = ["aria-label", "title", "placeholder", "aria-roledescription",
+                 "aria-valuetext"];
   const fix = (el) => {
     for (const a of attrs) {
       const v = el.getAttribute && el.getAttribute(a);
       if (!v) continue;
-      if (v in words) el.setAttribute(a, words[v]);
+      if (v in words && words[v] === "") {  // an icon's English name: hide it instead
+        el.removeAttribute(a);
+        el.setAttribute("aria-hidden", "true");
+      } else if (v in words) el.setAttribute(a, words[v]);
+      else if (a === "placeholder" && /^[ymd\/.-]+$/i.test(v))
+        el.setAttribute(a, v.replace(/y/gi, "Å").replace(/m/gi, "M").replace(/d/gi, "D"));
       else if (v.startsWith("Help for ")) el.setAttribute(a, "Hjälp om " + v.slice(9));
       else if (v.startsWith("Remove ")) el.setAttribute(a, "Ta bort " + v.slice(7));
+      else {  // a date field's parts: "year, Uttagsdatum"
+        const part = {"year, ": "år, ", "month, ": "månad, ", "day, ": "dag, "};
+        for (const p in part) if (v.startsWith(p)) el.setAttribute(a, part[p] + v.slice(p.length));
+      }
     }
   };
+  const text = (n) => {
+    const t = n.nodeValue.trim();
+    if (t in words && words[t]) n.nodeValue = words[t];
+  };
   const walk = (root) => {
+    if (root.nodeType === 3) { text(root); return; }
     if (root.nodeType !== 1) return;
     fix(root);
-    root.querySelectorAll("[aria-label],[title],[placeholder],[aria-roledescription]")
+    root.querySelectorAll("[aria-label],[title],[placeholder],[aria-roledescription]," +
+                          "[aria-valuetext]")
       .forEach(fix);
-    root.querySelectorAll("button span, button div, button").forEach((b) => {
-      const t = b.textContent.trim();
-      if (b.children.length === 0 && t in words && words[t]) b.textContent = words[t];
-    });
+    const texts = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    for (let n = texts.nextNode(); n; n = texts.nextNode()) text(n);
     // Material icons are ligature text ("child_care"): hide the word from screen readers.
+    // Vega's unnamed mark groups (the sparklines in Streamlit's own metric cards): the chart
+    // as a whole has a Swedish name, the marks are decoration to a screen reader.
+    root.querySelectorAll(".vega-embed g[role=graphics-symbol]:not([aria-label])")
+      .forEach((g) => g.setAttribute("aria-hidden", "true"));
     root.querySelectorAll("[data-testid=stIconMaterial]")
       .forEach((i) => i.setAttribute("aria-hidden", "true"));
+    // Streamlit's menu puts section divs straight into its list: invalid list markup for
+    // screen readers. The links stay in the labelled nav element; the list roles go.
+    root.querySelectorAll("[data-testid=stSidebarNavItems], [data-testid=stSidebarNavItems] li")
+      .forEach((l) => l.setAttribute("role", "none"));
   };
   walk(document.body);
   new MutationObserver((ms) => {
     for (const m of ms) {
       if (m.type === "attributes") fix(m.target);
+      if (m.type === "characterData") text(m.target);
       m.addedNodes.forEach(walk);
     }
   }).observe(document.body, {subtree: true, childList: true, attributes: true,
-                             attributeFilter: attrs});
+                             characterData: true, attributeFilter: attrs});
 })();
 </script>"""
 

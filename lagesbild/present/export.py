@@ -107,7 +107,8 @@ def screen(chart: alt.TopLevelMixin, presentation: bool = False) -> alt.TopLevel
     size = 20 if presentation else 13
     # aria=False: Vega would describe every axis and mark in English ("X-axis for a time
     # scale …"); the chart's accessible name is given by the page (widgets.chart).
-    return chart.configure(locale=LOCALE, font=FONT, aria=False).configure_axis(
+    return chart.configure(locale=LOCALE, font=FONT, aria=False).configure_mark(
+        aria=False).configure_axis(
         labelFontSize=size, titleFontSize=size, labelColor=GREY, titleColor=GREY
     ).configure_legend(labelFontSize=size, titleFontSize=size, symbolSize=size * 14,
                        symbolStrokeWidth=3).configure_view(strokeWidth=0)
