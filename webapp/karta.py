@@ -3,7 +3,7 @@ the overview's map, which is the same view."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 import streamlit as st
@@ -26,7 +26,8 @@ def area_map(d: data.Data, measure_code: str, sel: state.Selection) -> None:
     choice = KartaChoice(measure_code, "rullande", f"{sel.month:%Y-%m}", "per_1000",
                          "postnummer", ())
     cached = _area_view(cfg.db_url, d.fingerprint, choice, sel.filters.kon,
-                        sel.filters.aldersgrupp, sel.filters.postnummer, town)
+                        sel.filters.aldersgrupp, sel.filters.postnummer, town,
+                        state.presentation())
     view = cached.view
     st.caption(f"{view.caption.subtitle}. Antal {measure.counted} per 1 000 i målgruppen "
                f"({measure.target.label if measure.target else '–'}). Områden med färre än "
@@ -165,7 +166,7 @@ def _area_data(url: str, fingerprint: tuple, choice: KartaChoice, kon: tuple, al
 
 @st.cache_resource(max_entries=32, show_spinner="Ritar kartan …")
 def _area_view(url: str, fingerprint: tuple, choice: KartaChoice, kon: tuple, alder: tuple,
-               selected: tuple, town: bool) -> AreaView:
+               selected: tuple, town: bool, big: bool = False) -> AreaView:
     # Cached per view: the deck's JSON is the slow part of a rerun. Never mutate the result.
     from lagesbild.present import maps
 
@@ -176,7 +177,9 @@ def _area_view(url: str, fingerprint: tuple, choice: KartaChoice, kon: tuple, al
                                      v.legend_title, f"Antal {measure.counted}", ml.outline,
                                      selected, key=layer.key,
                                      rate_line="per_1000" in v.safe.columns
-                                     and choice.metric != "per_1000"))
+                                     and choice.metric != "per_1000",
+                                     verdict="flagga" in v.safe.columns,
+                                     label_size=20 if big else 15))
     return AreaView(v, deck)
 
 
@@ -222,9 +225,14 @@ def karta(d: data.Data, choice: KartaChoice, sel: state.Selection) -> None:
                         sel.filters.aldersgrupp,
                         tuple(filter(None, [st.session_state.get(profile_key)]))
                         or (sel.filters.postnummer if choice.level == "postnummer" else ()),
-                        town)
+                        town, state.presentation())
     view, deck = cached.view, cached.deck
+    selected = (tuple(filter(None, [st.session_state.get(profile_key)]))
+                or (sel.filters.postnummer if choice.level == "postnummer" else ()))
     widgets.ignored_note(view.ignored, measure.short)
+    short = area_views.too_short(view.safe)
+    if short:
+        st.info(short, icon=":material/date_range:")
     st.caption(f"**{view.caption.title}** · {view.caption.subtitle}. "
                + (f"Målgrupp: {measure.target.label}. " if measure.target else "")
                + f"Områden med färre än {cfg.threshold} visas grå och utan tal. "
@@ -237,16 +245,22 @@ def karta(d: data.Data, choice: KartaChoice, sel: state.Selection) -> None:
         widgets._legend(view.legend, view.legend_title)
         with st.popover("Ladda ned kartan", icon=":material/download:"):
             def image():  # built on click only: Altair checks every polygon it is given
+                # The page's zoom and chosen area, so the slide shows what the page shows.
                 return maps.static_map(view.coloured, view.legend, view.legend_title,
-                                       data.map_layer().outline)
+                                       data.map_layer().outline,
+                                       data.map_layer().town_bounds if town else None,
+                                       selected, layer_key)
 
-            png, svg = f"{view.caption.stem}.png", f"{view.caption.stem}.svg"
+            caption = widgets.marked(view.caption if not town else replace(
+                view.caption, filters=" · ".join(
+                    p for p in (view.caption.filters, "Tätorten") if p)))
+            png, svg = f"{caption.stem}.png", f"{caption.stem}.svg"
             st.download_button("PNG (1920 px)", data=widgets.logged(
-                lambda: export.png(image(), view.caption), view.caption, png),
+                lambda: export.png(image(), caption), caption, png),
                 file_name=png, mime="image/png", on_click="ignore", key="karta_png",
                 icon=":material/image:")
             st.download_button("SVG", data=widgets.logged(
-                lambda: export.svg(image(), view.caption), view.caption, svg),
+                lambda: export.svg(image(), caption), caption, svg),
                 file_name=svg, mime="image/svg+xml", on_click="ignore", key="karta_svg",
                 icon=":material/draw:")
 
@@ -260,6 +274,7 @@ def karta(d: data.Data, choice: KartaChoice, sel: state.Selection) -> None:
               export.Caption(f"{measure.short}: trattdiagram per "
                              f"{areas.LEVEL_NOUNS[choice.level]}",
                              view.caption.period, view.caption.filters,
+                             source=area_views.source_line(measure),
                              threshold=cfg.threshold), "tratt")
         flagged = view.safe["flagga"].isin(["över", "under"]).sum()
         st.markdown(funnel.EXPLANATION.format(threshold=cfg.threshold)
@@ -325,7 +340,8 @@ def area_profile(d: data.Data, choice: KartaChoice, sel: state.Selection, code: 
         widgets.chart(charts.area_trend_chart(trend, name),
               export.Caption(f"{name} och hela kommunen: {measure.short.lower()} per 1 000",
                              f"rullande 12 månader till {fmt.month_short(period.end)}",
-                             filters_text, threshold=cfg.threshold), "profil_trend")
+                             filters_text, source=area_views.source_line(measure),
+                             threshold=cfg.threshold), "profil_trend")
         if trend.loc[trend["serie"] == "Området", "skyddad"].any():
             st.caption(f"Punkter där området har färre än {cfg.threshold} visas inte.")
     if parts:
@@ -340,6 +356,7 @@ def area_profile(d: data.Data, choice: KartaChoice, sel: state.Selection, code: 
                 widgets.chart(charts.area_bar_chart(shown, header, cfg.threshold),
                       export.Caption(f"{name}: {measure.short.lower()} efter "
                                      f"{header.lower()}", period_text, filters_text,
+                                     source=area_views.source_line(measure),
                                      threshold=cfg.threshold), f"profil_{dim}")
     st.markdown(f"**Befolkning i {name}** efter ålder och kön ({pop.attrs['ar']})")
     sex = {k: cat.sex_label(k) for k in ("K", "M")}
