@@ -234,9 +234,11 @@ def _charts(d: data.Data, sel: state.Selection, measure: Measure, filters: aggre
             storhet: str) -> None:
     """The four charts in tabs; only the open one is computed."""
     code = measure.code
-    names = {"trend": "Trend", "ar": "År för år", "fordelning": "Fördelning",
+    names = {"trend": "Trend", "kon": "Flickor och pojkar" if measure.age_grouping == "barn"
+             else "Kvinnor och män", "ar": "År för år", "fordelning": "Fördelning",
              "heatmap": "Månad × kategori"}
-    kinds = [k for k in names if k != "heatmap" or figures.heatmap_dimensions(measure)]
+    kinds = [k for k in names if (k != "heatmap" or figures.heatmap_dimensions(measure))
+             and (k != "kon" or figures.sex_comparable(measure, storhet))]
     # Only the open tab is computed and sent: a rerun draws one chart, not four.
     tabs = state.url_tabs([names[k] for k in kinds], f"{code}_vy")
     kind = next(k for k in kinds if tabs[names[k]].open)
