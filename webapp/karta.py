@@ -264,6 +264,13 @@ def karta(d: data.Data, choice: KartaChoice, sel: state.Selection) -> None:
                 file_name=svg, mime="image/svg+xml", on_click="ignore", key="karta_svg",
                 icon=":material/draw:")
 
+    hidden_flags = maps.unnamed_flags(view.coloured, maps.area_labels(
+        view.coloured, data.map_layer().town_bounds if town
+        else data.display_layer(choice.level).bounds, selected, layer_key), layer_key)
+    if hidden_flags:
+        st.caption(f"{fmt.number(hidden_flags)} flaggade områden ligger för tätt för att få "
+                   "namn på kartan i den här vyn: välj Tätorten, eller se trattdiagrammet.")
+
     st.subheader("Skiljer sig områdena från kommunen på riktigt?")
     if view.kommun_rate is None:
         st.info(f"{measure.short} har ingen målgrupp att räkna andelar på, så "

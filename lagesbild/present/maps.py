@@ -201,9 +201,37 @@ def area_labels(geojson: dict, bounds: list[float], selected: tuple[str, ...] = 
     for e, place in zip(large, places):
         if key == "postnummer" and e["name"][:3].isdigit():
             e["name"] = place if places.count(place) == 1 else " ".join(e["name"].split()[:2])
-    return [{"position": e["position"], "code": e["code"],
-             "text": f"{FLAG_SYMBOLS[e['flag']]} {e['name']}" if e["flag"] else e["name"]}
-            for e in marked + large]
+    out = [{"position": e["position"], "code": e["code"],
+            "text": f"{FLAG_SYMBOLS[e['flag']]} {e['name']}" if e["flag"] else e["name"]}
+           for e in marked + large]
+    return _without_overlaps(out, bounds)
+
+
+def _without_overlaps(names: list[dict], bounds: list[float], width_px: int = 900,
+                      height_px: int = 560) -> list[dict]:
+    """Drop names that would cover one already placed (first come first: flagged and chosen
+    before the larger areas), on a map about *width_px* × *height_px*. A pile of names over
+    the town at the whole-municipality zoom reads as nothing; the Tätorten zoom names them."""
+    minx, miny, maxx, maxy = bounds
+    placed, kept = [], []
+    for n in names:
+        x = (n["position"][0] - minx) / max(maxx - minx, 1e-12) * width_px
+        y = (maxy - n["position"][1]) / max(maxy - miny, 1e-12) * height_px
+        half_w, half_h = 4.5 * len(n["text"]) + 6, 12
+        box = (x - half_w, y - half_h, x + half_w, y + half_h)
+        if any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3]
+               for b in placed):
+            continue
+        placed.append(box)
+        kept.append(n)
+    return kept
+
+
+def unnamed_flags(geojson: dict, names: list[dict], key: str = "postnummer") -> int:
+    """Flagged areas the map could not name without covering another name."""
+    named = {n["code"] for n in names}
+    return sum(1 for f in geojson["features"]
+               if f["properties"].get("flagga") and f["properties"].get(key) not in named)
 
 
 def deck(geojson: dict, bounds: list[float], value_label: str, count_label: str,
