@@ -171,3 +171,15 @@ def test_no_english_and_no_serious_accessibility_violations(server, browser, pat
     serious = [v for v in result if v["impact"] in ("serious", "critical")]
     assert serious == [], serious
     page.close()
+
+
+def test_navigation_links_show_where_the_keyboard_is(server, browser):  # noqa: F811
+    page = _open(browser, f"{server}/om-data", "1366x768")
+    link = page.locator('[data-testid="stSidebarNavLink"]').first
+    link.focus()
+    page.keyboard.press("Tab")  # keyboard focus, so :focus-visible applies
+    page.keyboard.press("Shift+Tab")
+    style = page.evaluate("""() => { const s = getComputedStyle(document.activeElement);
+        return [document.activeElement.dataset.testid, s.outlineStyle, s.outlineWidth]; }""")
+    assert style == ["stSidebarNavLink", "solid", "3px"], style
+    page.close()

@@ -259,7 +259,7 @@ _TRANSLATE_JS = """<script>
         el.removeAttribute(a);
         el.setAttribute("aria-hidden", "true");
       } else if (v in words) el.setAttribute(a, words[v]);
-      else if (a === "placeholder" && /^[ymd\/.-]+$/i.test(v))
+      else if (a === "placeholder" && /^[-ymd/.]+$/i.test(v))
         el.setAttribute(a, v.replace(/y/gi, "Å").replace(/m/gi, "M").replace(/d/gi, "D"));
       else if (v.startsWith("Help for ")) el.setAttribute(a, "Hjälp om " + v.slice(9));
       else if (v.startsWith("Remove ")) el.setAttribute(a, "Ta bort " + v.slice(7));

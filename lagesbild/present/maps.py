@@ -2,6 +2,10 @@
 
 Takes the display GeoJSON (EPSG:4326, from ``geo.to_geojson_dict``) and a table that has been
 through ``disclosure.protect``; nothing else reaches the map.
+
+Long because the page's map (pydeck) and the slide's image (Altair) must agree on every cue:
+colour classes, flags and their symbols, the names written on the areas and which of them
+fit. One module keeps the two from drifting apart.
 """
 
 from __future__ import annotations
