@@ -2,6 +2,7 @@
 
 import logging
 import time
+from pathlib import Path
 
 _t0 = time.perf_counter()
 
@@ -14,8 +15,10 @@ from webapp import auth, data, errors, state
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 logs.redact_handlers()  # tracebacks may quote a file's values
 
-st.set_page_config(page_title="Social lägesbild", page_icon=":material/query_stats:",
-                   layout="wide", initial_sidebar_state="expanded")
+# The icon is a file of our own: a :material/…: page icon is fetched from Google's servers,
+# which fails offline. The sidebar's state is set by state.apply_presentation().
+ICON = str(Path(__file__).parent / "webapp" / "ikon.png")
+st.set_page_config(page_title="Social lägesbild", page_icon=ICON, layout="wide")
 
 # Login (or local mode) first: nothing below runs for someone who may not see the app.
 auth.gate()
@@ -65,9 +68,11 @@ pages = {
                 url_path="installningar", visibility=auth.visibility("installningar")),
     ],
 }
-# Every page in the menu: with the Arbetssätt pages Streamlit would hide some behind
+# In presentation mode the menu sits at the top of the page, so it works with the sidebar
+# folded away. Every page is listed: with the Arbetssätt pages Streamlit would hide some behind
 # "View more", and a meeting should find Om data and the measures without a click.
-page = st.navigation(pages, expanded=True)
+page = st.navigation(pages, position="top" if state.seed_presentation() else "sidebar",
+                     expanded=True)
 auth.sidebar()  # who is logged in (or local mode), under the menu
 
 with errors.guard() as shared:

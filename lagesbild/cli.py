@@ -585,9 +585,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("chart", help="Skriv ett diagram som PNG eller SVG, som sidan gör.")
     p.add_argument("matt", metavar="MEASURE", help="Måttets id, t.ex. orosanmalningar.")
-    p.add_argument("--typ", required=True, choices=["trend", "ar", "fordelning", "heatmap"],
-                   help="trend (per månad), ar (år för år), fordelning (per kategori och "
-                        "kön) eller heatmap (månad × kategori).")
+    p.add_argument("--typ", required=True,
+                   choices=["trend", "kon", "ar", "fordelning", "heatmap"],
+                   help="trend (per månad), kon (flickor och pojkar i samma diagram), ar (år "
+                        "för år), fordelning (per kategori och kön) eller heatmap (månad × "
+                        "kategori).")
     p.add_argument("--per", metavar="DIM", help="Dimension för fordelning och heatmap.")
     p.add_argument("--ar", type=int, help="Kalenderår (standard: som sidan, till senaste "
                                           "hela månaden).")

@@ -80,8 +80,24 @@ def test_unprotected_table_is_refused():
         export.xlsx(tables.mark(raw.astype("Int64"), 5), CAPTION)
 
 
-def test_file_stem_is_ascii():
-    assert CAPTION.stem == "orosanmalningar_per_manad_jan_2025_dec_2025"
+def test_file_stem_is_ascii_and_carries_the_filters():
+    assert CAPTION.stem == "orosanmalningar_per_manad_jan_2025_dec_2025_flickor_kvinnor"
+    boys = export.Caption(CAPTION.title, CAPTION.period, "Pojkar/män · 12–17 år")
+    assert boys.stem == "orosanmalningar_per_manad_jan_2025_dec_2025_pojkar_man_12_17_ar"
+    assert export.Caption(CAPTION.title, CAPTION.period).stem == \
+        "orosanmalningar_per_manad_jan_2025_dec_2025"
+
+
+def test_demo_data_are_marked_in_the_image_and_the_workbook(table):
+    demo = export.Caption(CAPTION.title, CAPTION.period, CAPTION.filters, demo=True)
+    chart = alt.Chart(pd.DataFrame({"x": [1, 2], "y": [3, 4]})).mark_line().encode(x="x", y="y")
+    assert "Demodata" in export.svg(chart, demo)
+    assert "Demodata" not in export.svg(chart, CAPTION)
+    book = load_workbook(io.BytesIO(export.xlsx(table, demo)))
+    assert book.sheetnames[0] == "Tabell (demodata)"
+    assert any("Demodata" in str(r[0].value) for r in book["Om tabellen"].iter_rows())
+    plain = load_workbook(io.BytesIO(export.xlsx(table, CAPTION)))
+    assert plain.sheetnames[0] == "Tabell"
 
 
 FORMULAS = ["=HYPERLINK(\"https://example.com\",\"Logga in här\")", "+cmd|' /C calc'!A0",

@@ -123,8 +123,50 @@ def test_presentation_mode_lands_in_the_url():
     _ok(at)
     assert at.query_params["presentation"] == "1"
     assert _charts(at)
-    # Charts go full width: the table moves into an expander under it.
-    assert len(at.expander) == 1
+    # Charts go full width: the table moves into an expander under it, and the page's own
+    # choices into one above it, so the chart comes first under the title.
+    assert [e.label for e in at.expander] == ["Val för diagrammet",
+                                              "Siffrorna bakom diagrammet"]
+    assert any("Urval:" in m.value for m in at.markdown)  # the filters, as text
+    assert at.button(key="avsluta_presentation").label == "Avsluta presentationsläge"
+    at.button(key="avsluta_presentation").click().run()
+    assert "presentation" not in at.query_params
+    at.toggle(key="presentationslage").set_value(True).run()  # and on again
+    assert at.query_params["presentation"] == "1"
+
+
+def test_girls_and_boys_in_one_chart_and_the_trend_table_newest_first():
+    at = _page("app_pages/barn.py")
+    assert "Flickor och pojkar" in [t.label for t in at.tabs]
+    import pandas as pd
+
+    from lagesbild import store
+    from lagesbild.analysis import aggregate
+    from lagesbild.config import Config
+    from lagesbild.store import ingest
+    from lagesbild.views import figures, source
+
+    cfg = Config.from_env()
+    engine = ingest.open_store(cfg)
+    m = cfg.catalogue.measure("orosanmalningar")
+    counts, population = source.counts(engine, cfg, m), store.read_population(engine)
+    end = pd.Timestamp("2025-10-01")
+    trend = figures.figure("trend", counts, population, m, cfg,
+                           figures.default_period("trend", end))
+    months = trend.table["Månad"]
+    assert months.iloc[0] == end and months.is_monotonic_decreasing
+    assert months.min() == figures.default_period("trend", end).start  # the chart's months
+    both = figures.figure("kon", counts, population, m, cfg,
+                          figures.default_period("kon", end))
+    assert list(both.table.columns) == ["Månad", "Flickor, antal", "Pojkar, antal",
+                                        "Flickor, rullande 12 mån", "Pojkar, rullande 12 mån"]
+    assert both.table["Månad"].iloc[0] == end
+    girls = figures.figure("trend", counts, population, m, cfg,
+                           figures.default_period("trend", end),
+                           filters=aggregate.Filters(kon=("K",)))
+    same = girls.table.set_index("Månad")["Antal"]
+    assert (both.table.set_index("Månad")["Flickor, antal"] == same.reindex(
+        both.table["Månad"]).to_numpy()).all()  # the same published cells as the filter
 
 
 def test_a_measure_without_data_gets_a_plain_message(monkeypatch):

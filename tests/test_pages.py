@@ -37,6 +37,18 @@ def test_overview_shows_a_card_per_measure_and_the_map():
     labels = [m.label for m in at.metric]
     assert len(at.metric) == 7
     assert labels[0].startswith("Orosanmälningar")
+    # Reading order is the cards' order, row by row (a screen reader read them column by
+    # column when the cards were dealt into four columns).
+    import pandas as pd
+
+    from lagesbild.analysis import aggregate
+    from lagesbild.views import overview
+    from webapp import data
+
+    cards = overview.cards(data.data().counts, data.config(), pd.Timestamp("2026-10-01"),
+                           aggregate.Filters())
+    assert labels == [c.title for c in cards]
+
     assert at.get("deck_gl_json_chart"), "the map is missing"
     assert at.session_state["manad"] == "2026-10"
     assert at.query_params["manad"] == "2026-10"
@@ -87,9 +99,10 @@ def test_about_page_lists_measures_and_batches():
 def test_the_map_can_zoom_to_the_town():
     at = _app().run()
     whole = at.get("deck_gl_json_chart")[0].proto.json
-    at.radio(key="kartvy_orosanmalningar").set_value("Tätorten").run()
+    at.radio(key="kartvy_orosanmalningar").set_value("tatort").run()
     town = at.get("deck_gl_json_chart")[0].proto.json
     assert not at.error
+    assert at.query_params["kartvy_orosanmalningar"] == "tatort"  # a link keeps the zoom
     assert json.loads(town)["initialViewState"]["zoom"] > \
         json.loads(whole)["initialViewState"]["zoom"] + 1
 

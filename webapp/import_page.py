@@ -77,7 +77,8 @@ def _import_section(cfg, engine):
     upload = st.file_uploader("Fil att läsa in (Excel .xlsx/.xls/.ods eller CSV)",
                               type=["xlsx", "xlsm", "xls", "ods", "csv", "txt"],
                               max_upload_size=cfg.max_file_mb,
-                              key=f"fil_{state.get('_omgang', 0)}")
+                              key=f"fil_{state.get('_omgang', 0)}",
+                              help=f"Högst {cfg.max_file_mb} MB.")
     measures = {code: m.label for code, m in cat.measures.items()} | {
         ingest.POPULATION: "Befolkning (SCB)", comparison.KOLADA: comparison.KOLADA_LABEL}
     found, broken = profiles.scan(cfg.profiles, cat)

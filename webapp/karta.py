@@ -3,7 +3,7 @@ the overview's map, which is the same view."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 import streamlit as st
@@ -27,12 +27,12 @@ def area_map(d: data.Data, measure_code: str, sel: state.Selection) -> None:
     """
     cfg = data.config()
     measure = cfg.catalogue.measure(measure_code)
-    town = st.radio("Kartvy", ["Hela kommunen", "Tätorten"], horizontal=True,
-                    key=f"kartvy_{measure_code}", label_visibility="collapsed") == "Tätorten"
+    town = _zoom(f"kartvy_{measure_code}")
     choice = KartaChoice(measure_code, "rullande", f"{sel.month:%Y-%m}", "per_1000",
                          "postnummer", ())
     cached = _area_view(cfg.db_url, d.fingerprint, choice, sel.filters.kon,
-                        sel.filters.aldersgrupp, sel.filters.postnummer, town)
+                        sel.filters.aldersgrupp, sel.filters.postnummer, town,
+                        state.presentation())
     view = cached.view
     st.caption(f"{view.caption.subtitle}. Antal {measure.counted} per 1 000 i målgruppen "
                f"({measure.target.label if measure.target else '–'}). Områden med färre än "
@@ -49,6 +49,16 @@ def area_map(d: data.Data, measure_code: str, sel: state.Selection) -> None:
     widgets.missing_note(view)
     with st.expander("Tabell: antal och andel per postnummer"):
         widgets.table(view.table, view.caption, f"tabell_{measure_code}", height=420)
+
+
+ZOOMS = {"kommun": "Hela kommunen", "tatort": "Tätorten"}
+
+
+def _zoom(key: str) -> bool:
+    """The map's zoom (whole municipality or the town), kept in the URL: True for the town."""
+    return state.url_widget(st.radio, "Kartvy", list(ZOOMS), key, "kommun",
+                            format_func=ZOOMS.get, horizontal=True,
+                            label_visibility="collapsed") == "tatort"
 
 
 @dataclass(frozen=True)
@@ -161,7 +171,7 @@ def _area_data(url: str, fingerprint: tuple, choice: KartaChoice, kon: tuple, al
 
 @st.cache_resource(max_entries=32, show_spinner="Ritar kartan …")
 def _area_view(url: str, fingerprint: tuple, choice: KartaChoice, kon: tuple, alder: tuple,
-               selected: tuple, town: bool) -> AreaView:
+               selected: tuple, town: bool, big: bool = False) -> AreaView:
     # Cached per view: the deck's JSON is the slow part of a rerun. Never mutate the result.
     from lagesbild.present import maps
 
@@ -172,7 +182,9 @@ def _area_view(url: str, fingerprint: tuple, choice: KartaChoice, kon: tuple, al
                                      v.legend_title, f"Antal {measure.counted}", ml.outline,
                                      selected, key=layer.key,
                                      rate_line="per_1000" in v.safe.columns
-                                     and choice.metric != "per_1000"))
+                                     and choice.metric != "per_1000",
+                                     verdict="flagga" in v.safe.columns,
+                                     label_size=20 if big else 15))
     return AreaView(v, deck)
 
 
@@ -210,8 +222,7 @@ def karta(d: data.Data, choice: KartaChoice, sel: state.Selection) -> None:
     cfg = data.config()
     measure = cfg.catalogue.measure(choice.measure)
     layer_key = "postnummer" if choice.level == "postnummer" else "omrade"
-    town = st.radio("Kartvy", ["Hela kommunen", "Tätorten"], horizontal=True, key="kartvy",
-                    label_visibility="collapsed") == "Tätorten"
+    town = _zoom("kartvy")
     profile_key = "profil"
     if profile_key not in st.session_state:  # a shared link: outline its area at once
         st.session_state[profile_key] = st.query_params.get(profile_key, "")
@@ -219,9 +230,14 @@ def karta(d: data.Data, choice: KartaChoice, sel: state.Selection) -> None:
                         sel.filters.aldersgrupp,
                         tuple(filter(None, [st.session_state.get(profile_key)]))
                         or (sel.filters.postnummer if choice.level == "postnummer" else ()),
-                        town)
+                        town, state.presentation())
     view, deck = cached.view, cached.deck
+    selected = (tuple(filter(None, [st.session_state.get(profile_key)]))
+                or (sel.filters.postnummer if choice.level == "postnummer" else ()))
     widgets.ignored_note(view.ignored, measure.short)
+    short = area_views.too_short(view.safe)
+    if short:
+        st.info(short, icon=":material/date_range:")
     st.caption(f"**{view.caption.title}** · {view.caption.subtitle}. "
                + (f"Målgrupp: {measure.target.label}. " if measure.target else "")
                + f"Områden med färre än {cfg.threshold} visas grå och utan tal. "
@@ -234,18 +250,31 @@ def karta(d: data.Data, choice: KartaChoice, sel: state.Selection) -> None:
         widgets._legend(view.legend, view.legend_title)
         with st.popover("Ladda ned kartan", icon=":material/download:"):
             def image():  # built on click only: Altair checks every polygon it is given
+                # The page's zoom and chosen area, so the slide shows what the page shows.
                 return maps.static_map(view.coloured, view.legend, view.legend_title,
-                                       data.map_layer().outline)
+                                       data.map_layer().outline,
+                                       data.map_layer().town_bounds if town else None,
+                                       selected, layer_key)
 
-            png, svg = f"{view.caption.stem}.png", f"{view.caption.stem}.svg"
+            caption = widgets.marked(view.caption if not town else replace(
+                view.caption, filters=" · ".join(
+                    p for p in (view.caption.filters, "Tätorten") if p)))
+            png, svg = f"{caption.stem}.png", f"{caption.stem}.svg"
             st.download_button("PNG (1920 px)", data=widgets.logged(
-                lambda: export.png(image(), view.caption), view.caption, png),
+                lambda: export.png(image(), caption), caption, png),
                 file_name=png, mime="image/png", on_click="ignore", key="karta_png",
                 icon=":material/image:")
             st.download_button("SVG", data=widgets.logged(
-                lambda: export.svg(image(), view.caption), view.caption, svg),
+                lambda: export.svg(image(), caption), caption, svg),
                 file_name=svg, mime="image/svg+xml", on_click="ignore", key="karta_svg",
                 icon=":material/draw:")
+
+    hidden_flags = maps.unnamed_flags(view.coloured, maps.area_labels(
+        view.coloured, data.map_layer().town_bounds if town
+        else data.display_layer(choice.level).bounds, selected, layer_key), layer_key)
+    if hidden_flags:
+        st.caption(f"{fmt.number(hidden_flags)} flaggade områden ligger för tätt för att få "
+                   "namn på kartan i den här vyn: välj Tätorten, eller se trattdiagrammet.")
 
     st.subheader("Skiljer sig områdena från kommunen på riktigt?")
     if view.kommun_rate is None:
@@ -257,6 +286,7 @@ def karta(d: data.Data, choice: KartaChoice, sel: state.Selection) -> None:
               export.Caption(f"{measure.short}: trattdiagram per "
                              f"{areas.LEVEL_NOUNS[choice.level]}",
                              view.caption.period, view.caption.filters,
+                             source=area_views.source_line(measure),
                              threshold=cfg.threshold), "tratt")
         flagged = view.safe["flagga"].isin(["över", "under"]).sum()
         st.markdown(funnel.EXPLANATION.format(threshold=cfg.threshold)
@@ -324,7 +354,8 @@ def area_profile(d: data.Data, choice: KartaChoice, sel: state.Selection, code: 
         widgets.chart(charts.area_trend_chart(trend, name, marks),
               export.Caption(f"{name} och hela kommunen: {measure.short.lower()} per 1 000",
                              f"rullande 12 månader till {fmt.month_short(period.end)}",
-                             filters_text, threshold=cfg.threshold), "profil_trend")
+                             filters_text, source=area_views.source_line(measure),
+                             threshold=cfg.threshold), "profil_trend")
         for month, text in zip(marks[col.MONTH], marks[col.NOTE]):
             st.caption(f":material/flag: {fmt.month(month)}: {md(text)}.")
         if trend.loc[trend["serie"] == "Området", "skyddad"].any():
@@ -341,6 +372,7 @@ def area_profile(d: data.Data, choice: KartaChoice, sel: state.Selection, code: 
                 widgets.chart(charts.area_bar_chart(shown, header, cfg.threshold),
                       export.Caption(f"{name}: {measure.short.lower()} efter "
                                      f"{header.lower()}", period_text, filters_text,
+                                     source=area_views.source_line(measure),
                                      threshold=cfg.threshold), f"profil_{dim}")
     st.markdown(f"**Befolkning i {name}** efter ålder och kön ({pop.attrs['ar']})")
     sex = {k: cat.sex_label(k) for k in ("K", "M")}
@@ -355,6 +387,10 @@ def render() -> None:
 
     with errors.guard():
         d, sel = widgets.page_start()
-        choice = karta_controls(d)
+        # On the projector the map comes first: the choices fold into an expander (their
+        # result is in the caption over the map).
+        with (st.expander("Val för kartan", icon=":material/tune:") if state.presentation()
+              else st.container()):
+            choice = karta_controls(d)
         if choice is not None:
             karta(d, choice, sel)

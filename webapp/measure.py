@@ -71,7 +71,8 @@ def render(codes: list[str], title: str, about: str) -> None:
     st.title(title)
     with errors.guard():
         d, sel = widgets.page_start()
-        st.caption(about)
+        if not state.presentation():  # on the projector the chart comes first
+            st.caption(about)
         if len(codes) == 1:
             section(d, sel, codes[0], heading=data.config().catalogue.measure(codes[0]).label
                     != title)
@@ -225,18 +226,36 @@ def section(d: data.Data, sel: state.Selection, code: str, heading: bool = True)
         st.info(f"Det finns inga inlästa uppgifter om {measure.short.lower()} ännu.")
         comparison.render(code)
         return
-    filters, storhet = _page_filters(measure, sel)
+    present = state.presentation()
+    # On the projector the chart comes first: the page's own choices fold into an expander
+    # and the headline figures go below the chart.
+    with (st.expander("Val för diagrammet", icon=":material/tune:") if present
+          else st.container()):
+        filters, storhet = _page_filters(measure, sel)
+    head_slot, chart_slot = st.container(), st.container()
+    if present:
+        head_slot, chart_slot = chart_slot, head_slot
     _, ignored = aggregate.apply_filters(d.counts[code].head(0), measure, filters)
     if filters.kon and measure.variables[storhet].without_sex:
         ignored.append("kon")
-    widgets.ignored_note(ignored, measure.short)
-    _headline(d, measure, sel, filters, storhet)
-    if code == "akutboende":
-        _housing_status(d, measure, sel)
+    with head_slot:
+        widgets.ignored_note(ignored, measure.short)
+        _headline(d, measure, sel, filters, storhet)
+        if code == "akutboende":
+            _housing_status(d, measure, sel)
+    with chart_slot:
+        _charts(d, sel, measure, filters, storhet)
 
-    names = {"trend": "Trend", "ar": "År för år", "fordelning": "Fördelning",
+
+def _charts(d: data.Data, sel: state.Selection, measure: Measure, filters: aggregate.Filters,
+            storhet: str) -> None:
+    """The four charts in tabs; only the open one is computed."""
+    code = measure.code
+    names = {"trend": "Trend", "kon": "Flickor och pojkar" if measure.age_grouping == "barn"
+             else "Kvinnor och män", "ar": "År för år", "fordelning": "Fördelning",
              "heatmap": "Månad × kategori"}
-    kinds = [k for k in names if k != "heatmap" or figures.heatmap_dimensions(measure)]
+    kinds = [k for k in names if (k != "heatmap" or figures.heatmap_dimensions(measure))
+             and (k != "kon" or figures.sex_comparable(measure, storhet))]
     # Only the open tab is computed and sent: a rerun draws one chart, not four.
     tabs = state.url_tabs([names[k] for k in kinds], f"{code}_vy")
     kind = next(k for k in kinds if tabs[names[k]].open)

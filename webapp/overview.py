@@ -14,10 +14,12 @@ def render() -> None:
         cfg = data.config()
         cards = overview.cards(d.counts, cfg, sel.month, sel.filters)
         st.caption(overview.period_caption(sel.month))
-        columns = st.columns(4)
-        for i, card in enumerate(cards):
-            with columns[i % 4].container(border=True):
-                widgets.headline_card(card)
+        # One row of columns per four cards: a screen reader (and a narrow screen) then takes
+        # the cards in reading order, row by row, not column by column.
+        for row in range(0, len(cards), 4):
+            for column, card in zip(st.columns(4), cards[row:row + 4]):
+                with column.container(border=True):
+                    widgets.headline_card(card)
 
         st.subheader("Orosanmälningar per 1 000 barn och unga (0–20 år), per postnummer")
         karta.area_map(d, "orosanmalningar", sel)

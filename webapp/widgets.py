@@ -15,13 +15,35 @@ def page_start() -> tuple[data.Data, "state.Selection"]:
     """What every data page starts with: the data, the demo banner and the sidebar's choices;
     an empty store gets a plain message and the page stops there."""
     d = data.data()
-    demo_banner(d)
     sel = state.selection()
+    if state.presentation():  # one line, so the chart or map comes next
+        chosen_line(sel, d.is_demo)
+    else:
+        demo_banner(d)
+        chosen_line(sel, False)
     if sel.month is None:
         st.info("Det finns inga data i databasen ännu. Läs in förvaltningens exporter på "
                 "sidan Import och datakvalitet, eller starta med demodata (LAGESBILD_DEMO=1).")
         st.stop()
     return d, sel
+
+
+def chosen_line(sel, demo: bool) -> None:
+    """The sidebar's choices as text under the title: with the sidebar folded, a view of girls
+    in one postnummer must not look like the whole municipality. In presentation mode also
+    the way out of it (the sidebar's toggle is folded away)."""
+    from webapp.text import md
+
+    text = f"**Urval:** {md(state.describe(sel))}"
+    if demo:
+        text = ":orange-badge[Demodata – syntetiska siffror] " + text
+    if not state.presentation():
+        st.markdown(text)
+        return
+    with st.container(horizontal=True, vertical_alignment="center", key="urvalsrad"):
+        st.markdown(text, width="stretch")
+        st.button("Avsluta presentationsläge", on_click=state.leave_presentation,
+                  key="avsluta_presentation", icon=":material/close_fullscreen:")
 
 
 def demo_banner(d: data.Data) -> None:
@@ -76,13 +98,23 @@ def logged(make, caption, file_name: str):
         "Hela kommunen", "format": file_name.rsplit(".", 1)[-1], "fil": file_name})
 
 
+def marked(caption):
+    """The caption with the demo mark when the data are synthetic (images and workbooks say
+    "Demodata" inside themselves)."""
+    from dataclasses import replace
+
+    return replace(caption, demo=data.data().is_demo)
+
+
 def chart(chart_, caption, key: str) -> None:
     """An Altair chart in Swedish formats, with PNG and SVG downloads of the same chart."""
     from lagesbild.present import export
 
+    caption = marked(caption)
     # Our own configuration, not Streamlit's theme: the page shows what the PNG will show.
+    # The accessible name is the chart's title and subtitle, in Swedish.
     st.altair_chart(export.screen(chart_, state.presentation()), width="stretch", theme=None,
-                    key=f"{key}_chart")
+                    key=f"{key}_chart", alt=f"Diagram: {caption.title}. {caption.subtitle}.")
     with st.container(horizontal=True):
         st.download_button("PNG", data=logged(lambda: export.png(chart_, caption), caption,
                                               f"{caption.stem}.png"),
@@ -101,6 +133,7 @@ def table(table_: pd.DataFrame, caption, key: str, height: int | str = "auto") -
     works; see ``tables.style``), with Excel and CSV downloads."""
     from lagesbild.present import export
 
+    caption = marked(caption)
     styled = tables.style(table_)
     as_text = {c: st.column_config.TextColumn(alignment="right") for c in table_.columns
                if pd.api.types.is_numeric_dtype(table_[c])

@@ -131,6 +131,13 @@ def chart(safe: pd.DataFrame, names: pd.Series, rate_per_1000: float, title_unit
                  alt.Tooltip("Befolkning:Q", format=",.0f"),
                  alt.Tooltip("Per 1 000:Q", format=",.1f"), "Bedömning:N"])
     layers = [limit_lines, mean, dots]
+    # The areas outside the limits are named in the chart, so the image in a slide says which.
+    outliers = points[points["Bedömning"] != "Inom gränserna"]
+    if len(outliers):
+        layers.append(alt.Chart(outliers).mark_text(
+            align="left", dx=9, dy=-9, fontSize=13, fontWeight="bold", color="#111827").encode(
+            x=alt.X("Befolkning:Q", scale=alt.Scale(type="log")), y="Per 1 000:Q",
+            text="Område:N"))
     chosen = points[points["kod"] == highlight]
     if len(chosen):
         layers.append(alt.Chart(chosen).mark_point(size=420, color="#e66101", strokeWidth=3)

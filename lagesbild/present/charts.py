@@ -16,7 +16,11 @@ from lagesbild import fmt
 from lagesbild.present import columns as col
 
 KINDS = {"trend": "Trend", "ar": "År för år", "fordelning": "Fördelning",
-         "heatmap": "Värmekarta"}
+         "heatmap": "Värmekarta", "kon": "Flickor och pojkar"}
+# Earlier years in År för år: Okabe–Ito hues (colour-blind safe) and their own dashes, so the
+# years tell apart in a slide too; the latest year is the strong blue line.
+EARLIER_YEARS = [("#E69F00", [8, 3]), ("#009E73", [3, 3]), ("#CC79A7", [10, 3, 2, 3]),
+                 ("#56B4E9", [2, 2]), ("#999999", [6, 6])]
 SEX_COLOURS = ["#D55E00", "#0072B2"]  # Okabe–Ito vermillion and blue: colour-blind safe
 LINE = "#0072B2"
 ROLLING_COLOUR = "#D55E00"
@@ -134,10 +138,12 @@ def year_chart(table: pd.DataFrame, y_title: str, presentation: bool = False) ->
     data = pd.DataFrame({"År": full.year.astype(str), "Månad i året": full.month,
                          "Mån": [fmt.MONTHS_SHORT[m - 1] for m in full.month],
                          col.COUNT: count.astype(object).where(count.notna(), None).values})
-    # Earlier years in greys, the latest in strong blue and thicker: the eye goes to now.
-    greys = ["#D0D0D0", "#B0B0B0", "#8C8C8C", "#6A6A6A", "#4D4D4D"]
+    # Earlier years in distinct hues and dashes, the latest in strong blue, solid and
+    # thicker: the eye goes to now, and each earlier year can still be told apart.
     domain = [str(y) for y in years]
-    colours = greys[len(greys) - len(domain) + 1:] + [LINE] if len(domain) > 1 else [LINE]
+    earlier = EARLIER_YEARS[:len(domain) - 1][::-1]
+    colours = [c for c, _ in earlier] + [LINE]
+    dashes = [d for _, d in earlier] + [[1, 0]]
     latest = alt.datum["År"] == domain[-1]
     chart = alt.Chart(data).mark_line(point=alt.OverlayMarkDef(filled=True, size=30 * w)).encode(
         x=alt.X("Mån:O", sort=fmt.MONTHS_SHORT, title=None, axis=alt.Axis(labelAngle=0)),
@@ -145,7 +151,9 @@ def year_chart(table: pd.DataFrame, y_title: str, presentation: bool = False) ->
         color=alt.Color("År:O", scale=alt.Scale(domain=domain, range=colours),
                         legend=alt.Legend(orient="bottom", title=None, symbolType="stroke",
                                           symbolStrokeWidth=4, symbolSize=400, labelLimit=0)),
-        strokeWidth=alt.condition(latest, alt.value(4 * w), alt.value(2 * w)),
+        strokeDash=alt.StrokeDash("År:O", scale=alt.Scale(domain=domain, range=dashes),
+                                  legend=None),
+        strokeWidth=alt.condition(latest, alt.value(4 * w), alt.value(2.5 * w)),
         tooltip=["År:O", "Mån:O", alt.Tooltip(f"{col.COUNT}:Q", format=",d")]
     )
     return _taller(chart, presentation)
@@ -217,8 +225,40 @@ def heatmap_chart(table: pd.DataFrame, heading: str, threshold: int,
                             alt.value("#222222")))
     hidden = base.transform_filter(f"datum['{col.COUNT}'] == null").mark_text(
         fontSize=size, color="#555555").encode(text=alt.value(f"<{threshold}"))
+    # Rows tall enough to read on a laptop too (was ~60 px for two categories at 1366 px).
     return alt.layer(grey, cells, numbers, hidden).properties(
-        height=max(160, int(len(order) * 30 * (1.2 if presentation else 1))))
+        height=max(280, int(len(order) * 40 * (1.2 if presentation else 1))))
+
+
+def sex_chart(table: pd.DataFrame, y_title: str, threshold: int,
+              presentation: bool = False) -> alt.LayerChart:
+    """Girls' and boys' (women's and men's) trends in one chart: the rolling 12-month
+    average as a thick line, each month as a thin line with points; hidden months are gaps.
+
+    *table* has ``Månad``, ``Kön``, ``Antal`` and the rolling average, oldest first."""
+    w = _width(presentation)
+    sexes = list(dict.fromkeys(table[col.SEX]))
+    data = table.assign(**{c: table[c].astype(object).where(table[c].notna(), None)
+                           for c in (col.COUNT, col.ROLLING)})
+    colour = alt.Color(f"{col.SEX}:N", sort=sexes, scale=alt.Scale(
+        domain=sexes, range=SEX_COLOURS[:len(sexes)]), legend=alt.Legend(
+        orient="bottom", title=None, symbolType="stroke", symbolStrokeWidth=5,
+        symbolSize=400, labelLimit=0))
+    x = alt.X(f"{col.MONTH}:T", title=None, axis=alt.Axis(format="%b %Y", labelAngle=0,
+                                                           tickCount="month", labelOverlap=True))
+    tooltip = [alt.Tooltip(f"{col.MONTH}:T", format="%B %Y", title="Månad"),
+               alt.Tooltip(f"{col.SEX}:N"), alt.Tooltip(f"{col.COUNT}:Q", format=",d"),
+               alt.Tooltip(f"{col.ROLLING}:Q", format=",.1f")]
+    base = alt.Chart(data).encode(x=x, color=colour, tooltip=tooltip)
+    monthly = base.mark_line(strokeWidth=1.5 * w, opacity=0.75, point=alt.OverlayMarkDef(
+        filled=True, size=28 * w)).encode(y=alt.Y(f"{col.COUNT}:Q", title=y_title))
+    rolling = base.mark_line(strokeWidth=4.5 * w).encode(y=alt.Y(f"{col.ROLLING}:Q"))
+    layers = [monthly, rolling]
+    hidden = table[table[col.COUNT].isna()]
+    if len(hidden):
+        layers.append(_hidden_text(hidden[[col.MONTH]].drop_duplicates(), threshold,
+                                   x=f"{col.MONTH}:T", y=alt.datum(threshold / 2)))
+    return _taller(alt.layer(*layers), presentation)
 
 
 # --- one figure: table, chart and caption ---------------------------------------------------

@@ -41,6 +41,7 @@ FONT = "Source Sans Pro, Liberation Sans, Arial, DejaVu Sans, sans-serif"
 IMAGE_WIDTH = 1920  # pixels: a full-width 16:9 slide
 IMAGE_DESIGN_WIDTH = 960  # the chart is laid out at this width and scaled up, so text is big
 GREY = "#555555"
+DEMO_MARK = "Demodata – syntetiska siffror, inga verkliga personer"
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,7 @@ class Caption:
     filters: str = ""  # "Flickor/kvinnor · 974 42"; empty means the whole municipality
     source: str = "Källa: socialförvaltningens verksamhetssystem"
     threshold: int = 5
+    demo: bool = False  # synthetic data: every image and workbook says so
 
     @property
     def subtitle(self) -> str:
@@ -64,15 +66,26 @@ class Caption:
                 f"under {self.threshold} visas som ”<{self.threshold}”.")
 
     @property
+    def demo_mark(self) -> str:
+        return DEMO_MARK if self.demo else ""
+
+    @property
     def lines(self) -> list[str]:
-        return [self.title, self.subtitle, self.source, self.note]
+        return [self.title, self.subtitle, self.source, self.note] + (
+            [DEMO_MARK] if self.demo else [])
 
     @property
     def stem(self) -> str:
-        """A file name without extension: ``orosanmalningar_per_manad_jan-2025-dec-2025``."""
-        text = unicodedata.normalize("NFKD", f"{self.title} {self.period}".lower())
-        text = text.encode("ascii", "ignore").decode()
-        return re.sub(r"[^a-z0-9]+", "_", text).strip("_")[:80] or "lagesbild"
+        """A file name without extension that tells files apart: measure and title, period
+        and filters (``orosanmalningar_per_manad_jan_2025_dec_2025_flickor_kvinnor``)."""
+        def slug(text: str) -> str:
+            text = unicodedata.normalize("NFKD", text.lower().replace("–", "-"))
+            text = text.encode("ascii", "ignore")
+            return re.sub(r"[^a-z0-9]+", "_", text.decode()).strip("_")
+
+        head = slug(f"{self.title} {self.period}")[:90]
+        tail = slug(self.filters)[:60]
+        return "_".join(p for p in (head, tail) if p).strip("_") or "lagesbild"
 
 
 def check(table: pd.DataFrame) -> int:
@@ -92,9 +105,13 @@ def check(table: pd.DataFrame) -> int:
 def screen(chart: alt.TopLevelMixin, presentation: bool = False) -> alt.TopLevelMixin:
     """Configure a chart for the page: Swedish formats, and larger type on the projector."""
     size = 20 if presentation else 13
-    return chart.configure(locale=LOCALE, font=FONT).configure_axis(
+    # aria=False: Vega would describe every axis and mark in English ("X-axis for a time
+    # scale …"); the chart's accessible name is given by the page (widgets.chart).
+    return chart.configure(locale=LOCALE, font=FONT, aria=False).configure_mark(
+        aria=False).configure_axis(
         labelFontSize=size, titleFontSize=size, labelColor=GREY, titleColor=GREY
-    ).configure_legend(labelFontSize=size, titleFontSize=size).configure_view(strokeWidth=0)
+    ).configure_legend(labelFontSize=size, titleFontSize=size, symbolSize=size * 14,
+                       symbolStrokeWidth=3).configure_view(strokeWidth=0)
 
 
 def image_chart(chart: alt.TopLevelMixin, caption: Caption) -> alt.TopLevelMixin:
@@ -111,10 +128,16 @@ def image_chart(chart: alt.TopLevelMixin, caption: Caption) -> alt.TopLevelMixin
         subtitleFontSize=14, subtitleColor=GREY, offset=12))
     footer = alt.TitleParams([caption.source, caption.note], orient="bottom", anchor="start",
                              fontSize=11, fontWeight="normal", color=GREY, offset=14)
+    if caption.demo:  # in the image itself, so a pasted slide still says it
+        titled = titled.properties(title=alt.TitleParams(
+            caption.title, subtitle=[caption.subtitle, DEMO_MARK], anchor="start", fontSize=20,
+            subtitleFontSize=14, subtitleColor=GREY, offset=12))
     return alt.vconcat(titled, title=footer, padding=16, background="white").configure(
         locale=LOCALE, font=FONT).configure_axis(labelColor=GREY, titleColor=GREY,
                                                  labelFontSize=12, titleFontSize=12
-                                                 ).configure_view(strokeWidth=0)
+                                                 ).configure_legend(
+        labelFontSize=13, titleFontSize=13, symbolSize=220, symbolStrokeWidth=3
+    ).configure_view(strokeWidth=0)
 
 
 def _spec(chart: alt.TopLevelMixin, caption: Caption) -> dict:
@@ -192,7 +215,7 @@ def xlsx(table: pd.DataFrame, caption: Caption) -> bytes:
     threshold = check(table)
     book = Workbook()
     sheet = book.active
-    sheet.title = "Tabell"
+    sheet.title = "Tabell (demodata)" if caption.demo else "Tabell"
     counts = count_columns(table)
     sheet.append([neutral(str(c)) for c in table.columns])
     for row in table.itertuples(index=False):

@@ -2,6 +2,10 @@
 
 Takes the display GeoJSON (EPSG:4326, from ``geo.to_geojson_dict``) and a table that has been
 through ``disclosure.protect``; nothing else reaches the map.
+
+Long because the page's map (pydeck) and the slide's image (Altair) must agree on every cue:
+colour classes, flags and their symbols, the names written on the areas and which of them
+fit. One module keeps the two from drifting apart.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from lagesbild.release import disclosure
 # ColorBrewer YlGnBu, 5 classes: sequential, colour-blind safe, readable on a projector.
 PALETTE = ["#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494"]
 SUPPRESSED = "#9e9e9e"
-NO_DATA = "#f2f2f2"
+NO_DATA = "#ffffff"  # white: unlike the change map's light neutral class
 OUTLINE = [60, 60, 60, 255]
 HIGHLIGHT = [230, 97, 1, 255]  # orange: stands out from the blue-green palette
 
@@ -54,10 +58,15 @@ def _classify(value: float, edges: list[float]) -> int:
     return len(edges) - 2
 
 
-DIVERGING = ["#2166ac", "#92c5de", "#f7f7f7", "#f4a582", "#b2182b"]  # RdBu: fall … rise
-FLAG_COLOURS = {"över": [178, 24, 43, 255], "under": [118, 42, 131, 255]}  # red, purple
-FLAG_LEGEND = {"över": ("#b2182b", "Röd kant: högre än väntat (99,8 %)"),
-               "under": ("#762a83", "Lila kant: lägre än väntat (99,8 %)")}
+# RdBu: fall … rise; the middle ("about the same") a warm grey-beige, so it does not look like
+# the white of "no data".
+DIVERGING = ["#2166ac", "#92c5de", "#d9d2bd", "#f4a582", "#b2182b"]
+# Flags are not told by colour alone: a thick black edge (it shows on every fill, red too)
+# and a labelled symbol, ▲ or ▼, before the area's name on the map and in the image.
+FLAG_COLOURS = {"över": [17, 17, 17, 255], "under": [17, 17, 17, 255]}
+FLAG_SYMBOLS = {"över": "▲", "under": "▼"}
+FLAG_LEGEND = {"över": ("#111111", "▲ och svart kant: högre än väntat (99,8 %)"),
+               "under": ("#111111", "▼ och svart kant: lägre än väntat (99,8 %)")}
 
 
 def diverging_breaks(values: pd.Series) -> list[float]:
@@ -132,7 +141,7 @@ def choropleth(geojson: dict, table: pd.DataFrame, names: dict[str, str], thresh
             fmt.signed(shown_value, decimals) if diverging else fmt.number(shown_value, decimals))
         flag = row["flagga"] if "flagga" in row.index and not pd.isna(row["flagga"]) else None
         props["flagga"] = flag if flag in FLAG_COLOURS else None
-        props["flagga_text"] = {"över": "högre än väntat", "under": "lägre än väntat",
+        props["flagga_text"] = {"över": "▲ högre än väntat", "under": "▼ lägre än väntat",
                                 "inom": "inom gränserna"}.get(flag, "–")
         if hidden:
             colour = SUPPRESSED
@@ -150,19 +159,94 @@ def choropleth(geojson: dict, table: pd.DataFrame, names: dict[str, str], thresh
               for i in range(len(edges) - 1)]
     legend.append(LegendItem(SUPPRESSED, f"Färre än {threshold} ({count_label.lower()} visas "
                                          "inte)"))
-    legend.append(LegendItem(NO_DATA, "Inga data eller ingen befolkning"))
+    legend.append(LegendItem(NO_DATA, "Vit: inga data eller ingen befolkning"))
     flagged = {f["properties"]["flagga"] for f in out["features"]} - {None}
     legend += [LegendItem(*FLAG_LEGEND[f]) for f in ("över", "under") if f in flagged]
     return out, legend
 
 
+LARGE_SHARE = 0.015  # an area this large a share of the view gets its name on the map
+MAX_LARGE_LABELS = 14
+
+
+def area_labels(geojson: dict, bounds: list[float], selected: tuple[str, ...] = (),
+           key: str = "postnummer") -> list[dict]:
+    """The names written on the map: flagged areas (with ▲ or ▼), chosen areas, and areas
+    large enough in the current view (at the town zoom the town's areas qualify).
+
+    Returns
+    -------
+    list of dict
+        ``{"position": [lon, lat], "text": …, "code": …}``, flagged and chosen first.
+    """
+    from shapely.geometry import box, shape
+
+    view = box(*bounds)
+    marked, large = [], []
+    for f in geojson["features"]:
+        p = f["properties"]
+        geom = shape(f["geometry"])
+        if not geom.intersects(view):
+            continue
+        flag = p.get("flagga")
+        chosen = p.get(key) in selected
+        inside = geom.intersection(view)
+        share = inside.area / max(view.area, 1e-12)
+        if not (flag or chosen or share >= LARGE_SHARE):
+            continue
+        point = inside.representative_point()
+        entry = {"position": [round(point.x, 5), round(point.y, 5)], "code": p.get(key),
+                 "name": p.get("namn") or str(p.get(key)), "flag": flag, "share": share}
+        (marked if flag or chosen else large).append(entry)
+    # Larger areas: the biggest first, a readable number; by place name where that tells
+    # them apart (Råneå), else by postnummer (the town's many "Luleå").
+    large = sorted(large, key=lambda e: -e["share"])[:MAX_LARGE_LABELS]
+    places = [e["name"].split(" ", 2)[-1] for e in large]
+    for e, place in zip(large, places):
+        if key == "postnummer" and e["name"][:3].isdigit():
+            e["name"] = place if places.count(place) == 1 else " ".join(e["name"].split()[:2])
+    out = [{"position": e["position"], "code": e["code"],
+            "text": f"{FLAG_SYMBOLS[e['flag']]} {e['name']}" if e["flag"] else e["name"]}
+           for e in marked + large]
+    return _without_overlaps(out, bounds)
+
+
+def _without_overlaps(names: list[dict], bounds: list[float], width_px: int = 900,
+                      height_px: int = 560) -> list[dict]:
+    """Drop names that would cover one already placed (first come first: flagged and chosen
+    before the larger areas), on a map about *width_px* × *height_px*. A pile of names over
+    the town at the whole-municipality zoom reads as nothing; the Tätorten zoom names them."""
+    minx, miny, maxx, maxy = bounds
+    placed, kept = [], []
+    for n in names:
+        x = (n["position"][0] - minx) / max(maxx - minx, 1e-12) * width_px
+        y = (maxy - n["position"][1]) / max(maxy - miny, 1e-12) * height_px
+        half_w, half_h = 4.5 * len(n["text"]) + 6, 12
+        box = (x - half_w, y - half_h, x + half_w, y + half_h)
+        if any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3]
+               for b in placed):
+            continue
+        placed.append(box)
+        kept.append(n)
+    return kept
+
+
+def unnamed_flags(geojson: dict, names: list[dict], key: str = "postnummer") -> int:
+    """Flagged areas the map could not name without covering another name."""
+    named = {n["code"] for n in names}
+    return sum(1 for f in geojson["features"]
+               if f["properties"].get("flagga") and f["properties"].get(key) not in named)
+
+
 def deck(geojson: dict, bounds: list[float], value_label: str, count_label: str,
          outline: dict | None = None, selected: tuple[str, ...] = (), key: str = "postnummer",
-         rate_line: bool = False) -> pdk.Deck:
+         rate_line: bool = False, verdict: bool = False, label_size: int = 15) -> pdk.Deck:
     """A pydeck map with no basemap: the areas themselves give the context (works offline).
 
     *selected* areas get a thick orange edge, so a manager finds their own areas; areas the
-    funnel flags (``flagga`` from ``choropleth``) get a red or purple edge.
+    funnel flags (``flagga`` from ``choropleth``) get a thick black edge and ▲ or ▼ before
+    their name. Names are written on flagged, chosen and larger areas (``area_labels``); the
+    tooltip gives the funnel's verdict when *verdict* (a map of rates).
     """
     minx, miny, maxx, maxy = bounds
     layers = [pdk.Layer(
@@ -186,13 +270,24 @@ def deck(geojson: dict, bounds: list[float], value_label: str, count_label: str,
             f for f in geojson["features"] if f["properties"][key] in selected]}
         layers.append(pdk.Layer("GeoJsonLayer", chosen, id="valda", stroked=True, filled=False,
                                 get_line_color=HIGHLIGHT, line_width_min_pixels=4))
+    names = area_labels(geojson, bounds, selected, key)
+    if names:
+        layers.append(pdk.Layer(
+            "TextLayer", [{"position": n["position"], "text": n["text"]} for n in names],
+            id="namn", get_position="position", get_text="text", get_size=label_size,
+            # pydeck reads a bare string as an expression: constants are quoted.
+            size_units="'pixels'", get_color=[17, 24, 39, 255], character_set="'auto'",
+            font_family="'Source Sans Pro, DejaVu Sans, sans-serif'", font_weight=600,
+            get_text_anchor="'middle'", get_alignment_baseline="'center'", background=True,
+            get_background_color=[255, 255, 255, 225], background_padding=[4, 2],
+            pickable=False))
     view = pdk.ViewState(latitude=(miny + maxy) / 2, longitude=(minx + maxx) / 2,
                          zoom=_zoom(bounds), min_zoom=5, max_zoom=15)
     tooltip = {
         "html": ("<b>{namn}</b><br/>" f"{count_label}: " "{antal_text}<br/>"
                  f"{value_label}: " "{varde_text}<br/>"
-                 + ("Per 1 000: {rate_text}<br/>Jämfört med kommunen: {flagga_text}<br/>"
-                    if rate_line else "")
+                 + ("Per 1 000: {rate_text}<br/>" if rate_line else "")
+                 + ("Jämfört med kommunen: {flagga_text}<br/>" if rate_line or verdict else "")
                  + "Befolkning i målgruppen: {befolkning_text}"),
         "style": {"backgroundColor": "#1f2933", "color": "white", "fontSize": "14px"},
     }
@@ -245,11 +340,13 @@ def _hex(rgba: list[int]) -> str:
 
 
 def static_map(coloured: dict, legend: list[LegendItem], legend_title: str,
-               outline: dict | None = None):
+               outline: dict | None = None, bounds: list[float] | None = None,
+               selected: tuple[str, ...] = (), key: str = "postnummer"):
     """The same choropleth as an Altair geoshape chart, for PNG and SVG export.
 
     Takes ``choropleth``'s output, so colours, classes, hidden areas and flags are the same as
-    on the page. The legend is drawn beside the map inside the image.
+    on the page, with the same names written on it. The legend is drawn beside the map
+    inside the image. *bounds* (the town zoom) crops the image to what the page shows.
     """
     import altair as alt
     from shapely.geometry import mapping, shape
@@ -272,16 +369,43 @@ def static_map(coloured: dict, legend: list[LegendItem], legend_title: str,
             "stroke": _hex(FLAG_COLOURS[flag]) if flag else "#3c3c3c",
             "width": 2.5 if flag else 0.4, "order": 1 if flag else 0}})
     features.sort(key=lambda f: f["properties"]["order"])  # flagged edges on top
-    areas = alt.Chart(alt.Data(values=features)).mark_geoshape().encode(
+    if bounds is not None:  # the zoom: only what the page shows, fitted to the frame
+        from shapely.geometry import box, shape as to_shape
+
+        frame = box(*bounds)
+        features = [f for f in features if to_shape(f["geometry"]).intersects(frame)]
+        fit = {"type": "Feature", "properties": {},
+               "geometry": mapping(orient(frame, sign=-1.0))}
+        projection = {"type": "mercator", "fit": fit}
+    else:
+        projection = {"type": "mercator"}
+    areas = alt.Chart(alt.Data(values=features)).mark_geoshape(clip=True).encode(
         fill=alt.Fill("properties.fill:N", scale=None),
         stroke=alt.Stroke("properties.stroke:N", scale=None),
         strokeWidth=alt.StrokeWidth("properties.width:Q", scale=None),
-    ).project(type="mercator").properties(width=620, height=600)
+    ).project(**projection).properties(width=620, height=600)
     layers = [areas]
     if outline is not None:
         edge = [{**f, "geometry": clockwise(f["geometry"])} for f in outline["features"]]
         layers.append(alt.Chart(alt.Data(values=edge)).mark_geoshape(
-            filled=False, stroke="black", strokeWidth=1.6).project(type="mercator"))
+            filled=False, stroke="black", strokeWidth=1.6, clip=True).project(**projection))
+    if bounds is None:
+        from shapely.geometry import shape as to_shape
+
+        shapes = [to_shape(f["geometry"]) for f in coloured["features"]]
+        bounds = [min(g.bounds[0] for g in shapes), min(g.bounds[1] for g in shapes),
+                  max(g.bounds[2] for g in shapes), max(g.bounds[3] for g in shapes)]
+    names = area_labels(coloured, bounds, selected, key)
+    if names:
+        points = pd.DataFrame({"lon": [n["position"][0] for n in names],
+                               "lat": [n["position"][1] for n in names],
+                               "text": [n["text"] for n in names]})
+        base = alt.Chart(points).encode(longitude="lon:Q", latitude="lat:Q", text="text:N")
+        layers.append(base.mark_text(fontSize=13, fontWeight="bold", stroke="white",
+                                     strokeWidth=4, strokeJoin="round", clip=True
+                                     ).project(**projection))
+        layers.append(base.mark_text(fontSize=13, fontWeight="bold", color="#111827",
+                                     clip=True).project(**projection))
     keys = pd.DataFrame({"y": range(len(legend)), "colour": [i.colour for i in legend],
                          "label": [i.label for i in legend]})
     y = alt.Y("y:O", axis=None)

@@ -215,6 +215,28 @@ class View:
     missing: list[str]  # areas with counts but no polygon on the map
 
 
+TOO_SHORT_SHARE = 0.5
+
+
+def source_line(measure: Measure) -> str:
+    """The one source line of a measure, the same on every page and in every file."""
+    return f"Källa: {measure.source}"
+
+
+def too_short(safe: pd.DataFrame) -> str:
+    """A hint when most areas with counts are hidden (a month of a small measure gives an
+    all-grey map): pick a longer period. Empty when the map shows enough."""
+    counted = safe[~(safe["antal"].fillna(1).eq(0))]
+    if counted.empty:
+        return ""
+    hidden = counted["skyddad"].astype(bool).mean()
+    if hidden <= TOO_SHORT_SHARE:
+        return ""
+    return (f"{fmt.percent(hidden * 100, 0, sign=False)} av områdena har för få för att visas. Välj en "
+            "längre period (kvartal, år eller rullande 12 månader) eller den större "
+            "områdesnivån, så syns fler.")
+
+
 def filter_text(cat, measure: Measure, filters: aggregate.Filters) -> str:
     """The chosen filters in words, for captions: "Flickor · Anmälare: Skola"."""
     parts = []
@@ -271,7 +293,7 @@ def view(cfg, counts: pd.DataFrame, population: pd.DataFrame, measure: Measure, 
     caption = export.Caption(
         f"{measure.short}: {METRICS[metric].lower()}, per {LEVEL_NOUNS[level]}",
         period_label(kind, period_code), filter_text(cfg.catalogue, measure, filters),
-        threshold=cfg.threshold)
+        source=source_line(measure), threshold=cfg.threshold)
     shown = display_table(safe, level, postorter, grouping, cfg.threshold)
     drawn = {f["properties"][layer.key] for f in layer.geojson["features"]}
     counted = safe.loc[safe["antal"].fillna(1) > 0, "kod"]

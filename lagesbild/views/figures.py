@@ -43,10 +43,53 @@ def heatmap_dimensions(measure: Measure) -> list[str]:
     return [d for d in measure.dimension_columns if d not in ("postnummer", "kon")]
 
 
+def sex_comparable(measure: Measure, storhet: str | None = None) -> bool:
+    """Whether the measure can show girls' and boys' trends side by side."""
+    storhet = storhet or measure.primary.code
+    return measure.has_sex and not measure.variables[storhet].without_sex
+
+
+def newest_first(table: pd.DataFrame) -> pd.DataFrame:
+    """A monthly table, newest month on top, keeping its disclosure marks."""
+    out = table.sort_values(bd.MONTH, ascending=False, kind="stable").reset_index(drop=True)
+    out.attrs = dict(table.attrs)
+    return out
+
+
+def _by_sex(counts: pd.DataFrame, measure: Measure, cat, period: aggregate.Period,
+            filters: aggregate.Filters, storhet: str, threshold: int, what: str,
+            presentation: bool) -> tuple[pd.DataFrame, alt.TopLevelMixin]:
+    """Each sex's monthly trend (the same published cells as a sex filter gives), in one
+    table and one chart."""
+    from lagesbild.present.tables import mark
+
+    parts = []
+    for sex in ("K", "M"):
+        one = aggregate.Filters(filters.postnummer, (sex,), filters.aldersgrupp,
+                                filters.categories)
+        chosen = bd.with_defaults(measure, one, None, storhet)
+        rows, _ = aggregate.apply_filters(counts, measure, chosen)
+        part = bd.trend(rows, counts, bd.effective(measure, chosen, storhet), period, storhet,
+                        threshold)
+        part = part[part[bd.MONTH] >= period.start]
+        parts.append(part.assign(**{bd.SEX: cat.sex_label(sex, measure)}))
+    long = pd.concat(parts, ignore_index=True)[[bd.MONTH, bd.SEX, bd.COUNT, bd.ROLLING]]
+    chart = charts.sex_chart(long, what, threshold, presentation)
+    wide = long.pivot(index=bd.MONTH, columns=bd.SEX, values=[bd.COUNT, bd.ROLLING])
+    sexes = list(dict.fromkeys(long[bd.SEX]))
+    table = pd.DataFrame({bd.MONTH: wide.index})
+    for sex in sexes:
+        table[f"{sex}, antal"] = wide[(bd.COUNT, sex)].astype("Int64").to_numpy()
+    for sex in sexes:
+        table[f"{sex}, rullande 12 mån"] = wide[(bd.ROLLING, sex)].astype(float).to_numpy()
+    table = mark(table, threshold, counts=[f"{s}, antal" for s in sexes])
+    return newest_first(table), chart
+
+
 def default_period(kind: str, end: pd.Timestamp) -> aggregate.Period:
     """What the page shows: 36 months of trend, four calendar years, else 12 months."""
     end = pd.Timestamp(end)
-    if kind == "trend":
+    if kind in ("trend", "kon"):
         return aggregate.Period(end - pd.DateOffset(months=bd.TREND_MONTHS - 1), end)
     if kind == "ar":
         return aggregate.Period(pd.Timestamp(year=end.year - 3, month=1, day=1), end)
@@ -109,6 +152,9 @@ def figure(kind: str, counts: pd.DataFrame, population: pd.DataFrame, measure: M
         if dim not in allowed:
             raise UnknownError(f"{charts.KINDS[kind]} för {measure.code} kan inte delas upp efter "
                                f"”{dim}”. Möjliga: {', '.join(allowed)}.")
+    if kind == "kon":  # both sexes side by side, whatever the sex filter says
+        filters = aggregate.Filters(filters.postnummer, (), filters.aldersgrupp,
+                                    filters.categories)
     chosen = bd.with_defaults(measure, filters, dim, storhet)
     m = bd.effective(measure, chosen, storhet)
     selected = aggregate.select(counts, population, m, chosen)
@@ -129,6 +175,15 @@ def figure(kind: str, counts: pd.DataFrame, population: pd.DataFrame, measure: M
         title = f"{measure.short}: {what.lower()} per månad"
         start = max(period.start, table[bd.MONTH].min()) if len(table) else period.start
         chart = charts.trend_chart(table, notes, start, what, t, presentation)
+        # The table beside the chart: the chart's months (the year before it only feeds the
+        # "same month last year" line), newest first.
+        table = newest_first(table[table[bd.MONTH] >= start])
+    elif kind == "kon":
+        if not sex_comparable(measure, storhet):
+            raise UnknownError(f"{measure.short} kan inte jämföras efter kön.")
+        table, chart = _by_sex(counts, m, cat, period, filters, storhet, t, what, presentation)
+        title = f"{measure.short}: {what.lower()} per månad, " + " och ".join(
+            cat.sex_label(s, measure).lower() for s in ("K", "M"))
     elif kind == "ar":
         table = bd.by_year(rows, counts, m, period.end, storhet, t,
                            years=period.end.year - period.start.year + 1)
