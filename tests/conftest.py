@@ -3,6 +3,7 @@
 import os
 import shutil
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -104,3 +105,91 @@ def no_internals(*texts: str) -> None:
         for word in ("Traceback", "sqlalchemy", "SELECT", "INSERT", "psycopg", "sqlite3",
                      "File \""):
             assert word not in text, f"{word!r} reached the user: {text!r}"
+
+
+# --- a real server and a real browser (the browser tests) ------------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def require_chromium() -> None:
+    """Skip without Debian's chromium locally; under CI its absence is a failure."""
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail("Chromium is missing under CI: .ci/run should install it.")
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium).")
+
+
+@contextmanager
+def streamlit_app(port: int, env: dict, log_path: Path, *options: str):
+    """``streamlit run app.py`` on *port* until the block ends; waits for its health check."""
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py",
+                                 "--server.port", str(port), *options],
+                                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.time() + 60
+            health = f"http://127.0.0.1:{port}/_stcore/health"
+            while time.time() < deadline:
+                try:
+                    urllib.request.urlopen(health, timeout=2)
+                    break
+                except OSError:
+                    time.sleep(0.3)
+            else:
+                pytest.fail(f"the Streamlit server did not start (log: {log_path})")
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+@contextmanager
+def chromium():
+    """Debian's Chromium through Playwright, with the flags this machine needs."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-dev-shm-usage", "--use-angle=swiftshader",
+            "--enable-unsafe-swiftshader"])
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """The app on the demo data, on a store of its own (the browser tests share it)."""
+    require_chromium()
+    # HOME too: Streamlit keeps its files under ~/.streamlit.
+    env = {**os.environ, "HOME": str(tmp_path_factory.mktemp("home")),
+           "LAGESBILD_DB_URL": f"sqlite:///{tmp_path_factory.mktemp('db') / 'b.sqlite'}"}
+    with streamlit_app(free_port(), env, tmp_path_factory.mktemp("log") / "server.log",
+                       "--server.address", "127.0.0.1", "--server.headless", "true",
+                       "--browser.gatherUsageStats", "false") as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with chromium() as b:
+        yield b

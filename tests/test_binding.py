@@ -4,18 +4,9 @@
 import os
 import socket
 import subprocess
-import sys
-import time
-import urllib.request
 
 import pytest
-from conftest import ROOT
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from conftest import free_port, streamlit_app
 
 
 def _listening(port: int) -> set[str]:
@@ -46,29 +37,13 @@ def _outside_addresses() -> list[str]:
 
 @pytest.fixture(scope="module")
 def local_server(tmp_path_factory):
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "HOME": str(tmp_path_factory.mktemp("home")),
            "LAGESBILD_DB_URL": f"sqlite:///{tmp_path_factory.mktemp('db') / 'l.sqlite'}"}
     env.pop("STREAMLIT_SERVER_ADDRESS", None)
-    log = open(tmp_path_factory.mktemp("log") / "server.log", "w")
     # Only the port is given: the address comes from .streamlit/config.toml, as in Quickstart.
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py",
-                             "--server.port", str(port)],
-                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2)
-            break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail("the Streamlit server did not start")
-    yield port
-    proc.terminate()
-    proc.wait(timeout=10)
-    log.close()
+    with streamlit_app(port, env, tmp_path_factory.mktemp("log") / "server.log"):
+        yield port
 
 
 def test_local_mode_listens_on_loopback_only(local_server):

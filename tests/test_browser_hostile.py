@@ -5,7 +5,6 @@ import urllib.request
 
 import pytest
 from hostile import far_cell_xlsx, with_declared_dimension
-from test_browser import browser, server  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.browser
 
@@ -13,14 +12,14 @@ HEADER = "Inkomstdatum;Postnummer;Kön;Ålder;Aktualiseringsorsak;Anmälare"
 ROW = "2026-10-03;972 31;Flicka;4;Våld mot barnet;Polis"
 
 
-def _data_page(server, browser):  # noqa: F811
+def _data_page(server, browser):
     page = browser.new_page(viewport={"width": 1600, "height": 1100})
     page.goto(f"{server}/data", wait_until="domcontentloaded")
     page.get_by_text("Fil att läsa in").wait_for(timeout=60_000)
     return page
 
 
-def test_the_server_survives_the_crash_file(server, browser, tmp_path):  # noqa: F811
+def test_the_server_survives_the_crash_file(server, browser, tmp_path):
     path = tmp_path / "vald_okt.xlsx"
     path.write_bytes(with_declared_dimension(far_cell_xlsx(), "A1:F3"))
     page = _data_page(server, browser)
@@ -39,7 +38,7 @@ def test_the_server_survives_the_crash_file(server, browser, tmp_path):  # noqa:
     again.close()
 
 
-def test_markdown_in_a_header_is_text_and_tables_have_no_download(server, browser,  # noqa: F811
+def test_markdown_in_a_header_is_text_and_tables_have_no_download(server, browser,
                                                                    tmp_path):
     path = tmp_path / "oros_okt.csv"
     path.write_bytes(f"{HEADER};![bild](http://127.0.0.1:9/spion.png) [Logga in här]"

@@ -5,7 +5,7 @@ priority overview land in tests/artifacts/."""
 from __future__ import annotations
 
 import pytest
-from test_browser import ARTIFACTS, browser, server  # noqa: F401  (fixtures)
+from test_browser import ARTIFACTS
 
 pytestmark = pytest.mark.browser
 
@@ -15,7 +15,7 @@ def _no_errors(page) -> None:
     assert page.locator('[data-testid="stAlertContentError"]').count() == 0
 
 
-def test_a_meeting_decides_an_action_that_shows_on_the_trend_chart(server, browser):  # noqa: F811
+def test_a_meeting_decides_an_action_that_shows_on_the_trend_chart(server, browser):
     page = browser.new_page(viewport={"width": 1600, "height": 1100})
     page.goto(f"{server}/avstamningsmote", wait_until="domcontentloaded")
     page.get_by_text("Demodata – syntetiska siffror").wait_for(timeout=90_000)
@@ -70,7 +70,7 @@ def test_a_meeting_decides_an_action_that_shows_on_the_trend_chart(server, brows
     trend.close()
 
 
-def test_the_priority_overview_ranks_areas(server, browser):  # noqa: F811
+def test_the_priority_overview_ranks_areas(server, browser):
     page = browser.new_page(viewport={"width": 1600, "height": 1100})
     page.goto(f"{server}/prioritering", wait_until="domcontentloaded")
     page.get_by_text("områden ligger över kommunens nivå").wait_for(timeout=90_000)

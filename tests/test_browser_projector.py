@@ -10,7 +10,7 @@ import re
 
 import pytest
 from conftest import ROOT
-from test_browser import ARTIFACTS, browser, server  # noqa: F401 - shared fixtures
+from test_browser import ARTIFACTS
 
 pytestmark = pytest.mark.browser
 
@@ -29,7 +29,7 @@ ENGLISH = ["Upload", "200MB", "per file", "Browse files", "Drag and drop", "yyyy
            "00:00:00"]
 
 
-def _open(browser, url, size="1920x1080"):  # noqa: F811
+def _open(browser, url, size="1920x1080"):
     width, height = SIZES[size]
     page = browser.new_page(viewport={"width": width, "height": height})
     page.goto(url, wait_until="domcontentloaded")
@@ -59,7 +59,7 @@ def _sidebar_open(page) -> bool:
 
 @pytest.mark.parametrize("size", list(SIZES))
 def test_presentation_mode_shows_the_filters_and_the_chart_first_and_toggles_again(
-        server, browser, size):  # noqa: F811
+        server, browser, size):
     width, height = SIZES[size]
     page = _open(browser, f"{server}/barn-och-unga?kon=K&alder=12-17", size)
     toggle = page.locator('[data-testid="stSidebar"] [data-testid="stCheckbox"]',
@@ -90,7 +90,7 @@ def test_presentation_mode_shows_the_filters_and_the_chart_first_and_toggles_aga
     page.close()
 
 
-def test_presentation_mode_keeps_the_map_first_on_karta(server, browser):  # noqa: F811
+def test_presentation_mode_keeps_the_map_first_on_karta(server, browser):
     page = _open(browser, f"{server}/karta?presentation=1")
     top = _first_figure_top(page)
     assert top < 1080 - 300, f"the map starts at y={top}"
@@ -99,7 +99,7 @@ def test_presentation_mode_keeps_the_map_first_on_karta(server, browser):  # noq
     page.close()
 
 
-def test_the_sidebar_stays_folded_when_the_month_changes(server, browser):  # noqa: F811
+def test_the_sidebar_stays_folded_when_the_month_changes(server, browser):
     """Folded by the user, the sidebar no longer reopens on the next run."""
     page = _open(browser, f"{server}/barn-och-unga")
     assert _sidebar_open(page)
@@ -115,7 +115,7 @@ def test_the_sidebar_stays_folded_when_the_month_changes(server, browser):  # no
     page.close()
 
 
-def test_map_has_labels_and_flags_that_do_not_rely_on_colour(server, browser):  # noqa: F811
+def test_map_has_labels_and_flags_that_do_not_rely_on_colour(server, browser):
     page = _open(browser, f"{server}/karta?kartvy=tatort")
     chart = page.locator('[data-testid="stDeckGlJsonChart"]')
     chart.wait_for(timeout=90_000)
@@ -158,7 +158,7 @@ def _english_on(page) -> list[str]:
 
 
 @pytest.mark.parametrize("path", PAGES)
-def test_no_english_and_no_serious_accessibility_violations(server, browser, path):  # noqa: F811
+def test_no_english_and_no_serious_accessibility_violations(server, browser, path):
     page = _open(browser, f"{server}/{path}")
     page.wait_for_timeout(2000)
     assert _english_on(page) == []
@@ -173,7 +173,7 @@ def test_no_english_and_no_serious_accessibility_violations(server, browser, pat
     page.close()
 
 
-def test_navigation_links_show_where_the_keyboard_is(server, browser):  # noqa: F811
+def test_navigation_links_show_where_the_keyboard_is(server, browser):
     page = _open(browser, f"{server}/om-data", "1366x768")
     link = page.locator('[data-testid="stSidebarNavLink"]').first
     link.focus()

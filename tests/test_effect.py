@@ -276,7 +276,8 @@ def test_a_trend_with_actions_on_it_exports_as_an_image(demo):
 
 
 def test_priority_ranks_published_flags_and_exports(demo):
-    from lagesbild.analysis import aggregate, priority as ranking
+    from lagesbild.analysis import aggregate
+    from lagesbild.analysis import priority as ranking
     from lagesbild.present import export
     from lagesbild.views import priority
 

@@ -110,6 +110,7 @@ def kolada_at(monkeypatch):
     from http.server import ThreadingHTTPServer
 
     from test_kolada import _Kolada
+
     from webapp import data
 
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Kolada)

@@ -4,21 +4,15 @@ förvaltare reads the audit log, and the log holds the sign-ins, an export and t
 
 import os
 import re
-import socket
-import subprocess
-import sys
 import threading
-import time
-import urllib.request
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, chromium, free_port, require_chromium, streamlit_app
 from test_page_data import HEADER
 
 from lagesbild import store
 from lagesbild.store import audit
 
-CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = ROOT / "tests" / "artifacts"
 pytestmark = pytest.mark.browser
 
@@ -37,21 +31,14 @@ roller:
 OCTOBER = (f"{HEADER}\n2026-10-03;972 31;Flicka;4;Övrigt;Polis;Anna\n").encode()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def provider():
     """The identity provider, on 127.0.0.1 in a thread of this process."""
     import werkzeug.serving
     from oidc_provider_mock import User, app
 
-    server = werkzeug.serving.make_server(
-        "127.0.0.1", 0, app(user_claims=[User(sub=sub, claims=claims) for sub, claims in USERS.items()]),
-        threaded=True)
+    users = [User(sub=sub, claims=claims) for sub, claims in USERS.items()]
+    server = werkzeug.serving.make_server("127.0.0.1", 0, app(user_claims=users), threaded=True)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1})
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
@@ -61,11 +48,8 @@ def provider():
 
 @pytest.fixture(scope="module")
 def app_server(provider, tmp_path_factory):
-    if not os.path.exists(CHROMIUM):
-        if os.environ.get("CI"):
-            pytest.fail("Chromium is missing under CI: .ci/run should install it.")
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium).")
-    port = _free_port()
+    require_chromium()
+    port = free_port()
     here = tmp_path_factory.mktemp("login")
     secrets = here / "secrets.toml"
     secrets.write_text(f"""[auth]
@@ -79,39 +63,14 @@ server_metadata_url = "{provider}/.well-known/openid-configuration"
     url = f"sqlite:///{here / 'store.sqlite'}"
     env = {**os.environ, "HOME": str(here), "LAGESBILD_DB_URL": url,
            "LAGESBILD_ROLLER": str(here / "roller.yaml"), "LAGESBILD_KRAV_INLOGGNING": "1"}
-    log = open(here / "server.log", "w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
-         "--server.port", str(port), "--secrets.files", str(secrets)],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(f"{base}/_stcore/health", timeout=2)
-            break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail("the Streamlit server did not start")
-    yield base, url, here
-    proc.terminate()
-    proc.wait(timeout=10)
-    log.close()
+    with streamlit_app(port, env, here / "server.log", "--secrets.files", str(secrets)) as base:
+        yield base, url, here
 
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-dev-shm-usage", "--use-angle=swiftshader",
-            "--enable-unsafe-swiftshader"])
+    with chromium() as b:
         yield b
-        b.close()
 
 
 def _login(browser, base: str, sub: str):

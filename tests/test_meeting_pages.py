@@ -10,10 +10,10 @@ import uuid
 
 from conftest import ROOT
 from streamlit.testing.v1 import AppTest
+from test_auth_pages import AUTH
 
 from lagesbild import store
 from lagesbild.store import audit, process
-from test_auth_pages import AUTH
 
 TIMEOUT = 90
 
@@ -158,8 +158,8 @@ def test_the_quarterly_meeting_records_a_cause_analysis():
 
 
 def test_an_action_for_a_larger_area_covers_its_postnummer_and_indicators_take_categories():
-    from lagesbild.geo import groupings
     from lagesbild.config import Config
+    from lagesbild.geo import groupings
 
     grouping = groupings.load_grouping(Config.from_env().omraden)
     area = next(iter(grouping.labels))
