@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from lagesbild.analysis import aggregate, funnel
+from lagesbild.analysis import aggregate
 from lagesbild.config import Measure
 from lagesbild.errors import ConfigError, UnknownError
 from lagesbild.geo.groupings import Grouping
@@ -41,13 +41,13 @@ def _by_area(table: pd.DataFrame, level: str, grouping: Grouping | None) -> pd.D
 def area_table(frame: pd.DataFrame, population: pd.DataFrame, measure: Measure,
                period: aggregate.Period, level: str = "postnummer",
                grouping: Grouping | None = None, storhet: str | None = None) -> pd.DataFrame:
-    """One row per area: count, population, rate, the same period last year, the change, and
-    the funnel flag against the municipal rate.
+    """One row per area: count, population, rate, the same period last year and the change.
 
-    Returns unprotected numbers (pass through ``protect``). Columns: ``kod``, ``antal``,
-    ``befolkning``, ``per_1000``, ``antal_fg``, ``per_1000_fg``, ``forandring``,
-    ``forandring_pct``, ``flagga`` and ``tecken`` (the last five where they can be computed).
-    The frame's ``attrs["kommun_per_1000"]`` holds the municipal rate the flags compare with.
+    Returns unprotected numbers (pass through ``views.areas.protect``, which also tests the
+    funnel flags on the published counts). Columns: ``kod``, ``antal``, ``befolkning``,
+    ``per_1000``, ``antal_fg``, ``per_1000_fg``, ``forandring`` and ``forandring_pct`` (with
+    their cell-key sums). ``attrs["kommun_per_1000"]`` holds the exact municipal rate (for
+    analysis only) and ``attrs["kommun"]`` the municipal cell that release publishes.
     """
     if "postnummer" not in measure.dimension_columns:
         raise UnknownError(f"{measure.short} är inte uppdelat på postnummer och kan inte "
@@ -74,7 +74,7 @@ def area_table(frame: pd.DataFrame, population: pd.DataFrame, measure: Measure,
         known = out[out["befolkning"] > 0]
         if known["befolkning"].sum() > 0:
             kommun_rate = 1000 * known["antal"].sum() / known["befolkning"].sum()
-            out = funnel.flags(out, kommun_rate)
+            # The funnel flags are tested on published counts (views.areas.protect), not here.
             # The municipal total is a cell of its own: release publishes it (and its rate)
             # like any other, never the exact sum.
             out.attrs["kommun"] = known[[*aggregate.summed(known), "befolkning"]].sum().to_dict()
