@@ -193,3 +193,46 @@ def test_opening_an_up_to_date_store_does_not_import_alembic(tmp_path):
         "e = store.connect(sys.argv[1]); e.dispose(); ", ""), url], cwd=ROOT, check=True,
         capture_output=True, text=True)
     assert second.stdout.strip() == "False"
+
+
+def _saved() -> None:
+    import threading
+
+    for thread in threading.enumerate():
+        if thread.name == "lagesbild-snapshot":
+            thread.join(30)
+
+
+def test_a_new_process_starts_from_the_snapshot_and_it_equals_a_fresh_read(small, monkeypatch):
+    from dataclasses import replace
+
+    cfg, engine = small
+    for data, name in ((MARCH, "mars.csv"), (APRIL, "april.csv")):
+        ingest.import_bytes(engine, cfg, data, name, "orosanmalningar")
+    version = store.fingerprint(engine)
+    source.Live().at(engine, cfg, version)  # the first process works it out and saves it
+    _saved()
+    key = source.snapshot_key(cfg, version)
+    kept = store.load_snapshot(engine, key)
+    assert kept is not None and "befolkning" in kept
+
+    def no_reading(*args, **kwargs):
+        raise AssertionError("worked out again")
+
+    with monkeypatch.context() as m:
+        m.setattr(store, "read_all", no_reading)
+        started = source.Live().at(engine, cfg, version)  # the next process reads it
+    fresh = source.read(engine, cfg, version)
+    for code in cfg.catalogue.measures:
+        same(started.counts[code], fresh.counts[code])
+    same(started.population, fresh.population)
+    # Another seed, another store version: another key, so the snapshot is not used.
+    assert source.snapshot_key(replace(cfg, cell_key_seed="annat"), version) != key
+    ingest.import_bytes(engine, cfg, MARCH_MAY, "mm.csv", "orosanmalningar")
+    assert source.snapshot_key(cfg, store.fingerprint(engine)) != key
+    # Only one snapshot is kept.
+    source.Live().at(engine, cfg, store.fingerprint(engine))
+    _saved()
+    with engine.connect() as conn:
+        keys = conn.execute(sa.text("SELECT DISTINCT key FROM snapshots")).scalars().all()
+    assert keys == [source.snapshot_key(cfg, store.fingerprint(engine))]

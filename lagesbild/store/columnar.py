@@ -10,8 +10,16 @@ from its rows, with the same result.
 
 from __future__ import annotations
 
+import logging
+
 import pandas as pd
 import pyarrow as pa
+import sqlalchemy as sa
+
+from lagesbild.store.connection import writing
+from lagesbild.store.schema import snapshots
+
+log = logging.getLogger(__name__)
 
 _TEXT = pa.dictionary(pa.int32(), pa.string())
 
@@ -63,3 +71,31 @@ def to_frame(tables: list[pa.Table], schema: pa.Schema) -> pd.DataFrame:
         elif pa.types.is_integer(field.type) and frame[field.name].isna().any():
             frame[field.name] = frame[field.name].astype("float64")  # as pandas reads SQL
     return frame
+
+
+def _frame_bytes(frame: pd.DataFrame) -> bytes:
+    sink = pa.BufferOutputStream()
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    with pa.ipc.new_stream(sink, table.schema,
+                           options=pa.ipc.IpcWriteOptions(compression="zstd")) as writer:
+        writer.write_table(table)
+    return sink.getvalue().to_pybytes()
+
+
+def save_snapshot(engine: sa.Engine, key: str, frames: dict[str, pd.DataFrame]) -> None:
+    """Keep *frames* as the snapshot *key*, in place of any older one (one transaction)."""
+    rows = [{"key": key, "name": name, "rows": _frame_bytes(frame)}
+            for name, frame in frames.items()]
+    with writing(engine) as conn:
+        conn.execute(snapshots.delete())
+        conn.execute(snapshots.insert(), rows)
+
+
+def load_snapshot(engine: sa.Engine, key: str) -> dict[str, pd.DataFrame] | None:
+    """The frames of snapshot *key* with their dtypes, or None if the store has no such."""
+    with engine.connect() as conn:
+        found = conn.execute(sa.select(snapshots.c.name, snapshots.c.rows)
+                             .where(snapshots.c.key == key)).all()
+    if not found:
+        return None
+    return {name: decode(data).to_pandas() for name, data in found}

@@ -11,8 +11,8 @@ import sqlalchemy as sa
 
 from lagesbild.config import Measure
 from lagesbild.errors import DataError, UnknownError
-from lagesbild.store.connection import writing
 from lagesbild.store import columnar
+from lagesbild.store.connection import writing
 from lagesbild.store.schema import Progress, batch_arrow, batches, counts, population
 
 CHUNK = 20_000  # rows per executemany, so that progress can be reported

@@ -10,15 +10,18 @@ so several app servers sharing one database each see an import on their next rer
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
+import lagesbild
 from lagesbild import store
 from lagesbild.config import Config, Measure
 from lagesbild.release import cellkey
@@ -49,10 +52,47 @@ class Snapshot:
     version: tuple  # store.fingerprint these were read at
 
 
-def read(engine: sa.Engine, cfg: Config, version: tuple) -> Snapshot:
-    """Everything, read afresh."""
-    return Snapshot(all_counts(engine, cfg), store.read_population(engine),
-                    store.read_batches(engine), version)
+SNAPSHOT_FORMAT = 1  # raise when what a snapshot holds, or how it is made, changes
+
+
+def snapshot_key(cfg: Config, version: tuple) -> str:
+    """Names what a snapshot holds: the store version, the catalogue, the cell-key seed
+    (hashed: the seed itself is never stored) and the code that made it."""
+    parts = [repr(version), hashlib.sha256(Path(cfg.katalog).read_bytes()).hexdigest(),
+             hashlib.sha256(("cellnyckel:" + cfg.key_seed).encode()).hexdigest(),
+             lagesbild.__version__, str(SNAPSHOT_FORMAT)]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def read(engine: sa.Engine, cfg: Config, version: tuple, *, snapshot: bool = False
+         ) -> Snapshot:
+    """Everything, read afresh; with *snapshot*, from the store's snapshot of this version
+    if it has one, else worked out and then saved as the snapshot (in the background: a
+    failure to save, a read-only store say, is only logged)."""
+    key = snapshot_key(cfg, version) if snapshot else ""
+    kept = store.load_snapshot(engine, key) if snapshot else None
+    if kept is not None and set(kept) == {*cfg.catalogue.measures, "befolkning"}:
+        population = kept.pop("befolkning")
+        log.info("store read from its snapshot")
+        return Snapshot(kept, population, store.read_batches(engine), version)
+    now = Snapshot(all_counts(engine, cfg), store.read_population(engine),
+                   store.read_batches(engine), version)
+    if snapshot:
+        save_snapshot(engine, cfg, now)
+    return now
+
+
+def save_snapshot(engine: sa.Engine, cfg: Config, now: Snapshot) -> None:
+    """Save *now* as the store's snapshot, in the background: a failure (a read-only store,
+    say) is only logged, as a snapshot only saves time at the next start."""
+    def save():
+        try:
+            store.save_snapshot(engine, snapshot_key(cfg, now.version),
+                                {**now.counts, "befolkning": now.population})
+        except Exception as exc:  # noqa: BLE001
+            log.warning("could not save the store's snapshot: %r", exc)
+
+    threading.Thread(target=save, daemon=True, name="lagesbild-snapshot").start()
 
 
 def _month_keys(frame: pd.DataFrame) -> np.ndarray:
@@ -147,8 +187,11 @@ class Live:
         with self._lock:
             now = self._now
             if now is None or now.version != version:
-                now = read(engine, cfg, version) if now is None \
-                    else _updated(engine, cfg, now, version)
+                if now is None:
+                    now = read(engine, cfg, version, snapshot=True)
+                else:  # and saved, so that the next process to start need not do it again
+                    now = _updated(engine, cfg, now, version)
+                    save_snapshot(engine, cfg, now)
                 self._now = now
             return now
 

@@ -1,4 +1,4 @@
-"""Columnar copies of each batch's rows, and indexes on batch_id
+"""Columnar copies of each batch's rows, the app's snapshot, and indexes on batch_id
 
 Revision ID: 0006
 Revises: 0005
@@ -17,6 +17,12 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.create_table('snapshots',
+    sa.Column('key', sa.String(length=64), nullable=False),
+    sa.Column('name', sa.String(length=64), nullable=False),
+    sa.Column('rows', sa.LargeBinary(), nullable=False),
+    sa.PrimaryKeyConstraint('key', 'name')
+    )
     op.create_table('batch_arrow',
     sa.Column('batch_id', sa.Integer(), autoincrement=False, nullable=False),
     sa.Column('rows', sa.LargeBinary(), nullable=False),
