@@ -13,6 +13,7 @@ from datetime import date
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import sqlalchemy as sa
 
 from lagesbild import fmt
@@ -35,9 +36,10 @@ def _current_only(query: sa.Select, table: sa.Table, keys: list[str], *where) ->
     return query.join_from(table, latest, sa.and_(*on))
 
 
-def _arrow(engine: sa.Engine, schema: pa.Schema, table: sa.Table, *where) -> pd.DataFrame:
+def _arrow(engine: sa.Engine, schema: pa.Schema, table: sa.Table, *where,
+           months: tuple[date, date] | None = None) -> pd.DataFrame:
     """The rows of the batches *where* selects that are not undone, from their columnar
-    copies; batches without one are read from their rows."""
+    copies (of *months* only, if given); batches without one are read from their rows."""
     with engine.connect() as conn:
         found = conn.execute(
             sa.select(batches.c.id, batch_arrow.c.rows)
@@ -48,20 +50,27 @@ def _arrow(engine: sa.Engine, schema: pa.Schema, table: sa.Table, *where) -> pd.
         bare = [int(i) for i, data in found if data is None]
         if bare:  # written before the copies existed
             columns = [table.c[f.name] for f in schema]
-            frame = pd.read_sql(sa.select(*columns).where(table.c.batch_id.in_(bare)), conn)
-            parts.append(columnar.table(frame, schema))
+            query = sa.select(*columns).where(table.c.batch_id.in_(bare))
+            if months is not None:
+                query = query.where(table.c.month.between(*months))
+            parts.append(columnar.table(pd.read_sql(query, conn), schema))
+    if months is not None:  # filtered in Arrow, before any Python object is made
+        first, last = (pa.scalar(m, pa.date32()) for m in months)
+        parts = [p.filter(pc.and_(pc.greater_equal(p["month"], first),
+                                  pc.less_equal(p["month"], last))) for p in parts]
     return columnar.to_frame(parts, schema)
 
 
-def _rows(engine: sa.Engine, measure: str | None = None, batch: int | None = None
-          ) -> pd.DataFrame:
-    """Stored count rows (every batch's, or one batch's): categoricals, months as dates."""
+def _rows(engine: sa.Engine, measure: str | None = None, batch: int | None = None,
+          months: tuple[date, date] | None = None) -> pd.DataFrame:
+    """Stored count rows (every batch's, or one batch's, or some months'): categoricals,
+    months as dates."""
     where = [batches.c.measure != POPULATION]  # (population has a schema of its own)
     if measure is not None:
         where.append(batches.c.measure == measure)
     if batch is not None:
         where.append(batches.c.id == batch)
-    return _arrow(engine, columnar.COUNTS, counts, *where)
+    return _arrow(engine, columnar.COUNTS, counts, *where, months=months)
 
 
 def _current(frame: pd.DataFrame) -> pd.DataFrame:
@@ -69,17 +78,6 @@ def _current(frame: pd.DataFrame) -> pd.DataFrame:
     newest = frame.groupby(["month", "storhet"], observed=True, sort=False)["batch_id"]\
         .transform("max")
     return frame[frame["batch_id"] == newest].reset_index(drop=True)
-
-
-def _months(engine: sa.Engine, measure: str, first: date, last: date) -> pd.DataFrame:
-    """Stored count rows of some months, found through the (measure, month) index: what a
-    command about one year needs, without reading the rest."""
-    columns = [counts.c[f.name] for f in columnar.COUNTS]
-    query = sa.select(*columns).where(counts.c.measure == measure,
-                                      counts.c.month.between(first, last))
-    with engine.connect() as conn:
-        frame = pd.read_sql(query, conn)
-    return columnar.to_frame([columnar.table(frame, columnar.COUNTS)], columnar.COUNTS)
 
 
 def read_counts(engine: sa.Engine, measure: Measure, *, batch: int | None = None,
@@ -93,7 +91,7 @@ def read_counts(engine: sa.Engine, measure: Measure, *, batch: int | None = None
     a new import to counts already read); with *months* (first, last), only those months.
     """
     if months is not None:
-        return _canonical(engine, _current(_months(engine, measure.code, *months)), measure)
+        return _canonical(engine, _current(_rows(engine, measure.code, months=months)), measure)
     if batch is not None:
         return _canonical(engine, _rows(engine, measure.code, batch), measure)
     return _canonical(engine, _current(_rows(engine, measure.code)), measure)
