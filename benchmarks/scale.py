@@ -18,7 +18,6 @@ per measure and year, and population for every year. Same seed, same store.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import subprocess
@@ -114,10 +113,12 @@ def _area_weights() -> np.ndarray:
     return w / w.sum()
 
 
-def build(folder: Path, events: int) -> tuple[Config, dict]:
-    """The store of *events* events in *folder* (made once: an existing one is reused)."""
+def build(folder: Path, events: int, db_url: str | None = None) -> tuple[Config, dict]:
+    """The store of *events* events in *folder*, or in the database *db_url* (made once: an
+    existing one is reused)."""
     shapes = folder / "postnummer.gpkg"
-    env = {"LAGESBILD_DB_URL": f"sqlite:///{folder / 'scale.sqlite'}", "LAGESBILD_DEMO": "0",
+    env = {"LAGESBILD_DB_URL": db_url or f"sqlite:///{folder / 'scale.sqlite'}",
+           "LAGESBILD_DEMO": "0",
            "LAGESBILD_SHAPES": str(shapes), "LAGESBILD_OMRADEN": str(folder / "inga.yaml"),
            "LAGESBILD_LOGG": str(folder / "lagesbild.log")}
     os.environ.update(env)
@@ -247,9 +248,8 @@ st.metric("Antal", int(part.groupby("month", observed=True)["antal"].sum().iloc[
 
 def month_file(folder: Path, rows: int) -> Path:
     """A month's events for orosanmälningar (December 2025) as a Combine-style .xlsx."""
-    from openpyxl import Workbook
-
     import import_speed
+    from openpyxl import Workbook
 
     path = folder / f"oros_2025-12_{rows}.xlsx"
     if path.exists():
@@ -311,9 +311,8 @@ def import_month(folder: Path, rows: int, runs: int) -> None:
 
 
 def measure(folder: Path, env: dict, runs: int) -> None:
-    from playwright.sync_api import sync_playwright
-
     import startup
+    from playwright.sync_api import sync_playwright
 
     home = Path(tempfile.mkdtemp())
     env = {**env, "HOME": str(home), "PYTHONPATH": str(ROOT)}
@@ -378,10 +377,13 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--dir", help="Folder for the store (kept and reused).")
+    parser.add_argument("--db-url", help="Another store than SQLite in --dir, e.g. an empty "
+                        "PostgreSQL database (postgresql+psycopg://…).")
     args = parser.parse_args()
     folder = Path(args.dir or tempfile.mkdtemp(prefix="lagesbild-scale-"))
     folder.mkdir(parents=True, exist_ok=True)
-    _, env = build(folder, args.events)
+    _, env = build(folder, args.events, args.db_url)
+    print(f"store: {Config.from_env().db_url.split('://')[0]}")
     measure(folder, env, args.runs)
 
 

@@ -2,6 +2,8 @@
 
 Domain calls are wrapped in Streamlit caches here and nowhere else; the cache keys are the
 store's fingerprint and the files' modification times, so an import or a new layer is seen at once.
+The store's data are held once per process (``views.source.Live``): an import, through this
+process or another sharing the database, is added on the next rerun instead of re-reading it.
 """
 
 from __future__ import annotations
