@@ -361,15 +361,23 @@ def measure(folder: Path, env: dict, runs: int) -> None:
         server.stop()
         browser.close()
 
-    for year in (2023,):
+    # GNU time's %M: a child's own peak, not the pages it shares with this large process
+    # after fork (which os.wait4 would count).
+    timer = ["/usr/bin/time", "-f", "%M"] if Path("/usr/bin/time").exists() else []
+    walls, peaks = [], []
+    for _ in range(runs):
         started = time.perf_counter()
-        child = subprocess.Popen([sys.executable, "-m", "lagesbild", "summary",
-                                  "orosanmalningar", "--ar", str(year)], cwd=ROOT,
-                                 env={**os.environ, **env}, stdout=subprocess.DEVNULL)
-        _, status, usage = os.wait4(child.pid, 0)
-        wall = time.perf_counter() - started
-        _row(f"summary orosanmalningar --ar {year}, wall", wall, "s", "≤ 1 s")
-        print(f"    peak memory {usage.ru_maxrss / 1024:.0f} MB (goal ≤ 300 MB)")
+        done = subprocess.run([*timer, sys.executable, "-m", "lagesbild", "summary",
+                               "orosanmalningar", "--ar", "2023"], cwd=ROOT,
+                              env={**os.environ, **env}, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE, text=True)
+        walls.append(time.perf_counter() - started)
+        if timer:
+            peaks.append(int(done.stderr.strip().splitlines()[-1]) / 1024)
+    _row("summary orosanmalningar --ar 2023 (a new process), wall", statistics.median(walls),
+         "s", "≤ 1 s")
+    if peaks:
+        print(f"    peak memory {statistics.median(peaks):.0f} MB (goal ≤ 300 MB)")
 
 
 def main() -> None:

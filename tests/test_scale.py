@@ -213,7 +213,7 @@ def test_a_new_process_starts_from_the_snapshot_and_it_equals_a_fresh_read(small
     source.Live().at(engine, cfg, version)  # the first process works it out and saves it
     _saved()
     key = source.snapshot_key(cfg, version)
-    kept = store.load_snapshot(engine, key)
+    kept = store.load_snapshot(engine, "data", key)
     assert kept is not None and "befolkning" in kept
 
     def no_reading(*args, **kwargs):
@@ -234,5 +234,31 @@ def test_a_new_process_starts_from_the_snapshot_and_it_equals_a_fresh_read(small
     source.Live().at(engine, cfg, store.fingerprint(engine))
     _saved()
     with engine.connect() as conn:
-        keys = conn.execute(sa.text("SELECT DISTINCT key FROM snapshots")).scalars().all()
+        keys = conn.execute(sa.text("SELECT DISTINCT key FROM snapshots WHERE kind = 'data'"))\
+            .scalars().all()
     assert keys == [source.snapshot_key(cfg, store.fingerprint(engine))]
+
+
+def test_a_second_process_draws_oversikt_from_kept_map_without_geopandas(tmp_path):
+    """The simplified polygons are kept in the store: a newly started app process draws
+    Översikt (cards and map) without reading the layer with GeoPandas."""
+    import os
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    script = (
+        "import sys\n"
+        "from streamlit.testing.v1 import AppTest\n"
+        f"at = AppTest.from_file({str(ROOT / 'app.py')!r}, default_timeout=120).run()\n"
+        "assert not at.exception, [e.value for e in at.exception]\n"
+        "assert at.get('deck_gl_json_chart'), 'no map'\n"
+        "print('geopandas' in sys.modules)\n")
+    env = {**os.environ, "LAGESBILD_DB_URL": f"sqlite:///{tmp_path / 's.sqlite'}",
+           "LAGESBILD_DEMO": "1", "HOME": str(tmp_path)}
+    runs = [subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, text=True,
+                           capture_output=True, timeout=300) for _ in range(2)]
+    assert [r.returncode for r in runs] == [0, 0], runs[-1].stderr[-2000:]
+    assert runs[0].stdout.strip() == "True"  # the first worked the map out
+    assert runs[1].stdout.strip() == "False"

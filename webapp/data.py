@@ -8,8 +8,11 @@ process or another sharing the database, is added on the next rerun instead of r
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -99,19 +102,71 @@ class MapLayer:
     bounds: list[float]
     outline: dict  # the municipal outline
     town_bounds: list[float]  # where the small (dense) areas are
-    layer: object  # the full GeoDataFrame in EPSG:3006
+    path: str
+    mtime: float
+
+    @property
+    def layer(self):
+        """The full GeoDataFrame in EPSG:3006 (read when first needed: GeoPandas alone costs
+        a third of a second to import, which Översikt does without)."""
+        return _geodata(self.path, self.mtime)
 
 
 @st.cache_resource(show_spinner="Läser postnummerområden …")
-def _map_layer(path: str, mtime: float) -> MapLayer:
+def _geodata(path: str, mtime: float):
     from lagesbild.geo import layers
 
-    layer = layers.read_layer(path)
+    return layers.read_layer(path)
+
+
+MAP_FORMAT = 1  # raise when what the kept map holds, or how it is made, changes
+
+
+@st.cache_resource(show_spinner="Läser postnummerområden …")
+def _map_parts(path: str, mtime: float) -> dict:
+    """The simplified polygons, names, bounds and outline, and the postnummer level ready to
+    draw: kept in the store (snapshot kind "karta"), so a new process need not read the
+    layer with GeoPandas to draw Översikt. Worked out again when the file changes."""
+    if not Path(path).exists():  # the usual Swedish error from the reader
+        return _work_out(path, mtime)
+    key = hashlib.sha256(Path(path).read_bytes() + f"{lagesbild.__version__}:{MAP_FORMAT}"
+                         .encode()).hexdigest()
+    try:
+        kept = store.load_snapshot(engine(), "karta", key)
+        if kept and "karta" in kept:
+            return json.loads(kept["karta"])
+    except LagesbildError as exc:
+        log.warning("map snapshot not read: %s", exc)
+    text = json.dumps(_work_out(path, mtime), ensure_ascii=False)
+    parts = json.loads(text)  # the same objects as a process that reads them back
+    try:
+        store.save_snapshot(engine(), "karta", key, {"karta": text.encode()})
+    except LagesbildError as exc:  # a read-only store: worked out again next start
+        log.warning("map snapshot not saved: %s", exc)
+    return parts
+
+
+def _work_out(path: str, mtime: float) -> dict:
+    from lagesbild.geo import layers
+
+    layer = _geodata(path, mtime)
     shown = layers.for_display(layer)
-    return MapLayer(layers.to_geojson_dict(shown),
-                    dict(zip(layer["postnummer"], layer["postort"].fillna(""))),
-                    list(shown.total_bounds), layers.outline_geojson(layer),
-                    layers.dense_bounds(layer), layer)
+    postnummer = area_views.display_layer(layer, "postnummer", None)
+    return {"geojson": layers.to_geojson_dict(shown),
+            "names": dict(zip(layer["postnummer"], layer["postort"].fillna(""))),
+            "bounds": [float(b) for b in shown.total_bounds],
+            "outline": layers.outline_geojson(layer),
+            "town_bounds": [float(b) for b in layers.dense_bounds(layer)],
+            "postnummer": {"geojson": postnummer.geojson,
+                           "bounds": [float(b) for b in postnummer.bounds],
+                           "key": postnummer.key}}
+
+
+@st.cache_resource(show_spinner=False)
+def _map_layer(path: str, mtime: float) -> MapLayer:
+    parts = _map_parts(path, mtime)
+    return MapLayer(parts["geojson"], parts["names"], parts["bounds"], parts["outline"],
+                    parts["town_bounds"], path, mtime)
 
 
 def map_layer() -> MapLayer:
@@ -143,7 +198,8 @@ def grouping():
 
 @st.cache_resource(show_spinner="Förbereder kartlagret …")
 def _display_layer(level: str, shapes: str, mtime: float, groups: str, gmtime: float):
-
+    if level == "postnummer":  # kept with the map (see _map_parts)
+        return area_views.DisplayLayer(**_map_parts(shapes, mtime)["postnummer"])
     return area_views.display_layer(map_layer().layer, level, grouping())
 
 

@@ -10,16 +10,12 @@ from its rows, with the same result.
 
 from __future__ import annotations
 
-import logging
-
 import pandas as pd
 import pyarrow as pa
 import sqlalchemy as sa
 
 from lagesbild.store.connection import writing
 from lagesbild.store.schema import snapshots
-
-log = logging.getLogger(__name__)
 
 _TEXT = pa.dictionary(pa.int32(), pa.string())
 
@@ -73,7 +69,8 @@ def to_frame(tables: list[pa.Table], schema: pa.Schema) -> pd.DataFrame:
     return frame
 
 
-def _frame_bytes(frame: pd.DataFrame) -> bytes:
+def frame_bytes(frame: pd.DataFrame) -> bytes:
+    """A frame (its dtypes too: categories, datetimes) as a compressed Arrow stream."""
     sink = pa.BufferOutputStream()
     table = pa.Table.from_pandas(frame, preserve_index=False)
     with pa.ipc.new_stream(sink, table.schema,
@@ -82,20 +79,23 @@ def _frame_bytes(frame: pd.DataFrame) -> bytes:
     return sink.getvalue().to_pybytes()
 
 
-def save_snapshot(engine: sa.Engine, key: str, frames: dict[str, pd.DataFrame]) -> None:
-    """Keep *frames* as the snapshot *key*, in place of any older one (one transaction)."""
-    rows = [{"key": key, "name": name, "rows": _frame_bytes(frame)}
-            for name, frame in frames.items()]
+def bytes_frame(data: bytes) -> pd.DataFrame:
+    return decode(data).to_pandas()
+
+
+def save_snapshot(engine: sa.Engine, kind: str, key: str, parts: dict[str, bytes]) -> None:
+    """Keep *parts* as the snapshot of *kind* named *key*, in place of any older one of
+    that kind (one transaction)."""
+    rows = [{"kind": kind, "key": key, "name": name, "rows": data}
+            for name, data in parts.items()]
     with writing(engine) as conn:
-        conn.execute(snapshots.delete())
+        conn.execute(snapshots.delete().where(snapshots.c.kind == kind))
         conn.execute(snapshots.insert(), rows)
 
 
-def load_snapshot(engine: sa.Engine, key: str) -> dict[str, pd.DataFrame] | None:
-    """The frames of snapshot *key* with their dtypes, or None if the store has no such."""
+def load_snapshot(engine: sa.Engine, kind: str, key: str) -> dict[str, bytes] | None:
+    """The parts of the snapshot of *kind* named *key*, or None if the store has none."""
     with engine.connect() as conn:
         found = conn.execute(sa.select(snapshots.c.name, snapshots.c.rows)
-                             .where(snapshots.c.key == key)).all()
-    if not found:
-        return None
-    return {name: decode(data).to_pandas() for name, data in found}
+                             .where(snapshots.c.kind == kind, snapshots.c.key == key)).all()
+    return {name: data for name, data in found} or None

@@ -75,12 +75,14 @@ batch_arrow = sa.Table(
     sa.Column("rows", sa.LargeBinary, nullable=False),
 )
 
-# What the app holds in memory (each measure's current counts with their cell keys, the
-# population, the batch list) as of one store version, so a newly started process reads it
-# in a tenth of a second instead of working it out from every batch (views/source.py). One
-# version is kept; its key changes with the store, the catalogue, the key seed and the code.
+# What a newly started app process would otherwise work out again (views/source.py, the
+# page layer's map cache), so it reads it in a tenth of the time: kind "data" holds each
+# measure's current counts with their cell keys and the population as of one store version
+# (key: store version, catalogue, hashed seed, code); kind "karta" the simplified polygons
+# (key: the shapes file and the code). One version of each kind is kept.
 snapshots = sa.Table(
     "snapshots", metadata,
+    sa.Column("kind", sa.String(16), primary_key=True),
     sa.Column("key", sa.String(64), primary_key=True),
     sa.Column("name", sa.String(64), primary_key=True),
     sa.Column("rows", sa.LargeBinary, nullable=False),

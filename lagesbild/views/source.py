@@ -25,6 +25,7 @@ import lagesbild
 from lagesbild import store
 from lagesbild.config import Config, Measure
 from lagesbild.release import cellkey
+from lagesbild.store import columnar
 
 log = logging.getLogger(__name__)
 
@@ -70,11 +71,12 @@ def read(engine: sa.Engine, cfg: Config, version: tuple, *, snapshot: bool = Fal
     if it has one, else worked out and then saved as the snapshot (in the background: a
     failure to save, a read-only store say, is only logged)."""
     key = snapshot_key(cfg, version) if snapshot else ""
-    kept = store.load_snapshot(engine, key) if snapshot else None
+    kept = store.load_snapshot(engine, "data", key) if snapshot else None
     if kept is not None and set(kept) == {*cfg.catalogue.measures, "befolkning"}:
-        population = kept.pop("befolkning")
+        frames = {name: columnar.bytes_frame(data) for name, data in kept.items()}
+        population = frames.pop("befolkning")
         log.info("store read from its snapshot")
-        return Snapshot(kept, population, store.read_batches(engine), version)
+        return Snapshot(frames, population, store.read_batches(engine), version)
     now = Snapshot(all_counts(engine, cfg), store.read_population(engine),
                    store.read_batches(engine), version)
     if snapshot:
@@ -87,8 +89,9 @@ def save_snapshot(engine: sa.Engine, cfg: Config, now: Snapshot) -> None:
     say) is only logged, as a snapshot only saves time at the next start."""
     def save():
         try:
-            store.save_snapshot(engine, snapshot_key(cfg, now.version),
-                                {**now.counts, "befolkning": now.population})
+            frames = {**now.counts, "befolkning": now.population}
+            store.save_snapshot(engine, "data", snapshot_key(cfg, now.version),
+                                {name: columnar.frame_bytes(f) for name, f in frames.items()})
         except Exception as exc:  # noqa: BLE001
             log.warning("could not save the store's snapshot: %r", exc)
 

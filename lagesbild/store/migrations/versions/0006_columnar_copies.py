@@ -18,10 +18,11 @@ depends_on = None
 
 def upgrade() -> None:
     op.create_table('snapshots',
+    sa.Column('kind', sa.String(length=16), nullable=False),
     sa.Column('key', sa.String(length=64), nullable=False),
     sa.Column('name', sa.String(length=64), nullable=False),
     sa.Column('rows', sa.LargeBinary(), nullable=False),
-    sa.PrimaryKeyConstraint('key', 'name')
+    sa.PrimaryKeyConstraint('kind', 'key', 'name')
     )
     op.create_table('batch_arrow',
     sa.Column('batch_id', sa.Integer(), autoincrement=False, nullable=False),
