@@ -2,15 +2,18 @@
 
 :class:`Live` holds them in memory for a long-running process (the app) and brings them up
 to date from what changed in the store: a new batch is read and put in place of the months
-it replaces, an undone batch's measure is read again, and nothing else is re-read. At a
-million stored rows a full read costs a second of CPU; a month's import costs a few
-hundredths. Every process asks the store (one query on its batches table) on every rerun,
-so several app servers sharing one database each see an import on their next rerun.
+it replaces, an undone batch's measure is read again, and nothing else is re-read. Every
+process asks the store (one query on its batches table) on every rerun, so several app
+servers sharing one database each see an import on their next rerun. What a process holds
+is also kept in the store as a snapshot (``start``, ``save_snapshot``): a newly started
+process reads it and adds the batches imported since, instead of working out a million rows
+again.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import threading
 from dataclasses import dataclass
@@ -24,6 +27,7 @@ import sqlalchemy as sa
 import lagesbild
 from lagesbild import store
 from lagesbild.config import Config, Measure
+from lagesbild.errors import LagesbildError
 from lagesbild.release import cellkey
 from lagesbild.store import columnar
 
@@ -53,34 +57,55 @@ class Snapshot:
     version: tuple  # store.fingerprint these were read at
 
 
-SNAPSHOT_FORMAT = 1  # raise when what a snapshot holds, or how it is made, changes
+SNAPSHOT_FORMAT = 2  # raise when what a snapshot holds, or how it is made, changes
 
 
-def snapshot_key(cfg: Config, version: tuple) -> str:
-    """Names what a snapshot holds: the store version, the catalogue, the cell-key seed
-    (hashed: the seed itself is never stored) and the code that made it."""
-    parts = [repr(version), hashlib.sha256(Path(cfg.katalog).read_bytes()).hexdigest(),
+def snapshot_key(cfg: Config) -> str:
+    """Names what a snapshot was made with: the catalogue, the cell-key seed (hashed: the
+    seed itself is never stored) and the code. The store version it holds is kept inside."""
+    parts = [hashlib.sha256(Path(cfg.katalog).read_bytes()).hexdigest(),
              hashlib.sha256(("cellnyckel:" + cfg.key_seed).encode()).hexdigest(),
              lagesbild.__version__, str(SNAPSHOT_FORMAT)]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
-def read(engine: sa.Engine, cfg: Config, version: tuple, *, snapshot: bool = False
-         ) -> Snapshot:
-    """Everything, read afresh; with *snapshot*, from the store's snapshot of this version
-    if it has one, else worked out and then saved as the snapshot (in the background: a
-    failure to save, a read-only store say, is only logged)."""
-    key = snapshot_key(cfg, version) if snapshot else ""
-    kept = store.load_snapshot(engine, "data", key) if snapshot else None
-    if kept is not None and set(kept) == {*cfg.catalogue.measures, "befolkning"}:
-        frames = {name: columnar.bytes_frame(data) for name, data in kept.items()}
-        population = frames.pop("befolkning")
-        log.info("store read from its snapshot")
-        return Snapshot(frames, population, store.read_batches(engine), version)
-    now = Snapshot(all_counts(engine, cfg), store.read_population(engine),
-                   store.read_batches(engine), version)
-    if snapshot:
-        save_snapshot(engine, cfg, now)
+def read(engine: sa.Engine, cfg: Config, version: tuple) -> Snapshot:
+    """Everything, read afresh."""
+    return Snapshot(all_counts(engine, cfg), store.read_population(engine),
+                    store.read_batches(engine), version)
+
+
+_BATCH_COLUMNS = ["id", "measure", "undone_at", "first", "last"]  # what _updated compares
+
+
+def _kept(engine: sa.Engine, cfg: Config) -> Snapshot | None:
+    """The store's snapshot, if it was made with this catalogue, seed and code."""
+    try:
+        kept = store.load_snapshot(engine, "data", snapshot_key(cfg))
+    except LagesbildError as exc:
+        log.warning("the store's snapshot could not be read: %s", exc)
+        return None
+    if not kept or set(kept) != {*cfg.catalogue.measures, "befolkning", "batches", "version"}:
+        return None
+    version = tuple(json.loads(kept.pop("version")))
+    frames = {name: columnar.bytes_frame(data) for name, data in kept.items()}
+    population, batches = frames.pop("befolkning"), frames.pop("batches")
+    return Snapshot(frames, population, batches, version)
+
+
+def start(engine: sa.Engine, cfg: Config, version: tuple) -> Snapshot:
+    """What a newly started process holds: the store's snapshot brought up to date (the
+    batches imported or undone since it was made are added or read again), or, without
+    one, everything read afresh; the result is then saved as the snapshot."""
+    kept = _kept(engine, cfg)
+    if kept is None:
+        now = read(engine, cfg, version)
+    else:
+        log.info("store read from its snapshot (made at %s)", kept.version)
+        now = _updated(engine, cfg, kept, version)
+        if now.version == kept.version:
+            return now
+    save_snapshot(engine, cfg, now)
     return now
 
 
@@ -89,9 +114,11 @@ def save_snapshot(engine: sa.Engine, cfg: Config, now: Snapshot) -> None:
     say) is only logged, as a snapshot only saves time at the next start."""
     def save():
         try:
-            frames = {**now.counts, "befolkning": now.population}
-            store.save_snapshot(engine, "data", snapshot_key(cfg, now.version),
-                                {name: columnar.frame_bytes(f) for name, f in frames.items()})
+            frames = {**now.counts, "befolkning": now.population,
+                      "batches": now.batches[_BATCH_COLUMNS]}
+            parts = {name: columnar.frame_bytes(f) for name, f in frames.items()}
+            parts["version"] = json.dumps(list(now.version)).encode()
+            store.save_snapshot(engine, "data", snapshot_key(cfg), parts)
         except Exception as exc:  # noqa: BLE001
             log.warning("could not save the store's snapshot: %r", exc)
 
@@ -189,13 +216,11 @@ class Live:
             return now
         with self._lock:
             now = self._now
-            if now is None or now.version != version:
-                if now is None:
-                    now = read(engine, cfg, version, snapshot=True)
-                else:  # and saved, so that the next process to start need not do it again
-                    now = _updated(engine, cfg, now, version)
-                    save_snapshot(engine, cfg, now)
-                self._now = now
+            if now is None:
+                self._now = now = start(engine, cfg, version)
+            elif now.version != version:  # and saved, for the next process to start
+                self._now = now = _updated(engine, cfg, now, version)
+                save_snapshot(engine, cfg, now)
             return now
 
     def clear(self) -> None:
