@@ -23,6 +23,7 @@ prints each visit and the median, max and number of errors. Uses the ``websocket
 from __future__ import annotations
 
 import argparse
+import ssl
 import statistics
 import sys
 import threading
@@ -83,7 +84,7 @@ def _texts(element, into: list[str]) -> None:
 
 
 def first_visit(base_url: str, page: str = "", query: str = "", timeout: float = 120.0,
-                get_page: bool = True) -> Visit:
+                get_page: bool = True, ssl_context: ssl.SSLContext | None = None) -> Visit:
     """Visit *page* (its URL path, "" for the default page) once as a new browser tab would.
 
     Parameters
@@ -100,6 +101,8 @@ def first_visit(base_url: str, page: str = "", query: str = "", timeout: float =
     get_page : bool
         Fetch the page's HTML first, as a browser does (through a proxy this also checks
         the HTTP route).
+    ssl_context : ssl.SSLContext, optional
+        For ``https`` addresses, e.g. one that trusts a test certificate.
 
     Returns
     -------
@@ -114,16 +117,17 @@ def first_visit(base_url: str, page: str = "", query: str = "", timeout: float =
     try:
         if get_page:
             url = base_url.rstrip("/") + "/" + page + (f"?{query}" if query else "")
-            with urllib.request.urlopen(url, timeout=timeout) as answer:
+            with urllib.request.urlopen(url, timeout=timeout, context=ssl_context) as answer:
                 answer.read()
                 # Behind a load balancer with cookie stickiness, keep its cookie for the
                 # websocket, as a browser does.
                 cookies = [c.split(";", 1)[0] for c in answer.headers.get_all("Set-Cookie") or []]
                 if cookies:
                     headers["Cookie"] = "; ".join(cookies)
+        secure = {"ssl": ssl_context} if ssl_context and base_url.startswith("https") else {}
         with connect(_stream_url(base_url), subprotocols=["streamlit"],
                      additional_headers=headers, open_timeout=timeout,
-                     max_size=None, compression=None) as ws:
+                     max_size=None, compression=None, **secure) as ws:
             ws.send(_rerun(page, query))
             while True:
                 left = deadline - time.perf_counter()
@@ -164,14 +168,15 @@ def first_visit(base_url: str, page: str = "", query: str = "", timeout: float =
 
 
 def concurrent_visits(base_url: str, n: int, page: str = "", query: str = "",
-                      timeout: float = 120.0) -> list[Visit]:
+                      timeout: float = 120.0,
+                      ssl_context: ssl.SSLContext | None = None) -> list[Visit]:
     """*n* first visits started at the same moment (one thread each), as at a meeting's start."""
     results: list[Visit | None] = [None] * n
     barrier = threading.Barrier(n)
 
     def one(i: int) -> None:
         barrier.wait()
-        results[i] = first_visit(base_url, page, query, timeout)
+        results[i] = first_visit(base_url, page, query, timeout, ssl_context=ssl_context)
 
     threads = [threading.Thread(target=one, args=(i,), daemon=True) for i in range(n)]
     for t in threads:
@@ -189,8 +194,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--page", default="", help="url_path of the page ('' = Översikt)")
     parser.add_argument("--query", default="", help="query string without '?'")
     parser.add_argument("--timeout", type=float, default=120.0)
+    parser.add_argument("--cafile", help="certificate to trust for an https address")
     args = parser.parse_args(argv)
-    visits = concurrent_visits(args.url, args.n, args.page, args.query, args.timeout)
+    context = ssl.create_default_context(cafile=args.cafile) if args.cafile else None
+    visits = concurrent_visits(args.url, args.n, args.page, args.query, args.timeout,
+                               ssl_context=context)
     for i, v in enumerate(visits, 1):
         print(f"visit {i:3d}: {v.seconds:6.2f} s  {v.elements:4d} deltas  "
               f"{v.bytes / 1e3:8.1f} kB  errors: {'; '.join(v.errors) or 'none'}")

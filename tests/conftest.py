@@ -167,15 +167,15 @@ def streamlit_app(port: int, env: dict, log_path: Path, *options: str, script: s
 
 
 @contextmanager
-def chromium():
-    """Debian's Chromium through Playwright, with the flags this machine needs."""
+def chromium(*args: str):
+    """Debian's Chromium through Playwright, with the flags this machine needs (and *args*)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=[
             "--no-sandbox", "--disable-gpu", "--disable-background-networking",
             "--disable-dev-shm-usage", "--use-angle=swiftshader",
-            "--enable-unsafe-swiftshader"])
+            "--enable-unsafe-swiftshader", *args])
         try:
             yield browser
         finally:
