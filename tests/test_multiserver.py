@@ -39,9 +39,9 @@ def _rerun_to_overview(page, expect_not: int | None = None, expect: int | None =
     Waits until the first card differs from *expect_not* or equals *expect* (the rerun has
     drawn); returns its value.
     """
-    page.get_by_role("link", name="Karta").click()
+    page.get_by_role("link", name="Karta", exact=True).click()
     page.get_by_text("Karta och områdesanalys").first.wait_for(timeout=60_000)
-    page.get_by_role("link", name="Översikt").click()
+    page.get_by_role("link", name="Översikt", exact=True).click()
     page.get_by_text("Social lägesbild – översikt").first.wait_for(timeout=60_000)
     condition = ("(v) => { const e = document.querySelector('[data-testid=\"stMetricValue\"]');"
                  " return e && Number(e.innerText.replace(/\\D/g, '')) {} v; }")
