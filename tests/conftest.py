@@ -131,7 +131,8 @@ def require_chromium() -> None:
 @contextmanager
 def streamlit_app(port: int, env: dict, log_path: Path, *options: str, script: str = "app.py",
                   cwd: Path = ROOT, base: str = ""):
-    """``streamlit run app.py`` on *port* until the block ends; waits for its health check.
+    """``streamlit run app.py`` (or *script*) on *port* until the block ends; waits for its
+    health check.
 
     *script* and *cwd* run another script (a test's own), *base* is the server.baseUrlPath
     it was given in *options*, for the health check's address.
