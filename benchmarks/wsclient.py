@@ -1,7 +1,9 @@
 """A headless client that speaks Streamlit's websocket protocol, for load benchmarks.
 
 A browser's first visit, without the browser: GET the page (as the browser fetches
-``index.html``), open ``ws://host:port/<base>/_stcore/stream``, send the BackMsg
+``index.html``) and ``/_stcore/health`` (which sets the XSRF cookie), open
+``ws://host:port/<base>/_stcore/stream`` with the cookies, the Origin and the XSRF token as
+the browser sends them (so a login cookie, if given, is honoured), send the BackMsg
 ``rerun_script`` the frontend sends on connect (query string, page's URL path, an empty widget
 state, the browser's time zone and locale), then read ForwardMsgs — ``new_session``,
 ``session_status_changed``, ``navigation``, ``page_info_changed``, every ``delta`` — until
@@ -38,6 +40,7 @@ from websockets.sync.client import connect
 
 FINISHED = {ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY}
 # The element fields whose text is kept (what a reader of the page sees).
+XSRF = "_streamlit_xsrf"
 TEXT_FIELDS = {"heading": ("body",), "markdown": ("body",), "metric": ("label", "body"),
                "alert": ("body",), "text": ("body",), "caption": ("body",)}
 
@@ -51,6 +54,10 @@ class Visit:
     texts: list[str] = field(default_factory=list)  # headings, markdown, metrics, alerts
     elements: int = 0  # deltas received
     bytes: int = 0  # ForwardMsg bytes received
+
+
+def _cookie_header(jar: dict[str, str]) -> dict[str, str]:
+    return {"Cookie": "; ".join(f"{k}={v}" for k, v in jar.items())} if jar else {}
 
 
 def _stream_url(base_url: str) -> str:
@@ -84,7 +91,8 @@ def _texts(element, into: list[str]) -> None:
 
 
 def first_visit(base_url: str, page: str = "", query: str = "", timeout: float = 120.0,
-                get_page: bool = True, ssl_context: ssl.SSLContext | None = None) -> Visit:
+                get_page: bool = True, ssl_context: ssl.SSLContext | None = None,
+                cookies: dict[str, str] | None = None) -> Visit:
     """Visit *page* (its URL path, "" for the default page) once as a new browser tab would.
 
     Parameters
@@ -103,6 +111,9 @@ def first_visit(base_url: str, page: str = "", query: str = "", timeout: float =
         the HTTP route).
     ssl_context : ssl.SSLContext, optional
         For ``https`` addresses, e.g. one that trusts a test certificate.
+    cookies : dict, optional
+        Cookies to send, e.g. a logged-in browser's ``_streamlit_user`` cookies: with login
+        on, a visit without them measures the login page.
 
     Returns
     -------
@@ -113,19 +124,26 @@ def first_visit(base_url: str, page: str = "", query: str = "", timeout: float =
     started = time.perf_counter()
     visit = Visit(seconds=float("nan"))
     deadline = started + timeout
-    headers = {}
+    jar = dict(cookies or {})
+    base = base_url.rstrip("/")
     try:
-        if get_page:
-            url = base_url.rstrip("/") + "/" + page + (f"?{query}" if query else "")
-            with urllib.request.urlopen(url, timeout=timeout, context=ssl_context) as answer:
+        # As the browser: the page, then the health check, which gives the XSRF cookie; a
+        # load balancer's sticky cookie is kept from the first answer on.
+        for path in ([page + (f"?{query}" if query else "")] if get_page else []) + \
+                ["_stcore/health"]:
+            request = urllib.request.Request(f"{base}/{path}", headers=_cookie_header(jar))
+            with urllib.request.urlopen(request, timeout=timeout,
+                                        context=ssl_context) as answer:
                 answer.read()
-                # Behind a load balancer with cookie stickiness, keep its cookie for the
-                # websocket, as a browser does.
-                cookies = [c.split(";", 1)[0] for c in answer.headers.get_all("Set-Cookie") or []]
-                if cookies:
-                    headers["Cookie"] = "; ".join(cookies)
+                for cookie in answer.headers.get_all("Set-Cookie") or []:
+                    name, _, value = cookie.split(";", 1)[0].partition("=")
+                    jar[name.strip()] = value.strip()
+        parts = urllib.parse.urlsplit(base_url)
+        headers = {**_cookie_header(jar), "Origin": f"{parts.scheme}://{parts.netloc}"}
+        # The XSRF token as the second subprotocol: Streamlit then reads a login cookie.
+        protocols = ["streamlit", jar[XSRF]] if XSRF in jar else ["streamlit"]
         secure = {"ssl": ssl_context} if ssl_context and base_url.startswith("https") else {}
-        with connect(_stream_url(base_url), subprotocols=["streamlit"],
+        with connect(_stream_url(base_url), subprotocols=protocols,
                      additional_headers=headers, open_timeout=timeout,
                      max_size=None, compression=None, **secure) as ws:
             ws.send(_rerun(page, query))
@@ -168,15 +186,16 @@ def first_visit(base_url: str, page: str = "", query: str = "", timeout: float =
 
 
 def concurrent_visits(base_url: str, n: int, page: str = "", query: str = "",
-                      timeout: float = 120.0,
-                      ssl_context: ssl.SSLContext | None = None) -> list[Visit]:
+                      timeout: float = 120.0, ssl_context: ssl.SSLContext | None = None,
+                      cookies: dict[str, str] | None = None) -> list[Visit]:
     """*n* first visits started at the same moment (one thread each), as at a meeting's start."""
     results: list[Visit | None] = [None] * n
     barrier = threading.Barrier(n)
 
     def one(i: int) -> None:
         barrier.wait()
-        results[i] = first_visit(base_url, page, query, timeout, ssl_context=ssl_context)
+        results[i] = first_visit(base_url, page, query, timeout, ssl_context=ssl_context,
+                                 cookies=cookies)
 
     threads = [threading.Thread(target=one, args=(i,), daemon=True) for i in range(n)]
     for t in threads:
