@@ -7,7 +7,11 @@ demo store in a temporary folder; give --db-url for PostgreSQL — and nginx (De
 deploy/nginx.conf, its ports and a throw-away certificate swapped in. Then, per run, sends
 *n* concurrent first visits of Översikt with benchmarks/wsclient.py straight to the first
 process and through nginx, and prints median, max and errors with the load average. Asserts
-nothing; tests/test_nginx.py checks that the configuration works.
+nothing; tests/test_nginx.py checks that the configuration works, with login.
+
+The processes run in local mode (no login), which the app refuses through a proxy that
+announces itself: this copy of the configuration leaves out X-Forwarded-For, so the
+benchmark measures the pages and not the refusal. Never do that in production.
 """
 
 from __future__ import annotations
@@ -77,6 +81,9 @@ def _nginx(folder: Path, ports: list[int]):
     site = site.replace("    server 127.0.0.1:8501 max_fails=2 fail_timeout=10s;\n"
                         "    server 127.0.0.1:8502 max_fails=2 fail_timeout=10s;", servers)
     https = _port()
+    forwarded = "        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n"
+    assert forwarded in site, "deploy/nginx.conf changed: update the benchmark"
+    site = site.replace(forwarded, "")  # local mode only; see the docstring
     site = (site.replace("listen 80;", f"listen 127.0.0.1:{_port()};")
             .replace("listen 443 ssl;", f"listen 127.0.0.1:{https} ssl;")
             .replace(f"/etc/ssl/certs/{HOST}.pem", str(cert))
