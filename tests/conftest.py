@@ -129,20 +129,27 @@ def require_chromium() -> None:
 
 
 @contextmanager
-def streamlit_app(port: int, env: dict, log_path: Path, *options: str):
-    """``streamlit run app.py`` on *port* until the block ends; waits for its health check."""
+def streamlit_app(port: int, env: dict, log_path: Path, *options: str, script: str = "app.py",
+                  cwd: Path = ROOT, base: str = ""):
+    """``streamlit run app.py`` (or *script*) on *port* until the block ends; waits for its
+    health check.
+
+    *script* and *cwd* run another script (a test's own), *base* is the server.baseUrlPath
+    it was given in *options*, for the health check's address.
+    """
     import subprocess
     import sys
     import time
     import urllib.request
 
     with open(log_path, "w") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py",
+        proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", script,
                                  "--server.port", str(port), *options],
-                                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+                                cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
             deadline = time.time() + 60
-            health = f"http://127.0.0.1:{port}/_stcore/health"
+            prefix = f"/{base.strip('/')}" if base.strip("/") else ""
+            health = f"http://127.0.0.1:{port}{prefix}/_stcore/health"
             while time.time() < deadline:
                 try:
                     urllib.request.urlopen(health, timeout=2)
@@ -151,7 +158,7 @@ def streamlit_app(port: int, env: dict, log_path: Path, *options: str):
                     time.sleep(0.3)
             else:
                 pytest.fail(f"the Streamlit server did not start (log: {log_path})")
-            yield f"http://127.0.0.1:{port}"
+            yield f"http://127.0.0.1:{port}{prefix}"
         finally:
             proc.terminate()
             try:
@@ -161,15 +168,15 @@ def streamlit_app(port: int, env: dict, log_path: Path, *options: str):
 
 
 @contextmanager
-def chromium():
-    """Debian's Chromium through Playwright, with the flags this machine needs."""
+def chromium(*args: str):
+    """Debian's Chromium through Playwright, with the flags this machine needs (and *args*)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=[
             "--no-sandbox", "--disable-gpu", "--disable-background-networking",
             "--disable-dev-shm-usage", "--use-angle=swiftshader",
-            "--enable-unsafe-swiftshader"])
+            "--enable-unsafe-swiftshader", *args])
         try:
             yield browser
         finally:
@@ -193,3 +200,74 @@ def server(tmp_path_factory):
 def browser():
     with chromium() as b:
         yield b
+
+
+# --- a real PostgreSQL server (the PostgreSQL and multi-server tests) -------------------------
+
+def _pg_not_available(reason: str):
+    if os.environ.get("CI"):
+        pytest.fail(f"PostgreSQL is needed under CI: {reason}")
+    pytest.skip(f"PostgreSQL test skipped: {reason}")
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """A throw-away PostgreSQL server from Debian's postgresql, for the whole test run.
+
+    It runs as the ``postgres`` user (PostgreSQL refuses root) in a temporary directory on a
+    free port. Without the package the tests are skipped and say why; under CI (``CI`` set)
+    that is a failure, since ``.ci/run`` installs it.
+    """
+    import subprocess
+
+    bins = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"))
+    if not bins:
+        _pg_not_available("Debian's postgresql package is not installed "
+                          "(apt-get install postgresql).")
+    pg_ctl, initdb = bins[-1], bins[-1].parent / "initdb"
+    as_postgres = []
+    folder = Path(tempfile.mkdtemp(prefix="lagesbild-pg-"))
+    if os.geteuid() == 0:  # PostgreSQL will not run as root
+        as_postgres = ["runuser", "-u", "postgres", "--"]
+        shutil.chown(folder, "postgres", "postgres")
+    port = free_port()
+    try:
+        subprocess.run([*as_postgres, initdb, "-D", folder / "data", "-U", "postgres",
+                        "-A", "trust", "-E", "UTF8", "--no-sync"],
+                       check=True, capture_output=True, text=True, timeout=120)
+        subprocess.run([*as_postgres, pg_ctl, "-D", folder / "data", "-l", folder / "log",
+                        "-w", "-t", "60", "-o",
+                        f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off",
+                        "start"], check=True, capture_output=True, text=True, timeout=120)
+    except (subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError) as exc:
+        log = folder / "log"
+        details = log.read_text()[-1000:] if log.exists() else getattr(exc, "stderr", "")
+        shutil.rmtree(folder, ignore_errors=True)
+        _pg_not_available(f"the server could not be started: {exc}\n{details}")
+    try:
+        yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
+    finally:
+        subprocess.run([*as_postgres, pg_ctl, "-D", folder / "data", "-m", "immediate",
+                        "stop"], capture_output=True, timeout=60)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextmanager
+def postgres_database(postgres_url: str, name: str):
+    """A database of its own on the test server, dropped afterwards; yields its URL.
+
+    The tests in test_postgres.py share the server's ``postgres`` database and empty it after
+    each test; a test that keeps a store for several processes takes its own database instead.
+    """
+    import sqlalchemy as sa
+
+    admin = sa.create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        yield postgres_url.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()

@@ -262,3 +262,16 @@ def test_the_settings_page_shows_settings_and_roles_but_no_secrets():
     shown = " ".join(m.value for m in at.markdown).replace("\\", "")
     assert "OpenID Connect är på (identitetsleverantör: 127.0.0.1:9)" in shown
     assert "hemligt" not in shown and "x" * 32 not in shown
+
+
+@pytest.mark.parametrize("headers, proxied", [
+    ({"Host": "127.0.0.1:8501", "Origin": "http://127.0.0.1:8501"}, False),
+    ({"Host": "lagesbild.kommun.se", "X-Forwarded-For": "10.1.2.3"}, True),
+    ({"x-real-ip": "10.1.2.3"}, True),
+    ({"Forwarded": "for=10.1.2.3;proto=https"}, True),
+    ({"X-Forwarded-Host": "lagesbild.kommun.se"}, True),
+])
+def test_local_mode_knows_a_request_that_came_through_a_proxy(headers, proxied):
+    from webapp import auth
+
+    assert auth.through_proxy(headers) is proxied

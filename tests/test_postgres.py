@@ -1,18 +1,13 @@
 """The store on a real PostgreSQL server, started for the test run from Debian's postgresql.
 
-The server runs as the ``postgres`` user (PostgreSQL refuses root) in a temporary directory on
-a free port, and is stopped afterwards. Without the package the tests are skipped and say why;
+The server (the ``postgres_url`` fixture in conftest.py) runs as the ``postgres`` user
+(PostgreSQL refuses root) in a temporary directory on a free port, and is stopped afterwards. Without the package the tests are skipped and say why;
 under CI (``CI`` set) that is a failure, since ``.ci/run`` installs it.
 """
 
-import os
-import shutil
-import socket
 import subprocess
 import sys
-import tempfile
 import time
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -24,52 +19,6 @@ from lagesbild.errors import DataError
 from lagesbild.store import ingest
 
 pytestmark = pytest.mark.postgres
-
-
-def _not_available(reason: str):
-    if os.environ.get("CI"):
-        pytest.fail(f"PostgreSQL is needed under CI: {reason}")
-    pytest.skip(f"PostgreSQL test skipped: {reason}")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="session")
-def postgres_url():
-    bins = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"))
-    if not bins:
-        _not_available("Debian's postgresql package is not installed "
-                       "(apt-get install postgresql).")
-    pg_ctl, initdb = bins[-1], bins[-1].parent / "initdb"
-    as_postgres = []
-    folder = Path(tempfile.mkdtemp(prefix="lagesbild-pg-"))
-    if os.geteuid() == 0:  # PostgreSQL will not run as root
-        as_postgres = ["runuser", "-u", "postgres", "--"]
-        shutil.chown(folder, "postgres", "postgres")
-    port = _free_port()
-    try:
-        subprocess.run([*as_postgres, initdb, "-D", folder / "data", "-U", "postgres",
-                        "-A", "trust", "-E", "UTF8", "--no-sync"],
-                       check=True, capture_output=True, text=True, timeout=120)
-        subprocess.run([*as_postgres, pg_ctl, "-D", folder / "data", "-l", folder / "log",
-                        "-w", "-t", "60", "-o",
-                        f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off",
-                        "start"], check=True, capture_output=True, text=True, timeout=120)
-    except (subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError) as exc:
-        log = folder / "log"
-        details = log.read_text()[-1000:] if log.exists() else getattr(exc, "stderr", "")
-        shutil.rmtree(folder, ignore_errors=True)
-        _not_available(f"the server could not be started: {exc}\n{details}")
-    try:
-        yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
-    finally:
-        subprocess.run([*as_postgres, pg_ctl, "-D", folder / "data", "-m", "immediate",
-                        "stop"], capture_output=True, timeout=60)
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture

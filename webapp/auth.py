@@ -5,7 +5,8 @@ OpenID Connect support (``st.login``), maps the identity provider's claims onto 
 (``lagesbild.access``, file ``LAGESBILD_ROLLER``), logs users out after
 ``LAGESBILD_SESSION_TIMMAR`` hours without activity, and writes sign-ins to the audit log.
 Without ``[auth]`` it runs in local mode: no login, every role (it is the developer's own
-machine), and only when the server listens on this computer alone. With
+machine), and only when the server listens on this computer alone and the request did not
+come through a reverse proxy. With
 ``LAGESBILD_KRAV_INLOGGNING=1`` local mode is refused.
 
 ``gate()`` runs first on every script run (``app.py``); pages ask ``require()`` and
@@ -35,6 +36,8 @@ PAGE_ROLES = {"data": ("analytiker", "Import och datakvalitet"), "logg": ("forva
               "installningar": ("forvaltare", "Inställningar")}
 LOCAL_NOTE = "Lokalt läge – ingen inloggning, nås bara från den här datorn"
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+# What a reverse proxy adds to a request: through one, "only this computer" no longer holds.
+PROXY_HEADERS = ("x-forwarded-for", "x-forwarded-host", "x-real-ip", "forwarded")
 _KEY = "_identitet"
 
 
@@ -52,6 +55,19 @@ def login_configured() -> bool:
         return "auth" in st.secrets
     except FileNotFoundError:  # no secrets file at all
         return False
+
+
+def through_proxy(headers: Mapping[str, str]) -> bool:
+    """Whether a request came through a reverse proxy (it carries one of PROXY_HEADERS)."""
+    names = {name.lower() for name in headers}
+    return any(header in names for header in PROXY_HEADERS)
+
+
+def _headers() -> Mapping[str, str]:
+    try:
+        return st.context.headers or {}
+    except Exception:  # no request behind this run (AppTest)
+        return {}
 
 
 def local_identity() -> Identity:
@@ -194,6 +210,13 @@ def gate() -> Identity:
                         f"den här datorn, men server.address är ”{shown}”. "
                         "Ställ in inloggning ([auth] i .streamlit/secrets.toml) eller starta "
                         "med --server.address 127.0.0.1.")
+            if through_proxy(_headers()):
+                # A proxy on this computer (nginx before several servers) would hand local
+                # mode, every role and no login, to anyone who reaches the proxy.
+                _refuse("Lägesbilden visar inget: utan inloggning får den bara användas på "
+                        "den här datorn, men sidan nås genom en proxy (till exempel nginx). "
+                        "Ställ in inloggning ([auth] i .streamlit/secrets.toml; se README: "
+                        "Flera servrar).")
             ident = local_identity()
             st.session_state[_KEY] = ident
             return ident
