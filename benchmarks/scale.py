@@ -227,6 +227,22 @@ def _click(page, label: str, server: Server) -> float:
     return server.cpu() - cpu
 
 
+def _concurrent(server: Server, n: int) -> None:
+    """*n* first visits to Översikt at once, through Streamlit's websocket protocol
+    (``wsclient``: what a browser sends, without drawing): time to ``script_finished``."""
+    import wsclient
+
+    wsclient.first_visit(server.url)  # the process has read the store once
+    cpu = server.cpu()
+    visits = wsclient.concurrent_visits(server.url, n)
+    used = server.cpu() - cpu
+    errors = sum(len(v.errors) for v in visits)
+    _row(f"{n} first visits at once (websocket client), median", statistics.median(
+        v.seconds for v in visits), "s", "< 2 s, no error")
+    print(f"    max {max(v.seconds for v in visits):.2f} s, errors {errors}, server CPU "
+          f"{used:.2f} s in all ({used / n:.3f} s a visit)")
+
+
 FLOOR_APP = """
 import pandas as pd
 import streamlit as st
@@ -345,6 +361,7 @@ def measure(folder: Path, env: dict, runs: int) -> None:
         floors = [_click(fpage, ("Flickor/kvinnor", "Pojkar/män")[i % 2], floor)
                   for i in range(runs * 2)]
         floor.stop()
+        _concurrent(server, 20)
         page = _visit(browser, server.url)
         clicks = [_click(page, ("Flickor/kvinnor", "Pojkar/män")[i % 2], server)
                   for i in range(runs * 2)]

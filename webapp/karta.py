@@ -46,8 +46,12 @@ def area_map(d: data.Data, measure_code: str, sel: state.Selection) -> None:
             st.caption("Valda områden har orange kant. Kartan visar alla områden; "
                        "områdesurvalet gäller korten ovan.")
     widgets.missing_note(view)
-    with st.expander("Tabell: antal och andel per postnummer"):
-        widgets.table(view.table, view.caption, f"tabell_{measure_code}", height=420)
+    # Drawn only when opened: formatting 300 rows cost every visitor a fifth of Översikt.
+    shown = st.expander("Tabell: antal och andel per postnummer", on_change="rerun",
+                        key=f"tabell_{measure_code}_oppen")
+    if shown.open:
+        with shown:
+            widgets.table(view.table, view.caption, f"tabell_{measure_code}", height=420)
 
 
 ZOOMS = {"kommun": "Hela kommunen", "tatort": "Tätorten"}
