@@ -62,6 +62,7 @@ class Section:
     flagged: pd.DataFrame  # protected area rows flagged "över" or "under": kod, namn, per_1000…
     kommun_rate: float | None
     findings: list[Finding]
+    line: str = ""  # one short line for the summary
 
     def shown(self, window: str, threshold: int) -> str:
         """A window's published count as the reader sees it: "1 234", "<5" or "inga data"."""
@@ -244,8 +245,10 @@ def section(frame: pd.DataFrame, population: pd.DataFrame, measure: Measure, cfg
                                 f"{name}: {len(missing_before)} månad"
                                 f"{'er' if len(missing_before) > 1 else ''} saknas i "
                                 "jämförelseperioderna; jämförelsen kan bli för låg."))
+    verdict = ("serieavbrott, jämför inte rakt av" if brk else change_words(change))
+    line = f"{name}: {now_text} {counted} i {label} ({before_text} ett år tidigare), {verdict}."
     return Section(measure, safe, known, change, change12, flagged, rate,
-                   sorted(findings, key=lambda f: (f.tier, -f.strength)))
+                   sorted(findings, key=lambda f: (f.tier, -f.strength)), line)
 
 
 def _record(rows, measure, period, since, threshold) -> notable.Extreme | None:
@@ -296,10 +299,11 @@ def summary_text(report_label: str, findings: list[Finding], sections: list[Sect
     top = [f for f in findings if f.tier <= TIER_QUALITY][:TOP]
     lines += [f"- {f.text}" for f in top] or [
         "- Inga förändringar större än slumpen och inga flaggade områden denna period."]
+    lines += ["", "## Per verksamhetsområde"]
     for s in sections:
-        lines += ["", f"## {s.measure.short}"]
-        lines += [f"- {f.text}" for f in s.findings if f not in top] or [
-            "- Inget ytterligare att notera."]
+        lines.append(f"- {s.line}")
+        lines += [f"- {f.text}" for f in s.findings
+                  if f not in top and TIER_RECORD <= f.tier <= TIER_QUALITY]
     return "\n".join(lines)
 
 
