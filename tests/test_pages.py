@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 PAGES = ["app_pages/oversikt.py", "app_pages/karta.py", "app_pages/om.py",
          "app_pages/data.py", "app_pages/logg.py", "app_pages/installningar.py",
          "app_pages/prioritering.py", "app_pages/avstamning.py", "app_pages/analysmote.py",
-         "app_pages/atgarder.py", "app_pages/omvarld.py"]
+         "app_pages/atgarder.py", "app_pages/omvarld.py", "app_pages/rapporter.py"]
 TIMEOUT = 60  # the first run builds the store from the demo files
 
 
