@@ -194,6 +194,10 @@ def test_deck_has_every_slide_picture_note_and_demo_mark(monthly, deck):
     for slide, title in zip(prs.slides, titles):
         texts = " ".join(sh.text_frame.text for sh in slide.shapes if sh.has_text_frame)
         assert "Demodata" in texts, title
+        for shape in slide.shapes:  # nothing placed off the 16:9 slide
+            if shape.left is not None:
+                assert shape.left >= 0 and shape.left + shape.width <= prs.slide_width, title
+                assert shape.top >= 0 and shape.top + shape.height <= prs.slide_height, title
         if title in cards or title.endswith("var i kommunen"):
             chart_slides += 1
             pictures = [sh for sh in slide.shapes if sh.shape_type == MSO_SHAPE_TYPE.PICTURE]

@@ -78,15 +78,15 @@ def _pdf_title(paper, doc: Document, block: Block) -> None:
     paper.ln(40)
     paper.set_font("DejaVu", "B", 24)
     paper.set_text_color(31, 42, 68)
-    paper.multi_cell(0, 11, _plain(doc.title))
+    paper.multi_cell(0, 11, _plain(doc.title), align="L")
     paper.ln(4)
     paper.set_font("DejaVu", "", 13)
-    paper.multi_cell(0, 7, _plain("\n".join([doc.subtitle, *block.points])))
+    paper.multi_cell(0, 7, _plain("\n".join([doc.subtitle, *block.points])), align="L")
     if doc.demo:
         paper.ln(6)
         paper.set_font("DejaVu", "B", 13)
         paper.set_text_color(*MARK)
-        paper.multi_cell(0, 7, doc.mark)
+        paper.multi_cell(0, 7, doc.mark, align="L")
 
 
 def _pdf_block(paper, block: Block) -> None:
@@ -97,7 +97,7 @@ def _pdf_block(paper, block: Block) -> None:
         paper.ln(4)
     paper.set_font("DejaVu", "B", 15)
     paper.set_text_color(31, 42, 68)
-    paper.multi_cell(w, 8, _plain(block.title))
+    paper.multi_cell(w, 8, _plain(block.title), align="L")
     paper.ln(1)
     paper.set_text_color(0, 0, 0)
     if block.figures:
@@ -112,10 +112,10 @@ def _pdf_block(paper, block: Block) -> None:
         if i in block.headings:
             paper.ln(2)
             paper.set_font("DejaVu", "B", 11)
-            paper.multi_cell(w, 6, _plain(point))
+            paper.multi_cell(w, 6, _plain(point), align="L")
         else:
             paper.set_font("DejaVu", "", 10)
-            paper.multi_cell(w, 5.2, _plain(f"• {point}"))
+            paper.multi_cell(w, 5.2, _plain(f"• {point}"), align="L")
         paper.ln(0.8)
     if block.image is not None:
         from PIL import Image as PILImage

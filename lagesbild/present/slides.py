@@ -105,8 +105,8 @@ def _title(slide, text, width, emu, place: bool = True):
             title.left, title.top = emu(0.5), emu(0.25)
             title.width, title.height = width - emu(1.0), emu(1.1)
         for para in slide.shapes.title.text_frame.paragraphs:
-            for run in para.runs:
-                run.font.size = Pt(TITLE_PT)
+            for run in para.runs:  # a long name on two lines still leaves room below
+                run.font.size = Pt(TITLE_PT if len(text) <= 40 else TITLE_PT - 6)
         return
     _text(slide, emu(0.5), emu(0.3), width - emu(1.0), emu(1.0), [text], TITLE_PT, bold=True)
 
@@ -160,9 +160,11 @@ def _title_slide(slide, doc: Document, block: Block, width, emu) -> None:
         subtitle = [p for p in slide.placeholders if p.placeholder_format.idx == 1]
         if subtitle:
             subtitle[0].text = "\n".join([doc.subtitle, *block.points])
-            if width == int(WIDE[0] * 914400):  # our own 16:9 deck: centre on the wide slide
-                for shape in (slide.shapes.title, subtitle[0]):
+            if width == int(WIDE[0] * 914400):  # our own 16:9 deck: place on the wide slide
+                for shape, top, high in ((slide.shapes.title, 1.8, 1.8),
+                                         (subtitle[0], 3.9, 1.6)):
                     shape.left, shape.width = emu(0.8), width - emu(1.6)
+                    shape.top, shape.height = emu(top), emu(high)
             return
     else:
         _text(slide, emu(0.8), emu(2.2), width - emu(1.6), emu(1.6), [doc.title], 40, bold=True)
@@ -189,7 +191,8 @@ def _content_slide(slide, block: Block, width, height, emu, place: bool = True) 
     if block.figures:
         _figures(slide, block.figures, emu(0.5), top, width - emu(1.0), emu)
         top += emu(1.6)
-    size = BODY_PT if sum(len(p) for p in block.points) < 900 else BODY_PT - 4
+    chars = sum(len(p) for p in block.points)
+    size = BODY_PT if chars < 900 else BODY_PT - 4 if chars < 1300 else BODY_PT - 6
     _text(slide, emu(0.6), top, width - emu(1.2), bottom - top, list(block.points), size,
           bullets=True, headings=block.headings)
 
@@ -199,10 +202,12 @@ def _side(slide, block: Block, left, top, w, h, emu) -> None:
     y = top
     for label, value in block.figures[:3]:
         _text(slide, left, y, w, emu(0.35), [label], SMALL_PT + 2, colour=(0x55, 0x55, 0x55))
-        _text(slide, left, y + emu(0.3), w, emu(0.7), [value], FIGURE_PT - 8, bold=True)
+        # "3 994 (+3,6 %)" must fit the column: long values a size smaller.
+        _text(slide, left, y + emu(0.3), w, emu(0.7), [value],
+              FIGURE_PT - 8 if len(value) <= 9 else FIGURE_PT - 16, bold=True)
         y += emu(1.05)
     if block.points:
-        _text(slide, left, y, w, top + h - y, list(block.points[:3]), SMALL_PT + 3,
+        _text(slide, left, y, w, top + h - y, list(block.points[:6]), SMALL_PT + 4,
               bullets=True)
 
 

@@ -33,15 +33,13 @@ MIME = {"pptx": "application/vnd.openxmlformats-officedocument.presentationml.pr
         "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
 SUMMARY_CHARS = 900  # per summary slide: more does not read from the back of the room
 METHOD = (
-    "Förändringar jämförs med samma period ett år tidigare och de 12 senaste månaderna med de "
-    "12 före dem. ”Större än slumpen” betyder att ett exakt test för två Poisson-antal "
-    "(villkorat binomialtest, hänsyn till målgruppens storlek) ger p under 0,05, räknat på "
-    "de publicerade talen. Med många jämförelser blir någon enstaka sådan förändring ändå "
-    "slump: läs dem som signaler att titta närmare på.",
-    "Områden flaggas när deras nivå per 1 000 i målgruppen ligger utanför 99,8 %-gränserna i "
-    "ett trattdiagram (Poisson) kring kommunens nivå, de senaste 12 månaderna.",
-    "Åtgärders effekt: åtgärdsområdets förändring jämförs med resten av kommunens "
-    "(kvot av kvoter med 95 % konfidensintervall).",
+    "Förändring: jämfört med samma period ett år tidigare, och 12 månader mot de 12 före. "
+    "”Större än slumpen”: exakt test för två Poisson-antal (villkorat binomialtest, med "
+    "målgruppens storlek), p under 0,05, på de publicerade talen. Bland många jämförelser "
+    "blir någon enstaka ändå slump: läs dem som signaler.",
+    "Områden: nivå per 1 000 i målgruppen utanför 99,8 %-gränserna i ett trattdiagram "
+    "(Poisson) kring kommunens nivå, de senaste 12 månaderna.",
+    "Åtgärder: åtgärdsområdets förändring mot resten av kommunens (kvot av kvoter, 95 % KI).",
 )
 
 
@@ -179,26 +177,27 @@ def _meeting(report: Report, inputs: Inputs, kinds=("observation", "samverkan"))
 
 def _sources(report: Report) -> Block:
     sources = [f"{s.measure.short}: {s.measure.source}" for s in report.sections]
-    disclosure = (f"Röjandekontroll: alla antal är publicerade med cellnyckelmetoden (små, fasta "
-                  f"justeringar), tal 1–{report.threshold - 1} visas som "
-                  f"”<{report.threshold}”, och kvoter och förändringar räknas från de "
-                  "publicerade talen.")
+    disclosure = (f"Alla antal är publicerade med cellnyckelmetoden (små, fasta justeringar); "
+                  f"tal 1–{report.threshold - 1} visas som ”<{report.threshold}”; kvoter och "
+                  "förändringar räknas från de publicerade talen.")
     points = ["Källor", *sources, "Metod", *METHOD, "Röjandekontroll", disclosure]
     if report.demo:
-        points += ["Data", "Demodata: syntetiska siffror om Luleå, inga verkliga personer."]
-    heads = tuple(i for i, p in enumerate(points) if p in ("Källor", "Metod", "Röjandekontroll",
-                                                           "Data"))
+        points.append("Demodata: syntetiska siffror om Luleå, inga verkliga personer.")
+    heads = tuple(i for i, p in enumerate(points) if p in ("Källor", "Metod",
+                                                           "Röjandekontroll"))
     return Block("Källor, metod och röjandekontroll", tuple(points), kind="sources",
                  headings=heads)
 
 
-def deck_document(report: Report, cfg: Config, inputs: Inputs, progress=None) -> Document:
+def deck_document(report: Report, cfg: Config, inputs: Inputs, progress=None,
+                  split: bool = True) -> Document:
     """The full report: title, summary, one slide per measure (and a map where it has areas),
     actions and effect, the meeting's observations and samverkansbehov, sources and method."""
     made = dt.date.today().isoformat()
-    blocks = [Block("", (f"{cfg.catalogue.kommun or 'Kommunen'}, socialförvaltningen",
-                         f"Skapad {made}"), kind="title")]
-    blocks += _summary(report)
+    blocks = [Block("", (f"{cfg.catalogue.kommun or 'Kommunen'}, socialförvaltningen",),
+                    kind="title")]
+    # On slides the summary runs over as many slides as it needs; on paper it is one section.
+    blocks += _summary(report) if split else _summary_whole(report)
     steps = [(s, kind) for s in report.sections
              for kind in (("trend", "karta") if inputs.layer is not None and
                           s.measure.has_postnummer and s.measure.target is not None
@@ -217,10 +216,12 @@ def deck_document(report: Report, cfg: Config, inputs: Inputs, progress=None) ->
             image, notes = _map(report, section, cfg, inputs)
             over = section.flagged[section.flagged["flagga"] == "över"] \
                 if len(section.flagged) else section.flagged
-            points = tuple(f"▲ {n}: {fmt.number(r, 1)} per 1 000" for n, r in
-                           zip(over.get("namn", []), over.get("per_1000", []))) or (
+            points = tuple(f"▲ {n}: {fmt.number(r, 1)}" for n, r in
+                           zip(over.get("namn", []), over.get("per_1000", [])))
+            points = (f"Över kommunens nivå ({fmt.number(section.kommun_rate, 1)}), per 1 000:",
+                      *points[:5]) if points else (
                 "Inget område över kommunens nivå utanför slumpens gränser.",)
-            blocks.append(Block(f"{section.measure.short}: var i kommunen", points[:4],
+            blocks.append(Block(f"{section.measure.short}: var i kommunen", points,
                                 image=image, notes=notes, kind="chart"))
     blocks += [_actions(report, cfg), _meeting(report, inputs), _sources(report)]
     if progress:
@@ -273,7 +274,7 @@ def write(report: Report, form: str, cfg: Config, inputs: Inputs, progress=None)
     """The report of its type in format *form* (pptx, pdf, md or docx), as bytes."""
     check_format(report.typ, form)
     if report.typ in ("ledningsgrupp", "namnd"):
-        doc = deck_document(report, cfg, inputs, progress if form in ("pptx", "pdf") else None) \
+        doc = deck_document(report, cfg, inputs, progress, split=form == "pptx") \
             if form in ("pptx", "pdf") else _text_deck(report, cfg, inputs)
     elif report.typ == "nyhetsbrev":
         doc = newsletter_document(report, cfg)
