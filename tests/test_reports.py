@@ -156,6 +156,27 @@ def test_every_number_equals_the_engine_for_the_same_view(demo, monthly):
         assert set(counts) <= {v.lstrip("<") for v in shown} | {"0"}, (s.line, counts)
 
 
+def test_a_quarter_is_the_engines_summary_for_the_quarter(demo, quarterly):
+    """The quarter's published count is the cell ``aggregate.summary`` makes for the same
+    months and filters, published by ``disclosure.protect``."""
+    from lagesbild.release import disclosure
+
+    cfg, _ = demo
+    built, inputs = quarterly
+    for s in built.sections:
+        rows, _ = aggregate.apply_filters(inputs.counts[s.measure.code], s.measure,
+                                          aggregate.Filters(
+                                              categories=s.measure.headline_filter))
+        for window, period in (("period", built.period),
+                               ("period_fg", built.period.shift_years(-1))):
+            table = aggregate.summary(rows, inputs.population.iloc[0:0], s.measure, period, [])
+            safe = disclosure.protect(table[aggregate.summed(table)], cfg.threshold,
+                                      rate_cols=())
+            expected = fmt.count(safe["antal"].iloc[0], bool(safe["skyddad"].iloc[0]),
+                                 cfg.threshold)
+            assert s.shown(window, cfg.threshold) == expected, (s.measure.code, window)
+
+
 def test_flagged_areas_are_the_maps(demo, monthly):
     from lagesbild.views import areas as area_views
 
