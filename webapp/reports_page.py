@@ -13,6 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from lagesbild.analysis import periods
+from lagesbild.errors import LagesbildError
 from lagesbild.store import process
 from lagesbild.views import report, report_files
 from webapp import actions_page, auth, data, errors, widgets
@@ -47,7 +48,7 @@ def _inputs(d: data.Data, engine, meeting) -> report_files.Inputs:
     try:
         layer = data.display_layer("postnummer")
         outline = data.map_layer().outline
-    except Exception:  # no map layer: the deck is made without maps, and says nothing false
+    except LagesbildError:  # no usable map layer: the deck is made without map slides
         layer = None
     items = process.items(engine, meeting.id) if meeting else None
     return report_files.Inputs(d.counts, d.population, process.actions(engine, open_only=True),
