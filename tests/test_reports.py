@@ -369,3 +369,15 @@ def test_cli_writes_a_report(tmp_path, capsys):
     assert cli.main(["rapport", "--kvartal", "2026-Q3", "--typ", "est", "--ut", str(out)]) == 0
     assert "Skrev" in capsys.readouterr().out
     assert out.read_text(encoding="utf-8").startswith("# Social lägesbild – underlag till EST")
+
+
+def test_a_year_before_the_data_is_inga_data_never_zero(demo):
+    cfg, engine = demo
+    built, _ = cli.report_inputs(cfg, engine, "manad", "2019-06", "ledningsgrupp")
+    for s in built.sections:
+        assert s.shown("period_fg", cfg.threshold) == "inga data"
+        assert s.change.verdict == "okant" and not s.change.significant
+        assert "mot inga data ett år tidigare" in s.line or "inga data ett år tidigare" in s.line
+        assert " 0 " not in s.line
+        assert not len(s.flagged)  # no flags on a 12-month window half before the data
+    assert "saknas i jämförelseperioderna" not in built.summary  # before the data: not missing

@@ -215,7 +215,10 @@ def section(frame: pd.DataFrame, population: pd.DataFrame, measure: Measure, cfg
             findings.append(Finding(measure.code, TIER_FEW, 0.0,
                                     f"{base}: kan inte jämföras."))
     flagged, rate = pd.DataFrame(), None
-    if measure.has_postnummer and measure.target is not None and not population.empty:
+    # Areas over a rolling window that reaches before the data start would be judged on
+    # fewer months than the words say: no flags then.
+    if measure.has_postnummer and measure.target is not None and not population.empty \
+            and known["rullande"]:
         flagged, rate = _flagged(frame, population, measure, period.end, t, postorter)
         over = flagged[flagged["flagga"] == "över"]
         if len(over):
@@ -234,10 +237,12 @@ def section(frame: pd.DataFrame, population: pd.DataFrame, measure: Measure, cfg
                                 f"{'högsta' if record.kind == 'hogst' else 'lägsta'} för en "
                                 f"{'månad' if period.months == 1 else 'period av samma längd'} "
                                 f"sedan {fmt.month(record.since)}."))
-    for note in bd.quality_notes(frame, measure, period.start, period.end).itertuples():
+    for note in bd.quality_notes(frame, measure, max(period.start, since),
+                                 period.end).itertuples():
         findings.append(Finding(measure.code, TIER_QUALITY, 0.5,
                                 f"{name}, {fmt.month(note[1])}: {note[2]}."))
-    missing_before = bd.quality_notes(frame, measure, chosen["rullande_fg"].start,
+    # Months before the series starts are "inga data", not missing from the files.
+    missing_before = bd.quality_notes(frame, measure, max(chosen["rullande_fg"].start, since),
                                       period.start - pd.DateOffset(months=1))
     missing_before = missing_before[missing_before["typ"] == "saknas"]
     if len(missing_before):
