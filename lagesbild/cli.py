@@ -23,15 +23,12 @@ from lagesbild.analysis import aggregate, periods
 from lagesbild.config import Config
 from lagesbild.errors import DataError, LagesbildError, UnknownError
 from lagesbild.geo import groupings
-from lagesbild.intake import dates, kolada, kolada_export, load, personnummer, profiles
+from lagesbild.intake import dates, load, personnummer, profiles
 from lagesbild.present import tables
 from lagesbild.release import disclosure
 from lagesbild.store import audit, ingest, process
-from lagesbild.store import kolada as kolada_cache
 from lagesbild.views import areas as area_views
-from lagesbild.views import comparison
-from lagesbild.views import effect as effect_views
-from lagesbild.views import figures, source
+from lagesbild.views import source
 
 log = logging.getLogger("lagesbild")
 
@@ -45,7 +42,7 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"Fel i kommandot: {message}. Se python -m lagesbild --help.")
 
 
-def _period(args, frame: pd.DataFrame) -> aggregate.Period:
+def _period(args, frame: pd.DataFrame | None) -> aggregate.Period:
     if args.ar is not None and args.manad is not None:
         raise UsageError("Ange antingen --ar eller --manad, inte båda.")
     if args.ar is not None:
@@ -80,8 +77,13 @@ def cmd_summary(args, cfg: Config) -> int:
         raise UnknownError(f"Måttet {measure.code} har ingen storhet ”{args.storhet}”. "
                            f"Möjliga: {', '.join(measure.variables)}.")
     engine = _open(cfg)
-    frame = source.counts(engine, cfg, measure)
-    period = _period(args, frame)
+    if args.ar is not None or args.manad is not None:  # only those months are read
+        period = _period(args, None)
+        frame = source.counts(engine, cfg, measure,
+                              months=(period.start.date(), period.end.date()))
+    else:
+        frame = source.counts(engine, cfg, measure)
+        period = _period(args, frame)
     # The same eviction passes both stages and open debt cases are a stock: unless split by
     # it, such a dimension counts its headline category only, as the pages do.
     only = [(dim, values) for dim, values in measure.headline_filter if dim not in args.per]
@@ -233,7 +235,9 @@ def _filters(items: list[str], cfg: Config, measure, headline: bool = False
 
 
 def cmd_chart(args, cfg: Config) -> int:
+    # Imported where used: Altair and friends cost every other command a start-up.
     from lagesbild.present import export
+    from lagesbild.views import figures
 
     measure = cfg.catalogue.measure(args.matt)
     filters = _filters(args.filter, cfg, measure)
@@ -439,6 +443,8 @@ def cmd_undo(args, cfg: Config) -> int:
 
 
 def cmd_kolada_fetch(args, cfg: Config) -> int:
+    from lagesbild.intake import kolada
+    from lagesbild.store import kolada as kolada_cache
     comp = kolada.load_comparison(cfg.jamforelse, cfg.catalogue)
     unknown = [k for k in args.kpi if k not in comp.kpis]
     if unknown:
@@ -459,6 +465,9 @@ def cmd_kolada_fetch(args, cfg: Config) -> int:
 
 
 def cmd_kolada_show(args, cfg: Config) -> int:
+    from lagesbild.intake import kolada
+    from lagesbild.store import kolada as kolada_cache
+    from lagesbild.views import comparison
     comp = kolada.load_comparison(cfg.jamforelse, cfg.catalogue)
     engine = ingest.connect(cfg)
     comp = dataclasses.replace(comp, areas_named=kolada_cache.read_areas(engine))
@@ -471,6 +480,8 @@ def cmd_kolada_show(args, cfg: Config) -> int:
 
 
 def cmd_kolada_import(args, cfg: Config) -> int:
+    from lagesbild.intake import kolada, kolada_export
+    from lagesbild.store import kolada as kolada_cache
     comp = kolada.load_comparison(cfg.jamforelse, cfg.catalogue)
     path = Path(args.fil)
     if not path.is_file():
@@ -489,6 +500,7 @@ def cmd_kolada_import(args, cfg: Config) -> int:
 
 
 def cmd_atgarder(args, cfg: Config) -> int:
+    from lagesbild.views import effect as effect_views
     engine = _open(cfg)
     found = process.actions(engine, open_only=args.pagaende)
     counts = source.all_counts(engine, cfg)

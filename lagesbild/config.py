@@ -345,7 +345,10 @@ def _measure(code: str, raw: dict, groupings: dict[str, tuple[AgeGroup, ...]]) -
 def load_catalogue(path: Path) -> Catalogue:
     """Read and check the YAML catalogue of measures."""
     try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        # libyaml's safe loader where installed: the same rules, ten times faster (every
+        # command and every app start reads the catalogue).
+        raw = yaml.load(Path(path).read_text(encoding="utf-8"),
+                        Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except FileNotFoundError:
         raise ConfigError(f"Katalogen {path} finns inte.") from None
     except yaml.YAMLError as exc:

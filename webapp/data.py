@@ -48,6 +48,7 @@ def engine():
         log.warning("store file replaced; opening it again")
         eng.dispose()
         _engine.clear()
+        _live.clear()  # the new file's batches may have the old one's ids
         eng = _engine(config().db_url)
         st.toast("Databasfilen har bytts ut sedan appen öppnade den; nu visas den nya filens "
                  "uppgifter.", icon=":material/sync:")
@@ -69,24 +70,23 @@ class Data:
         return bool(((self.batches["created_by"] == "demo") & active).any())
 
 
-@st.cache_data(max_entries=4, ttl=3600, show_spinner="Läser data …")
-def _read(url: str, fingerprint: tuple, version: str) -> Data:
-    # The fingerprint is the cache key: it changes when a batch is written or undone.
-    # In memory only: the counts are unprotected, so no copy of them goes to disk.
-    eng = engine()
-    return Data(source.all_counts(eng, config()), store.read_population(eng),
-                store.read_batches(eng),
-                fingerprint)
+@st.cache_resource(show_spinner=False)
+def _live(url: str, version: str) -> source.Live:
+    # One per process and store: sessions share it. In memory only: the counts are
+    # unprotected, so no copy of them goes to disk.
+    return source.Live()
 
 
-@st.cache_resource(max_entries=2, show_spinner=False)
 def _shared(url: str, fingerprint: tuple) -> Data:
-    # One shared copy per store version: cache_data would unpickle a copy on every rerun.
-    return _read(url, fingerprint, lagesbild.__version__)
+    """The data of the store version *fingerprint* (the present one)."""
+    with st.spinner("Läser data …", show_time=True):
+        snap = _live(url, lagesbild.__version__).at(engine(), config(), fingerprint)
+    return Data(snap.counts, snap.population, snap.batches, snap.version)
 
 
 def data() -> Data:
-    """All stored data, re-read only when the store has changed. Never mutate what it returns."""
+    """All stored data, brought up to date only when the store has changed (a new batch is
+    added, not the whole store re-read). Never mutate what it returns."""
     return _shared(config().db_url, store.fingerprint(engine()))
 
 

@@ -11,7 +11,6 @@ import streamlit as st
 from lagesbild import fmt
 from lagesbild.analysis import aggregate, periods
 from lagesbild.analysis.areas import members as area_members
-from lagesbild.present import charts
 from lagesbild.present import columns as col
 from lagesbild.store import process
 from lagesbild.views import areas as area_views
@@ -334,7 +333,7 @@ def _profile(url: str, fingerprint: tuple, choice: KartaChoice, kon: tuple, alde
 
 def area_profile(d: data.Data, choice: KartaChoice, sel: state.Selection, code: str, name: str) -> None:
     """One area: its trend against the municipality, breakdowns, and its population."""
-    from lagesbild.present import export
+    from lagesbild.present import charts, export  # Altair: only where charts are drawn
 
     cfg = data.config()
     cat = cfg.catalogue

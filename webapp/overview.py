@@ -2,8 +2,16 @@
 
 import streamlit as st
 
+from lagesbild.analysis.aggregate import Filters
 from lagesbild.views import overview
 from webapp import data, errors, karta, widgets
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _cards(url: str, fingerprint: tuple, month, filters: Filters) -> list:
+    # Shared by every session on the same view: twenty managers opening the link at a
+    # meeting's start compute the cards once. Cards are frozen; never mutate them.
+    return overview.cards(data._shared(url, fingerprint).counts, data.config(), month, filters)
 
 
 def render() -> None:
@@ -12,7 +20,7 @@ def render() -> None:
     with errors.guard():
         d, sel = widgets.page_start()
         cfg = data.config()
-        cards = overview.cards(d.counts, cfg, sel.month, sel.filters)
+        cards = _cards(cfg.db_url, d.fingerprint, sel.month, sel.filters)
         st.caption(overview.period_caption(sel.month))
         # One row of columns per four cards: a screen reader (and a narrow screen) then takes
         # the cards in reading order, row by row, not column by column.

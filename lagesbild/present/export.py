@@ -16,13 +16,16 @@ import io
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import altair as alt
 import pandas as pd
 
 from lagesbild import fmt
 from lagesbild.errors import DataError
 from lagesbild.present.tables import count_columns, decimals
+
+if TYPE_CHECKING:  # Altair is imported where a chart is made: tables need none of it
+    import altair as alt
 from lagesbild.release.disclosure import PROTECTED_ATTR, suppressed
 
 # Swedish d3 locales: "3 707", "6,3", "jan 2025". d3's own sv-SE capitalises month names,
@@ -120,6 +123,8 @@ def image_chart(chart: alt.TopLevelMixin, caption: Caption) -> alt.TopLevelMixin
     A single or layered chart without a width of its own is laid out at slide proportions;
     a height of its own (a long list of bars) is kept.
     """
+    import altair as alt
+
     if isinstance(chart, (alt.Chart, alt.LayerChart)) and chart.width is alt.Undefined:
         height = 400 if chart.height is alt.Undefined else chart.height
         chart = chart.properties(width=IMAGE_DESIGN_WIDTH - 140, height=height)

@@ -6,6 +6,7 @@ errors), ``write`` adds and undoes batches,
 read and checked) as a single transaction. Callers use the names below.
 """
 
+from lagesbild.store.columnar import load_snapshot, save_snapshot
 from lagesbild.store.connection import (
                                   StoreError,
                                   StoreGone,
@@ -29,7 +30,8 @@ from lagesbild.store.schema import Progress, fingerprint, is_empty, metadata, sh
 from lagesbild.store.write import BatchInfo, undo, write_counts, write_population
 
 __all__ = ["BatchInfo", "Progress", "StoreError", "StoreGone", "check", "connect", "exclusive",
-           "fingerprint", "is_empty", "is_new", "metadata", "translate", "writing",
+           "fingerprint", "is_empty", "is_new", "load_snapshot", "metadata", "save_snapshot",
+           "translate", "writing",
            "month_totals", "postnummer_codes", "read_all", "read_batches", "read_counts",
            "read_population", "sha256", "undo", "write_counts", "write_population",
            "year_totals"]

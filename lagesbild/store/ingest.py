@@ -134,8 +134,8 @@ def _changes(engine: sa.Engine | sa.Connection, cfg: Config, measure: str,
     present = list(frame["storhet"].unique())
     shown = m.primary.code if m.primary.code in present else present[0]
     after = frame[frame["storhet"] == shown].groupby("month")["antal"].sum()
-    before = store.month_totals(engine, m, shown)
     months = pd.DatetimeIndex(frame["month"].unique()).sort_values()
+    before = store.month_totals(engine, m, shown, [d.date() for d in months])
     return tuple(Change(f"{month:%Y-%m}", before.get(month.date()), int(after.get(month, 0)))
                  for month in months), m.variables[shown].label
 

@@ -1,18 +1,30 @@
-"""Reading the store: the current rows of every measure, population and batches."""
+"""Reading the store: the current rows of every measure, population and batches.
+
+Counts and population are read from each batch's columnar copy (``columnar``): a million
+stored rows in a fraction of a second instead of seven. Which rows are current (the newest
+batch for each month) is worked out in pandas.
+"""
 
 from __future__ import annotations
 
 import json
+import logging
 from datetime import date
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import sqlalchemy as sa
 
 from lagesbild import fmt
 from lagesbild.config import Catalogue, Measure
 from lagesbild.errors import ConfigError
 from lagesbild.intake.normalize import age_groups
-from lagesbild.store.schema import _connection, batches, counts, population
+from lagesbild.intake.profiles import POPULATION
+from lagesbild.store import columnar
+from lagesbild.store.schema import _connection, batch_arrow, batches, counts, population
+
+log = logging.getLogger(__name__)
 
 
 def _current_only(query: sa.Select, table: sa.Table, keys: list[str], *where) -> sa.Select:
@@ -24,21 +36,77 @@ def _current_only(query: sa.Select, table: sa.Table, keys: list[str], *where) ->
     return query.join_from(table, latest, sa.and_(*on))
 
 
-def read_counts(engine: sa.Engine, measure: Measure) -> pd.DataFrame:
+def _arrow(engine: sa.Engine, schema: pa.Schema, table: sa.Table, *where,
+           months: tuple[date, date] | None = None) -> pd.DataFrame:
+    """The rows of the batches *where* selects that are not undone, from their columnar
+    copies (of *months* only, if given); batches without one are read from their rows."""
+    with engine.connect() as conn:
+        found = conn.execute(
+            sa.select(batches.c.id, batch_arrow.c.rows)
+            .join_from(batches, batch_arrow, batches.c.id == batch_arrow.c.batch_id,
+                       isouter=True)
+            .where(batches.c.undone_at.is_(None), *where).order_by(batches.c.id)).all()
+        parts = [columnar.decode(data) for _, data in found if data is not None]
+        bare = [int(i) for i, data in found if data is None]
+        if bare:  # written before the copies existed
+            columns = [table.c[f.name] for f in schema]
+            query = sa.select(*columns).where(table.c.batch_id.in_(bare))
+            if months is not None:
+                query = query.where(table.c.month.between(*months))
+            parts.append(columnar.table(pd.read_sql(query, conn), schema))
+    if months is not None:  # filtered in Arrow, before any Python object is made
+        first, last = (pa.scalar(m, pa.date32()) for m in months)
+        parts = [p.filter(pc.and_(pc.greater_equal(p["month"], first),
+                                  pc.less_equal(p["month"], last))) for p in parts]
+    return columnar.to_frame(parts, schema)
+
+
+def _rows(engine: sa.Engine, measure: str | None = None, batch: int | None = None,
+          months: tuple[date, date] | None = None) -> pd.DataFrame:
+    """Stored count rows (every batch's, or one batch's, or some months'): categoricals,
+    months as dates."""
+    where = [batches.c.measure != POPULATION]  # (population has a schema of its own)
+    if measure is not None:
+        where.append(batches.c.measure == measure)
+    if batch is not None:
+        where.append(batches.c.id == batch)
+    return _arrow(engine, columnar.COUNTS, counts, *where, months=months)
+
+
+def _current(frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows of the newest batch for each month and storhet (see ``schema``)."""
+    newest = frame.groupby(["month", "storhet"], observed=True, sort=False)["batch_id"]\
+        .transform("max")
+    return frame[frame["batch_id"] == newest].reset_index(drop=True)
+
+
+def read_counts(engine: sa.Engine, measure: Measure, *, batch: int | None = None,
+                months: tuple[date, date] | None = None) -> pd.DataFrame:
     """Return one measure's counts in the canonical shape, with categorical dimensions.
 
     Categories are read by name and age groups are derived from single years where the rows
     have them, with the catalogue in force. A catalogue that contradicts the stored rows (a
     category or dimension they use is missing, ages no group holds) is refused with a Swedish
-    message, so that no number changes silently.
+    message, so that no number changes silently. With *batch*, only that batch's rows (to add
+    a new import to counts already read); with *months* (first, last), only those months.
     """
+    if months is not None:
+        return _canonical(engine, _current(_rows(engine, measure.code, months=months)), measure)
+    if batch is not None:
+        return _canonical(engine, _rows(engine, measure.code, batch), measure)
+    return _canonical(engine, _current(_rows(engine, measure.code)), measure)
+
+
+def read_all(engine: sa.Engine, cat: Catalogue) -> dict[str, pd.DataFrame]:
+    """Every measure's counts, keyed by measure code (one read of every batch)."""
+    rows = _rows(engine)
+    parts = {str(code): part for code, part in rows.groupby("measure", observed=True)}
+    return {code: _canonical(engine, _current(parts.get(code, rows.iloc[:0])), m)
+            for code, m in cat.measures.items()}
+
+
+def _canonical(engine: sa.Engine, frame: pd.DataFrame, measure: Measure) -> pd.DataFrame:
     columns = ["month", *measure.dimension_columns, "storhet", "antal"]
-    stored = [counts.c[c] for c in ("batch_id", "month", "postnummer", "kon", "aldersgrupp",
-                                     "alder", "kategorier", "storhet", "antal")]
-    mine = counts.c.measure == measure.code
-    query = _current_only(sa.select(*stored), counts, ["month", "storhet"], mine).where(mine)
-    with engine.connect() as conn:
-        frame = pd.read_sql(query, conn)
     named = _named(frame["kategorier"])
     frame = pd.concat([frame.drop(columns="kategorier"), named], axis=1)
     _check(engine, frame, measure)
@@ -47,8 +115,7 @@ def read_counts(engine: sa.Engine, measure: Measure) -> pd.DataFrame:
         frame = frame.assign(aldersgrupp=age_groups(ages, measure.age_groups)
                              .where(ages.notna(), frame["aldersgrupp"]))
     keys = columns[:-1]
-    frame = frame.assign(month=pd.to_datetime(frame["month"]),
-                         antal=frame["antal"].astype("int64"))
+    frame = frame.assign(antal=frame["antal"].astype("int64"))
     frame = frame.reindex(columns=[*keys, "antal"])
     # Rows of single years add up to their age group.
     frame = (frame.groupby(keys, dropna=False, sort=False, observed=True)["antal"].sum()
@@ -64,7 +131,13 @@ def _named(texts: pd.Series) -> pd.DataFrame:
     parsed = pd.DataFrame([json.loads(text) for text in uniques])
     if parsed.empty:
         return pd.DataFrame(index=texts.index)
-    return parsed.iloc[codes].set_index(texts.index)
+    # Categorical columns straight from the codes: no Python string per row.
+    columns = {}
+    for name in parsed.columns:
+        values, names = pd.factorize(parsed[name])
+        columns[name] = pd.Categorical.from_codes(
+            values.take(codes), categories=pd.Index(names, dtype=object))
+    return pd.DataFrame(columns, index=texts.index)
 
 
 def _batches_of(engine: sa.Engine, frame: pd.DataFrame, rows: pd.Series) -> str:
@@ -136,18 +209,21 @@ def _categories(measure: Measure, column: str, values: pd.Series) -> pd.Categori
 
 def read_population(engine: sa.Engine) -> pd.DataFrame:
     """Return population (ar, postnummer, kon, alder, antal)."""
-    query = _current_only(sa.select(population.c.ar, population.c.postnummer,
-                                    population.c.kon, population.c.alder, population.c.antal),
-                          population, ["ar"])
-    with engine.connect() as conn:
-        frame = pd.read_sql(query, conn)
-    return frame.astype({"ar": "int64", "alder": "int64", "antal": "int64",
-                         "postnummer": "category", "kon": "category"})
+    frame = _arrow(engine, columnar.POPULATION, population,
+                   batches.c.measure == POPULATION)
+    newest = frame.groupby("ar", sort=False)["batch_id"].transform("max")
+    frame = frame[frame["batch_id"] == newest].drop(columns="batch_id")
+    return frame.astype({"ar": "int64", "alder": "int64", "antal": "int64"})\
+        .reset_index(drop=True)
 
 
-def month_totals(engine: sa.Engine | sa.Connection, measure: Measure, storhet: str) -> dict[date, int]:
-    """Stored total of one variable per month (what a new batch would replace)."""
+def month_totals(engine: sa.Engine | sa.Connection, measure: Measure, storhet: str,
+                 months: list[date] | None = None) -> dict[date, int]:
+    """Stored total of one variable per month (what a new batch would replace), of every
+    month or only *months* (those a file holds: the rest of the history is not summed)."""
     mine = counts.c.measure == measure.code
+    if months is not None:
+        mine = sa.and_(mine, counts.c.month.in_(months))
     query = _current_only(sa.select(counts.c.month, sa.func.sum(counts.c.antal)), counts,
                           ["month", "storhet"], mine).where(mine, counts.c.storhet == storhet)
     with _connection(engine) as conn:
@@ -170,20 +246,25 @@ def postnummer_codes(engine: sa.Engine) -> set[str]:
         return set(conn.execute(sa.select(population.c.postnummer).distinct()).scalars())
 
 
-def read_batches(engine: sa.Engine) -> pd.DataFrame:
+def read_batches(engine: sa.Engine, spans_of: list[int] | None = None) -> pd.DataFrame:
     """Every batch, oldest first, with the first and last month (or year) it holds.
 
     Undone batches are listed too (``undone_at`` and ``undone_by`` set; they hold no rows).
+    With *spans_of*, the months are looked up for those batches only (the others' are
+    missing): what a caller that knows the older batches' spans needs after an import.
     """
+    def only(table):
+        return [table.c.batch_id.in_(spans_of)] if spans_of is not None else []
+
     spans = sa.union_all(
         sa.select(counts.c.batch_id,
                   sa.cast(sa.func.min(counts.c.month), sa.String).label("first"),
                   sa.cast(sa.func.max(counts.c.month), sa.String).label("last"))
-        .group_by(counts.c.batch_id),
+        .where(*only(counts)).group_by(counts.c.batch_id),
         sa.select(population.c.batch_id,
                   sa.cast(sa.func.min(population.c.ar), sa.String).label("first"),
                   sa.cast(sa.func.max(population.c.ar), sa.String).label("last"))
-        .group_by(population.c.batch_id),
+        .where(*only(population)).group_by(population.c.batch_id),
     ).subquery()
     query = (sa.select(batches, spans.c["first"], spans.c["last"])
              .join_from(batches, spans, batches.c.id == spans.c.batch_id, isouter=True)
@@ -192,8 +273,3 @@ def read_batches(engine: sa.Engine) -> pd.DataFrame:
         frame = pd.read_sql(query, conn)
     return frame.assign(first=frame["first"].astype("string").str.slice(0, 7),
                         last=frame["last"].astype("string").str.slice(0, 7))
-
-
-def read_all(engine: sa.Engine, cat: Catalogue) -> dict[str, pd.DataFrame]:
-    """Every measure's counts, keyed by measure code."""
-    return {code: read_counts(engine, m) for code, m in cat.measures.items()}

@@ -11,8 +11,9 @@ import sqlalchemy as sa
 
 from lagesbild.config import Measure
 from lagesbild.errors import DataError, UnknownError
+from lagesbild.store import columnar
 from lagesbild.store.connection import writing
-from lagesbild.store.schema import Progress, batches, counts, population
+from lagesbild.store.schema import Progress, batch_arrow, batches, counts, population
 
 CHUNK = 20_000  # rows per executemany, so that progress can be reported
 
@@ -110,8 +111,17 @@ def write_counts(engine: sa.Engine | sa.Connection, measure: Measure, frame: pd.
     keep = [c for c in counts.c.keys() if c in rows.columns]
     with writing(engine) as conn:
         batch_id = _new_batch(conn, measure.code, info, len(rows), catalogue_entry(measure))
-        _bulk_insert(conn, counts, rows[keep].assign(batch_id=batch_id), progress)
+        rows = rows[keep].assign(batch_id=batch_id)
+        _bulk_insert(conn, counts, rows, progress)
+        _copy(conn, batch_id, rows, columnar.COUNTS)
     return batch_id
+
+
+def _copy(conn, batch_id: int, rows: pd.DataFrame, schema) -> None:
+    """The batch's columnar copy (see ``columnar``), in the rows' transaction."""
+    full = rows.reindex(columns=[f.name for f in schema])
+    conn.execute(batch_arrow.insert().values(batch_id=batch_id,
+                                             rows=columnar.encode(full, schema)))
 
 
 def write_population(engine: sa.Engine | sa.Connection, frame: pd.DataFrame,
@@ -121,7 +131,9 @@ def write_population(engine: sa.Engine | sa.Connection, frame: pd.DataFrame,
     info = _info(info, **legacy)
     with writing(engine) as conn:
         batch_id = _new_batch(conn, "befolkning", info, len(frame))
-        _bulk_insert(conn, population, frame.assign(batch_id=batch_id), progress)
+        rows = frame.assign(batch_id=batch_id)
+        _bulk_insert(conn, population, rows, progress)
+        _copy(conn, batch_id, rows, columnar.POPULATION)
     return batch_id
 
 
@@ -142,7 +154,7 @@ def undo(engine: sa.Engine, batch_id: int, undone_by: str | None = None) -> dict
             who = f" av {row['undone_by']}" if row["undone_by"] else ""
             raise DataError(f"Batch {batch_id} är redan ångrad ({when}{who}). Inget har "
                             "ändrats.")
-        for table in (counts, population):
+        for table in (counts, population, batch_arrow):
             conn.execute(table.delete().where(table.c.batch_id == batch_id))
         conn.execute(batches.update().where(batches.c.id == batch_id).values(
             undone_at=datetime.now(timezone.utc), undone_by=undone_by))

@@ -1,0 +1,389 @@
+"""Benchmark: a big city's store (N events over ten years, ~300 postnummer, every measure).
+
+Run:  python benchmarks/scale.py --events 1000000 [--runs 5] [--dir /tmp/scale]
+
+Builds the data set deterministically (seeded), imports it, then prints every figure of
+issue 12 with its goal, its floor and the ratio: cold start and the first visit after an
+import (server CPU), a filter change beside its floor, a month's file imported into the big
+store beside ``pandas.read_excel(engine="openpyxl")`` reading the same file, ``summary`` for
+one year (wall and memory), the server's peak memory, and 20 concurrent first visits.
+Prints figures; asserts nothing. CPU seconds are the server process's own (/proc), so a
+shared machine's load shows in wall time but not in them; the load average is printed too.
+
+The data: the demo's measures (their categories, ages and mix) resampled onto 300 synthetic
+postnummer in a square grid (a shapes layer is written for them) and 120 months; one batch
+per measure and year, and population for every year. Same seed, same store.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from lagesbild import store  # noqa: E402
+from lagesbild.config import Config  # noqa: E402
+from lagesbild.store import ingest  # noqa: E402
+from lagesbild.store.write import BatchInfo, write_counts, write_population  # noqa: E402
+
+SEED = 20261130
+AREAS = 300
+YEARS = range(2016, 2026)
+GRID = 1_500  # metres between square areas' corners
+
+
+def _codes() -> list[str]:
+    return [f"{41000 + 5 * i:05d}" for i in range(AREAS)]
+
+
+def write_shapes(path: Path) -> None:
+    """300 square postnummer areas in a grid near Göteborg (EPSG:3006)."""
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    codes = _codes()
+    side = int(np.ceil(np.sqrt(AREAS)))
+    x0, y0 = 310_000, 6_390_000
+    shapes = [box(x0 + GRID * (i % side), y0 + GRID * (i // side),
+                  x0 + GRID * (i % side + 1), y0 + GRID * (i // side + 1))
+              for i in range(AREAS)]
+    names = [f"Stad {1 + i // 10}" for i in range(AREAS)]
+    gpd.GeoDataFrame({"postnummer": codes, "postort": names}, geometry=shapes,
+                     crs=3006).to_file(path, driver="GPKG", layer="postnummer")
+
+
+def _population(rng: np.random.Generator) -> pd.DataFrame:
+    """Population by year, postnummer, sex and single year of age 0–99 (about 600 000)."""
+    codes = _codes()
+    size = rng.lognormal(7.5, 0.5, AREAS)  # people per area, ~2 000 on average
+    ages = np.exp(-np.arange(100) / 45.0)
+    ages /= ages.sum()
+    frames = []
+    for year in YEARS:
+        grow = 1 + 0.01 * (year - YEARS.start)
+        n = rng.poisson(np.outer(size * grow / 2, ages)[:, None, :].repeat(2, axis=1))
+        index = pd.MultiIndex.from_product([codes, ["K", "M"], range(100)],
+                                           names=["postnummer", "kon", "alder"])
+        frames.append(pd.DataFrame({"antal": n.reshape(-1)}, index=index).reset_index()
+                      .assign(ar=year))
+    return pd.concat(frames, ignore_index=True)[["ar", "postnummer", "kon", "alder", "antal"]]
+
+
+def _template(cfg: Config, folder: Path) -> dict[str, pd.DataFrame]:
+    """The demo's stored counts: what each measure's rows look like and how they mix."""
+    demo_cfg = Config(db_url=f"sqlite:///{folder / 'demo.sqlite'}", demo=True)
+    engine = ingest.open_store(demo_cfg)
+    if store.is_empty(engine):
+        ingest.load_demo(engine, demo_cfg)
+    frames = {code: store.read_counts(engine, m) for code, m in cfg.catalogue.measures.items()}
+    engine.dispose()
+    return frames
+
+
+def _events(template: pd.DataFrame, n: int, rng: np.random.Generator) -> pd.DataFrame:
+    """*n* events like the template's (weighted by its counts) in new areas and months."""
+    weights = template["antal"].to_numpy(dtype=float)
+    rows = template.iloc[rng.choice(len(template), size=n, p=weights / weights.sum())]
+    months = pd.date_range(f"{YEARS.start}-01-01", periods=12 * len(YEARS), freq="MS")
+    trend = np.linspace(1.0, 1.4, len(months))  # more reports in later years
+    out = rows.reset_index(drop=True).assign(
+        month=months[rng.choice(len(months), size=n, p=trend / trend.sum())], antal=1)
+    if "postnummer" in out and out["postnummer"].notna().any():
+        pick = np.asarray(_codes())[rng.choice(AREAS, size=n, p=_area_weights())]
+        out["postnummer"] = pd.Categorical(np.where(out["postnummer"].notna(), pick, None))
+    keys = [c for c in out.columns if c != "antal"]
+    return (out.groupby(keys, dropna=False, observed=True)["antal"].sum().reset_index()
+            .query("antal > 0"))
+
+
+def _area_weights() -> np.ndarray:
+    w = np.random.default_rng(SEED + 1).lognormal(0, 0.6, AREAS)
+    return w / w.sum()
+
+
+def build(folder: Path, events: int) -> tuple[Config, dict]:
+    """The store of *events* events in *folder* (made once: an existing one is reused)."""
+    shapes = folder / "postnummer.gpkg"
+    env = {"LAGESBILD_DB_URL": f"sqlite:///{folder / 'scale.sqlite'}", "LAGESBILD_DEMO": "0",
+           "LAGESBILD_SHAPES": str(shapes), "LAGESBILD_OMRADEN": str(folder / "inga.yaml"),
+           "LAGESBILD_LOGG": str(folder / "lagesbild.log")}
+    os.environ.update(env)
+    cfg = Config.from_env()
+    engine = ingest.open_store(cfg)
+    if not store.is_empty(engine):
+        return cfg, env
+    started = time.perf_counter()
+    write_shapes(shapes)
+    rng = np.random.default_rng(SEED)
+    write_population(engine, _population(rng),
+                     BatchInfo("befolkning_skala.csv", "0" * 64, 0, created_by="benchmark"))
+    templates = _template(cfg, folder)
+    # The mix: each measure's share of the demo's stored rows (its events, for event-level
+    # measures; counts such as nights in emergency housing are not events).
+    total = sum(len(f) for f in templates.values())
+    stored = 0
+    for code, template in templates.items():
+        measure = cfg.catalogue.measure(code)
+        share = int(round(events * len(template) / total))
+        frame = _events(template, share, rng)
+        for year in YEARS:
+            part = frame[frame["month"].dt.year == year]
+            write_counts(engine, measure, part,
+                         BatchInfo(f"{code}_{year}.csv", "0" * 64, int(part["antal"].sum()),
+                                   created_by="benchmark"))
+        stored += len(frame)
+    print(f"built {events:,} events as {stored:,} stored rows over {AREAS} postnummer and "
+          f"{len(YEARS) * 12} months in {time.perf_counter() - started:.0f} s")
+    return cfg, env
+
+
+
+# --- measuring ---------------------------------------------------------------------------
+
+def _cpu(pid: int) -> float:
+    """CPU seconds (user + system, all threads) a process has used."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _peak_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _load() -> str:
+    return f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+
+
+def _row(what: str, value: float, unit: str, goal: str, floor: float | None = None) -> None:
+    ratio = f"; {value / floor:.1f}× the floor {floor:.3f} {unit}" if floor else ""
+    print(f"  {what}: {value:.3f} {unit} (goal {goal}{ratio})")
+
+
+class Server:
+    """One app process on the big store, visited by Chromium."""
+
+    def __init__(self, env: dict, script: Path | None = None):
+        import startup
+
+        self.port = startup._port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", str(script or ROOT / "app.py"),
+             "--server.port", str(self.port), "--server.address", "127.0.0.1",
+             "--server.headless", "true"],
+            cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL)
+        startup._wait_health(self.url)
+
+    def cpu(self) -> float:
+        return _cpu(self.proc.pid)
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait()
+
+
+def _visit(browser, url: str) -> object:
+    import startup
+
+    page = browser.new_page(viewport={"width": 1600, "height": 1000})
+    page.goto(url)
+    page.locator('[data-testid="stMetric"]').first.wait_for(timeout=120_000)
+    startup._wait_idle(page)
+    return page
+
+
+def _timed_visit(browser, server: Server) -> tuple[float, float]:
+    """(server CPU, wall) of one first visit to Översikt, until the page is idle."""
+    cpu, wall = server.cpu(), time.perf_counter()
+    _visit(browser, server.url).close()
+    return server.cpu() - cpu, time.perf_counter() - wall
+
+
+def _click(page, label: str, server: Server) -> float:
+    import startup
+
+    cpu = server.cpu()
+    page.get_by_text(label, exact=True).first.click()
+    time.sleep(0.3)  # the rerun starts
+    startup._wait_idle(page)
+    return server.cpu() - cpu
+
+
+FLOOR_APP = """
+import pandas as pd
+import streamlit as st
+
+@st.cache_resource
+def counts():
+    from lagesbild.config import Config
+    from lagesbild.store import ingest
+    from lagesbild.views import source
+    cfg = Config.from_env()
+    return source.counts(ingest.open_store(cfg), cfg, cfg.catalogue.measure("orosanmalningar"))
+
+frame = counts()
+kon = st.radio("Kön", ["Alla", "Flickor/kvinnor", "Pojkar/män"], horizontal=True)
+part = frame if kon == "Alla" else frame[frame["kon"] == ("K" if kon.startswith("F") else "M")]
+st.metric("Antal", int(part.groupby("month", observed=True)["antal"].sum().iloc[-1]))
+"""
+
+
+def month_file(folder: Path, rows: int) -> Path:
+    """A month's events for orosanmälningar (December 2025) as a Combine-style .xlsx."""
+    from openpyxl import Workbook
+
+    import import_speed
+
+    path = folder / f"oros_2025-12_{rows}.xlsx"
+    if path.exists():
+        return path
+    rng = np.random.default_rng(SEED)
+    codes, days = _codes(), pd.date_range("2025-12-01", "2025-12-31").strftime("%Y-%m-%d")
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("Aktualiseringar")
+    ws.append(["Aktualiseringar barn och unga, uttag ur Combine 2026-01-10 (SYNTETISKT)"])
+    ws.append([])
+    ws.append(["Inkomstdatum", "Postnummer", "Kön", "Ålder", "Aktualiseringsorsak",
+               "Anmälare"])
+    for _ in range(rows):
+        code = codes[rng.integers(len(codes))]
+        ws.append([days[rng.integers(len(days))], f"{code[:3]} {code[3:]}",
+                   ("Flicka", "Pojke")[rng.integers(2)], int(rng.integers(21)),
+                   import_speed.REASONS[rng.integers(len(import_speed.REASONS))],
+                   import_speed.REPORTERS[rng.integers(len(import_speed.REPORTERS))]])
+    wb.save(path)
+    return path
+
+
+def _cpu_self_and_children() -> float:
+    import resource
+
+    own, children = (resource.getrusage(who) for who in (resource.RUSAGE_SELF,
+                                                          resource.RUSAGE_CHILDREN))
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def import_month(folder: Path, rows: int, runs: int) -> None:
+    """A month's file into the big store (plan + commit, as the Import page does; the file
+    is parsed in a child process, whose CPU is counted), beside
+    pandas.read_excel(engine="openpyxl") only reading it. Each run replaces the same month.
+    """
+    path = month_file(folder, rows)
+    data = path.read_bytes()
+    cfg = Config.from_env()
+    engine = ingest.open_store(cfg)
+    ours, plain = [], []
+    for _ in range(runs + 1):  # the first run warms up (imports), as in a running server
+        started, cpu = time.perf_counter(), _cpu_self_and_children()
+        plan = ingest.plan(engine, cfg, data, path.name, "orosanmalningar")
+        if not plan.ok:
+            print("  import refused:", plan.problems[:3])
+            return
+        ingest.commit(engine, cfg, plan, created_by="benchmark")
+        ours.append((time.perf_counter() - started, _cpu_self_and_children() - cpu))
+        started, cpu = time.perf_counter(), _cpu_self_and_children()
+        pd.read_excel(path, engine="openpyxl", skiprows=2)
+        plain.append((time.perf_counter() - started, _cpu_self_and_children() - cpu))
+    ours, plain = ours[1:], plain[1:]
+    _row(f"a month's file ({rows:,} events) read, checked and stored in the big store, wall",
+         statistics.median(o[0] for o in ours), "s", "< read_excel",
+         statistics.median(p[0] for p in plain))
+    print(f"    CPU {statistics.median(o[1] for o in ours):.3f} s against "
+          f"{statistics.median(p[1] for p in plain):.3f} s for read_excel")
+    engine.dispose()
+
+
+def measure(folder: Path, env: dict, runs: int) -> None:
+    from playwright.sync_api import sync_playwright
+
+    import startup
+
+    home = Path(tempfile.mkdtemp())
+    env = {**env, "HOME": str(home), "PYTHONPATH": str(ROOT)}
+    print(f"figures ({_load()}), median of {runs}:")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=startup.CHROMIUM, args=startup.ARGS)
+        colds, launches = [], []
+        for _ in range(runs):
+            started, server = time.perf_counter(), Server(env)
+            launches.append(server.cpu())
+            colds.append(_timed_visit(browser, server))
+            server.stop()
+        print(f"  server launch (Python, Streamlit, before any visit): "
+              f"{statistics.median(launches):.2f} s CPU")
+        _row("cold start: first visit to Översikt, server CPU",
+             statistics.median(c[0] for c in colds), "s", "≤ 1.5 s")
+        print(f"    (wall {statistics.median(c[1] for c in colds):.2f} s, browser render "
+              "included)")
+
+        server = Server(env)
+        _visit(browser, server.url).close()
+        warm = [_timed_visit(browser, server) for _ in range(runs)]
+        _row("another first visit (data in memory), server CPU",
+             statistics.median(w[0] for w in warm), "s", "–")
+
+        floor_script = folder / "floor_app.py"
+        floor_script.write_text(FLOOR_APP)
+        floor = Server(env, floor_script)
+        fpage = _visit(browser, floor.url)
+        floors = [_click(fpage, ("Flickor/kvinnor", "Pojkar/män")[i % 2], floor)
+                  for i in range(runs * 2)]
+        floor.stop()
+        page = _visit(browser, server.url)
+        clicks = [_click(page, ("Flickor/kvinnor", "Pojkar/män")[i % 2], server)
+                  for i in range(runs * 2)]
+        page.close()
+        f = statistics.median(floors)
+        _row("filter change on Översikt, server CPU", statistics.median(clicks), "s",
+             "≤ 0.1 s, ≤ 2.5× floor", f)
+
+        import_month(folder, 3_000, runs)
+        after = _timed_visit(browser, server)
+        _row("first visit after that import (the batch added), server CPU", after[0], "s",
+             "≤ 1.5 s")
+        print(f"  server peak memory: {_peak_mb(server.proc.pid):.0f} MB (goal ≤ 1 024 MB)")
+        server.stop()
+        browser.close()
+
+    for year in (2023,):
+        started = time.perf_counter()
+        child = subprocess.Popen([sys.executable, "-m", "lagesbild", "summary",
+                                  "orosanmalningar", "--ar", str(year)], cwd=ROOT,
+                                 env={**os.environ, **env}, stdout=subprocess.DEVNULL)
+        _, status, usage = os.wait4(child.pid, 0)
+        wall = time.perf_counter() - started
+        _row(f"summary orosanmalningar --ar {year}, wall", wall, "s", "≤ 1 s")
+        print(f"    peak memory {usage.ru_maxrss / 1024:.0f} MB (goal ≤ 300 MB)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--dir", help="Folder for the store (kept and reused).")
+    args = parser.parse_args()
+    folder = Path(args.dir or tempfile.mkdtemp(prefix="lagesbild-scale-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    _, env = build(folder, args.events)
+    measure(folder, env, args.runs)
+
+
+if __name__ == "__main__":
+    main()
