@@ -42,6 +42,8 @@ pages = {
                 url_path="atgarder"),
         st.Page("app_pages/omvarld.py", title="Omvärldsbevakning", icon=":material/public:",
                 url_path="omvarld"),
+        st.Page("app_pages/rapporter.py", title="Rapporter", icon=":material/description:",
+                url_path="rapporter"),
     ],
     "Verksamhetsområden": [
         st.Page("app_pages/barn.py", title="Barn och unga", icon=":material/child_care:",

@@ -551,6 +551,71 @@ def cmd_moten(args, cfg: Config) -> int:
     return 0
 
 
+def report_inputs(cfg: Config, engine, kind: str, code: str, typ: str):
+    """The report of a period and the inputs of its files, from the store (also the
+    benchmark's way in)."""
+    from lagesbild.geo import layers
+    from lagesbild.views import report, report_files
+
+    counts = source.all_counts(engine, cfg)
+    population = store.read_population(engine)
+    batches = store.read_batches(engine)
+    active = batches["undone_at"].isna() if "undone_at" in batches else True
+    demo = bool(len(batches) and ((batches["created_by"] == "demo") & active).any())
+    layer = outline = None
+    postorter: dict[str, str] = {}
+    if Path(cfg.shapes).exists():
+        polygons = layers.read_layer(cfg.shapes)
+        postorter = dict(zip(polygons["postnummer"], polygons["postort"].fillna("")))
+        layer = area_views.display_layer(polygons, "postnummer", None)
+        outline = layers.outline_geojson(polygons)
+    period, _ = report.period_of(kind, code)
+    meeting = process.meeting_for(engine, kind, period.start.date(), period.end.date())
+    text = process.report_text(engine, meeting.id)[0] if meeting else None
+    actions = process.actions(engine, open_only=True)
+    built = report.build(cfg, counts, population, actions, typ, kind, code, demo=demo,
+                         postorter=postorter, text=text)
+    items = process.items(engine, meeting.id) if meeting else None
+    return built, report_files.Inputs(counts, population, actions, layer, outline, postorter,
+                                      meeting, items)
+
+
+def cmd_rapport(args, cfg: Config) -> int:
+    from lagesbild.views import report_files
+
+    if (args.manad is None) == (args.kvartal is None):
+        raise UsageError("Ange en period: --manad ÅÅÅÅ-MM eller --kvartal ÅÅÅÅ-Qn (en av dem).")
+    if args.manad is not None and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", args.manad):
+        raise UsageError(f"--manad ska skrivas ÅÅÅÅ-MM, till exempel 2026-10, inte "
+                         f"”{args.manad}”.")
+    if args.kvartal is not None and not re.fullmatch(r"\d{4}-[Qq][1-4]", args.kvartal):
+        raise UsageError(f"--kvartal ska skrivas ÅÅÅÅ-Qn, till exempel 2026-Q3, inte "
+                         f"”{args.kvartal}”.")
+    out = Path(args.ut)
+    form = args.format or out.suffix.lstrip(".").lower()
+    if form not in report_files.MIME:
+        raise UsageError("Ange --format pptx, pdf, md eller docx (eller en fil med den "
+                         "ändelsen).")
+    report_files.check_format(args.typ, form)
+    if not out.parent.exists():
+        raise UsageError(f"Mappen {out.parent} finns inte.")
+    kind, code = ("manad", args.manad) if args.manad else ("kvartal", args.kvartal.upper())
+    engine = _open(cfg)
+    built, inputs = report_inputs(cfg, engine, kind, code, args.typ)
+    if not built.sections:
+        raise LagesbildError(f"Det finns inga data för {built.label}.")
+    latest = max((aggregate.latest_complete_month(f) for f in inputs.counts.values()
+                  if not f.empty), default=None)
+    if latest is not None and built.period.end > latest:
+        raise LagesbildError(f"{built.label.capitalize()} är inte avslutad i data (senaste hela "
+                             f"månaden är {fmt.month(latest)}).")
+    out.write_bytes(report_files.write(built, form, cfg, inputs))
+    audit.record(engine, getpass.getuser(), "export", {"vad": built.title, "period": code,
+                                                        "format": form, "fil": out.name})
+    print(f"Skrev {out}: {built.title}.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m lagesbild", description="Social lägesbild – kommandon.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -623,6 +688,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("moten", help="Mötena med antal observationer, beslut och öppna "
                                      "punkter som CSV.")
     p.set_defaults(func=cmd_moten)
+
+    p = sub.add_parser("rapport", help="Skriv lägesbilden för en månad eller ett kvartal som "
+                                       "bildspel, PDF, Markdown eller Word.")
+    p.add_argument("--manad", help="En månad, ÅÅÅÅ-MM (ledningsgruppen).")
+    p.add_argument("--kvartal", help="Ett kvartal, ÅÅÅÅ-Qn (socialnämnden).")
+    p.add_argument("--typ", required=True, choices=["ledningsgrupp", "namnd", "nyhetsbrev",
+                                                    "est"],
+                   help="ledningsgrupp, namnd, nyhetsbrev eller est (EST-lägesbilden).")
+    p.add_argument("--format", choices=["pptx", "pdf", "md", "docx"],
+                   help="Filformat (standard: filändelsen).")
+    p.add_argument("--ut", required=True, metavar="FILE", help="Filen att skriva.")
+    p.set_defaults(func=cmd_rapport)
 
     p = sub.add_parser("demo", help="Skapa om demodata (syntetiska) i data/demo/.")
     p.add_argument("--ut", help="Annan mapp att skriva till.")

@@ -98,6 +98,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("kolada_timeout", "LAGESBILD_KOLADA_TIDSGRANS", 20.0,
             "Seconds to wait for each answer from Kolada before giving up with a Swedish "
             "message."),
+    Setting("report_template", "LAGESBILD_RAPPORTMALL", "",
+            "The municipality's PowerPoint template (.potx or .pptx) for the report decks; "
+            "empty: a plain 16:9 deck."),
 )
 # The cell-key seed used when none is set: public, so fit only for the synthetic demo.
 DEMO_CELL_KEY_SEED = "lagesbild-demodata-2580"
@@ -394,6 +397,7 @@ class Config:
     jamforelse: Path = _DEFAULTS["jamforelse"]
     kolada_url: str = _DEFAULTS["kolada_url"]
     kolada_timeout: float = _DEFAULTS["kolada_timeout"]
+    report_template: str = _DEFAULTS["report_template"]
     crs: int = 3006
 
     @property

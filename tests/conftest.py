@@ -10,6 +10,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# openpyxl reads this once, on import: the XML writer it used before lxml came with
+# python-pptx, so the demo files stay byte-identical (see lagesbild/__init__.py).
+os.environ.setdefault("OPENPYXL_LXML", "False")
 # Set before any test imports webapp/app, so the cached Config sees it.
 _TMP = Path(tempfile.mkdtemp(prefix="lagesbild-test-"))
 os.environ["LAGESBILD_DB_URL"] = f"sqlite:///{_TMP / 'test.sqlite'}"

@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 PAGES = ["app_pages/oversikt.py", "app_pages/karta.py", "app_pages/om.py",
          "app_pages/data.py", "app_pages/logg.py", "app_pages/installningar.py",
          "app_pages/prioritering.py", "app_pages/avstamning.py", "app_pages/analysmote.py",
-         "app_pages/atgarder.py", "app_pages/omvarld.py"]
+         "app_pages/atgarder.py", "app_pages/omvarld.py", "app_pages/rapporter.py"]
 TIMEOUT = 60  # the first run builds the store from the demo files
 
 
@@ -129,7 +129,7 @@ def test_an_empty_store_shows_a_plain_message_on_every_page(tmp_path):
                           capture_output=True, text=True, timeout=180)
     assert proc.returncode == 0, proc.stderr[-2000:]
     shown = dict(line.split(" ", 1) for line in proc.stdout.splitlines() if " " in line)
-    assert len(data_pages) == 10
+    assert len(data_pages) == 11
     for page in data_pages:
         assert "inga data i databasen" in shown.get(page, ""), page
 

@@ -1,6 +1,10 @@
 """The lägesbild process in the store: actions (with history), meetings, the room's input and
 omvärldsbevakning notes.
 
+Long because the process's three kinds of record (actions with their history, meetings with
+their items and report text, omvärld notes) share the write rules and are read together by
+the meeting pages; split apart, each would import the others.
+
 Only text and choices the room made are kept here, never numbers from the data; whether an
 action worked is computed when asked (``analysis.effect``), from the counts of the day. Every
 write is one transaction; the page and the command line write the audit entry.
@@ -267,6 +271,49 @@ def meeting(engine, meeting_id: int) -> Meeting:
     if row is None:
         raise UnknownError(f"Det finns inget möte {meeting_id}.")
     return _meeting(row)
+
+
+REPORT_MEETING = {"manad": "avstamning", "kvartal": "analys"}
+
+
+def meeting_for(engine, kind: str, start: date, end: date) -> Meeting | None:
+    """The meeting a report of a month (``manad``: the avstämningsmöte) or a quarter
+    (``kvartal``: the analys- och åtgärdsmöte) belongs to: the newest whose agenda was built
+    on a month within *start* … *end*; None when there is none."""
+    for m in meetings(engine, REPORT_MEETING[kind]):
+        if m.period_slut is not None and start <= m.period_slut <= end:
+            return m
+    return None
+
+
+def report_text(engine, meeting_id: int) -> tuple[str | None, str | None, datetime | None]:
+    """The report summary saved with a meeting: text, who saved it and when (Nones if none)."""
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(moten.c.rapporttext, moten.c.rapporttext_av,
+                                     moten.c.rapporttext_andrad).where(
+            moten.c.id == meeting_id)).first()
+    if row is None:
+        raise UnknownError(f"Det finns inget möte {meeting_id}.")
+    return row[0], row[1], row[2]
+
+
+MAX_REPORT_TEXT = 20_000  # characters: a summary, not a document
+
+
+def save_report_text(engine, meeting_id: int, text: str | None, who: str) -> None:
+    """Save the strategist's edit of the report summary with the meeting (None or empty: back
+    to the generated text). Allowed after the meeting is closed: the report is written after
+    the meeting, while the record of the room (its items) stays frozen."""
+    if text is not None and len(text) > MAX_REPORT_TEXT:
+        raise DataError(f"Texten är för lång ({len(text)} tecken); högst {MAX_REPORT_TEXT} "
+                        "tecken får plats i en sammanfattning.")
+    value = (text or "").strip() or None
+    with writing(engine) as c:
+        if c.execute(sa.select(moten.c.id).where(moten.c.id == meeting_id)).first() is None:
+            raise UnknownError(f"Det finns inget möte {meeting_id}.")
+        c.execute(moten.update().where(moten.c.id == meeting_id).values(
+            rapporttext=value, rapporttext_av=who if value else None,
+            rapporttext_andrad=_now() if value else None))
 
 
 def _writable(c: sa.Connection, meeting_id: int) -> None:

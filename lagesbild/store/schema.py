@@ -183,6 +183,10 @@ moten = sa.Table(
     sa.Column("oppnat", sa.DateTime(timezone=True), nullable=False),
     sa.Column("stangt_av", sa.String(255)),
     sa.Column("stangt", sa.DateTime(timezone=True)),
+    # The written summary of the meeting's report as the strategist edited it (Rapporter).
+    sa.Column("rapporttext", sa.Text),
+    sa.Column("rapporttext_av", sa.String(255)),
+    sa.Column("rapporttext_andrad", sa.DateTime(timezone=True)),
     sqlite_autoincrement=True,
 )
 

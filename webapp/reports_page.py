@@ -1,0 +1,155 @@
+"""Rapporter: the lägesbild after the meeting, for the ledningsgrupp (monthly), the
+socialnämnd (quarterly), the newsletter and the EST-lägesbild.
+
+Choose the period and the kind of report, read the written summary (built from the published
+numbers, ``lagesbild.views.report``), edit it (saved with the period's meeting, role
+analytiker) and make the files (``views.report_files``) with a progress bar; every download
+goes to the audit log.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from lagesbild.analysis import periods
+from lagesbild.errors import LagesbildError
+from lagesbild.store import process
+from lagesbild.views import report, report_files
+from webapp import actions_page, auth, data, errors, widgets
+from webapp.text import md
+
+KINDS = {"manad": "Månad", "kvartal": "Kvartal"}
+FORMAT_LABELS = {"pptx": "PowerPoint", "pdf": "PDF", "md": "Markdown", "docx": "Word"}
+
+
+def _options(d: data.Data, kind: str) -> list[str]:
+    months = sorted({pd.Timestamp(m) for f in d.counts.values() if not f.empty
+                     for m in f["month"].unique()})
+    latest = actions_page.latest(d)
+    return periods.period_options(kind, months, latest) if latest is not None else []
+
+
+def show_text(text: str) -> None:
+    """The summary as the files will read it; every line shown literally (escaped)."""
+    for line in text.splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        if line.startswith("#"):
+            st.markdown(f"**{md(line.lstrip('#').strip())}**")
+        else:
+            st.markdown("- " + md(line[2:] if line.startswith(("- ", "* ")) else line))
+
+
+def _inputs(d: data.Data, engine, meeting) -> report_files.Inputs:
+    layer = outline = None
+    names = data.postort_names()
+    try:
+        layer = data.display_layer("postnummer")
+        outline = data.map_layer().outline
+    except LagesbildError:  # no usable map layer: the deck is made without map slides
+        layer = None
+    items = process.items(engine, meeting.id) if meeting else None
+    return report_files.Inputs(d.counts, d.population, process.actions(engine, open_only=True),
+                               layer, outline, names, meeting, items)
+
+
+def _editor(engine, meeting, built: report.Report) -> None:
+    st.subheader("Redigera texten")
+    if meeting is None:
+        st.caption("Det finns inget möte för perioden, så en ändrad text kan inte sparas. "
+                   "Öppna mötet (Avstämningsmöte eller Analys- och åtgärdsmöte) för perioden "
+                   "först.")
+        return
+    if not actions_page.can_write():
+        st.caption("Rollen analytiker behövs för att ändra texten.")
+        return
+    saved, who, when = process.report_text(engine, meeting.id)
+    if saved:
+        st.caption(f"Sparad text av {md(who)} {pd.Timestamp(when):%Y-%m-%d %H:%M}. "
+                   "Rapporterna använder den.")
+    with st.form("rapport_redigera"):
+        text = st.text_area("Sammanfattningen (rader som börjar med ## är rubriker, - är "
+                            "punkter)", value=built.text, height=320, key="rapport_text")
+        save = st.form_submit_button("Spara texten med mötet", type="primary",
+                                     icon=":material/save:")
+    if save:
+        with errors.guard():
+            process.save_report_text(engine, meeting.id, text, auth.current().who)
+            auth.record("mote", {"mote": meeting.id, "handelse": "rapporttext sparad"})
+            st.toast("Texten är sparad med mötet.", icon=":material/check:")
+            st.rerun()
+    if saved and st.button("Återgå till den genererade texten", key="rapport_aterstall",
+                           icon=":material/restart_alt:"):
+        with errors.guard():
+            process.save_report_text(engine, meeting.id, None, auth.current().who)
+            auth.record("mote", {"mote": meeting.id, "handelse": "rapporttext återställd"})
+            st.rerun()
+
+
+def _files(built: report.Report, inputs: report_files.Inputs) -> None:
+    st.subheader("Filer")
+    cfg = data.config()
+    for form in report_files.FORMATS[built.typ]:
+        key = f"rapport_fil_{built.typ}_{built.code}_{form}_{hash(built.text)}"
+        name = report_files.file_name(built, form)
+        if key not in st.session_state:
+            if st.button(f"Skapa {FORMAT_LABELS[form]}", key=f"skapa_{form}",
+                         icon=":material/build:"):
+                with errors.guard(), st.status(f"Skapar {FORMAT_LABELS[form]} …",
+                                               expanded=True) as status:
+                    bar = st.progress(0.0, text="Sammanställer …")
+                    made = report_files.write(built, form, cfg, inputs,
+                                              progress=lambda x, t: bar.progress(x, text=t))
+                    st.session_state[key] = made
+                    status.update(label=f"{FORMAT_LABELS[form]} klar", state="complete",
+                                  expanded=False)
+        if key in st.session_state:
+            made = st.session_state[key]
+            st.download_button(
+                f"Ladda ner {FORMAT_LABELS[form]} ({name})", key=f"ladda_{form}",
+                file_name=name, mime=report_files.MIME[form], on_click="ignore",
+                icon=":material/download:",
+                data=auth.logged_download(lambda m=made: m, {
+                    "vad": built.title, "period": built.code, "format": form, "fil": name}))
+
+
+def render() -> None:
+    """The page Rapporter."""
+    st.title("Rapporter")
+    st.caption("Lägesbilden efter mötet: bildspel för ledningsgruppen (månad) och "
+               "socialnämnden (kvartal), text till nyhetsbrevet och underlag till "
+               "EST-lägesbilden. Alla tal är publicerade tal (röjandekontroll).")
+    with errors.guard():
+        d, _ = widgets.page_start()
+        engine = data.engine()
+        c1, c2, c3 = st.columns(3)
+        kind = c1.radio("Period", list(KINDS), format_func=KINDS.get, horizontal=True,
+                        key="rapport_periodtyp")
+        options = _options(d, kind)
+        if not options:
+            st.info("Det finns ingen hel period av det slaget i data ännu.")
+            return
+        code = c2.selectbox(KINDS[kind], options, key="rapport_period",
+                            format_func=lambda c: report.period_of(kind, c)[1])
+        default = "ledningsgrupp" if kind == "manad" else "namnd"
+        typ = c3.selectbox("Rapport", list(report.TYPES), key="rapport_typ",
+                           index=list(report.TYPES).index(default),
+                           format_func=lambda t: report.TYPES[t])
+        period, label = report.period_of(kind, code)
+        meeting = process.meeting_for(engine, kind, period.start.date(), period.end.date())
+        saved = process.report_text(engine, meeting.id)[0] if meeting else None
+        built = report.build(data.config(), d.counts, d.population,
+                             process.actions(engine, open_only=True), typ, kind, code,
+                             demo=d.is_demo, postorter=data.postort_names(), text=saved)
+        st.caption(f"Underlag från {md(meeting.label)}." if meeting else
+                   f"Inget möte är registrerat för {label}: observationer och "
+                   "samverkansbehov saknas i rapporten.")
+        st.subheader("Sammanfattning" + (" (redigerad)" if saved else ""))
+        show_text(built.text)
+        st.caption(f"Siffrorna gäller {label}; jämförelser mot samma period ett år tidigare "
+                   "och rullande 12 månader. Små tal kan vara justerade och under "
+                   f"{built.threshold} visas som ”<{built.threshold}”.")
+        _editor(engine, meeting, built)
+        _files(built, _inputs(d, engine, meeting))
