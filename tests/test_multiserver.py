@@ -14,8 +14,13 @@ from contextlib import ExitStack
 from dataclasses import replace
 
 import pytest
-from conftest import (chromium, free_port, postgres_database, require_chromium,
-                      streamlit_app)
+from conftest import (
+    chromium,
+    free_port,
+    postgres_database,
+    require_chromium,
+    streamlit_app,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres]
 

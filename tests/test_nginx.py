@@ -31,8 +31,14 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from conftest import (ROOT, chromium, free_port, postgres_database, require_chromium,
-                      streamlit_app)
+from conftest import (
+    ROOT,
+    chromium,
+    free_port,
+    postgres_database,
+    require_chromium,
+    streamlit_app,
+)
 from test_login_browser import ROLES, USERS, provider  # noqa: F401 (a fixture)
 
 sys.path.insert(0, str(ROOT / "benchmarks"))

@@ -12,8 +12,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from lagesbild import access
-from lagesbild import fmt
+from lagesbild import access, fmt
 from lagesbild.intake import kolada, kolada_export
 from lagesbild.intake.workbook import Limits
 from lagesbild.store import kolada as cache

@@ -16,8 +16,8 @@ from lagesbild import fmt
 from lagesbild.analysis import aggregate
 from lagesbild.config import Measure
 from lagesbild.present import export
-from lagesbild.views import breakdown as bd
 from lagesbild.store import process
+from lagesbild.views import breakdown as bd
 from lagesbild.views import effect, figures, overview
 from webapp import comparison, data, errors, state, widgets
 from webapp.text import md

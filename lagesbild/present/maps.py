@@ -370,7 +370,8 @@ def static_map(coloured: dict, legend: list[LegendItem], legend_title: str,
             "width": 2.5 if flag else 0.4, "order": 1 if flag else 0}})
     features.sort(key=lambda f: f["properties"]["order"])  # flagged edges on top
     if bounds is not None:  # the zoom: only what the page shows, fitted to the frame
-        from shapely.geometry import box, shape as to_shape
+        from shapely.geometry import box
+        from shapely.geometry import shape as to_shape
 
         frame = box(*bounds)
         features = [f for f in features if to_shape(f["geometry"]).intersects(frame)]

@@ -18,11 +18,11 @@ import pandas as pd
 import sqlalchemy as sa
 
 from lagesbild import fmt, store
-from lagesbild.store import process
 from lagesbild.config import Config
 from lagesbild.errors import DataError
 from lagesbild.intake import dates, load, normalize, personnummer, profiles
 from lagesbild.intake.profiles import Profile
+from lagesbild.store import process
 
 log = logging.getLogger(__name__)
 

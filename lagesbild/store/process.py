@@ -24,7 +24,13 @@ import sqlalchemy as sa
 from lagesbild import codes
 from lagesbild.errors import DataError, UnknownError
 from lagesbild.store.connection import writing
-from lagesbild.store.schema import atgard_historik, atgarder, moten, motesposter, omvarld
+from lagesbild.store.schema import (
+    atgard_historik,
+    atgarder,
+    moten,
+    motesposter,
+    omvarld,
+)
 
 KINDS = {"punktinsats": "Punktinsats", "kortsiktig": "Kortsiktig", "langsiktig": "Långsiktig"}
 LEVELS = {"universell": "Universell", "selektiv": "Selektiv", "indikerad": "Indikerad"}
