@@ -79,3 +79,15 @@ def test_a_reader_sees_the_report_but_cannot_edit_it():
     assert any("Det viktigaste" in m.value for m in at.markdown)
     assert not [t for t in at.text_area if t.key == "rapport_text"]
     assert any("Rollen analytiker behövs" in c.value for c in at.caption)
+
+
+def test_the_page_says_the_sidebar_selection_does_not_apply_to_a_report():
+    """A report is the whole municipality: with girls chosen in the sidebar the page must
+    not claim "Flickor" as its selection."""
+    at = _app().run()
+    at.radio(key="kon").set_value("K").run()
+    at.switch_page("app_pages/rapporter.py").run()
+    assert not at.exception
+    text = " ".join(m.value for m in at.markdown)
+    assert "urvalet i sidopanelen används inte" in text
+    assert "Flickor" not in text

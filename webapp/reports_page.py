@@ -122,7 +122,7 @@ def render() -> None:
                "socialnämnden (kvartal), text till nyhetsbrevet och underlag till "
                "EST-lägesbilden. Alla tal är publicerade tal (röjandekontroll).")
     with errors.guard():
-        d, _ = widgets.page_start()
+        d, _ = widgets.page_start(follows_sidebar=False)  # a report is the whole municipality
         engine = data.engine()
         c1, c2, c3 = st.columns(3)
         kind = c1.radio("Period", list(KINDS), format_func=KINDS.get, horizontal=True,

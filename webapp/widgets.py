@@ -11,12 +11,17 @@ from lagesbild.present import tables
 from webapp import auth, data, state
 
 
-def page_start() -> tuple[data.Data, "state.Selection"]:
+def page_start(follows_sidebar: bool = True) -> tuple[data.Data, "state.Selection"]:
     """What every data page starts with: the data, the demo banner and the sidebar's choices;
-    an empty store gets a plain message and the page stops there."""
+    an empty store gets a plain message and the page stops there. A page that does not
+    follow the sidebar's choices (*follows_sidebar* False) says so instead of listing them."""
     d = data.data()
     sel = state.selection()
-    if state.presentation():  # one line, so the chart or map comes next
+    if not follows_sidebar:
+        demo_banner(d)
+        st.markdown("**Urval:** hela kommunen, alla kön och åldrar – urvalet i sidopanelen "
+                    "används inte här.")
+    elif state.presentation():  # one line, so the chart or map comes next
         chosen_line(sel, d.is_demo)
     else:
         demo_banner(d)
