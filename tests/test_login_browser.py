@@ -73,10 +73,11 @@ def browser():
         yield b
 
 
-def _login(browser, base: str, sub: str):
-    """A fresh browser (no cookies) that logs in as *sub* through the provider's form."""
-    context = browser.new_context(viewport={"width": 1500, "height": 1000},
-                                  accept_downloads=True)
+def login(browser, base: str, sub: str, **options):
+    """A fresh browser context (no cookies; *options* for ``new_context``) logged in as *sub*
+    through the provider's form; (context, page)."""
+    context = browser.new_context(**{"viewport": {"width": 1500, "height": 1000},
+                                     "accept_downloads": True, **options})
     page = context.new_page()
     page.goto(base, wait_until="domcontentloaded")
     page.get_by_role("button", name="Logga in").click(timeout=90_000)
@@ -106,7 +107,7 @@ def test_roles_in_a_real_browser_and_the_audit_log(app_server, browser):
     context.close()
 
     # Läsare: every page but Import and Logg; a direct link to /data is refused in Swedish.
-    context, page = _login(browser, base, "lisa")
+    context, page = login(browser, base, "lisa")
     page.locator('[data-testid="stMetricValue"]').first.wait_for(timeout=90_000)
     menu = _menu(page)
     assert "Översikt" in menu and "Karta" in menu and "Om data" in menu
@@ -126,7 +127,7 @@ def test_roles_in_a_real_browser_and_the_audit_log(app_server, browser):
     context.close()
 
     # Analytiker: the Data page is in the menu, and an import is stored under the login.
-    context, page = _login(browser, base, "anders")
+    context, page = login(browser, base, "anders")
     assert "Import och datakvalitet" in _menu(page) and "Logg" not in _menu(page)
     page.get_by_role("link", name="Import och datakvalitet").click()
     # The address is shown as text, not a link: an invisible word joiner breaks autolinking.
@@ -141,7 +142,7 @@ def test_roles_in_a_real_browser_and_the_audit_log(app_server, browser):
     context.close()
 
     # Förvaltare: the audit log page lists what happened.
-    context, page = _login(browser, base, "frida")
+    context, page = login(browser, base, "frida")
     assert {"Import och datakvalitet", "Logg", "Inställningar"} <= set(_menu(page))
     page.get_by_role("link", name="Logg").click()
     page.get_by_test_id("stDataFrame").wait_for(timeout=60_000)

@@ -39,7 +39,7 @@ from conftest import (
     require_chromium,
     streamlit_app,
 )
-from test_login_browser import ROLES, USERS, provider  # noqa: F401 (a fixture)
+from test_login_browser import ROLES, USERS, login, provider  # noqa: F401 (a fixture)
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import wsclient  # noqa: E402
@@ -172,20 +172,6 @@ server_metadata_url = "{provider}/.well-known/openid-configuration"
     return path
 
 
-def _login(browser, public: str, sub: str):
-    """A fresh browser context logged in as *sub* through the proxy; (context, page)."""
-    context = browser.new_context(viewport={"width": 1600, "height": 1100},
-                                  ignore_https_errors=True)
-    page = context.new_page()
-    page.goto(public, wait_until="domcontentloaded")
-    page.get_by_role("button", name="Logga in").click(timeout=90_000)
-    page.wait_for_url("**/oauth2/authorize**", timeout=30_000)
-    page.get_by_role("button", name=sub, exact=True).click()
-    page.wait_for_url(f"{public}/**", timeout=30_000)
-    page.get_by_text(f"{USERS[sub]['name']} · ").wait_for(timeout=90_000)
-    return context, page
-
-
 def _login_cookies(context) -> dict[str, str]:
     """The login's cookies of a browser context, without its sticky key and XSRF token."""
     return {c["name"]: c["value"] for c in context.cookies()
@@ -232,7 +218,7 @@ def test_two_servers_behind_the_readme_nginx_config(postgres_url, provider, reso
         # The login's round trip (the app, the provider, /oauth2callback) comes back to the
         # process that started it, and an analytiker's upload goes to /_stcore/upload_file/
         # <session>/…, which only the process holding the page's websocket knows.
-        context, page = _login(browser, public, "anders")
+        context, page = login(browser, public, "anders", ignore_https_errors=True)
         page.locator('[data-testid="stMetricValue"]').first.wait_for(timeout=60_000)
         page.get_by_role("link", name="Import och datakvalitet").click()
         page.get_by_text("Fil att läsa in").wait_for(timeout=60_000)
@@ -333,7 +319,8 @@ def test_a_region_one_store_per_municipality_under_one_nginx(postgres_url, provi
         browser = stack.enter_context(chromium(f"--host-resolver-rules=MAP {host} 127.0.0.1"))
         cookies = {}
         for municipality in ("lulea", "pitea"):
-            context, page = _login(browser, f"{public}/{municipality}", "lisa")
+            context, page = login(browser, f"{public}/{municipality}", "lisa",
+                                      ignore_https_errors=True)
             page.locator('[data-testid="stMetricValue"]').first.wait_for(timeout=60_000)
             assert page.locator('[data-testid="stException"]').count() == 0
             assert page.get_by_text("Connection error").count() == 0

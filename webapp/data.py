@@ -84,8 +84,11 @@ def _live(url: str, version: str) -> source.Live:
 
 def _shared(url: str, fingerprint: tuple) -> Data:
     """The data of the store version *fingerprint* (the present one)."""
-    with st.spinner("Läser data …", show_time=True):
-        snap = _live(url, lagesbild.__version__).at(engine(), config(), fingerprint)
+    live = _live(url, lagesbild.__version__)
+    snap = live.held(fingerprint)
+    if snap is None:  # a spinner (and its timer thread) only when there is reading to do
+        with st.spinner("Läser data …", show_time=True):
+            snap = live.at(engine(), config(), fingerprint)
     return Data(snap.counts, snap.population, snap.batches, snap.version)
 
 

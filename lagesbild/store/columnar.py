@@ -58,14 +58,13 @@ def decode(data: bytes) -> pa.Table:
 
 
 def to_frame(tables: list[pa.Table], schema: pa.Schema) -> pd.DataFrame:
-    """The tables as one frame: text as categoricals, dates as datetime64[s]."""
+    """The tables as one frame: text as categoricals, dates as datetime64[s], integers with
+    missing values as floats (as pandas reads them from SQL)."""
     joined = pa.concat_tables(tables) if tables else schema.empty_table()
     frame = joined.to_pandas(date_as_object=False)
     for field in schema:
         if field.type == pa.date32():
             frame[field.name] = frame[field.name].astype("datetime64[s]")
-        elif pa.types.is_integer(field.type) and frame[field.name].isna().any():
-            frame[field.name] = frame[field.name].astype("float64")  # as pandas reads SQL
     return frame
 
 

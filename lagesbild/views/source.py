@@ -131,17 +131,21 @@ def _month_keys(frame: pd.DataFrame) -> np.ndarray:
     return months * 1024 + frame["storhet"].cat.codes.to_numpy(dtype=np.int64)
 
 
-def _aligned(old: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
-    """*new* with the categories of *old* (and any it adds), so the two concatenate."""
+def _same_categories(old: pd.DataFrame, new: pd.DataFrame
+                     ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Both frames with one categorical dtype per column (old's categories, and any *new*
+    adds: in sorted order where old's were sorted, after them otherwise), so they
+    concatenate as categoricals."""
     for column in old.columns:
         a, b = old[column].dtype, new[column].dtype
         if isinstance(a, pd.CategoricalDtype) and a != b:
-            extra = [c for c in new[column].dropna().unique() if c not in set(a.categories)]
-            old_order = list(a.categories)
-            order = sorted(old_order + extra) if old_order == sorted(old_order) \
-                else old_order + extra
-            new[column] = new[column].astype(pd.CategoricalDtype(order))
-    return new
+            known = list(a.categories)
+            extra = [c for c in new[column].dropna().unique() if c not in set(known)]
+            order = sorted(known + extra) if known == sorted(known) else known + extra
+            both = pd.CategoricalDtype(order)
+            old = old.assign(**{column: old[column].astype(both)})
+            new = new.assign(**{column: new[column].astype(both)})
+    return old, new
 
 
 def replaced(old: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
@@ -151,11 +155,7 @@ def replaced(old: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
         return old
     if old.empty:
         return new
-    new = _aligned(old, new.copy())
-    for column in old.columns:  # categories the new batch added
-        if isinstance(old[column].dtype, pd.CategoricalDtype) and \
-                old[column].dtype != new[column].dtype:
-            old = old.assign(**{column: old[column].astype(new[column].dtype)})
+    old, new = _same_categories(old, new)
     kept = old[~np.isin(_month_keys(old), _month_keys(new))]
     return pd.concat([kept, new], ignore_index=True).sort_values("month", kind="stable")\
         .reset_index(drop=True)
@@ -210,9 +210,13 @@ class Live:
         self._lock = threading.Lock()
         self._now: Snapshot | None = None
 
-    def at(self, engine: sa.Engine, cfg: Config, version: tuple) -> Snapshot:
+    def held(self, version: tuple) -> Snapshot | None:
+        """The held snapshot if it is of *version*, else None (nothing is read)."""
         now = self._now
-        if now is not None and now.version == version:
+        return now if now is not None and now.version == version else None
+
+    def at(self, engine: sa.Engine, cfg: Config, version: tuple) -> Snapshot:
+        if (now := self.held(version)) is not None:
             return now
         with self._lock:
             now = self._now
