@@ -39,7 +39,8 @@ from conftest import (
     require_chromium,
     streamlit_app,
 )
-from test_login_browser import ROLES, USERS, login, provider  # noqa: F401 (a fixture)
+from test_login_browser import ROLES, USERS, provider  # noqa: F401 (a fixture)
+from test_login_browser import login as browser_login
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import wsclient  # noqa: E402
@@ -218,7 +219,7 @@ def test_two_servers_behind_the_readme_nginx_config(postgres_url, provider, reso
         # The login's round trip (the app, the provider, /oauth2callback) comes back to the
         # process that started it, and an analytiker's upload goes to /_stcore/upload_file/
         # <session>/…, which only the process holding the page's websocket knows.
-        context, page = login(browser, public, "anders", ignore_https_errors=True)
+        context, page = browser_login(browser, public, "anders", ignore_https_errors=True)
         page.locator('[data-testid="stMetricValue"]').first.wait_for(timeout=60_000)
         page.get_by_role("link", name="Import och datakvalitet").click()
         page.get_by_text("Fil att läsa in").wait_for(timeout=60_000)
@@ -319,8 +320,8 @@ def test_a_region_one_store_per_municipality_under_one_nginx(postgres_url, provi
         browser = stack.enter_context(chromium(f"--host-resolver-rules=MAP {host} 127.0.0.1"))
         cookies = {}
         for municipality in ("lulea", "pitea"):
-            context, page = login(browser, f"{public}/{municipality}", "lisa",
-                                      ignore_https_errors=True)
+            context, page = browser_login(browser, f"{public}/{municipality}", "lisa",
+                                              ignore_https_errors=True)
             page.locator('[data-testid="stMetricValue"]').first.wait_for(timeout=60_000)
             assert page.locator('[data-testid="stException"]').count() == 0
             assert page.get_by_text("Connection error").count() == 0
