@@ -25,7 +25,7 @@ from lagesbild.errors import DataError, LagesbildError, UnknownError
 from lagesbild.geo import groupings
 from lagesbild.intake import dates, load, personnummer, profiles
 from lagesbild.present import tables
-from lagesbild.release import disclosure
+from lagesbild.release import disclosure, publish
 from lagesbild.store import audit, ingest, process
 from lagesbild.views import areas as area_views
 from lagesbild.views import source
@@ -65,7 +65,7 @@ def _notice(text: str) -> None:
 def _open(cfg: Config):
     """The store for a command that reads: a missing SQLite file is created (and filled with
     the demo) only when LAGESBILD_DEMO is on, and the command says so on stderr."""
-    return ingest.open_store(cfg, create=cfg.demo, notice=_notice)
+    return publish.open_store(cfg, create=cfg.demo, notice=_notice)
 
 
 def cmd_summary(args, cfg: Config) -> int:
@@ -79,10 +79,10 @@ def cmd_summary(args, cfg: Config) -> int:
     engine = _open(cfg)
     if args.ar is not None or args.manad is not None:  # only those months are read
         period = _period(args, None)
-        frame = source.counts(engine, cfg, measure,
+        frame = source.counts(engine, cfg, measure, exact=args.exakt,
                               months=(period.start.date(), period.end.date()))
     else:
-        frame = source.counts(engine, cfg, measure)
+        frame = source.counts(engine, cfg, measure, exact=args.exakt)
         period = _period(args, frame)
     # The same eviction passes both stages and open debt cases are a stock: unless split by
     # it, such a dimension counts its headline category only, as the pages do.
@@ -151,7 +151,7 @@ def _exact_areas(args, cfg: Config) -> int:
     measure = cfg.catalogue.measure(args.matt)
     filters = _filters(args.filter, cfg, measure, headline=True)
     engine = _open(cfg)
-    frame = source.counts(engine, cfg, measure)
+    frame = source.counts(engine, cfg, measure, exact=True)
     kind, code = _area_period(args, frame)
     grouping = groupings.load_grouping(cfg.omraden) if args.niva == "omrade" else None
     table, _ = area_views.exact_table(frame, store.read_population(engine), measure, kind,
@@ -274,7 +274,11 @@ def cmd_demo(args, cfg: Config) -> int:
     from tools import demo
 
     files = demo.generate(Path(args.ut) if args.ut else cfg.demo_dir)
-    print(f"Skrev {len(files)} demofiler (syntetiska) till {files[0].parent}.")
+    print(f"Skrev {len(files)} demofiler (syntetiska) till {files[0].parent}. Publicerar "
+          "alla månader (några minuter) …", file=sys.stderr)
+    shipped = demo.publish(files[0].parent, cfg)
+    print(f"Skrev {len(files) + 1} demofiler (syntetiska) till {files[0].parent}, "
+          f"publiceringen i {shipped.name}.")
     return 0
 
 
@@ -442,6 +446,40 @@ def cmd_undo(args, cfg: Config) -> int:
     return 0
 
 
+def cmd_publicera(args, cfg: Config) -> int:
+    engine = _open(cfg)
+    if args.lista:
+        from lagesbild.store import releases
+
+        rows = [{"manad": r.month, "version": r.version, "publicerad": pd.Timestamp(r.created_at).strftime("%Y-%m-%d %H:%M"),
+                 "av": r.created_by,
+                 "levererat": " ".join(m for m in cfg.catalogue.measures if r.delivered(m)),
+                 "inga_uppgifter": " ".join(m for m in cfg.catalogue.measures
+                                            if not r.delivered(m))}
+                for r in releases.listed(engine)]
+        pd.DataFrame(rows, columns=["manad", "version", "publicerad", "av", "levererat",
+                                    "inga_uppgifter"]).to_csv(sys.stdout, index=False,
+                                                              lineterminator="\n")
+        return 0
+    if not args.manad:
+        raise UsageError("Ange vilken månad som ska publiceras: --manad ÅÅÅÅ-MM.")
+    month = str(args.manad)
+    for s in publish.status(engine, cfg, month):
+        state = "levererat" if s.delivered else "inga uppgifter"
+        note = " (ändrat sedan förra publiceringen)" if s.changed_since else ""
+        print(f"  {s.label}: {state}{note}", file=sys.stderr)
+    who = ingest.who(args.vem or getpass.getuser())
+    done = publish.publish_month(engine, cfg, month, created_by=who)
+    audit.record(engine, getpass.getuser(), "publicering",
+                 {"manad": month, "version": done.version, "via": "kommandoraden"},
+                 keep_days=cfg.audit_days)
+    missing = [cfg.catalogue.measures[m].short for m in cfg.catalogue.measures
+               if not done.delivered(m)]
+    _say(f"Publicerade {month}, version {done.version}."
+         + (f" Inga uppgifter för {', '.join(missing)}." if missing else ""))
+    return 0
+
+
 def cmd_kolada_fetch(args, cfg: Config) -> int:
     from lagesbild.intake import kolada
     from lagesbild.store import kolada as kolada_cache
@@ -503,7 +541,7 @@ def cmd_atgarder(args, cfg: Config) -> int:
     from lagesbild.views import effect as effect_views
     engine = _open(cfg)
     found = process.actions(engine, open_only=args.pagaende)
-    counts = source.all_counts(engine, cfg)
+    counts = source.all_counts(engine, cfg, exact=args.exakt)
     latest = max((m for m in (aggregate.latest_complete_month(f) for f in counts.values())
                   if m is not None), default=None)
     if args.exakt:
@@ -551,33 +589,13 @@ def cmd_moten(args, cfg: Config) -> int:
     return 0
 
 
-def report_inputs(cfg: Config, engine, kind: str, code: str, typ: str):
-    """The report of a period and the inputs of its files, from the store (also the
+def report_inputs(cfg: Config, engine, kind: str, code: str, typ: str,
+                  version: int | None = None):
+    """The report of a period and the inputs of its files (``views.report_inputs``; also the
     benchmark's way in)."""
-    from lagesbild.geo import layers
-    from lagesbild.views import report, report_files
+    from lagesbild.views import report_inputs as made
 
-    counts = source.all_counts(engine, cfg)
-    population = store.read_population(engine)
-    batches = store.read_batches(engine)
-    active = batches["undone_at"].isna() if "undone_at" in batches else True
-    demo = bool(len(batches) and ((batches["created_by"] == "demo") & active).any())
-    layer = outline = None
-    postorter: dict[str, str] = {}
-    if Path(cfg.shapes).exists():
-        polygons = layers.read_layer(cfg.shapes)
-        postorter = dict(zip(polygons["postnummer"], polygons["postort"].fillna("")))
-        layer = area_views.display_layer(polygons, "postnummer", None)
-        outline = layers.outline_geojson(polygons)
-    period, _ = report.period_of(kind, code)
-    meeting = process.meeting_for(engine, kind, period.start.date(), period.end.date())
-    text = process.report_text(engine, meeting.id)[0] if meeting else None
-    actions = process.actions(engine, open_only=True)
-    built = report.build(cfg, counts, population, actions, typ, kind, code, demo=demo,
-                         postorter=postorter, text=text)
-    items = process.items(engine, meeting.id) if meeting else None
-    return built, report_files.Inputs(counts, population, actions, layer, outline, postorter,
-                                      meeting, items)
+    return made.inputs(cfg, engine, kind, code, typ, version)
 
 
 def cmd_rapport(args, cfg: Config) -> int:
@@ -601,7 +619,7 @@ def cmd_rapport(args, cfg: Config) -> int:
         raise UsageError(f"Mappen {out.parent} finns inte.")
     kind, code = ("manad", args.manad) if args.manad else ("kvartal", args.kvartal.upper())
     engine = _open(cfg)
-    built, inputs = report_inputs(cfg, engine, kind, code, args.typ)
+    built, inputs = report_inputs(cfg, engine, kind, code, args.typ, args.version)
     if not built.sections:
         raise LagesbildError(f"Det finns inga data för {built.label}.")
     latest = max((aggregate.latest_complete_month(f) for f in inputs.counts.values()
@@ -699,6 +717,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["pptx", "pdf", "md", "docx"],
                    help="Filformat (standard: filändelsen).")
     p.add_argument("--ut", required=True, metavar="FILE", help="Filen att skriva.")
+    p.add_argument("--version", type=int, metavar="N",
+                   help="Publiceringens version för periodens sista månad (standard: den "
+                        "senaste). Samma månad och version ger samma rapport.")
     p.set_defaults(func=cmd_rapport)
 
     p = sub.add_parser("demo", help="Skapa om demodata (syntetiska) i data/demo/.")
@@ -730,6 +751,15 @@ def build_parser() -> argparse.ArgumentParser:
                    help="Uttagsdatum (annars det som står i filens rubrikrader).")
     p.add_argument("--vem", help="Vem som läser in (standard: inloggad användare).")
     p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("publicera", help="Publicera en månad: det som levererats skyddas en "
+                                         "gång och blir det som alla sidor, rapporter och "
+                                         "kommandon visar.")
+    p.add_argument("--manad", metavar="ÅÅÅÅ-MM", help="Månaden som ska publiceras.")
+    p.add_argument("--lista", action="store_true",
+                   help="Lista publiceringarna (månad, version, vad som levererats).")
+    p.add_argument("--vem", help="Vem som publicerar (standard: inloggad användare).")
+    p.set_defaults(func=cmd_publicera)
 
     p = sub.add_parser("batches", help="Lista inläsningarna (batcher), även ångrade.")
     p.set_defaults(func=cmd_batches)

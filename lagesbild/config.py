@@ -51,10 +51,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("profiles", "LAGESBILD_PROFILER", ROOT / "profiler",
             "Folder of source profiles (YAML) that map export columns and codes onto the "
             "catalogue; mappings made on the page Data are saved here."),
-    Setting("cell_key_seed", "LAGESBILD_CELLNYCKEL", "",
-            "Secret seed of the cell keys that perturb published counts (disclosure control). "
-            "Empty: the demo seed, for the synthetic demo only; set a long random secret for "
-            "real data and keep it: a new seed gives every cell new noise."),
+    Setting("noise_scales", "LAGESBILD_BRUSNIVAER", "",
+            "Disclosure control: the noise scale (standard deviation of the discrete Gaussian) "
+            "of each level a month is measured at when it is published, e.g. "
+            "'postnummer=2.5,kategori=3'; empty: the defaults (see Om data). Recorded with "
+            "every release; a new scale applies to months published after the change."),
     Setting("log", "LAGESBILD_LOGG", ROOT / "data" / "lagesbild.log",
             "Log file of the command line: the details (tracebacks) of errors whose short "
             "Swedish message the user sees."),
@@ -102,8 +103,6 @@ SETTINGS: tuple[Setting, ...] = (
             "The municipality's PowerPoint template (.potx or .pptx) for the report decks; "
             "empty: a plain 16:9 deck."),
 )
-# The cell-key seed used when none is set: public, so fit only for the synthetic demo.
-DEMO_CELL_KEY_SEED = "lagesbild-demodata-2580"
 _DEFAULTS = {s.name: s.default for s in SETTINGS}
 
 _TRUE = {"1", "true", "ja", "yes", "on"}
@@ -379,7 +378,7 @@ class Config:
     omraden: Path = _DEFAULTS["omraden"]
     threshold: int = _DEFAULTS["threshold"]
     profiles: Path = _DEFAULTS["profiles"]
-    cell_key_seed: str = _DEFAULTS["cell_key_seed"]
+    noise_scales: str = _DEFAULTS["noise_scales"]
     log: Path = _DEFAULTS["log"]
     busy_timeout: float = _DEFAULTS["busy_timeout"]
     connect_timeout: float = _DEFAULTS["connect_timeout"]
@@ -399,11 +398,6 @@ class Config:
     kolada_timeout: float = _DEFAULTS["kolada_timeout"]
     report_template: str = _DEFAULTS["report_template"]
     crs: int = 3006
-
-    @property
-    def key_seed(self) -> str:
-        """The cell-key seed in force: the configured secret, else the demo's."""
-        return self.cell_key_seed or DEMO_CELL_KEY_SEED
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> "Config":

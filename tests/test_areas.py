@@ -18,6 +18,7 @@ from lagesbild.geo import groupings
 from lagesbild.store import ingest
 from lagesbild.views import areas as area_views
 from lagesbild.views import source
+from lagesbild.release import publish
 
 CFG = Config.from_env()
 
@@ -120,7 +121,7 @@ def test_only_whole_rolling_windows_quarters_and_years_are_offered():
 
 @pytest.fixture(scope="module")
 def demo():
-    engine = ingest.open_store(CFG)
+    engine = publish.open_store(CFG)
     measure = CFG.catalogue.measure("orosanmalningar")
     return measure, source.counts(engine, CFG, measure), store.read_population(engine)
 

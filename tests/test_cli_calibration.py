@@ -12,6 +12,7 @@ from lagesbild.analysis import aggregate
 from lagesbild.cli import main
 from lagesbild.config import Config
 from lagesbild.store import ingest
+from lagesbild.release import publish
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +22,7 @@ def cfg(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def engine(cfg):
-    return ingest.open_store(cfg)
+    return publish.open_store(cfg)
 
 
 def run(cfg, *argv) -> tuple[int, str, str]:

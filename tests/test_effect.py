@@ -15,6 +15,7 @@ from lagesbild.config import Config
 from lagesbild.store import ingest, process
 from lagesbild.views import effect as effect_views
 from lagesbild.views import source
+from lagesbild.release import publish
 
 CFG = Config.from_env()
 
@@ -93,7 +94,7 @@ def test_published_cells_hide_small_counts_and_the_verdict_says_too_few():
 
 @pytest.fixture(scope="module")
 def demo():
-    engine = ingest.open_store(CFG)
+    engine = publish.open_store(CFG)
     counts = source.all_counts(engine, CFG)
     from lagesbild.analysis import aggregate
     latest = aggregate.latest_complete_month(counts["orosanmalningar"])

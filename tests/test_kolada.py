@@ -25,6 +25,7 @@ from lagesbild.store import ingest
 from lagesbild.store import kolada as cache
 from lagesbild.views import breakdown as bd
 from lagesbild.views import comparison, source
+from lagesbild.release import publish
 
 FIXTURES = ROOT / "tests" / "fixtures" / "kolada"
 CFG = Config.from_env()
@@ -375,7 +376,7 @@ def test_status_flags_are_shown_and_swedish_numbers_in_the_display(server, engin
 
 @pytest.fixture(scope="module")
 def demo():
-    engine = ingest.open_store(CFG)
+    engine = publish.open_store(CFG)
     measure = CFG.catalogue.measure("orosanmalningar")
     return measure, source.counts(engine, CFG, measure), store.read_population(engine)
 

@@ -15,13 +15,14 @@ from lagesbild.present import export, maps
 from lagesbild.store import ingest
 from lagesbild.views import areas as area_views
 from lagesbild.views import source
+from lagesbild.release import publish
 
 CFG = Config.from_env()
 
 
 @pytest.fixture(scope="module")
 def demo():
-    engine = ingest.open_store(CFG)
+    engine = publish.open_store(CFG)
     measure = CFG.catalogue.measure("orosanmalningar")
     layer = layers.read_layer(CFG.shapes)
     postorter = dict(zip(layer["postnummer"], layer["postort"].fillna("")))

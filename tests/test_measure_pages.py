@@ -143,11 +143,11 @@ def test_girls_and_boys_in_one_chart_and_the_trend_table_newest_first():
     from lagesbild import store
     from lagesbild.analysis import aggregate
     from lagesbild.config import Config
-    from lagesbild.store import ingest
+    from lagesbild.release import publish
     from lagesbild.views import figures, source
 
     cfg = Config.from_env()
-    engine = ingest.open_store(cfg)
+    engine = publish.open_store(cfg)
     m = cfg.catalogue.measure("orosanmalningar")
     counts, population = source.counts(engine, cfg, m), store.read_population(engine)
     end = pd.Timestamp("2025-10-01")
@@ -190,12 +190,11 @@ def test_the_girls_rate_on_the_page_is_per_1000_girls():
     from lagesbild import store
     from lagesbild.analysis import aggregate
     from lagesbild.config import Config
-    from lagesbild.release import disclosure
-    from lagesbild.store import ingest
+    from lagesbild.release import disclosure, publish
     from lagesbild.views import source
 
     cfg = Config.from_env()
-    engine = ingest.open_store(cfg)
+    engine = publish.open_store(cfg)
     measure = cfg.catalogue.measure("orosanmalningar")
     counts, population = source.counts(engine, cfg, measure), store.read_population(engine)
     at = _page("app_pages/barn.py", kon="K")

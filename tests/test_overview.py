@@ -8,7 +8,6 @@ from lagesbild.analysis import aggregate
 from lagesbild.config import Config
 from lagesbild.errors import DataError
 from lagesbild.present import tables
-from lagesbild.release import cellkey
 from lagesbild.views import areas as area_views
 from lagesbild.views import overview
 
@@ -18,10 +17,9 @@ MONTH = pd.Timestamp("2026-10-01")
 
 def _counts(per_month: list[int], kon: str = "K") -> pd.DataFrame:
     months = pd.date_range(end=MONTH, periods=len(per_month), freq="MS")
-    return cellkey.with_keys(pd.DataFrame({
+    return pd.DataFrame({
         "month": months, "postnummer": "97231", "kon": kon, "aldersgrupp": "0-5",
-        "orsak": "ovrigt", "anmalare": "polis", "storhet": "antal", "antal": per_month}),
-        CFG.key_seed)
+        "orsak": "ovrigt", "anmalare": "polis", "storhet": "antal", "antal": per_month})
 
 
 def _number(text: str) -> int:
@@ -56,7 +54,7 @@ def test_small_counts_are_hidden_everywhere_on_a_card():
 def test_measures_without_data_say_inga_data_not_zero():
     cards = overview.cards({}, CFG, MONTH, aggregate.Filters())
     assert len(cards) == len(CFG.catalogue.measures)
-    assert all(c.value == c.rolling12 == c.last_year == "inga data" for c in cards)
+    assert all(c.value == c.rolling12 == c.last_year == "inga uppgifter" for c in cards)
     assert all(c.trend is None and c.delta is None for c in cards)
 
 
@@ -65,10 +63,9 @@ def test_a_rolling_window_before_the_data_start_is_no_value_and_a_filtered_zero_
     counts = pd.DataFrame({"month": months, "storhet": "antal", "postnummer": "97231",
                            "kon": "K", "aldersgrupp": "6-11", "orsak": "skolfranvaro",
                            "anmalare": "skola", "antal": 7})
-    counts = cellkey.with_keys(counts, CFG.key_seed)
     card = overview.cards({"orosanmalningar": counts}, CFG, MONTH, aggregate.Filters())[0]
-    assert abs(_number(card.value) - 7) <= 2 and card.last_year == "inga data"
-    assert card.rolling12 == "inga data"  # not the months there are, labelled as twelve
+    assert abs(_number(card.value) - 7) <= 2 and card.last_year == "inga uppgifter"
+    assert card.rolling12 == "inga uppgifter"  # not the months there are, labelled as twelve
     boys = overview.cards({"orosanmalningar": counts}, CFG, MONTH,
                           aggregate.Filters(kon=("M",)))[0]
     assert boys.value == "0"  # inside the data's span, no boys' reports is a true zero
@@ -85,8 +82,7 @@ def test_headline_filter_counts_only_new_contacts():
     counts = pd.DataFrame({"month": months, "kon": ["K", "K"], "aldersgrupp": ["25-44"] * 2,
                            "typ": ["ny_kontakt", "pagaende"], "storhet": "antal",
                            "antal": [12, 300]})
-    card = next(c for c in overview.cards({"skuldradgivning": cellkey.with_keys(
-        counts, CFG.key_seed)}, CFG, MONTH, aggregate.Filters())
+    card = next(c for c in overview.cards({"skuldradgivning": counts}, CFG, MONTH, aggregate.Filters())
         if c.measure == "skuldradgivning")
     assert abs(_number(card.value) - 12) <= 2 and card.counted == "Nya kontakter"
 
@@ -96,8 +92,7 @@ def test_area_table_only_takes_protected_frames():
     raw = pd.DataFrame({"kod": ["97231", "97232"], "antal": [1, 40], "befolkning": [200, 300],
                         "per_1000": [5.0, 133.33], "antal_fg": [10, 1],
                         "per_1000_fg": [50.0, 3.3], "forandring": [-9, 39],
-                        "forandring_pct": [-90.0, 3900.0], "flagga": ["inom", "över"],
-                        "nyckel": [0.3, 17.1], "nyckel_fg": [4.4, 0.9]})
+                        "forandring_pct": [-90.0, 3900.0], "flagga": ["inom", "över"]})
     with pytest.raises(DataError, match="röjandekontrollen"):
         area_views.display_table(raw, "postnummer", {}, None, 5)
     shown = area_views.display_table(area_views.protect(raw, 5), "postnummer", {"97231": "Luleå"},
@@ -112,8 +107,7 @@ def test_area_table_only_takes_protected_frames():
 
 
 def test_each_sex_is_a_cell_of_its_own():
-    # Girls' 1 is hidden; the boys' and the total are published with their own noise, so the
-    # total minus the boys does not give the girls back exactly, and the boys may be shown.
+    # Girls' 1 is shown as "<5"; the boys' own figures are shown beside it.
     counts = pd.concat([_counts([0] * 23 + [1], kon="K"), _counts([10] * 24, kon="M")])
     measure = CFG.catalogue.measure("orosanmalningar")
     cards = overview.sex_cards(counts, measure, 5, MONTH)

@@ -1,15 +1,15 @@
-"""The fast paths give the same numbers as the plain ones: data kept in memory and brought up
-to date batch by batch equal a fresh read, the columnar copies equal the rows, record keys
-are unchanged, and a command about one year reads only its months."""
+"""The fast paths give the same numbers as the plain ones: published data kept in memory and
+brought up to date release by release equal a fresh read, the columnar copies equal the
+rows, and a command about one year reads only its months."""
 
-import numpy as np
 import pandas as pd
 import pytest
 import sqlalchemy as sa
 from conftest import population_csv, small_store
 
 from lagesbild import store
-from lagesbild.release import cellkey
+from lagesbild.release import publish
+from lagesbild.store import releases
 from lagesbild.store import ingest
 from lagesbild.store.schema import batch_arrow
 from lagesbild.views import source
@@ -39,7 +39,7 @@ def same(a: pd.DataFrame, b: pd.DataFrame) -> None:
     """The same rows (in any order), the same values and the same dtypes."""
     assert list(a.columns) == list(b.columns)
     assert dict(a.dtypes.astype(str)) == dict(b.dtypes.astype(str))
-    keys = [c for c in a.columns if c not in ("antal", cellkey.KEY)]
+    keys = [c for c in a.columns if c != "antal"]
 
     def norm(frame):
         text = frame.astype({c: "string" for c in keys})
@@ -64,26 +64,36 @@ def check_live(live: source.Live, engine, cfg) -> source.Snapshot:
     return held
 
 
-def test_data_kept_in_memory_follow_imports_and_undos_like_a_fresh_read(small):
+def _publish(engine, cfg, *months):
+    for month in months:
+        publish.publish_month(engine, cfg, month, "test")
+
+
+def test_data_kept_in_memory_follow_publications_like_a_fresh_read(small):
     cfg, engine = small
     live = source.Live()
     check_live(live, engine, cfg)
     first = ingest.import_bytes(engine, cfg, MARCH, "mars.csv", "orosanmalningar")
     held = check_live(live, engine, cfg)
-    assert held.counts["orosanmalningar"]["antal"].sum() == 3
+    assert held.counts["orosanmalningar"].empty  # imported, not yet published
+    _publish(engine, cfg, "2023-03")
+    held = check_live(live, engine, cfg)
+    assert held.counts["orosanmalningar"].attrs["levererade"] == ("2023-03",)
     ingest.import_bytes(engine, cfg, APRIL, "april.csv", "orosanmalningar")
+    _publish(engine, cfg, "2023-04")
     check_live(live, engine, cfg)
-    # A newer file replaces March and adds May: March's old rows must go.
+    # A newer file replaces March and adds May: March is published again (version 2).
     third = ingest.import_bytes(engine, cfg, MARCH_MAY, "mars_maj.csv", "orosanmalningar")
+    _publish(engine, cfg, "2023-03", "2023-05")
     held = check_live(live, engine, cfg)
-    march = held.counts["orosanmalningar"]
-    assert march.loc[march["month"] == "2023-03-01", "antal"].sum() == 1
-    assert set(march["postnummer"].dropna()) == {"97231", "97333", "97345"}
-    # Undoing the newer file brings the first March back.
+    march = [r for r in held.releases if r.month == "2023-03"]
+    assert [r.version for r in march] == [2]
+    assert len(releases.listed(engine)) == 4  # the first March stays readable
+    # Undoing the newer file and publishing March again gives a third version.
     store.undo(engine, third.batch_id)
+    _publish(engine, cfg, "2023-03")
     held = check_live(live, engine, cfg)
-    oros = held.counts["orosanmalningar"]
-    assert oros.loc[oros["month"] == "2023-03-01", "antal"].sum() == 3
+    assert held.release_of(pd.Timestamp("2023-03-01")).version == 3
     store.undo(engine, first.batch_id)
     check_live(live, engine, cfg)
     # New population years.
@@ -95,40 +105,43 @@ def test_data_kept_in_memory_follow_imports_and_undos_like_a_fresh_read(small):
 def test_an_unchanged_store_is_not_read_again(small, monkeypatch):
     cfg, engine = small
     ingest.import_bytes(engine, cfg, MARCH, "mars.csv", "orosanmalningar")
+    _publish(engine, cfg, "2023-03")
     live = source.Live()
     first = live.at(engine, cfg, store.fingerprint(engine))
 
     def no_reading(*args, **kwargs):
         raise AssertionError("read again")
 
-    monkeypatch.setattr(store, "read_all", no_reading)
+    monkeypatch.setattr(releases, "read_rows", no_reading)
     monkeypatch.setattr(store, "read_counts", no_reading)
     assert live.at(engine, cfg, store.fingerprint(engine)) is first
 
 
-def test_the_fingerprint_changes_with_every_import_and_undo(small):
+def test_the_fingerprint_changes_with_every_import_undo_and_publication(small):
     cfg, engine = small
     seen = {store.fingerprint(engine)}
     done = ingest.import_bytes(engine, cfg, MARCH, "mars.csv", "orosanmalningar")
     seen.add(store.fingerprint(engine))
+    _publish(engine, cfg, "2023-03")
+    seen.add(store.fingerprint(engine))
     store.undo(engine, done.batch_id)
     seen.add(store.fingerprint(engine))
-    assert len(seen) == 3
+    assert len(seen) == 4
 
 
 def test_a_store_without_columnar_copies_reads_the_same_from_its_rows(small):
     cfg, engine = small
     for data, name in ((MARCH, "mars.csv"), (APRIL, "april.csv"), (MARCH_MAY, "mm.csv")):
         ingest.import_bytes(engine, cfg, data, name, "orosanmalningar")
-    version = store.fingerprint(engine)
-    with_copies = source.read(engine, cfg, version)
+    with_copies = store.read_all(engine, cfg.catalogue)
+    population = store.read_population(engine)
     with engine.begin() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(batch_arrow)).scalar() == 4
         conn.execute(batch_arrow.delete())
-    from_rows = source.read(engine, cfg, version)
+    from_rows = store.read_all(engine, cfg.catalogue)
     for code in cfg.catalogue.measures:
-        same(with_copies.counts[code], from_rows.counts[code])
-    same(with_copies.population, from_rows.population)
+        same(with_copies[code], from_rows[code])
+    same(population, store.read_population(engine))
 
 
 def test_an_undo_deletes_the_columnar_copy_with_the_rows(small):
@@ -138,22 +151,6 @@ def test_an_undo_deletes_the_columnar_copy_with_the_rows(small):
     with engine.connect() as conn:
         left = conn.execute(sa.select(batch_arrow.c.batch_id)).scalars().all()
     assert done.batch_id not in left
-
-
-def test_record_keys_are_the_keyed_hash_of_each_row_as_text():
-    frame = pd.DataFrame({
-        "month": pd.to_datetime(["2023-01-01", "2023-02-01", "2023-02-01", "2023-01-01"]),
-        "postnummer": pd.Categorical(["97231", None, "97333", "97231"]),
-        "kon": ["K", "M", None, "K"],
-        "alder": [4.0, np.nan, 7.0, 4.0],
-        "antal": [1, 2, 3, 4],
-    })
-    expected = pd.util.hash_pandas_object(
-        frame.drop(columns="antal").astype("string"), index=False,
-        hash_key=cellkey._hash_key("hemligt")).to_numpy(dtype=np.uint64)
-    keys = cellkey.record_keys(frame, "hemligt")
-    assert np.array_equal(keys, (expected >> np.uint64(11)).astype(np.float64) / 2 ** 53)
-    assert keys[0] == keys[3] and len(set(keys[:3])) == 3
 
 
 def test_reading_some_months_gives_those_months_of_the_full_read(small):
@@ -193,54 +190,6 @@ def test_opening_an_up_to_date_store_does_not_import_alembic(tmp_path):
         "e = store.connect(sys.argv[1]); e.dispose(); ", ""), url], cwd=ROOT, check=True,
         capture_output=True, text=True)
     assert second.stdout.strip() == "False"
-
-
-def _saved() -> None:
-    import threading
-
-    for thread in threading.enumerate():
-        if thread.name == "lagesbild-snapshot":
-            thread.join(30)
-
-
-def test_a_new_process_starts_from_the_snapshot_and_it_equals_a_fresh_read(small, monkeypatch):
-    from dataclasses import replace
-
-    cfg, engine = small
-    for data, name in ((MARCH, "mars.csv"), (APRIL, "april.csv")):
-        ingest.import_bytes(engine, cfg, data, name, "orosanmalningar")
-    source.Live().at(engine, cfg, store.fingerprint(engine))  # works it out and saves it
-    _saved()
-    assert store.load_snapshot(engine, "data", source.snapshot_key(cfg)) is not None
-
-    def no_full_read(*args, **kwargs):
-        raise AssertionError("read everything again")
-
-    live = source.Live()
-    with monkeypatch.context() as m:  # the next process reads the snapshot
-        m.setattr(store, "read_all", no_full_read)
-        live.at(engine, cfg, store.fingerprint(engine))
-    check_live(live, engine, cfg)
-    # After an import and an undo by another process, a new process starts from the older
-    # snapshot and adds or re-reads only what changed.
-    ingest.import_bytes(engine, cfg, MARCH_MAY, "mm.csv", "orosanmalningar")
-    store.undo(engine, 2)  # the March file (batch 1 is the population)
-    live = source.Live()
-    with monkeypatch.context() as m:
-        m.setattr(store, "read_all", no_full_read)
-        live.at(engine, cfg, store.fingerprint(engine))
-    held = check_live(live, engine, cfg)
-    oros = held.counts["orosanmalningar"]
-    assert oros.loc[oros["month"] == "2023-03-01", "antal"].sum() == 1
-    _saved()
-    # Made with another seed (or catalogue, or code): not used.
-    other = replace(cfg, cell_key_seed="annat")
-    assert source.snapshot_key(other) != source.snapshot_key(cfg)
-    assert source._kept(engine, other) is None
-    with engine.connect() as conn:  # one snapshot is kept
-        keys = conn.execute(sa.text("SELECT DISTINCT key FROM snapshots WHERE kind = 'data'"))\
-            .scalars().all()
-    assert keys == [source.snapshot_key(cfg)]
 
 
 def test_a_second_process_draws_oversikt_from_kept_map_without_geopandas(tmp_path):

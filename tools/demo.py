@@ -863,3 +863,25 @@ def generate(out_dir: Path, seed: int = SEED, config: Config | None = None) -> l
         _insatser(out),
         _readme(out, areas, pop, oros_events),
     ]
+
+
+def publish(out_dir: Path, config: Config | None = None) -> Path:
+    """Publish every month of the demo files in *out_dir* once and ship the releases beside
+    them (``publicering.arrow``), so a new demo store starts published without drawing the
+    noise again (a few minutes: every month of every measure is measured at every level)."""
+    import tempfile
+    from dataclasses import replace
+
+    from lagesbild.release import publish as publishing
+    from lagesbild.store import ingest
+
+    cfg = replace(config or Config.from_env(), demo_dir=Path(out_dir))
+    with tempfile.TemporaryDirectory() as tmp:
+        local = replace(cfg, db_url=f"sqlite:///{Path(tmp) / 'demo.sqlite'}", demo=False)
+        engine = ingest.open_store(local)
+        ingest.load_demo(engine, local)
+        publishing.publish_history(engine, local, created_by="demo")
+        path = Path(out_dir) / publishing.DEMO_RELEASES
+        publishing.export_releases(engine, path)
+        engine.dispose()
+    return path

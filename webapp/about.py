@@ -3,6 +3,7 @@
 import streamlit as st
 
 from lagesbild.present import tables
+from lagesbild.views import publication
 from webapp import data, errors, widgets
 
 
@@ -20,21 +21,16 @@ def render() -> None:
             "invånare i måttets målgrupp (befolkningen den 31 december).")
         st.subheader("Mått")
         st.dataframe(tables.measures(cfg.catalogue), hide_index=True, width="stretch")
-        st.subheader("Röjandekontroll")
-        st.markdown(
-            "Uppgifter om enskilda är sekretessbelagda (OSL 26 kap.). Därför skyddas varje tal "
-            "som visas eller laddas ned på samma sätt som statistikmyndigheternas "
-            "tabellverktyg gör (cellnyckelmetoden, som den australiska och den brittiska "
-            "statistikmyndigheten använder): **små tal och summor kan vara justerade med några enheter "
-            "(högst två) för att skydda enskilda; därför stämmer summor inte alltid exakt.** "
-            "Samma tal blir alltid samma värde, var i verktyget det än visas, så att "
-            "jämföra eller dra ifrån tabeller ger inte tillbaka ett dolt tal. "
-            f"Tal från 1 till {cfg.threshold - 1} visas som ”<{cfg.threshold}”, och andelar "
-            "räknas bara från de skyddade talen. Noll visas som noll. Personnummer lagras "
-            "aldrig.")
-        if not cfg.cell_key_seed:
-            st.caption("Justeringen använder demodatans publika nyckel. I drift sätts en egen "
-                       "hemlig nyckel (LAGESBILD_CELLNYCKEL).")
+        st.subheader("Publicering och röjandekontroll")
+        st.markdown(publication.method_text(cfg.threshold))
+        newest = d.releases[-1] if d.releases else None
+        left, right = st.columns(2)
+        left.markdown("**Brus per nivå** (senaste publiceringen)")
+        left.table(publication.levels_table(newest).set_index("Nivå"))
+        right.markdown("**Integritetsförlust per månad och mått**")
+        right.table(publication.spent_table(newest, cfg.catalogue).set_index("Mått"))
+        st.markdown("**Publicerade månader** (de senaste)")
+        st.table(publication.releases_table(d.releases, cfg.catalogue).set_index("Månad"))
         st.subheader("Inlästa filer")
         st.dataframe(tables.batches(d.batches, cfg.catalogue), hide_index=True,
                      width="stretch")

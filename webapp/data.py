@@ -22,6 +22,7 @@ from lagesbild import store
 from lagesbild.config import Config
 from lagesbild.errors import LagesbildError
 from lagesbild.geo import groupings
+from lagesbild.release import publish
 from lagesbild.store import ingest
 from lagesbild.views import areas as area_views
 from lagesbild.views import source
@@ -37,7 +38,7 @@ def config() -> Config:
 @st.cache_resource(show_spinner="Öppnar databasen …")
 def _engine(url: str):
     # Passing the config's URL makes a changed LAGESBILD_DB_URL a new engine.
-    return ingest.open_store(config())
+    return publish.open_store(config())
 
 
 def engine():
@@ -62,10 +63,11 @@ def engine():
 
 @dataclass(frozen=True)
 class Data:
-    counts: dict[str, pd.DataFrame]
+    counts: dict[str, pd.DataFrame]  # published counts (views.source)
     population: pd.DataFrame
     batches: pd.DataFrame
     fingerprint: tuple  # the store version these were read from
+    releases: tuple = ()  # the newest version of each published month
 
     @property
     def is_demo(self) -> bool:
@@ -89,7 +91,7 @@ def _shared(url: str, fingerprint: tuple) -> Data:
     if snap is None:  # a spinner (and its timer thread) only when there is reading to do
         with st.spinner("Läser data …", show_time=True):
             snap = live.at(engine(), config(), fingerprint)
-    return Data(snap.counts, snap.population, snap.batches, snap.version)
+    return Data(snap.counts, snap.population, snap.batches, snap.version, snap.releases)
 
 
 def data() -> Data:

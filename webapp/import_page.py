@@ -201,6 +201,54 @@ def _batches_section(cfg, engine, d):
             st.rerun()
 
 
+def _publish_section(cfg, engine, d):
+    """Publicera: the month's delivery per measure, then one protected release of it."""
+    from lagesbild.access import allows
+    from lagesbild.release import publish
+
+    st.subheader("Publicera")
+    st.caption("En månad syns på sidorna, i rapporterna och i kommandona först när den är "
+               "publicerad. Då skyddas den en gång för alla (se Om data); en ny leverans för en "
+               "publicerad månad ger en ny version när månaden publiceras igen. Mått som inte "
+               "levererat månaden visas som ”inga uppgifter”, aldrig som 0.")
+    if "_publicerad" in state:
+        st.success(state.pop("_publicerad"), icon=":material/publish:")
+    batches = d.batches
+    months = sorted({m for code in cfg.catalogue.measures
+                     for m in publish.delivered_months(batches, code)}, reverse=True)
+    if not months:
+        st.info("Det finns inget inläst att publicera ännu.")
+        return
+    published = {r.month: r for r in d.releases}
+    waiting = [m for m in months if m not in published]
+    default = waiting[-1] if waiting else months[0]
+    month = st.selectbox("Månad", months, index=months.index(default), key="publicera_manad",
+                         format_func=lambda m: fmt.month(f"{m}-01") + (
+                             f" (publicerad, version {published[m].version})"
+                             if m in published else " (inte publicerad)"))
+    rows = publish.status(engine, cfg, month)
+    st.dataframe(pd.DataFrame({
+        "Mått": [s.label for s in rows],
+        "Levererat": ["ja" if s.delivered else "inga uppgifter" for s in rows],
+        "Rader": [s.rows if s.delivered else None for s in rows],
+        "Anmärkning": ["ny leverans sedan publiceringen" if s.changed_since else ""
+                       for s in rows]}), hide_index=True, width="stretch")
+    may = allows(auth.current().role, "forvaltare")
+    if not may:
+        st.caption("Bara en förvaltare kan publicera.")
+    again = month in published
+    if st.button(f"Publicera {fmt.month(f'{month}-01')}" + (" igen (ny version)" if again else ""),
+                 type="primary", disabled=not may, key="publicera"):
+        with errors.guard() as publishing:
+            with st.spinner("Publicerar …"):
+                done = publish.publish_month(engine, cfg, month, ingest.who(auth.current().who))
+            auth.record("publicering", {"manad": month, "version": done.version})
+        if publishing.error is None:
+            state["_publicerad"] = (f"{fmt.month(f'{month}-01')} är publicerad "
+                                    f"(version {done.version}).")
+            st.rerun()
+
+
 def render() -> None:
     auth.require("data")
     st.title("Import och datakvalitet")
@@ -212,6 +260,7 @@ def render() -> None:
                    "innan något sparas.")
         with errors.guard():  # a file that breaks the import keeps the batch list below
             _import_section(cfg, engine)
+        _publish_section(cfg, engine, d)
         _batches_section(cfg, engine, d)
         st.subheader("Datakvalitet")
         st.caption("Månader utan data mellan första och senaste månaden, per mått.")

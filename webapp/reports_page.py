@@ -15,7 +15,7 @@ import streamlit as st
 from lagesbild.analysis import periods
 from lagesbild.errors import LagesbildError
 from lagesbild.store import process
-from lagesbild.views import report, report_files
+from lagesbild.views import report, report_files, report_inputs
 from webapp import actions_page, auth, data, errors, widgets
 from webapp.text import md
 
@@ -42,17 +42,18 @@ def show_text(text: str) -> None:
             st.markdown("- " + md(line[2:] if line.startswith(("- ", "* ")) else line))
 
 
-def _inputs(d: data.Data, engine, meeting) -> report_files.Inputs:
+def _report(engine, kind: str, code: str, typ: str) -> tuple[report.Report,
+                                                               report_files.Inputs]:
+    """The report as the command makes it (``views.report_inputs``): the publication as it
+    stood when the period's last month was published, the actions of the period."""
     layer = outline = None
-    names = data.postort_names()
     try:
         layer = data.display_layer("postnummer")
         outline = data.map_layer().outline
     except LagesbildError:  # no usable map layer: the deck is made without map slides
         layer = None
-    items = process.items(engine, meeting.id) if meeting else None
-    return report_files.Inputs(d.counts, d.population, process.actions(engine, open_only=True),
-                               layer, outline, names, meeting, items)
+    return report_inputs.inputs(data.config(), engine, kind, code, typ,
+                                postorter=data.postort_names(), layer=layer, outline=outline)
 
 
 def _editor(engine, meeting, built: report.Report) -> None:
@@ -140,9 +141,7 @@ def render() -> None:
         period, label = report.period_of(kind, code)
         meeting = process.meeting_for(engine, kind, period.start.date(), period.end.date())
         saved = process.report_text(engine, meeting.id)[0] if meeting else None
-        built = report.build(data.config(), d.counts, d.population,
-                             process.actions(engine, open_only=True), typ, kind, code,
-                             demo=d.is_demo, postorter=data.postort_names(), text=saved)
+        built, inputs = _report(engine, kind, code, typ)
         st.caption(f"Underlag från {md(meeting.label)}." if meeting else
                    f"Inget möte är registrerat för {label}: observationer och "
                    "samverkansbehov saknas i rapporten.")
@@ -152,4 +151,5 @@ def render() -> None:
                    "och rullande 12 månader. Små tal kan vara justerade och under "
                    f"{built.threshold} visas som ”<{built.threshold}”.")
         _editor(engine, meeting, built)
-        _files(built, _inputs(d, engine, meeting))
+        st.caption(f"Bygger på {md(built.release)}.")
+        _files(built, inputs)

@@ -61,7 +61,11 @@ class Filters:
 
 def latest_complete_month(frame: pd.DataFrame, today: pd.Timestamp | None = None
                           ) -> pd.Timestamp | None:
-    """The last month with data that has ended (a current, partial month does not count)."""
+    """The last month with data that has ended (a current, partial month does not count):
+    for a published frame, its newest published month."""
+    known = delivered(frame)
+    if known is not None:
+        return known.max() if len(known) else None
     if frame.empty:
         return None
     current = (pd.Timestamp.today() if today is None else pd.Timestamp(today)).to_period("M")
@@ -154,28 +158,48 @@ def _primary(frame: pd.DataFrame, measure: Measure, storhet: str | None) -> pd.D
     return frame[frame["storhet"] == storhet]
 
 
-KEY = "nyckel"  # the cell-key sum beside every count, for release (see release.cellkey)
+DELIVERED = "levererade"  # frame.attrs: the months (ÅÅÅÅ-MM) a published frame holds
 
 
 def summed(frame: pd.DataFrame) -> list[str]:
-    """The columns a count aggregation adds up: the count, and its cell-key sum if present.
+    """The columns a count aggregation adds up."""
+    return ["antal"]
 
-    Every published count is a cell whose key is the sum of its rows' keys, so wherever rows
-    are added up their keys are added up with them.
-    """
-    return ["antal", KEY] if KEY in frame.columns else ["antal"]
+
+def delivered(frame: pd.DataFrame) -> pd.DatetimeIndex | None:
+    """The months a published frame holds (a month the measure did not deliver, or that is
+    not published, is unknown: never 0); None for rows that are not a release (every month
+    between their first and last is then known)."""
+    months = frame.attrs.get(DELIVERED)
+    if months is None:
+        return None
+    return pd.DatetimeIndex([pd.Timestamp(f"{m}-01") for m in months])
+
+
+def undelivered(frame: pd.DataFrame, period: "Period") -> list[pd.Timestamp]:
+    """The months of *period* the frame has no figures for ("inga uppgifter")."""
+    known = delivered(frame)
+    if known is None:
+        return []
+    wanted = pd.date_range(period.start, period.end, freq="MS")
+    return list(wanted[~wanted.isin(known)])
 
 
 def monthly(frame: pd.DataFrame, measure: Measure, storhet: str | None = None,
             months: pd.DatetimeIndex | None = None) -> pd.DataFrame:
-    """Total per month (columns month, antal, and nyckel if the rows have keys); months
-    without rows get 0."""
+    """Total per month (columns month, antal); months without rows get 0, months the
+    measure did not deliver (see :func:`delivered`) are missing (NaN)."""
     rows = _primary(frame, measure, storhet)
     sums = rows.groupby("month", observed=True)[summed(rows)].sum()
     if months is None and not sums.empty:
         months = pd.date_range(sums.index.min(), sums.index.max(), freq="MS")
     if months is not None:
         sums = sums.reindex(months, fill_value=0)
+    known = delivered(frame)
+    if known is not None:
+        unknown = ~sums.index.isin(known)
+        sums = sums.astype(float).mask(pd.DataFrame({c: unknown for c in sums.columns},
+                                                    index=sums.index))
     return sums.rename_axis("month").reset_index()
 
 
@@ -204,8 +228,8 @@ class Headline:
     month_last_year: float
     rolling12: float
     rolling12_before: float
-    trend: pd.DataFrame  # month, antal (and nyckel): the last 24 months
-    cells: pd.DataFrame  # the four figures above as cells: antal (and nyckel), for release
+    trend: pd.DataFrame  # month, antal: the last 24 months
+    cells: pd.DataFrame  # the four figures above as cells (antal), for release
 
     @property
     def change(self) -> float:
@@ -333,6 +357,7 @@ def summary(frame: pd.DataFrame, population: pd.DataFrame, measure: Measure, per
     if "kon" in by and measure.variables[storhet].without_sex:
         raise UnknownError(f"{measure.variables[storhet].label} för {measure.short.lower()} "
                            "är inte uppdelade på kön.")
+    missing = undelivered(frame, period)
     rows = rows[period.contains(rows["month"])]
     columns = summed(rows)
     if by:
@@ -358,6 +383,10 @@ def summary(frame: pd.DataFrame, population: pd.DataFrame, measure: Measure, per
         out = out.assign(per_1000=(1000 * out["antal"] / out["befolkning"]).where(
             out["befolkning"] > 0))
     out = out.assign(antal=out["antal"].astype("int64"))
+    if missing:  # a month of the period not delivered: "inga uppgifter", never a sum
+        out = out.assign(antal=out["antal"].astype("Int64").mask(out.index >= 0))
+        if "per_1000" in out:
+            out = out.assign(per_1000=float("nan"))
     if not by:
         return out
     # Catalogue order, as everywhere else (postnummer, with no such order, by code).

@@ -57,11 +57,14 @@ def area_table(frame: pd.DataFrame, population: pd.DataFrame, measure: Measure,
     before = _by_area(aggregate.summary(frame, population, measure, period.shift_years(-1),
                                         ["postnummer"], storhet, all_areas=True), level,
                       grouping)
-    before = before.rename(columns={"antal": "antal_fg", "nyckel": "nyckel_fg",
-                                    "befolkning": "befolkning_fg"})
+    before = before.rename(columns={"antal": "antal_fg", "befolkning": "befolkning_fg"})
     out = now.merge(before, on="kod", how="outer")
-    out = out.assign(**{c: out[c].fillna(0) for c in ("antal", "antal_fg", "nyckel", "nyckel_fg")
-                        if c in out})
+    out = out.assign(**{c: out[c].astype("Float64").fillna(0) for c in ("antal", "antal_fg")})
+    # A period with a month the measure did not deliver is unknown ("inga uppgifter").
+    if aggregate.undelivered(frame, period):
+        out = out.assign(antal=float("nan"))
+    if aggregate.undelivered(frame, period.shift_years(-1)):
+        out = out.assign(antal_fg=float("nan"))
     out = out.assign(forandring=out["antal"] - out["antal_fg"],
                      forandring_pct=(100 * (out["antal"] - out["antal_fg"]) / out["antal_fg"])
                      .where(out["antal_fg"] > 0))

@@ -69,7 +69,7 @@ def cells(frame: pd.DataFrame, population: pd.DataFrame, measure: Measure,
     """The four cells of the comparison, unprotected.
 
     Rows ``omrade`` (``atgard`` / ``ovriga``) × ``period`` (``fore`` / ``efter``) with
-    ``antal``, its cell key ``nyckel`` (if the counts are keyed) and ``befolkning`` (the
+    ``antal`` and ``befolkning`` (the
     target population the filters select, of the period's last year), in that order.
     """
     rows, _ = aggregate.apply_filters(frame, measure, filters)

@@ -75,9 +75,9 @@ def windows(period: aggregate.Period) -> dict[str, aggregate.Period]:
 def window_cells(frame: pd.DataFrame, measure: Measure, chosen: dict[str, aggregate.Period],
                  since: pd.Timestamp | None = None, storhet: str | None = None
                  ) -> pd.DataFrame:
-    """One cell per window: the count and its cell-key sum over the window's months, summed
-    as ``aggregate.headline`` does (a month's cell there is the same cell here). A window that
-    reaches before *since* (the measure's first month of data) is unknown (NaN), never 0."""
+    """One cell per window: the count over the window's months, summed as
+    ``aggregate.headline`` does. A window that reaches before *since* (the measure's first
+    month of data) or holds a month the measure did not deliver is unknown (NaN), never 0."""
     storhet = storhet or measure.primary.code
     first = min(p.start for p in chosen.values())
     last = max(p.end for p in chosen.values())
@@ -90,7 +90,8 @@ def window_cells(frame: pd.DataFrame, measure: Measure, chosen: dict[str, aggreg
             rows[name] = {c: math.nan for c in aggregate.summed(series.reset_index())}
             continue
         mean = measure.variables[storhet].aggregation == "medel"  # a level such as places
-        rows[name] = {c: float(part[c].sum()) / (len(part) if mean else 1)
+        # A month not delivered is unknown, so is every window holding it (never 0).
+        rows[name] = {c: float(part[c].sum(skipna=False)) / (len(part) if mean else 1)
                       for c in part.columns}
     return pd.DataFrame.from_dict(rows, orient="index")
 

@@ -5,20 +5,29 @@ from __future__ import annotations
 import pandas as pd
 
 from lagesbild import fmt
+from lagesbild.analysis import aggregate
 from lagesbild.config import Catalogue
 
 
 def data_quality(counts: dict[str, pd.DataFrame], population: pd.DataFrame,
                  cat: Catalogue) -> pd.DataFrame:
-    """Per measure: the months covered and every month missing between the first and last."""
+    """Per measure: the months covered and every month missing between the first and the
+    newest month any measure has (a published month a measure did not deliver is missing)."""
     rows = []
+    covered = {}
+    for code in cat.measures:
+        frame = counts.get(code)
+        known = aggregate.delivered(frame) if frame is not None else None
+        covered[code] = (known if known is not None else pd.DatetimeIndex(
+            frame["month"].unique()) if frame is not None else pd.DatetimeIndex([]))
+    newest = max((m.max() for m in covered.values() if len(m)), default=None)
     for code, m in cat.measures.items():
-        months = pd.DatetimeIndex(counts[code]["month"].unique()) if code in counts else []
+        months = covered[code]
         if len(months) == 0:
             rows.append({"Mått": m.short, "Från": "–", "Till": "–", "Månader": "0",
-                         "Saknade månader": "inga data"})
+                         "Saknade månader": "inga uppgifter"})
             continue
-        expected = pd.date_range(months.min(), months.max(), freq="MS")
+        expected = pd.date_range(months.min(), newest, freq="MS")
         missing = expected.difference(months)
         rows.append({
             "Mått": m.short,

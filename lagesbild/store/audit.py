@@ -27,6 +27,7 @@ ACTIONS = {
     "utloggning": "Utloggning",
     "import": "Import",
     "angra": "Ångrad import",
+    "publicering": "Publicering",
     "profil": "Ändrad källprofil",
     "export": "Export",
     "kolada": "Jämförelsetal från Kolada",

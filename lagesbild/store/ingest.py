@@ -341,6 +341,7 @@ def open_store(cfg: Config, *, create: bool = True,
             if store.is_empty(engine):  # again: another process may have loaded it meanwhile
                 load_demo(engine, cfg)
                 if notice:
-                    notice("Databasen var tom: demodata (syntetiska siffror) har lästs in. "
+                    notice("Databasen var tom: demodata (syntetiska siffror) har lästs in och "
+                       "publicerats. "
                            "Sätt LAGESBILD_DEMO=0 för att slippa det.")
     return engine

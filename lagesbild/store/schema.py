@@ -88,6 +88,32 @@ snapshots = sa.Table(
     sa.Column("rows", sa.LargeBinary, nullable=False),
 )
 
+# Published months (lagesbild.release.publish): each a fixed, protected table per measure,
+# never changed; a corrected delivery for a published month gives a new version beside it.
+# ``budget`` holds the noise scales and the privacy loss (zCDP ρ) spent per measure; ``status``
+# what each measure delivered for the month (JSON; numbers of rows, never counts).
+releases = sa.Table(
+    "releases", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("month", sa.String(7), nullable=False),  # ÅÅÅÅ-MM
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("created_by", sa.String(128), nullable=False),
+    sa.Column("budget", sa.Text, nullable=False),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.UniqueConstraint("month", "version", name="uq_releases_month_version"),
+    sqlite_autoincrement=True,
+)
+
+# A release's protected rows, one compressed Arrow stream per measure (canonical columns).
+release_rows = sa.Table(
+    "release_rows", metadata,
+    sa.Column("release_id", sa.Integer, sa.ForeignKey("releases.id"), primary_key=True,
+              autoincrement=False),
+    sa.Column("measure", sa.String(64), primary_key=True),
+    sa.Column("rows", sa.LargeBinary, nullable=False),
+)
+
 population = sa.Table(
     "population", metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
@@ -271,7 +297,8 @@ def fingerprint(bind: sa.Engine | sa.Connection) -> tuple:
         n, last, when, undone, undone_when = conn.execute(sa.select(
             sa.func.count(), sa.func.max(batches.c.id), sa.func.max(batches.c.created_at),
             sa.func.count(batches.c.undone_at), sa.func.max(batches.c.undone_at))).one()
-    return int(n), int(last or 0), int(undone), str(when), str(undone_when)
+        published = conn.execute(sa.select(sa.func.max(releases.c.id))).scalar()
+    return int(n), int(last or 0), int(undone), str(when), str(undone_when), int(published or 0)
 
 
 def is_empty(bind: sa.Engine | sa.Connection) -> bool:

@@ -132,8 +132,7 @@ def profile_breakdowns(frame: pd.DataFrame, population: pd.DataFrame, measure: M
         if dim == "postnummer":
             continue
         table = aggregate.summary(part, population.iloc[0:0], measure, period, [dim])
-        out[dim] = disclosure.conceal_concentration(disclosure.protect(
-            table[[dim, *aggregate.summed(table)]], threshold), [], threshold)
+        out[dim] = disclosure.protect(table[[dim, *aggregate.summed(table)]], threshold)
     return out
 
 

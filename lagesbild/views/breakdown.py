@@ -252,8 +252,6 @@ def breakdown(rows: pd.DataFrame, population: pd.DataFrame, measure: Measure, ca
     table = table.assign(_o=table[dim].map(order)).sort_values(["_o", *by[1:]])
     table = table[table["_o"].notna()].drop(columns="_o").reset_index(drop=True)
     safe = disclosure.protect(table, threshold, count_cols=("antal", "befolkning"))
-    if dim != "postnummer":  # areas are places, not something the people share
-        safe = disclosure.conceal_concentration(safe, ["kon"] if split else [], threshold)
     heading = measure.dimension_label(dim)
     suffix = {c: " (medel per månad)" for c in stock}
     out = pd.DataFrame({heading: [label(measure, cat, dim, c, names) + suffix.get(c, "")
@@ -282,8 +280,6 @@ def heatmap(rows: pd.DataFrame, measure: Measure, cat: Catalogue, period: aggreg
               .groupby(["month", dim])[aggregate.summed(picked)].sum()
               .reindex(grid, fill_value=0).reset_index())
     safe = disclosure.protect(counts, threshold, rate_cols=())
-    if dim != "postnummer":
-        safe = disclosure.conceal_concentration(safe, ["month"], threshold)
     heading = measure.dimension_label(dim)
     out = pd.DataFrame({MONTH: safe["month"],
                         heading: [label(measure, cat, dim, c, names) for c in safe[dim]],

@@ -65,7 +65,7 @@ def cards(counts: dict[str, pd.DataFrame], cfg: Config, month: pd.Timestamp,
     out = []
     for code, measure in cat.measures.items():
         frame, ignored = aggregate.apply_filters(counts.get(code, pd.DataFrame(
-            columns=["month", "storhet", "antal", aggregate.KEY])), measure, filters)
+            columns=["month", "storhet", "antal"])), measure, filters)
         frame, _ = aggregate.apply_filters(frame, measure, aggregate.Filters(
             categories=measure.headline_filter))
         out.append(card(frame, measure, cfg.threshold, month,
@@ -75,13 +75,13 @@ def cards(counts: dict[str, pd.DataFrame], cfg: Config, month: pd.Timestamp,
 
 
 def first_month(frame: pd.DataFrame | None) -> pd.Timestamp:
-    """A measure's first month of data; after every month when it has none ("inga data")."""
+    """A measure's first month of data; after every month when it has none ("inga uppgifter")."""
     if frame is None or frame.empty:
         return pd.Timestamp.max
     return pd.Timestamp(frame["month"].min())
 
 
-NO_DATA = "inga data"
+NO_DATA = "inga uppgifter"  # a window with a month not delivered or before the data
 
 
 def card(frame: pd.DataFrame, measure: Measure, t: int, month: pd.Timestamp,
@@ -90,7 +90,7 @@ def card(frame: pd.DataFrame, measure: Measure, t: int, month: pd.Timestamp,
     """One card from a measure's (filtered) counts, every count through disclosure control.
 
     *since* is the measure's first month before filtering (:func:`first_month`): months before
-    it are "inga data", never 0.
+    it are "inga uppgifter", never 0.
     """
     h = aggregate.headline(frame, measure, month, storhet, since)
     safe = disclosure.protect(h.cells, t, rate_cols=())

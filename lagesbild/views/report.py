@@ -56,7 +56,7 @@ class Section:
 
     measure: Measure
     cells: pd.DataFrame  # published: index period, period_fg, rullande, rullande_fg
-    known: dict[str, bool]  # whether each window has data ("inga data" when not)
+    known: dict[str, bool]  # whether each window has data ("inga uppgifter" when not)
     change: notable.Change
     change12: notable.Change
     flagged: pd.DataFrame  # protected area rows flagged "över" or "under": kod, namn, per_1000…
@@ -65,7 +65,7 @@ class Section:
     line: str = ""  # one short line for the summary
 
     def shown(self, window: str, threshold: int) -> str:
-        """A window's published count as the reader sees it: "1 234", "<5" or "inga data"."""
+        """A window's published count as the reader sees it: "1 234", "<5" or "inga uppgifter"."""
         if not self.known[window]:
             return overview.NO_DATA
         value = self.cells.loc[window, "antal"]
@@ -87,6 +87,7 @@ class Report:
     summary: str  # the generated text
     text: str = ""  # the text to use: the strategist's edit, else the summary
     extra: dict = field(default_factory=dict)
+    release: str = ""  # the publication it reads: "oktober 2026, version 1 (2026-11-05)"
 
     @property
     def title(self) -> str:
@@ -314,7 +315,8 @@ def summary_text(report_label: str, findings: list[Finding], sections: list[Sect
 
 def build(cfg: Config, counts: dict[str, pd.DataFrame], population: pd.DataFrame,
           actions: list[Action], typ: str, kind: str, code: str, *, demo: bool = False,
-          postorter: dict[str, str] | None = None, text: str | None = None) -> Report:
+          postorter: dict[str, str] | None = None, text: str | None = None,
+          release: str = "") -> Report:
     """The report's numbers, findings and generated summary.
 
     Parameters
@@ -337,6 +339,8 @@ def build(cfg: Config, counts: dict[str, pd.DataFrame], population: pd.DataFrame
         Postnummer to postort, for area names.
     text : str, optional
         The strategist's edited summary (saved with the meeting); the generated one otherwise.
+    release : str
+        The publication the counts come from, as the files name it.
 
     Returns
     -------
@@ -350,10 +354,18 @@ def build(cfg: Config, counts: dict[str, pd.DataFrame], population: pd.DataFrame
         frame = counts.get(measure_code)
         if frame is None or frame.empty or pd.Timestamp(frame["month"].min()) > period.end:
             continue
+        latest = aggregate.latest_complete_month(frame)
+        if kind == "manad" and latest is not None and latest < period.end:
+            # Not delivered for the report's month: its latest published month, named.
+            own = aggregate.Period.month(latest)
+            sections.append(section(frame, population, measure, cfg, own,
+                                    f"{fmt.month(latest)} (senast publicerad)", postorter))
+            continue
         sections.append(section(frame, population, measure, cfg, period, label, postorter))
     effect = effect_views.table(cfg, counts, population, actions, period.end)
     findings = [f for s in sections for f in s.findings] + _action_findings(effect, cfg)
     findings.sort(key=lambda f: (f.tier, -f.strength))
     generated = summary_text(label, findings, sections)
     return Report(typ, kind, code, period, label, sections, findings, effect, cfg.threshold,
-                  demo, generated, text if text and text.strip() else generated)
+                  demo, generated, text if text and text.strip() else generated,
+                  release=release)

@@ -177,9 +177,12 @@ def _meeting(report: Report, inputs: Inputs, kinds=("observation", "samverkan"))
 
 def _sources(report: Report) -> Block:
     sources = [f"{s.measure.short}: {s.measure.source}" for s in report.sections]
-    disclosure = (f"Alla antal är publicerade med cellnyckelmetoden (små, fasta justeringar); "
-                  f"tal 1–{report.threshold - 1} visas som ”<{report.threshold}”; kvoter och "
-                  "förändringar räknas från de publicerade talen.")
+    disclosure = ("Alla antal kommer ur månadernas publicering"
+                  + (f" ({report.release})" if report.release else "")
+                  + ": varje månad skyddas en gång med slumpmässigt brus (TopDown, OpenDP), så "
+                  "små tal kan avvika med några enheter men delarna summerar alltid till "
+                  f"totalen; tal 1–{report.threshold - 1} visas som ”<{report.threshold}”; "
+                  "kvoter och förändringar räknas från de publicerade talen.")
     points = ["Källor", *sources, "Metod", *METHOD, "Röjandekontroll", disclosure]
     if report.demo:
         points.append("Demodata: syntetiska siffror om Luleå, inga verkliga personer.")

@@ -1,205 +1,173 @@
-"""The counts every view starts from: the store's current rows, each with its cell key.
+"""The counts every view starts from: the published releases, never the stored rows.
+
+Each measure's frame holds the protected rows of the newest version of every published
+month the measure delivered (canonical columns, ``antal`` protected), and names those months
+in ``frame.attrs["levererade"]``: a month outside it is "inga uppgifter", never 0
+(``analysis.aggregate`` reads it). A month not yet published is not there at all.
 
 :class:`Live` holds them in memory for a long-running process (the app) and brings them up
-to date from what changed in the store: a new batch is read and put in place of the months
-it replaces, an undone batch's measure is read again, and nothing else is re-read. Every
-process asks the store (one query on its batches table) on every rerun, so several app
-servers sharing one database each see an import on their next rerun. What a process holds
-is also kept in the store as a snapshot (``start``, ``save_snapshot``): a newly started
-process reads it and adds the batches imported since, instead of working out a million rows
-again.
+to date from what changed in the store: a new release is read and put in place of the month
+it publishes, a population batch reads the population again, and nothing else is re-read.
+Every process asks the store (one query) on every rerun, so several app servers sharing
+one database each see a publication on their next rerun.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import threading
 from dataclasses import dataclass
-from datetime import date
-from pathlib import Path
 
-import numpy as np
 import pandas as pd
+import pyarrow as pa
 import sqlalchemy as sa
 
-import lagesbild
 from lagesbild import store
+from lagesbild.analysis.aggregate import DELIVERED
 from lagesbild.config import Config, Measure
-from lagesbild.errors import LagesbildError
-from lagesbild.release import cellkey
-from lagesbild.store import columnar
+from lagesbild.errors import DataError
+from lagesbild.store import releases
+from lagesbild.store.read import _categories
 
 log = logging.getLogger(__name__)
-
-
-def counts(engine: sa.Engine, cfg: Config, measure: Measure, *,
-           months: tuple[date, date] | None = None) -> pd.DataFrame:
-    """One measure's canonical counts with their count-weighted record keys (``nyckel``),
-    of every month or only *months* (first, last)."""
-    return cellkey.with_keys(store.read_counts(engine, measure, months=months), cfg.key_seed)
-
-
-def all_counts(engine: sa.Engine, cfg: Config) -> dict[str, pd.DataFrame]:
-    """Every measure's keyed counts, by measure code."""
-    return {code: cellkey.with_keys(frame, cfg.key_seed)
-            for code, frame in store.read_all(engine, cfg.catalogue).items()}
 
 
 @dataclass(frozen=True)
 class Snapshot:
     """Everything the pages read, as of one store version. Never mutate it: it is shared."""
 
-    counts: dict[str, pd.DataFrame]  # keyed counts per measure code
+    counts: dict[str, pd.DataFrame]  # published counts per measure code
     population: pd.DataFrame
     batches: pd.DataFrame
+    releases: tuple[releases.Release, ...]  # the newest version of each published month
     version: tuple  # store.fingerprint these were read at
 
+    def latest(self, measure: str | None = None) -> pd.Timestamp | None:
+        """The newest published month (that *measure* delivered)."""
+        months = [r.month for r in self.releases
+                  if measure is None or r.delivered(measure)]
+        return pd.Timestamp(f"{months[-1]}-01") if months else None
 
-SNAPSHOT_FORMAT = 2  # raise when what a snapshot holds, or how it is made, changes
+    def release_of(self, month: pd.Timestamp) -> releases.Release | None:
+        key = pd.Timestamp(month).strftime("%Y-%m")
+        return next((r for r in self.releases if r.month == key), None)
 
 
-def snapshot_key(cfg: Config) -> str:
-    """Names what a snapshot was made with: the catalogue, the cell-key seed (hashed: the
-    seed itself is never stored) and the code. The store version it holds is kept inside."""
-    parts = [hashlib.sha256(Path(cfg.katalog).read_bytes()).hexdigest(),
-             hashlib.sha256(("cellnyckel:" + cfg.key_seed).encode()).hexdigest(),
-             lagesbild.__version__, str(SNAPSHOT_FORMAT)]
-    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+def _frame(measure: Measure, parts: list[pd.DataFrame], delivered: list[str]) -> pd.DataFrame:
+    """One measure's published months as one canonical frame with its delivered months."""
+    columns = ["month", *measure.dimension_columns, "storhet", "antal"]
+    frame = (pd.concat(parts, ignore_index=True) if parts
+             else pd.DataFrame({c: pd.Series(dtype=object) for c in columns}))
+    frame = frame.reindex(columns=columns)
+    dtypes = {c: _categories(measure, c, frame[c].astype(object)) for c in columns
+              if c not in ("month", "antal")}
+    frame = frame.astype(dtypes).assign(month=pd.to_datetime(frame["month"]).astype(
+        "datetime64[s]"), antal=frame["antal"].astype("int64"))
+    frame = frame.sort_values("month", kind="stable").reset_index(drop=True)
+    frame.attrs[DELIVERED] = tuple(sorted(delivered))
+    return frame
+
+
+def _with_month(table: pa.Table, month: str) -> pa.Table:
+    stamp = pd.Timestamp(f"{month}-01")
+    return table.append_column("month", pa.array([stamp] * table.num_rows,
+                                                 pa.timestamp("s")))
+
+
+def _read_releases(engine: sa.Engine, cfg: Config, chosen: list[releases.Release],
+                   old: dict[str, pd.DataFrame] | None = None,
+                   only: list[str] | None = None) -> dict[str, pd.DataFrame]:
+    """Each measure's frame (or *only* these measures') from *chosen* (the releases in
+    force), reading only the releases *old* does not hold already."""
+    old = old or {}
+    plan, need = {}, set()
+    for code in only or cfg.catalogue.measures:
+        mine = [r for r in chosen if r.delivered(code)]
+        before = old.get(code)
+        had = set(before.attrs.get("releases", ())) if before is not None else set()
+        plan[code] = (mine, before, had)
+        need |= {r.id for r in mine if r.id not in had}
+    rows = releases.read_rows(engine, sorted(need), only)
+    out = {}
+    for code, (mine, before, had) in plan.items():
+        ids = {r.id for r in mine}
+        if before is not None and had == ids:
+            out[code] = before
+            continue
+        parts = []
+        if before is not None:  # the months whose release is still in force
+            keep = {pd.Timestamp(f"{r.month}-01") for r in mine if r.id in had}
+            parts.append(before[before["month"].isin(keep)])
+        fresh = [_with_month(rows[(r.id, code)], r.month)
+                 for r in mine if r.id not in had and (r.id, code) in rows]
+        if fresh:  # decoded and joined in Arrow, converted to pandas once
+            parts.append(pa.concat_tables(fresh, promote_options="default").to_pandas())
+        parts = [p.astype({c: object for c in p.columns
+                           if isinstance(p[c].dtype, pd.CategoricalDtype)}) for p in parts]
+        frame = _frame(cfg.catalogue.measures[code], parts, [r.month for r in mine])
+        frame.attrs["releases"] = tuple(sorted(ids))
+        out[code] = frame
+    return out
+
+
+def counts(engine: sa.Engine, cfg: Config, measure: Measure, *, exact: bool = False,
+           months: tuple | None = None) -> pd.DataFrame:
+    """One measure's published counts; with *exact*, the stored rows themselves (of every
+    month or only *months*: first, last), for those with access to the store only."""
+    if exact:
+        return store.read_counts(engine, measure, months=months)
+    return _read_releases(engine, cfg, releases.latest(engine), only=[measure.code])[
+        measure.code]
+
+
+def all_counts(engine: sa.Engine, cfg: Config, *, exact: bool = False
+               ) -> dict[str, pd.DataFrame]:
+    """Every measure's published counts (or, with *exact*, stored rows), by measure code."""
+    if exact:
+        return store.read_all(engine, cfg.catalogue)
+    return _read_releases(engine, cfg, releases.latest(engine))
 
 
 def read(engine: sa.Engine, cfg: Config, version: tuple) -> Snapshot:
     """Everything, read afresh."""
-    return Snapshot(all_counts(engine, cfg), store.read_population(engine),
-                    store.read_batches(engine), version)
-
-
-_BATCH_COLUMNS = ["id", "measure", "undone_at", "first", "last"]  # what _updated compares
-
-
-def _kept(engine: sa.Engine, cfg: Config) -> Snapshot | None:
-    """The store's snapshot, if it was made with this catalogue, seed and code."""
-    try:
-        kept = store.load_snapshot(engine, "data", snapshot_key(cfg))
-    except LagesbildError as exc:
-        log.warning("the store's snapshot could not be read: %s", exc)
-        return None
-    if not kept or set(kept) != {*cfg.catalogue.measures, "befolkning", "batches", "version"}:
-        return None
-    version = tuple(json.loads(kept.pop("version")))
-    frames = {name: columnar.bytes_frame(data) for name, data in kept.items()}
-    population, batches = frames.pop("befolkning"), frames.pop("batches")
-    return Snapshot(frames, population, batches, version)
-
-
-def start(engine: sa.Engine, cfg: Config, version: tuple) -> Snapshot:
-    """What a newly started process holds: the store's snapshot brought up to date (the
-    batches imported or undone since it was made are added or read again), or, without
-    one, everything read afresh; the result is then saved as the snapshot."""
-    kept = _kept(engine, cfg)
-    if kept is None:
-        now = read(engine, cfg, version)
-    else:
-        log.info("store read from its snapshot (made at %s)", kept.version)
-        now = _updated(engine, cfg, kept, version)
-        if now.version == kept.version:
-            return now
-    save_snapshot(engine, cfg, now)
-    return now
-
-
-def save_snapshot(engine: sa.Engine, cfg: Config, now: Snapshot) -> None:
-    """Save *now* as the store's snapshot, in the background: a failure (a read-only store,
-    say) is only logged, as a snapshot only saves time at the next start."""
-    def save():
-        try:
-            frames = {**now.counts, "befolkning": now.population,
-                      "batches": now.batches[_BATCH_COLUMNS]}
-            parts = {name: columnar.frame_bytes(f) for name, f in frames.items()}
-            parts["version"] = json.dumps(list(now.version)).encode()
-            store.save_snapshot(engine, "data", snapshot_key(cfg), parts)
-        except Exception as exc:  # noqa: BLE001
-            log.warning("could not save the store's snapshot: %r", exc)
-
-    threading.Thread(target=save, daemon=True, name="lagesbild-snapshot").start()
-
-
-def _month_keys(frame: pd.DataFrame) -> np.ndarray:
-    """One integer per (month, storhet) of each row."""
-    months = frame["month"].to_numpy(dtype="datetime64[s]").astype(np.int64)
-    return months * 1024 + frame["storhet"].cat.codes.to_numpy(dtype=np.int64)
-
-
-def _same_categories(old: pd.DataFrame, new: pd.DataFrame
-                     ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Both frames with one categorical dtype per column (old's categories, and any *new*
-    adds: in sorted order where old's were sorted, after them otherwise), so they
-    concatenate as categoricals."""
-    for column in old.columns:
-        a, b = old[column].dtype, new[column].dtype
-        if isinstance(a, pd.CategoricalDtype) and a != b:
-            known = list(a.categories)
-            extra = [c for c in new[column].dropna().unique() if c not in set(known)]
-            order = sorted(known + extra) if known == sorted(known) else known + extra
-            both = pd.CategoricalDtype(order)
-            old = old.assign(**{column: old[column].astype(both)})
-            new = new.assign(**{column: new[column].astype(both)})
-    return old, new
-
-
-def replaced(old: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
-    """*old* counts with the months (per storhet) that *new*, a newer batch, holds replaced
-    by its rows: what reading the store again would give."""
-    if new.empty:
-        return old
-    if old.empty:
-        return new
-    old, new = _same_categories(old, new)
-    kept = old[~np.isin(_month_keys(old), _month_keys(new))]
-    return pd.concat([kept, new], ignore_index=True).sort_values("month", kind="stable")\
-        .reset_index(drop=True)
+    chosen = releases.latest(engine)
+    return Snapshot(_read_releases(engine, cfg, chosen), store.read_population(engine),
+                    store.read_batches(engine), tuple(chosen), version)
 
 
 def _updated(engine: sa.Engine, cfg: Config, old: Snapshot, version: tuple) -> Snapshot:
     """*old* brought up to the store's present state by reading only what changed."""
-    listed = store.read_batches(engine, spans_of=[])
-    before = old.batches.set_index("id")
-    known = listed["id"].isin(before.index)
-    undone = listed[known & listed["undone_at"].notna()]
-    undone = undone[before.loc[undone["id"], "undone_at"].isna().to_numpy()]
-    fresh = listed[~known & listed["undone_at"].isna()]
-    if not before.index.isin(listed["id"]).all():  # batches gone: another store
-        log.info("store changed beyond new and undone batches: reading it again")
-        return read(engine, cfg, version)
-    frames = dict(old.counts)
+    chosen = releases.latest(engine)
+    batches = store.read_batches(engine)
     population = old.population
-    measures = cfg.catalogue.measures
-    for measure in set(undone["measure"]):  # months an undone batch held show older rows
-        if measure in measures:
-            frames[measure] = counts(engine, cfg, measures[measure])
-        elif measure == "befolkning":
-            population = store.read_population(engine)
-    for batch, measure in zip(fresh["id"], fresh["measure"]):
-        if measure in measures:
-            new = cellkey.with_keys(store.read_counts(engine, measures[measure],
-                                                      batch=int(batch)), cfg.key_seed)
-            frames[measure] = replaced(frames[measure], new)
-        elif measure == "befolkning":
-            population = store.read_population(engine)
-    spans = store.read_batches(engine, spans_of=[int(i) for i in fresh["id"]])
-    spans = spans.set_index("id")
-    first = before["first"].combine_first(spans["first"])
-    last = before["last"].combine_first(spans["last"])
-    batches = listed.assign(first=listed["id"].map(first).astype("string"),
-                            last=listed["id"].map(last).astype("string"))
-    batches.loc[batches["undone_at"].notna(), ["first", "last"]] = pd.NA
-    log.info("store updated in memory: %d new and %d undone batches", len(fresh), len(undone))
-    return Snapshot(frames, population, batches, version)
+    pop_ids = lambda b: set(b.loc[(b["measure"] == "befolkning")  # noqa: E731
+                                  & b["undone_at"].isna(), "id"])
+    if pop_ids(batches) != pop_ids(old.batches):
+        population = store.read_population(engine)
+    counts = _read_releases(engine, cfg, chosen, old.counts)
+    return Snapshot(counts, population, batches, tuple(chosen), version)
+
+
+def as_published(engine: sa.Engine, cfg: Config, month: str, version: int | None = None
+                 ) -> Snapshot:
+    """The releases as they stood when *month* (ÅÅÅÅ-MM) was published in *version* (the
+    newest by default), up to that month: what a report of that month reads, the same
+    whenever it is made again (later months and later versions left out)."""
+    mine = [r for r in releases.listed(engine) if r.month == month]
+    if version is not None:
+        mine = [r for r in mine if r.version == version]
+        if not mine:
+            raise DataError(f"Det finns ingen version {version} av publiceringen för {month}. "
+                            "Se python -m lagesbild publicera --lista.")
+    as_of = mine[-1].created_at if mine else None
+    chosen = releases.latest(engine, until=month, as_of=as_of)
+    return Snapshot(_read_releases(engine, cfg, chosen), store.read_population(engine),
+                    store.read_batches(engine), tuple(chosen), store.fingerprint(engine))
 
 
 class Live:
-    """The store's data in memory, brought up to date on demand (one per process and store).
+    """The published data in memory, brought up to date on demand (one per process and
+    store).
 
     ``at(version)`` returns the snapshot of that store version: the held one if nothing
     changed, else one made from it by :func:`_updated` (a full read the first time). Threads
@@ -221,10 +189,9 @@ class Live:
         with self._lock:
             now = self._now
             if now is None:
-                self._now = now = start(engine, cfg, version)
-            elif now.version != version:  # and saved, for the next process to start
+                self._now = now = read(engine, cfg, version)
+            elif now.version != version:
                 self._now = now = _updated(engine, cfg, now, version)
-                save_snapshot(engine, cfg, now)
             return now
 
     def clear(self) -> None:
