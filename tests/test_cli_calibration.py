@@ -44,11 +44,12 @@ def test_summary_by_sex_2023(cfg, engine):
     table = pd.read_csv(io.StringIO(out), dtype={"antal": str})
     assert table.columns.tolist() == ["kon", "antal", "per_1000"]
     assert dict(zip(table["kon"], table["antal"])) == {"K": "1997", "M": "1710"}
-    # Without --exakt the same cells are published: near the truth, rates from them.
+    # Without --exakt the published numbers: near the truth (the release's noise), rates
+    # from them.
     code, out, err = run(cfg, "summary", "orosanmalningar", "--ar", "2023", "--per", "kon")
     assert code == 0 and "EXAKTA" not in err
     shown = pd.read_csv(io.StringIO(out)).set_index("kon")
-    assert abs(shown.loc["K", "antal"] - 1997) <= 2 and abs(shown.loc["M", "antal"] - 1710) <= 2
+    assert abs(shown.loc["K", "antal"] - 1997) <= 40 and abs(shown.loc["M", "antal"] - 1710) <= 40
     assert shown.loc["K", "per_1000"] == pytest.approx(
         round(1000 * shown.loc["K", "antal"] / round(1000 * 1997 / 219.76), 1), abs=0.11)
 

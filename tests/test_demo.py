@@ -67,7 +67,19 @@ def evictions():
 
 
 def test_every_file_is_there():
-    assert sorted(p.name for p in DEMO.iterdir()) == sorted(FILES)
+    # The files, and the demo's releases (published once when the demo was made).
+    assert sorted(p.name for p in DEMO.iterdir()) == sorted([*FILES, "publicering.arrow"])
+
+
+def test_the_shipped_releases_were_made_from_these_files(tmp_path):
+    from lagesbild.release import publish
+    from lagesbild.store import ingest, releases
+
+    cfg = Config(db_url=f"sqlite:///{tmp_path / 'd.sqlite'}", demo=False)
+    engine = ingest.open_store(cfg)
+    ingest.load_demo(engine, cfg)
+    assert publish.import_releases(engine, DEMO / publish.DEMO_RELEASES) == len(MONTHS)
+    assert {r.month for r in releases.listed(engine)} == MONTHS
 
 
 def test_total_size_stays_small():

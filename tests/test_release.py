@@ -86,7 +86,7 @@ def test_a_month_is_one_table_of_whole_non_negative_numbers_near_the_truth():
     assert (by_area[truth > 0] == 0).any(axis=None)
     # Every level of measurement cost privacy, and OpenDP says how much (ρ = 1 / 2σ²).
     assert noise.spent["antal:kommun"] == pytest.approx(0.5)
-    assert noise.spent["antal:postnummer"] == pytest.approx(1 / 8)
+    assert noise.spent["antal:postnummer"] == pytest.approx(1 / (2 * 1.75 ** 2))
 
 
 def test_the_fit_keeps_each_row_total_and_never_goes_negative():

@@ -260,8 +260,8 @@ def render() -> None:
                    "innan något sparas.")
         with errors.guard():  # a file that breaks the import keeps the batch list below
             _import_section(cfg, engine)
-        _publish_section(cfg, engine, d)
         _batches_section(cfg, engine, d)
+        _publish_section(cfg, engine, d)
         st.subheader("Datakvalitet")
         st.caption("Månader utan data mellan första och senaste månaden, per mått.")
         st.dataframe(quality.data_quality(d.counts, d.population, cfg.catalogue), hide_index=True,

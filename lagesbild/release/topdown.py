@@ -44,7 +44,7 @@ class Budget:
     kommun_detalj: float = 1.5   # the municipality by sex × age group
     kommun_kategori: float = 1.5  # the municipality by each category dimension
     omrade: float = 1.5          # larger areas
-    postnummer: float = 2.0      # postnummer totals
+    postnummer: float = 1.75     # postnummer totals
     postnummer_detalj: float = 2.0  # postnummer × sex × age group
     kategori: float = 2.0        # postnummer × sex × age group × each category dimension
 
