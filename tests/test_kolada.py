@@ -130,6 +130,8 @@ def test_catalogue_names_the_areas_and_every_kpi_its_page_and_source():
     assert COMP.lan[1] == "Region Norrbotten"  # Kolada's name for 0025 (type L)
     assert COMP.similar_kind == "IFO" and COMP.similar == {}  # Kolada's group, not ours
     assert COMP.areas()[:3] == ["2580", "0025", "0000"]
+    assert COMP.names()["0025"] == "Region Norrbotten" and len(COMP.kolada_areas) == 312
+    assert COMP.kolada_areas == {a["id"]: a["title"] for a in AREAS}  # as in the fixture
     for kpi in COMP.kpis.values():
         assert kpi.measure in CFG.catalogue.measures
         assert kpi.source_note, f"{kpi.id}: where the id came from is missing"
@@ -433,13 +435,15 @@ def test_the_long_export_reads_ids_sexes_and_missing_values():
         == {"T": 1.9, "K": 1.6, "M": 2.2}
 
 
-def test_the_wide_export_takes_the_kpi_from_the_title_and_skips_unknown_areas():
+def test_the_wide_export_takes_the_kpi_from_the_title_and_knows_every_kolada_name():
     read = kolada_export.read(_csv_wide(), "kolada.csv", COMP)
     v = read.values.set_index(["kommun", "ar"])["varde"]
-    assert v[("2580", 2022)] == 1612.5 and v[("0025", 2023)] == 1455.2
+    assert v[("2580", 2022)] == 1612.5 and v[("0025", 2023)] == 1455.2  # "Norrbottens län"
     assert pd.isna(v[("0025", 2024)])
+    assert v[("2523", 2024)] == 990  # Gällivare, by Kolada's own name list (for the rank)
     assert set(read.values["kpi"]) == {"N31001"} and set(read.values["kon"]) == {"T"}
-    assert "Gällivare" in read.skipped[0]  # a name without an id cannot be placed
+    bad = kolada_export.read(_csv_wide().replace(b"G\xe4llivare", b"Ankeborg"), "k.csv", COMP)
+    assert "Ankeborg" in bad.skipped[0]  # a name Kolada does not have cannot be placed
 
 
 def test_an_export_without_kpi_id_names_the_rows():

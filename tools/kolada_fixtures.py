@@ -91,6 +91,11 @@ def main(argv: list[str]) -> int:
     near = groups[groups["title"].str.contains("Luleå|Norrbotten", regex=True)]
     group_rows = [_group(r) for r in near.sort_values("id").itertuples(index=False)]
     values = _value_rows(dump["n00945"])
+    # Every area's name as Kolada writes it, for the pages and for reading Kolada's export.
+    areas = ROOT / "lagesbild" / "kolada_omraden.csv"
+    areas.write_text("# Kolada's areas (v3 /municipality), from rKolada's R/sysdata.rda; written "
+                     "by tools/kolada_fixtures.py\nid;namn;typ\n"
+                     + "".join(f"{m['id']};{m['title']};{m['type']}\n" for m in munic), "utf-8")
     OUT.mkdir(parents=True, exist_ok=True)
     for name, rows in (("kpi", kpi_rows), ("municipality", munic),
                        ("municipality_groups", group_rows), ("data_N00945", values)):

@@ -76,6 +76,7 @@ class Comparison:
     kpis: dict[str, Kpi] = field(default_factory=dict)
     without: dict[str, str] = field(default_factory=dict)  # measure -> what Kolada lacks
     areas_named: dict[str, str] = field(default_factory=dict)  # names Kolada gave (groups)
+    kolada_areas: dict[str, str] = field(default_factory=dict)  # every area Kolada knows
 
     def for_measure(self, code: str) -> list[Kpi]:
         return [k for k in self.kpis.values() if k.measure == code]
@@ -88,7 +89,8 @@ class Comparison:
 
     def names(self) -> dict[str, str]:
         """Area id -> name, for every area we compare with."""
-        return {**self.areas_named, self.kommun: self.kommun_name, self.riket[0]: self.riket[1],
+        return {**self.kolada_areas, **self.areas_named, self.kommun: self.kommun_name,
+                self.riket[0]: self.riket[1],
                 self.lan[0]: self.lan[1], **self.similar}
 
     def areas(self, similar: dict[str, str] | None = None) -> list[str]:
@@ -164,8 +166,22 @@ def load_comparison(path: Path, catalogue: Catalogue) -> Comparison:
         similar_group=similar.get("kommungrupp"),
         similar={str(k): str(v) for k, v in (similar.get("kommuner") or {}).items()},
         similar_name=str(similar.get("namn") or "Liknande kommuner"),
-        kpis=kpis, without=without,
+        kpis=kpis, without=without, kolada_areas=kolada_area_names(),
     )
+
+
+AREAS = Path(__file__).resolve().parent.parent / "kolada_omraden.csv"
+
+
+def kolada_area_names() -> dict[str, str]:
+    """Kolada's 312 areas (290 kommuner, riket, 21 regions): id -> name, as Kolada writes them
+    (``lagesbild/kolada_omraden.csv``, from Kolada's v3 metadata)."""
+    names = {}
+    for line in AREAS.read_text(encoding="utf-8").splitlines():
+        parts = line.split(";")
+        if len(parts) == 3 and parts[0] != "id" and not line.startswith("#"):
+            names[parts[0]] = parts[1]
+    return names
 
 
 GROUP_TITLE = "Liknande kommuner{sep} {kind}, {name}, {year}"
