@@ -40,7 +40,7 @@ def _fixture(name: str) -> list[dict]:
 
 DATA = _fixture("data_made_up") + _fixture("data_N00945")
 KPIS, AREAS, GROUPS = _fixture("kpi"), _fixture("municipality"), _fixture("municipality_groups")
-PAGE = 4  # rows per page when the client does not ask: small, so every test pages
+PAGE = 4  # the largest page this server gives (Kolada's is 5000): small, so every test pages
 
 
 class _Kolada(BaseHTTPRequestHandler):
@@ -82,7 +82,7 @@ class _Kolada(BaseHTTPRequestHandler):
             if len(parts) > 2:
                 rows = [r for r in rows if r["id"] in parts[2].split(",")]
             rows = [r for r in rows if title in r["title"].lower()]
-        per_page = int(query.get("per_page", [PAGE])[0])
+        per_page = min(int(query.get("per_page", [PAGE])[0]), PAGE)  # the server's cap
         page = int(query.get("page", ["1"])[0])
         answer = {"count": len(rows[(page - 1) * per_page:page * per_page]),
                   "values": rows[(page - 1) * per_page:page * per_page]}
@@ -192,7 +192,8 @@ AREAS_5 = COMP.areas({"2581": "Piteå", "2482": "Skellefteå"})
 def test_client_asks_for_every_area_and_follows_next_url(server):
     values = _client(server).data("N31816", AREAS_5, YEARS)
     first, *rest = server.requests
-    assert first == "/v3/data/kpi/N31816/municipality/2580,0025,0000,2581,2482/year/2022,2023"
+    assert first == ("/v3/data/kpi/N31816/municipality/2580,0025,0000,2581,2482/year/2022,2023"
+                     "?per_page=5000")
     assert rest and all("page=" in r for r in rest)  # v3's next_url, followed to the end
     luleå = values[(values["kommun"] == "2580") & (values["ar"] == 2023)]
     assert dict(zip(luleå["kon"], luleå["varde"])) == {"T": 1.9, "K": 1.6, "M": 2.2}
@@ -225,7 +226,7 @@ def test_every_id_list_is_split_into_runs_of_25(server):
 
 def test_every_municipality_without_the_municipality_segment(server):
     values = _client(server).data("N00945", None, [2020])
-    assert server.requests[0] == "/v3/data/kpi/N00945/year/2020"
+    assert server.requests[0] == "/v3/data/kpi/N00945/year/2020?per_page=5000"
     assert set(values["kommun"]) == {"0180", "1280", "1480"}  # rKolada's example, real values
     assert values.set_index("kommun").loc["0180", "varde"] == pytest.approx(
         next(v for v in DATA if v["municipality"] == "0180" and v["period"] == 2020
@@ -371,6 +372,24 @@ def test_our_own_list_replaces_koladas_group(server, engine):
     view = comparison.kpi_view(cache.read_values(engine), own.kpis["N31816"], own,
                                CFG.catalogue, group=cache.group_in_use([], own))
     assert any("Norrlandskommuner, en lista som kommunen själv valt" in n for n in view.notes)
+
+
+def test_another_kind_of_group_from_the_catalogue(server, engine, tmp_path):
+    path = tmp_path / "j.yaml"
+    path.write_text(CFG.jamforelse.read_text(encoding="utf-8").replace(
+        "  typ: IFO", "  typ: ekonomiskt bistånd"), encoding="utf-8")
+    chosen = kolada.load_comparison(path, CFG.catalogue)
+    done = cache.fetch(engine, _client(server), chosen, YEARS, ["N31816"])
+    assert (done.group.id, done.group.year) == ("G176035", 2023)
+    assert cache.group_in_use(cache.read_groups(engine), chosen).id == "G176035"
+    assert cache.group_in_use(cache.read_groups(engine), COMP) is None  # IFO not fetched
+
+
+def test_too_many_pages_stop_with_nothing_stored(server, engine, monkeypatch):
+    monkeypatch.setattr(kolada, "MAX_PAGES", 2)
+    with pytest.raises(kolada.KoladaError, match="fler än 2 sidor"):
+        cache.fetch(engine, _client(server), COMP, YEARS, ["N31816"])
+    assert cache.read_values(engine).empty
 
 
 def test_a_fixed_group_id(server, engine):
@@ -543,6 +562,8 @@ def test_status_flags_are_shown_and_swedish_numbers_in_the_display(server, engin
     shown = comparison.display(pd.DataFrame({"År": [2025], "Kön": ["Totalt"],
                                              "Luleå": [3011.0], "Riket": [6.25]}))
     assert shown.iloc[0]["Luleå"] == "3\u00a0011" and shown.iloc[0]["Riket"] in ("6,2", "6,3")
+    small = comparison.display(pd.DataFrame({"År": [2024], "Luleå": [0.123], "Riket": [0.0]}))
+    assert (small.iloc[0]["Luleå"], small.iloc[0]["Riket"]) == ("0,12", "0,0")
 
 
 @pytest.fixture(scope="module")

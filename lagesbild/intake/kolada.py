@@ -34,6 +34,7 @@ COLUMNS = ["kpi", "kommun", "ar", "kon", "varde", "status", "underlag"]
 GENDERS = ("T", "K", "M")
 PER_SEGMENT = 25  # Kolada refuses longer id lists in one path segment (kpi, municipality, year)
 MAX_PAGES = 200
+PER_PAGE = 5000  # v3's largest page; fewer requests (Kolada may still page by less)
 MUNICIPALITY = re.compile(r"^(?!00)\d{4}$")  # a kommun; 00xx are riket and the regions
 
 
@@ -150,6 +151,9 @@ class Client:
                                   f"({urllib.parse.urlsplit(following).netloc}); hämtningen "
                                   "avbröts.")
             url = urllib.parse.urljoin(url, following) if following else None
+        if url and url not in seen:  # stopping here would store a silently cut answer
+            raise KoladaError(f"Kolada svarade med fler än {MAX_PAGES} sidor; hämtningen "
+                              "avbröts och inget sparades. Hämta färre år eller nyckeltal.")
 
     @staticmethod
     def _segment(ids) -> str:
@@ -168,7 +172,7 @@ class Client:
         for done, (k, a, y) in enumerate(plan, 1):
             where = f"/municipality/{self._segment(a)}" if a else ""
             url = (f"{self.base_url}/data/kpi/{self._segment(k)}{where}"
-                   f"/year/{self._segment(y)}")
+                   f"/year/{self._segment(y)}?per_page={PER_PAGE}")
             parts += [parse_values(answer) for answer in self._pages(url)]
             if progress:
                 progress(done, len(plan))

@@ -239,7 +239,8 @@ def standing(values: pd.DataFrame, comparison: Comparison, catalogue: Catalogue,
         own = by_area[comparison.kommun]
         riket = by_area.get(comparison.riket[0])
         rows.append({
-            "Område": catalogue.measure(kpi.measure).short,
+            "Område": catalogue.measure(kpi.measure).short
+            + (" (närliggande)" if kpi.related else ""),
             "Nyckeltal": f"{kpi.id} {(titles or {}).get(kpi.id, {}).get('title') or kpi.label}",
             "Enhet": kpi.unit, YEAR: year, name: own,
             comparison.riket[1]: riket, comparison.lan[1]: by_area.get(comparison.lan[0]),
@@ -292,6 +293,8 @@ def _number(value) -> str:
     if value is None or pd.isna(value):
         return "–"
     value = float(value)
+    if value and abs(value) < 1:  # shares like 0,12 % would all read "0,1"
+        return fmt.number(value, 2)
     return fmt.number(value, 0 if value.is_integer() and abs(value) >= 100 else 1)
 
 
