@@ -639,6 +639,19 @@ def test_the_demo_snapshot_shows_lulea_against_riket_region_and_group_with_rank(
                   "Liknande kommuner (ovägt medel)"]].notna().all().all()
     assert table["Plats bland kommunerna"].str.fullmatch(r"\d+ av 290").all()
     assert set(table["Källa"]) == {"demo"} and set(table["År"]) == {2024}
+    # Our own protected rate in Kolada's unit, where the catalogue has a recipe; else empty.
+    counts = {c: source.counts(demo, CFG, CFG.catalogue.measure(c)) for c in CFG.catalogue.measures}
+    own = comparison.standing_own(values, COMP, CFG, counts, store.read_population(demo))
+    assert set(own) == {"U30750", "U00958", "U00915"}
+    mine = comparison.standing(values, COMP, CFG.catalogue, None, group, own).set_index(
+        table["Nyckeltal"].str.split().str[0])[comparison.OWN]
+    measure = CFG.catalogue.measure("vrakningar")
+    selected, _ = aggregate.apply_filters(counts["vrakningar"], measure, aggregate.Filters(
+        categories=(("skede", ("verkstalld",)),)))
+    expected = bd.rate(selected, store.read_population(demo), measure,
+                       aggregate.Period.year(2024), "berorda_barn", CFG.threshold)
+    assert mine["U00915"] == pytest.approx(expected * 100)
+    assert mine[["U30750", "U00958"]].notna().all() and mine[["N33818", "N31816"]].isna().all()
     view = comparison.kpi_view(values, COMP.kpis["N31816"], COMP, CFG.catalogue, group=group)
     assert "SYNTETISKA" in view.source and "2026-12-07" in view.source
     lacking = comparison.without_kolada(COMP, CFG.catalogue)

@@ -104,6 +104,8 @@ def test_the_demo_snapshot_shows_the_comparison_offline_on_oversikt_and_pages(en
     overview = [k for k, v in catalogue_kpis().items() if v.overview]
     assert [n.split()[0] for n in table["Nyckeltal"]] == overview
     assert table["Plats bland kommunerna"].str.fullmatch(r"\d+ av 290").all()
+    assert (table.set_index(table["Nyckeltal"].str.split().str[0])
+            .loc["U00915", "Egen siffra, samma enhet"] != "–")
     assert not (table[["Luleå", "Riket", "Region Norrbotten",
                        "Liknande kommuner (ovägt medel)"]] == "–").any().any()
     assert any("SYNTETISKA" in w.value for w in at.warning)

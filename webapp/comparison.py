@@ -146,7 +146,9 @@ def overview_section() -> None:
     cfg = data.config()
     st.subheader(f"{comp.kommun_name} jämfört med riket, {comp.lan[1]} och liknande kommuner")
     values, titles, comp, group = _figures(comp)
-    table = views.standing(values, comp, cfg.catalogue, titles, group)
+    d = data.data()
+    own = views.standing_own(values, comp, cfg, d.counts, d.population)
+    table = views.standing(values, comp, cfg.catalogue, titles, group, own)
     if table.empty:
         st.info(views.EMPTY, icon=":material/travel_explore:")
     else:
@@ -160,8 +162,10 @@ def overview_section() -> None:
             st.caption(md(f"Liknande kommuner: {group.title} ({group.id or 'egen lista'}"
                           f"{year}): {who}. Ovägt medel."))
         st.caption("Plats bland kommunerna: 1 är det högsta värdet bland alla kommuner med ett "
-                   "värde det året; om högt eller lågt är bra beror på nyckeltalet. Varje måtts "
-                   "sida visar alla nyckeltal, år och kön.")
+                   "värde det året; om högt eller lågt är bra beror på nyckeltalet. "
+                   f"{views.OWN}: vår egen siffra räknad som Koladas (helt år, med "
+                   "röjandeskydd) där det går; måttets sida säger hur definitionerna skiljer "
+                   "sig. Varje måtts sida visar alla nyckeltal, år och kön.")
     for line in views.without_kolada(comp, cfg.catalogue):
         st.caption(md(line))
 

@@ -218,12 +218,32 @@ def measure_views(values: pd.DataFrame, code: str, comparison: Comparison, cfg: 
     return views
 
 
+OWN = "Egen siffra, samma enhet"
+
+
+def standing_own(values: pd.DataFrame, comparison: Comparison, cfg: Config,
+                 counts: dict[str, pd.DataFrame], population: pd.DataFrame
+                 ) -> dict[str, pd.DataFrame]:
+    """Our own protected yearly rates for the Översikt KPIs that have a recipe (``egen``)."""
+    out = {}
+    for kpi in comparison.kpis.values():
+        part = values[values["kpi"] == kpi.id]
+        if kpi.overview and kpi.own is not None and not part.empty:
+            out[kpi.id] = own_yearly_rates(counts[kpi.measure], population,
+                                           cfg.catalogue.measure(kpi.measure),
+                                           sorted(set(part["ar"])), cfg.threshold,
+                                           by_sex=False, own=kpi.own)
+    return out
+
+
 def standing(values: pd.DataFrame, comparison: Comparison, catalogue: Catalogue,
-             titles: dict[str, dict] | None = None, group: Group | None = None
-             ) -> pd.DataFrame:
+             titles: dict[str, dict] | None = None, group: Group | None = None,
+             own: dict[str, pd.DataFrame] | None = None) -> pd.DataFrame:
     """Översikt: for each KPI marked ``oversikt``, the newest year with the municipality's
     value, beside riket, the county and the group's mean, and its rank among all
-    municipalities (place 1 the highest). One row per KPI; none for a KPI not cached."""
+    municipalities (place 1 the highest); with *own* (``standing_own``) our own protected rate
+    in Kolada's unit where the catalogue has a recipe. One row per KPI; none for a KPI not
+    cached."""
     rows = []
     name = comparison.kommun_name
     for kpi in [k for k in comparison.kpis.values() if k.overview]:
@@ -236,21 +256,31 @@ def standing(values: pd.DataFrame, comparison: Comparison, catalogue: Catalogue,
         by_area = dict(zip(cell["kommun"], cell["varde"]))
         similar = [by_area[i] for i in _similar_ids(cell, comparison, group)
                    if pd.notna(by_area.get(i))]
-        own = by_area[comparison.kommun]
+        mine_value = by_area[comparison.kommun]
         riket = by_area.get(comparison.riket[0])
         rows.append({
             "Område": catalogue.measure(kpi.measure).short
             + (" (närliggande)" if kpi.related else ""),
             "Nyckeltal": f"{kpi.id} {(titles or {}).get(kpi.id, {}).get('title') or kpi.label}",
-            "Enhet": kpi.unit, YEAR: year, name: own,
+            "Enhet": kpi.unit, YEAR: year, name: mine_value,
             comparison.riket[1]: riket, comparison.lan[1]: by_area.get(comparison.lan[0]),
             SIMILAR: sum(similar) / len(similar) if similar else None,
             RANK: rank_text(rank(part, comparison.kommun, year)) if kpi.rank else "–",
-            "Jämfört med riket": _versus(own, riket),
+            OWN: _own_value((own or {}).get(kpi.id), kpi, year),
+            "Jämfört med riket": _versus(mine_value, riket),
             "Källa": "demo" if part["source"].astype(str).str.startswith(DEMO).any()
             else "Kolada",
         })
     return pd.DataFrame(rows)
+
+
+def _own_value(rates: pd.DataFrame | None, kpi: Kpi, year: int) -> float | None:
+    if rates is None or kpi.own is None:
+        return None
+    hit = rates[(rates["ar"] == year) & (rates["kon"] == "T")]["per_1000"]
+    if hit.empty or hit.iloc[0] is None or pd.isna(hit.iloc[0]):
+        return None
+    return float(hit.iloc[0]) * kpi.own.per / 1000
 
 
 def _versus(own, other) -> str:
