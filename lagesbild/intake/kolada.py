@@ -166,6 +166,8 @@ class Client:
 
         *progress*, if given, is called with (done, total) requests."""
         kpis = [kpis] if isinstance(kpis, str) else list(kpis)
+        if not kpis or not years or areas == []:
+            return frame([])
         plan = [(k, a, y) for k in chunks(kpis) for a in (chunks(areas) if areas else [None])
                 for y in chunks(years)]
         parts = []
