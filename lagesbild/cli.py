@@ -499,6 +499,9 @@ def cmd_kolada_fetch(args, cfg: Config) -> int:
                   "nyckeltal": done.kpis, "rader": done.rows}, keep_days=cfg.audit_days)
     print(f"Hämtade {fmt.number(done.rows)} värden för {fmt.number(len(done.kpis))} nyckeltal "
           f"({years[0]}–{years[-1]}) från Kolada.")
+    if done.group is not None:
+        print(f"Liknande kommuner: {done.group.title}"
+              + (f" ({done.group.id})" if done.group.id else "") + ".")
     return 0
 
 

@@ -1,7 +1,9 @@
-"""Compared with riket, länet and similar municipalities (Kolada), on each measure page.
+"""Compared with riket, länet and similar municipalities (Kolada), on each measure page and
+as a section of Översikt (where Luleå stands, with its rank among all municipalities).
 
 Shows what is cached in the store; nothing is fetched when the page opens. An analytiker may
-fetch from Kolada with a button (logged); everyone else sees the command to run.
+fetch from Kolada with a button (logged, with progress); everyone sees the figures. The demo
+brings a dated synthetic snapshot, and says so wherever it is shown.
 """
 
 from __future__ import annotations
@@ -36,10 +38,26 @@ def catalogue() -> kolada.Comparison:
 
 
 @st.cache_data(max_entries=4, ttl=3600, show_spinner=False)
-def _cached(url: str, fingerprint: tuple) -> tuple[pd.DataFrame, dict, dict]:
+def _cached(url: str, fingerprint: tuple) -> tuple[pd.DataFrame, dict, dict, list]:
     # Public statistics: safe to share between sessions.
     engine = data.engine()
-    return cache.read_values(engine), cache.read_titles(engine), cache.read_areas(engine)
+    return (cache.read_values(engine), cache.read_titles(engine), cache.read_areas(engine),
+            cache.read_groups(engine))
+
+
+def _figures(comp: kolada.Comparison):
+    """The cached values, titles, the catalogue with Kolada's area names, and the group."""
+    values, titles, named, groups = _cached(data.config().db_url,
+                                            cache.fingerprint(data.engine()))
+    comp = dataclasses.replace(comp, areas_named=named)  # a Kolada group's members by name
+    return values, titles, comp, cache.group_in_use(groups, comp)
+
+
+def _demo_warning(values: pd.DataFrame) -> None:
+    if values["source"].astype(str).str.startswith(views.DEMO).any():
+        st.warning("Demo utan nät: jämförelsetalen är en medföljande ögonblicksbild med "
+                   "SYNTETISKA värden (utom där källan säger publicerat), inte Koladas siffror. "
+                   "Hämta från Kolada för riktiga värden.", icon=":material/science:")
 
 
 def _fetch_button(comp: kolada.Comparison, code: str) -> None:
@@ -55,50 +73,63 @@ def _fetch_button(comp: kolada.Comparison, code: str) -> None:
         return
     cfg = data.config()
     with errors.guard() as fetching:
-        with st.spinner("Hämtar från Kolada …"):
-            done = cache.fetch(data.engine(), kolada.Client(cfg.kolada_url, cfg.kolada_timeout),
-                               comp, kolada.parse_years(years))
+        bar = st.progress(0.0, text="Hämtar från Kolada …")
+        done = cache.fetch(data.engine(), kolada.Client(cfg.kolada_url, cfg.kolada_timeout),
+                           comp, kolada.parse_years(years),
+                           progress=lambda share, text: bar.progress(min(share, 1.0), text=text))
         auth.record("kolada", {"via": "sidan", "ar": f"{done.years[0]}–{done.years[-1]}",
                                "nyckeltal": done.kpis, "rader": done.rows})
     if fetching.error is None:  # show the new figures at once, and say so
         _cached.clear()
+        group = (f" Liknande kommuner: {done.group.title}." if done.group is not None
+                 else "")
         st.session_state["_kolada_hamtat"] = (f"Hämtade {fmt.number(done.rows)} värden från "
-                                              "Kolada.")
+                                              f"Kolada.{group}")
         st.session_state["_kolada_okanda"] = cache.unknown_note(done.unknown,
                                                                 cfg.jamforelse.name)
         st.rerun()
 
 
 def render(code: str) -> None:
-    """The comparison section of one measure: a table per indicator, or the empty state."""
+    """The comparison section of one measure: a table per indicator, or the empty state, and
+    what Kolada does not have for this measure."""
     comp = catalogue()
     kpis = comp.for_measure(code)
-    if not kpis:
+    lacking = comp.without.get(code)
+    if not kpis and not lacking:
         return
     st.subheader("Jämfört med riket, länet och liknande kommuner")
+    if lacking:
+        st.info(md(lacking), icon=":material/info:")
+    if not kpis:
+        return
     cfg = data.config()
-    values, titles, named = _cached(cfg.db_url, cache.fingerprint(data.engine()))
-    comp = dataclasses.replace(comp, areas_named=named)  # a Kolada group's members by name
+    values, titles, comp, group = _figures(comp)
     if "_kolada_hamtat" in st.session_state:
-        st.success(st.session_state.pop("_kolada_hamtat"), icon=":material/check_circle:")
+        st.success(md(st.session_state.pop("_kolada_hamtat")), icon=":material/check_circle:")
         if note := st.session_state.pop("_kolada_okanda", None):
             st.warning(md(note), icon=":material/warning:")
     if access.allows(auth.current().role, "analytiker"):
         _fetch_button(comp, code)
-    if values[values["kpi"].isin([k.id for k in kpis])].empty:
+    mine = values[values["kpi"].isin([k.id for k in kpis])]
+    if mine.empty:
         st.info(views.EMPTY, icon=":material/travel_explore:")
         return
+    _demo_warning(mine)
     d = data.data()
-    shown = views.measure_views(values, code, comp, cfg, d.counts[code], d.population, titles)
+    path = cfg.jamforelse
+    shown = _measure_views(code, cfg.db_url, d.fingerprint, cache.fingerprint(data.engine()),
+                           path.stat().st_mtime if path.exists() else 0.0)
     for view in shown:
-        st.markdown(f"**{md(view.title)}** ({md(view.kpi.unit or view.kpi.id)})")
+        related = " – närliggande, inte samma mått" if view.kpi.related else ""
+        st.markdown(f"**{md(view.title)}** ({md(view.kpi.unit or view.kpi.id)}){related}")
         st.dataframe(views.display(view.table), hide_index=True, width="stretch",
                      key=f"{code}_kolada_{view.kpi.id}")
         trend = views.trend(view, comp)
         if len(trend) > 1:  # a line needs two years
             st.line_chart(trend, height=280, x_label="")
         if len(view.similar.columns) > 2:
-            with st.expander(f"{md(comp.similar_name)}, var för sig"):
+            with st.expander("Liknande kommuner, var för sig"):
                 st.dataframe(views.display(view.similar), hide_index=True, width="stretch")
         st.caption(md(view.source))
         for note in view.notes:
@@ -106,6 +137,61 @@ def render(code: str) -> None:
     missing = [k.id for k in kpis if k.id not in {v.kpi.id for v in shown}]
     if missing:
         st.caption(f"Inte hämtade ännu: {', '.join(missing)}.")
+
+
+@st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
+def _measure_views(code: str, url: str, fingerprint: tuple, kolada_fingerprint: tuple,
+                   mtime: float) -> list:
+    # Our own rates are the published (protected) ones; worked out once per store version.
+    values, titles, comp, group = _figures(catalogue())
+    d = data.data()
+    return views.measure_views(values, code, comp, data.config(), d.counts[code],
+                               d.population, titles, group)
+
+
+@st.cache_data(max_entries=4, ttl=3600, show_spinner=False)
+def _standing(url: str, fingerprint: tuple, kolada_fingerprint: tuple, mtime: float
+              ) -> pd.DataFrame:
+    # Our own rates in it are the published (protected) ones, the same for every role that
+    # sees Översikt; worked out once per store version (about a second), not on every rerun.
+    cfg = data.config()
+    values, titles, comp, group = _figures(catalogue())
+    d = data.data()
+    own = views.standing_own(values, comp, cfg, d.counts, d.population)
+    return views.standing(values, comp, cfg.catalogue, titles, group, own)
+
+
+def overview_section() -> None:
+    """Översikt: where the municipality stands against riket, the county and the similar
+    municipalities for each comparable measure, with its rank among all municipalities, and
+    what Kolada does not have."""
+    comp = catalogue()
+    cfg = data.config()
+    st.subheader(f"{comp.kommun_name} jämfört med riket, {comp.lan[1]} och liknande kommuner")
+    values, titles, comp, group = _figures(comp)
+    d = data.data()
+    path = cfg.jamforelse
+    table = _standing(cfg.db_url, d.fingerprint, cache.fingerprint(data.engine()),
+                      path.stat().st_mtime if path.exists() else 0.0)
+    if table.empty:
+        st.info(views.EMPTY, icon=":material/travel_explore:")
+    else:
+        _demo_warning(values[values["kpi"].isin([k for k, v in comp.kpis.items()
+                                                 if v.overview])])
+        st.dataframe(views.display(table.drop(columns=["Källa"])), hide_index=True,
+                     width="stretch", key="oversikt_kolada")
+        if group is not None:
+            who = ", ".join(group.members.values())
+            year = f", {group.year}" if group.year else ""
+            st.caption(md(f"Liknande kommuner: {group.title} ({group.id or 'egen lista'}"
+                          f"{year}): {who}. Ovägt medel."))
+        st.caption("Plats bland kommunerna: 1 är det högsta värdet bland alla kommuner med ett "
+                   "värde det året; om högt eller lågt är bra beror på nyckeltalet. "
+                   f"{views.OWN}: vår egen siffra räknad som Koladas (helt år, med "
+                   "röjandeskydd) där det går; måttets sida säger hur definitionerna skiljer "
+                   "sig. Varje måtts sida visar alla nyckeltal, år och kön.")
+    for line in views.without_kolada(comp, cfg.catalogue):
+        st.caption(md(line))
 
 
 def import_export(upload) -> None:

@@ -4,7 +4,7 @@ import streamlit as st
 
 from lagesbild.analysis.aggregate import Filters
 from lagesbild.views import overview
-from webapp import data, errors, karta, widgets
+from webapp import comparison, data, errors, karta, widgets
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
@@ -31,3 +31,11 @@ def render() -> None:
 
         st.subheader("Orosanmälningar per 1 000 barn och unga (0–20 år), per postnummer")
         karta.area_map(d, "orosanmalningar", sel)
+
+    _kolada()
+
+
+def _kolada() -> None:
+    """Kolada: where the municipality stands, with its rank (webapp.comparison)."""
+    with errors.guard():
+        comparison.overview_section()

@@ -1,122 +1,56 @@
-"""Kolada (RKA): the catalogue of comparison indicators and a client for its open API (v3).
+"""Kolada (RKA): a client for its open API (v3); the catalogue is in ``kolada_catalogue``.
 
 Kolada publishes yearly key figures (KPIs) per municipality, county and riket. The client
-asks ``{base}/data/kpi/{kpi}/municipality/{ids}/year/{years}``, follows the answer's next
-page (``next_page``; some v3 answers call it ``next_url``) and turns every value into one row
-of the frame :data:`COLUMNS`. It waits at most the configured timeout for each answer and says
-in Swedish when Kolada cannot be reached. Nothing here runs when a page opens: the command
-line (``kolada hamta``) and the analyst's button call it.
+asks ``{base}/data/kpi/{kpis}/municipality/{ids}/year/{years}`` (or without the municipality
+segment: every area, for the rank among all municipalities), with at most 25 ids in each path
+segment (Kolada refuses more), follows ``next_url`` (v3's paging; v2 called it ``next_page``),
+drops rows Kolada marks ``isdeleted`` and turns every value into one row of :data:`COLUMNS`.
+Municipality groups come back as ``members: [{"member_id", "member_title"}]``; the similar
+municipalities are Kolada's own "Liknande kommuner <typ>, <kommun>, <år>" group, found by
+title (newest year). It waits at most the configured timeout for each answer and says in
+Swedish when Kolada cannot be reached. Nothing here runs when a page opens: the command line
+(``kolada hamta``) and the analyst's button call it.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import socket
 import urllib.error
 import urllib.parse
 import urllib.request
-from dataclasses import dataclass, field
-from pathlib import Path
 
 import pandas as pd
-import yaml
 
 from lagesbild import fmt
-from lagesbild.config import Catalogue
-from lagesbild.errors import ConfigError, LagesbildError
+from lagesbild.errors import LagesbildError
+# The catalogue (jamforelse.yaml) lives in its own module; its names are used from here too.
+from lagesbild.intake.kolada_catalogue import (GROUP_KINDS, Comparison, Group, Kpi,  # noqa: F401
+                                               OwnRate, group_year, load_comparison)
 
 # One row per KPI, area, year and sex. kon: T (totalt), K (kvinnor), M (män), as in Kolada.
 COLUMNS = ["kpi", "kommun", "ar", "kon", "varde", "status", "underlag"]
 GENDERS = ("T", "K", "M")
-YEARS_PER_REQUEST = 25  # Kolada refuses longer year lists
+PER_SEGMENT = 25  # Kolada refuses longer id lists in one path segment (kpi, municipality, year)
 MAX_PAGES = 200
+PER_PAGE = 5000  # v3's largest page; fewer requests (Kolada may still page by less)
+MUNICIPALITY = re.compile(r"^(?!00)\d{4}$")  # a kommun; 00xx are riket and the regions
+
+
+def chunks(ids: list, size: int = PER_SEGMENT) -> list[list]:
+    """*ids* in runs of at most *size* (one path segment each)."""
+    ids = list(ids)
+    return [ids[i:i + size] for i in range(0, len(ids), size)] or [[]]
+
+
+def is_municipality(area: str) -> bool:
+    """True for a kommun's id (not riket 0000, a region 00xx or a group G…)."""
+    return bool(MUNICIPALITY.match(str(area)))
 
 
 class KoladaError(LagesbildError):
     """Kolada could not be reached, or answered with something we cannot use."""
-
-
-@dataclass(frozen=True)
-class Kpi:
-    """One comparison indicator of the catalogue."""
-
-    id: str
-    label: str
-    measure: str
-    unit: str = ""
-    source_note: str = ""
-    own_rate: bool = False
-    definition: str = ""
-    group: str | None = None  # a Kolada municipality group of similar municipalities
-
-
-@dataclass(frozen=True)
-class Comparison:
-    """The comparison catalogue: areas and indicators (``jamforelse.yaml``)."""
-
-    kommun: str
-    kommun_name: str
-    riket: tuple[str, str]
-    lan: tuple[str, str]
-    similar_name: str
-    similar: dict[str, str]  # kommunkod -> name, the configured list
-    group: str | None  # Kolada municipality group id, when known
-    kpis: dict[str, Kpi] = field(default_factory=dict)
-
-    def for_measure(self, code: str) -> list[Kpi]:
-        return [k for k in self.kpis.values() if k.measure == code]
-
-    areas_named: dict[str, str] = field(default_factory=dict)  # names Kolada gave (groups)
-
-    def names(self) -> dict[str, str]:
-        """Area id -> name, for every area we compare with."""
-        return {**self.areas_named, self.kommun: self.kommun_name, self.riket[0]: self.riket[1],
-                self.lan[0]: self.lan[1], **self.similar}
-
-    def areas(self, similar: dict[str, str] | None = None) -> list[str]:
-        """The ids to fetch: the municipality, the county, riket and the similar ones."""
-        return list(dict.fromkeys([self.kommun, self.lan[0], self.riket[0],
-                                   *(similar if similar is not None else self.similar)]))
-
-
-def load_comparison(path: Path, catalogue: Catalogue) -> Comparison:
-    """Read and check the comparison catalogue against the catalogue of measures."""
-    name = Path(path).name
-    try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-    except FileNotFoundError:
-        raise ConfigError(f"Jämförelsekatalogen {path} finns inte.") from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"Jämförelsekatalogen {name} är inte giltig YAML: {exc}") from None
-    kommun = catalogue.kommunkod
-    riket = raw.get("riket") or {}
-    lan = raw.get("lan") or {}
-    similar = raw.get("liknande") or {}
-    kpis = {}
-    for kpi_id, spec in (raw.get("nyckeltal") or {}).items():
-        kpi_id = str(kpi_id)
-        spec = spec or {}
-        measure = str(spec.get("matt", ""))
-        if measure not in catalogue.measures:
-            raise ConfigError(f"{name}: nyckeltalet {kpi_id} hör till måttet ”{measure}”, som "
-                              "inte finns i katalogen.")
-        if spec.get("egen") and not spec.get("definition"):
-            raise ConfigError(f"{name}: nyckeltalet {kpi_id} visar vår egen siffra bredvid "
-                              "Koladas och behöver då ”definition” (hur måtten skiljer sig).")
-        kpis[kpi_id] = Kpi(kpi_id, str(spec.get("namn") or kpi_id), measure,
-                           str(spec.get("enhet") or ""), str(spec.get("kalla") or ""),
-                           bool(spec.get("egen", False)), str(spec.get("definition") or ""),
-                           spec.get("kommungrupp"))
-    return Comparison(
-        kommun=kommun, kommun_name=catalogue.kommun or kommun,
-        riket=(str(riket.get("kod", "0000")), str(riket.get("namn", "Riket"))),
-        # Kolada's county ids are 00 and the two-digit län code: Norrbotten (25) is 0025.
-        lan=(str(lan.get("kod") or f"00{kommun[:2]}"), str(lan.get("namn") or "Länet")),
-        similar_name=str(similar.get("namn") or "Liknande kommuner"),
-        similar={str(k): str(v) for k, v in (similar.get("kommuner") or {}).items()},
-        group=similar.get("kommungrupp"),
-        kpis=kpis,
-    )
 
 
 def parse_values(answer: dict) -> pd.DataFrame:
@@ -124,7 +58,11 @@ def parse_values(answer: dict) -> pd.DataFrame:
     rows = []
     try:
         for item in answer.get("values") or []:
+            if item.get("isdeleted"):  # withdrawn by Kolada: never shown
+                continue
             for value in item.get("values") or []:
+                if value.get("isdeleted"):
+                    continue
                 rows.append({
                     "kpi": str(item["kpi"]), "kommun": str(item["municipality"]),
                     "ar": int(item["period"]), "kon": str(value.get("gender") or "T"),
@@ -206,53 +144,99 @@ class Client:
             seen.add(url)
             answer = self._get(url)
             yield answer
-            following = answer.get("next_page") or answer.get("next_url")
+            # v3 names the next page next_url; v2's next_page is still read.
+            following = answer.get("next_url") or answer.get("next_page")
             if following and urllib.parse.urlsplit(following).netloc not in ("", self.host):
                 raise KoladaError("Kolada hänvisade nästa sida till en annan adress "
                                   f"({urllib.parse.urlsplit(following).netloc}); hämtningen "
                                   "avbröts.")
             url = urllib.parse.urljoin(url, following) if following else None
+        if url and url not in seen:  # stopping here would store a silently cut answer
+            raise KoladaError(f"Kolada svarade med fler än {MAX_PAGES} sidor; hämtningen "
+                              "avbröts och inget sparades. Hämta färre år eller nyckeltal.")
 
-    def data(self, kpi: str, areas: list[str], years: list[int]) -> pd.DataFrame:
-        """Every value of *kpi* for *areas* and *years*, all pages, as :data:`COLUMNS`."""
+    @staticmethod
+    def _segment(ids) -> str:
+        return ",".join(urllib.parse.quote(str(i)) for i in ids)
+
+    def data(self, kpis: str | list[str], areas: list[str] | None, years: list[int],
+             progress=None) -> pd.DataFrame:
+        """Every value of *kpis* for *areas* (None: every area Kolada has) and *years*, all
+        pages, as :data:`COLUMNS`. Each id list is split into runs of 25.
+
+        *progress*, if given, is called with (done, total) requests."""
+        kpis = [kpis] if isinstance(kpis, str) else list(kpis)
+        if not kpis or not years or areas == []:
+            return frame([])
+        plan = [(k, a, y) for k in chunks(kpis) for a in (chunks(areas) if areas else [None])
+                for y in chunks(years)]
         parts = []
-        ids = ",".join(urllib.parse.quote(a) for a in areas)
-        for i in range(0, len(years), YEARS_PER_REQUEST):
-            chunk = ",".join(str(y) for y in years[i:i + YEARS_PER_REQUEST])
-            url = (f"{self.base_url}/data/kpi/{urllib.parse.quote(kpi)}/municipality/{ids}"
-                   f"/year/{chunk}")
+        for done, (k, a, y) in enumerate(plan, 1):
+            where = f"/municipality/{self._segment(a)}" if a else ""
+            url = (f"{self.base_url}/data/kpi/{self._segment(k)}{where}"
+                   f"/year/{self._segment(y)}?per_page={PER_PAGE}")
             parts += [parse_values(answer) for answer in self._pages(url)]
+            if progress:
+                progress(done, len(plan))
         return frame([]) if not parts else pd.concat(parts, ignore_index=True)
 
     def kpi_titles(self, kpis: list[str]) -> dict[str, dict]:
         """Kolada's metadata per KPI id: title, description, whether it is split by sex."""
-        url = f"{self.base_url}/kpi/{','.join(urllib.parse.quote(k) for k in kpis)}"
         found = {}
-        for answer in self._pages(url):
-            for item in answer.get("values") or []:
-                found[str(item.get("id"))] = {
-                    "title": str(item.get("title") or ""),
-                    "description": str(item.get("description") or ""),
-                    "by_sex": bool(item.get("is_divided_by_gender")),
-                }
+        for part in chunks(kpis):
+            for answer in self._pages(f"{self.base_url}/kpi/{self._segment(part)}"):
+                for item in answer.get("values") or []:
+                    found[str(item.get("id"))] = {
+                        "title": str(item.get("title") or ""),
+                        "description": str(item.get("description") or ""),
+                        "by_sex": bool(item.get("is_divided_by_gender")),
+                    }
         return found
+
+    @staticmethod
+    def _members(item: dict) -> dict[str, str]:
+        # v3: [{"member_id": "0163", "member_title": "Sollentuna"}, ...]
+        members = {}
+        for member in item.get("members") or []:
+            if isinstance(member, dict) and member.get("member_id"):
+                members[str(member["member_id"])] = str(member.get("member_title") or "")
+        return members
+
+    def _groups(self, url: str) -> list[dict]:
+        return [item for answer in self._pages(url) for item in answer.get("values") or []
+                if isinstance(item, dict)]
+
+    def group(self, group: str) -> Group:
+        """One Kolada municipality group by id: its title and members."""
+        for item in self._groups(f"{self.base_url}/municipality_groups/"
+                                 f"{urllib.parse.quote(group)}"):
+            members = self._members(item)
+            if str(item.get("id")) == group and members:
+                title = str(item.get("title") or group)
+                year = re.search(r"(\d{4})\s*$", title)
+                return Group(group, title, int(year.group(1)) if year else None, members)
+        raise KoladaError(f"Kolada känner inte till kommungruppen {group}, eller så har den "
+                          "inga medlemmar. Kontrollera ”kommungrupp” i jämförelsekatalogen.")
 
     def group_members(self, group: str) -> dict[str, str]:
         """The municipalities of a Kolada municipality group: id -> name."""
-        members = {}
-        for answer in self._pages(f"{self.base_url}/municipality_groups/"
-                                  f"{urllib.parse.quote(group)}"):
-            for item in answer.get("values") or []:
-                for member in item.get("members") or []:
-                    if isinstance(member, dict):
-                        members[str(member.get("id"))] = str(member.get("title") or "")
-                    else:
-                        members[str(member)] = str(member)
-        if not members:
-            raise KoladaError(f"Kolada känner inte till kommungruppen {group}, eller så har den "
-                              "inga medlemmar. Kontrollera ”kommungrupp” i "
-                              "jämförelsekatalogen.")
-        return members
+        return self.group(group).members
+
+    def similar_group(self, kind: str, name: str) -> Group:
+        """The newest "Liknande kommuner <kind>, <name>, <år>" group, found by title."""
+        query = urllib.parse.urlencode({"title": name})
+        found = []
+        for item in self._groups(f"{self.base_url}/municipality_groups?{query}"):
+            year = group_year(str(item.get("title") or ""), kind, name)
+            members = self._members(item)
+            if year and members:
+                found.append(Group(str(item.get("id")), str(item["title"]).strip(), year,
+                                   members))
+        if not found:
+            raise KoladaError(f"Kolada har ingen grupp ”Liknande kommuner {kind}, {name}, "
+                              "<år>”. Välj en annan typ under liknande i "
+                              "jämförelsekatalogen, eller skriv in kommunerna själv.")
+        return max(found, key=lambda g: (g.year, g.id))
 
 
 def parse_years(text: str) -> list[int]:

@@ -84,7 +84,9 @@ def read(data: bytes, name: str, comparison: Comparison,
     sheets = load.read_export(data, name, None, headers=mapping, limits=limits)
     ids = {n.strip().lower(): i for i, n in comparison.names().items()}
     ids |= {"hela riket": comparison.riket[0], "riket": comparison.riket[0]}
-    known = set(comparison.names())
+    # Kolada names the county "Region Norrbotten"; older downloads say "Norrbottens län".
+    stem = comparison.lan[1].removeprefix("Region ").strip().lower()
+    ids |= {f"{stem}s län": comparison.lan[0], f"{stem} län": comparison.lan[0]}
     for sheet in sheets:
         personnummer.check(sheet)
     rows, problems, unknown_areas = [], [], set()
@@ -112,10 +114,10 @@ def read(data: bytes, name: str, comparison: Comparison,
             named = str(record.get("omrade") or "").strip()
             if not re.fullmatch(r"\d{4}|G\d+", area):
                 area = ids.get(named.lower(), "")
-            # Only the areas we compare with: another municipality in the file would be
-            # counted among the similar ones. With a Kolada group its members are not known
-            # here, so every id is kept.
-            if not area or (comparison.group is None and area not in known):
+            # Every area with an id is kept: the similar municipalities are a Kolada group's
+            # members (only those are averaged), and every municipality's value gives the
+            # rank. A name we do not know cannot be placed.
+            if not area:
                 unknown_areas.add(_shown(named or area) or "(tomt)")
                 continue
             try:

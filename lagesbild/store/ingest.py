@@ -293,6 +293,9 @@ DEMO_ACTIONS = "insatser.csv"
 DEMO_ACTION_MEASURE = "orosanmalningar"  # what tools/demo.py lowers after the action starts
 
 
+KOLADA_DEMO = "kolada_demo.json"  # beside the demo folder, not in it (the generator owns it)
+
+
 def load_demo(engine: sa.Engine, cfg: Config) -> list[Imported]:
     """Import every demo file in ``cfg.demo_dir`` (population first), each with its profile."""
     found = profiles.list_profiles(cfg.profiles, cfg.catalogue)
@@ -315,6 +318,9 @@ def load_demo(engine: sa.Engine, cfg: Config) -> list[Imported]:
     actions = Path(cfg.demo_dir) / DEMO_ACTIONS
     if actions.exists():  # the demo's preventive action, so its effect can be followed
         process.load_demo_actions(engine, actions, DEMO_ACTION_MEASURE)
+    # The demo's Kolada snapshot (synthetic, dated): comparisons without network.
+    from lagesbild.store import kolada as kolada_cache
+    kolada_cache.load_snapshot(engine, Path(cfg.demo_dir).parent / KOLADA_DEMO)
     return done
 
 

@@ -8,6 +8,7 @@ one transaction, so a fetch that fails half-way leaves the earlier figures as th
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 
 import pandas as pd
@@ -15,9 +16,11 @@ import sqlalchemy as sa
 
 from lagesbild.intake import kolada
 from lagesbild.store.connection import writing
-from lagesbild.store.schema import _connection, kolada_areas, kolada_kpis, kolada_values
+from lagesbild.store.schema import (_connection, kolada_areas, kolada_groups, kolada_kpis,
+                                    kolada_values)
 
 API = "api"
+RANK_YEARS = 2  # the newest years fetched for every municipality (the rank among all 290)
 
 
 def _now() -> dt.datetime:
@@ -36,11 +39,17 @@ def write_values(engine: sa.Engine | sa.Connection, values: pd.DataFrame, source
              "source": str(source)[:255], "fetched_at": now}
             for r in values.drop_duplicates(["kpi", "kommun", "ar", "kon"], keep="last")
             .itertuples(index=False)]
+    cells: dict[tuple, set] = {}
+    for r in rows:
+        cells.setdefault((r["kpi"], r["ar"]), set()).add(r["kommun"])
     with writing(engine) as conn:
-        for r in rows:  # a few hundred cells at most: delete and insert keeps it portable
-            conn.execute(kolada_values.delete().where(
-                (kolada_values.c.kpi == r["kpi"]) & (kolada_values.c.kommun == r["kommun"])
-                & (kolada_values.c.ar == r["ar"]) & (kolada_values.c.kon == r["kon"])))
+        # One delete per KPI and year (thousands of cells when every municipality is fetched).
+        for (kpi, year), areas in cells.items():
+            areas = sorted(areas)
+            for i in range(0, len(areas), 500):
+                conn.execute(kolada_values.delete().where(
+                    (kolada_values.c.kpi == kpi) & (kolada_values.c.ar == year)
+                    & kolada_values.c.kommun.in_(areas[i:i + 500])))
         conn.execute(kolada_values.insert(), rows)
     return len(rows)
 
@@ -102,6 +111,56 @@ def fingerprint(engine: sa.Engine | sa.Connection) -> tuple:
     return int(n), str(last)
 
 
+def write_group(engine: sa.Engine | sa.Connection, group: kolada.Group, kind: str,
+                source: str) -> None:
+    """Store the similar municipalities' group a fetch used, replacing the same group."""
+    with writing(engine) as conn:
+        key = group.id or f"egen:{kind}"
+        conn.execute(kolada_groups.delete().where(kolada_groups.c.grupp == key))
+        conn.execute(kolada_groups.insert(), [{
+            "grupp": key, "kind": kind[:64], "title": group.title[:255], "ar": group.year,
+            "members": json.dumps(sorted(group.members.items()), ensure_ascii=False),
+            "source": source[:255], "fetched_at": _now()}])
+
+
+def read_groups(engine: sa.Engine | sa.Connection) -> list[dict]:
+    """Every stored group: grupp, kind, title, ar, members (dict), source, fetched_at."""
+    with _connection(engine) as conn:
+        rows = conn.execute(sa.select(kolada_groups)).mappings().all()
+    return [{**dict(r), "members": dict(json.loads(r["members"]))} for r in rows]
+
+
+def group_in_use(groups: list[dict], comparison: kolada.Comparison) -> kolada.Group | None:
+    """The group the catalogue asks for among the stored ones: our own list, the fixed id, or
+    the newest year of the chosen kind; None before the first fetch."""
+    if own := comparison.custom_group():
+        return own
+    if comparison.similar_group:
+        chosen = [g for g in groups if g["grupp"] == comparison.similar_group]
+    else:
+        chosen = [g for g in groups if g["kind"] == comparison.similar_kind]
+    if not chosen:
+        return None
+    best = max(chosen, key=lambda g: (g["ar"] or 0, g["fetched_at"]))
+    return kolada.Group(best["grupp"], best["title"], best["ar"], best["members"])
+
+
+def _kind(comparison: kolada.Comparison) -> str:
+    return "id" if comparison.similar_group else (comparison.similar_kind or "egen")
+
+
+def resolve_group(client: kolada.Client, comparison: kolada.Comparison) -> kolada.Group | None:
+    """The similar municipalities to fetch: our own list, a fixed group, or Kolada's newest
+    "Liknande kommuner <typ>, <kommun>, <år>" group."""
+    if own := comparison.custom_group():
+        return own
+    if comparison.similar_group:
+        return client.group(comparison.similar_group)
+    if comparison.similar_kind:
+        return client.similar_group(comparison.similar_kind, comparison.kommun_name)
+    return None
+
+
 @dataclass(frozen=True)
 class Fetched:
     """What one fetch stored."""
@@ -109,36 +168,53 @@ class Fetched:
     rows: int
     kpis: list[str]
     years: list[int]
-    similar: dict[str, str]  # the similar municipalities used
+    group: kolada.Group | None  # the similar municipalities used
     unknown: list[str]  # KPI ids Kolada does not know: the catalogue holds a wrong id
+
+    @property
+    def similar(self) -> dict[str, str]:
+        return self.group.members if self.group else {}
 
 
 def fetch(engine: sa.Engine, client: kolada.Client, comparison: kolada.Comparison,
-          years: list[int], kpis: list[str] | None = None) -> Fetched:
-    """Fetch the catalogue's KPIs (or *kpis*) for every comparison area and store them.
+          years: list[int], kpis: list[str] | None = None, progress=None) -> Fetched:
+    """Fetch the catalogue's KPIs (or *kpis*) for every comparison area, and every
+    municipality's value for the newest years (the rank), and store them.
 
     Everything is fetched before anything is written: without network nothing changes.
+    *progress*, if given, is called with (share done 0–1, a Swedish line).
     """
+    say = progress or (lambda share, text: None)
     chosen = [comparison.kpis[k] for k in (kpis or list(comparison.kpis))]
-    groups: dict[str | None, dict[str, str]] = {}
-    parts = []
-    for kpi in chosen:
-        group = kpi.group or comparison.group
-        if group not in groups:
-            groups[group] = client.group_members(group) if group else comparison.similar
-        similar = {k: v for k, v in groups[group].items() if k != comparison.kommun}
-        parts.append(client.data(kpi.id, comparison.areas(similar), years))
-    titles = client.kpi_titles([k.id for k in chosen]) if chosen else {}
-    values = pd.concat(parts, ignore_index=True) if parts else kolada.frame([])
+    ids = [k.id for k in chosen]
+    say(0.0, "Söker jämförelsegruppen …")
+    group = resolve_group(client, comparison)
+    similar = {k: v for k, v in (group.members if group else {}).items()
+               if k != comparison.kommun}
+    say(0.1, "Hämtar kommunen, länet, riket och jämförelsegruppen …")
+    values = client.data(ids, comparison.areas(similar), years,
+                         lambda d, n: say(0.1 + 0.4 * d / n, f"Hämtar jämförelsetal ({d} av "
+                                                              f"{n}) …"))
+    ranked = [k.id for k in chosen if k.rank]
+    newest = years[-RANK_YEARS:]
+    if ranked:
+        every = client.data(ranked, None, newest,
+                            lambda d, n: say(0.5 + 0.4 * d / n, "Hämtar alla kommuners värden "
+                                                                f"för rangordningen ({d} av {n}) …"))
+        # Keep the kommuner (the rank's population); riket and the regions come above.
+        every = every.loc[every["kommun"].map(kolada.is_municipality).astype(bool)]
+        values = pd.concat([values, every], ignore_index=True)
+    say(0.9, "Hämtar nyckeltalens namn …")
+    titles = client.kpi_titles(ids) if ids else {}
     with writing(engine) as conn:
         rows = write_values(conn, values, API)
         write_titles(conn, titles)
-        for group, members in groups.items():
-            if group:
-                write_areas(conn, members)
-    used = groups.get(comparison.group, comparison.similar)
-    unknown = [k.id for k in chosen if k.id not in titles]
-    return Fetched(rows, [k.id for k in chosen], years, used, unknown)
+        if group is not None:
+            write_areas(conn, group.members)
+            write_group(conn, group, _kind(comparison), API)
+    say(1.0, "Klart.")
+    unknown = [k for k in ids if k not in titles]
+    return Fetched(rows, ids, years, group, unknown)
 
 
 def unknown_note(unknown: list[str], path_name: str) -> str | None:
@@ -147,3 +223,30 @@ def unknown_note(unknown: list[str], path_name: str) -> str | None:
         return None
     return (f"Kolada känner inte till {', '.join(unknown)}: kontrollera id:t i {path_name} "
             "(inga värden hämtades för det).")
+
+
+def load_snapshot(engine: sa.Engine | sa.Connection, path) -> int:
+    """Load the demo's bundled Kolada snapshot (``data/kolada_demo.json``, written by
+    ``tools/kolada_demo.py``): values with their source line, titles, the group and its
+    members' names. Returns the number of values; 0 when the file is not there."""
+    from pathlib import Path
+
+    path = Path(path)
+    if not path.exists():
+        return 0
+    snapshot = json.loads(path.read_text(encoding="utf-8"))
+    sources = snapshot["sources"]
+    rows = [dict(zip(snapshot["columns"], r)) for r in snapshot["values"]]
+    by_source: dict[str, list[dict]] = {}
+    for r in rows:
+        by_source.setdefault(sources[int(r.pop("kalla"))], []).append(
+            {**r, "status": "", "underlag": None})
+    g = snapshot["group"]
+    group = kolada.Group(g["id"], g["title"], int(g["title"][-4:]), g["members"])
+    with writing(engine) as conn:
+        for source, part in by_source.items():
+            write_values(conn, kolada.frame(part), source)
+        write_titles(conn, snapshot["kpis"])
+        write_areas(conn, group.members)
+        write_group(conn, group, g["kind"], sources[0])
+    return len(rows)

@@ -272,6 +272,21 @@ kolada_areas = sa.Table(
     sa.Column("fetched_at", sa.DateTime(timezone=True), nullable=False),
 )
 
+# The similar municipalities a fetch used: Kolada's "Liknande kommuner …" group (its id, title,
+# year) with its members as JSON [[id, name], …], so the pages say which group and year they
+# show. ``kind`` is the catalogue's choice (IFO, socioekonomi …) or "id" for a fixed group.
+kolada_groups = sa.Table(
+    "kolada_groups", metadata,
+    sa.Column("grupp", sa.String(32), primary_key=True),
+    sa.Column("kind", sa.String(64), nullable=False),
+    sa.Column("title", sa.String(255), nullable=False),
+    sa.Column("ar", sa.Integer),
+    sa.Column("members", sa.Text, nullable=False),
+    sa.Column("source", sa.String(255), nullable=False),
+    sa.Column("fetched_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+
 def _connection(bind: sa.Engine | sa.Connection):
     """Use *bind* if it is a connection already, else a new one from the engine."""
     if isinstance(bind, sa.Connection):
