@@ -241,7 +241,7 @@ def _edit(engine, m: meetings.Meeting, items: pd.DataFrame) -> None:
         if sent:
             who = "aktor" if old["typ"] in ("samverkan", "vidare") else "ansvarig"
             _change(engine, m, chosen, {"text": text, "matt": matt or None,
-                                        "omrade": area_options()[area] if area else None,
+                                        "omrade": area_options()[area],
                                         who: aktor}, None)
     ask = f"mote_ta_bort_{chosen}"
     if not st.session_state.get(ask):
