@@ -161,7 +161,8 @@ def test_two_meetings_of_different_kinds_are_open_at_once_and_listed_with_their_
     assert "-Q" in quarter
     at.button(key="mote_oppna").click().run()
     _ok(at)
-    assert at.title[0].value == "Analys- och åtgärdsmöte"  # on its own page now
+    # On its own page now, with its period in the title.
+    assert at.title[0].value == f"Analys- och åtgärdsmöte · kvartal {quarter[-1]} {quarter[:4]}"
     running = [m for m in process.meetings(_engine()) if m.is_open]
     assert {m.typ for m in running} == {"avstamning", "analys"}
     listed = _table(at, "Period", "kvartal")

@@ -57,9 +57,9 @@ def default_period(d: data.Data, kind: str) -> str | None:
 
 
 def _new(engine, d: data.Data, kind: str) -> None:
-    with st.expander("Öppna ett nytt möte", icon=":material/add:",
-                     expanded=not any(m.is_open for m in meetings.meetings(engine, kind))):
-        c1, c2, c3 = st.columns([2, 2, 1])
+    """The widgets that open a meeting: its kind, its period and its day."""
+    with st.popover("Nytt möte", icon=":material/add:", width="stretch"):
+        c1, c2, c3 = st.columns([2, 2, 2])
         chosen = c1.radio("Mötestyp", list(process.MEETING_KINDS), key="mote_ny_typ",
                           index=list(process.MEETING_KINDS).index(kind),
                           format_func=process.MEETING_KINDS.get)
@@ -83,7 +83,8 @@ def _new(engine, d: data.Data, kind: str) -> None:
                                             period=period)
                 auth.record("mote", {"mote": new, "handelse": "öppnat", "typ": chosen,
                                      "period": period})
-                st.session_state[f"mote_val_{chosen}"] = new  # show the new one
+                # Shown next run: the list above is drawn already, its value is fixed now.
+                st.session_state["_mote_nytt"] = (chosen, new)
                 if chosen != kind:
                     st.switch_page(PAGES[chosen])
                 st.rerun()
@@ -95,6 +96,10 @@ def _list(engine, kind: str) -> meetings.Meeting | None:
         return None
     by_id = {x.id: x for x in found}
     key = f"mote_val_{kind}"
+    made = st.session_state.get("_mote_nytt")
+    if made and made[0] == kind:  # the meeting just opened
+        st.session_state[key] = made[1]
+        del st.session_state["_mote_nytt"]
     if key not in st.session_state:  # a link names the meeting; else the newest open one
         wanted = st.query_params.get("mote")
         first = next((x.id for x in found if x.is_open), found[0].id)
@@ -102,7 +107,10 @@ def _list(engine, kind: str) -> meetings.Meeting | None:
             int(wanted) in by_id else first
     if st.session_state[key] not in by_id:
         st.session_state[key] = found[0].id
-    chosen = st.selectbox("Möte", list(by_id), format_func=lambda i: by_id[i].label, key=key)
+    chosen = st.selectbox("Möte", list(by_id), key=key,
+                          format_func=lambda i: f"{by_id[i].period} · mötet "
+                                                f"{by_id[i].datum:%Y-%m-%d} · {by_id[i].state}",
+                          label_visibility="collapsed")
     state.to_url({"mote": str(chosen)})
     return by_id[chosen]
 
@@ -209,30 +217,45 @@ def _agenda(d: data.Data, engine, m: meetings.Meeting, sel: state.Selection,
                 meeting_record.protocol(engine, d, m, writable)
 
 
+def _status(d: data.Data, m: meetings.Meeting) -> None:
+    """One line under the title: demo data, the meeting's state and the projector's link."""
+    demo = ":orange-badge[Demodata – syntetiska siffror] " if d.is_demo else ""
+    where = "pågår" if m.is_open else ":material/lock: stängt – protokollet ändras inte"
+    st.markdown(f"{demo}Hela kommunen (sidopanelens urval används inte) · {where} · "
+                f"[Öppna projektorns vy](?mote={m.id}&motesvy=visa&presentation=1)",
+                help="Projektorn och sekreterarens dator visar samma möte: det som antecknas "
+                     "syns på projektorn inom några sekunder.")
+
+
 def render(kind: str) -> None:
     """A meeting page of *kind* (``avstamning`` or ``analys``)."""
-    st.title(process.MEETING_KINDS[kind])
-    if not state.presentation():
-        st.caption(ABOUT[kind])
+    title = st.empty()  # the meeting's period goes into the title once it is chosen
+    title.title(process.MEETING_KINDS[kind], help=ABOUT[kind])
     with errors.guard():
-        d, sel = widgets.page_start(follows_sidebar=False)
+        d = data.data()
+        sel = state.selection()
+        if sel.month is None:
+            widgets.page_start(follows_sidebar=False)  # says there are no data, and stops
         engine = data.engine()
-        if actions_page.can_write() and not state.presentation():
-            _new(engine, d, kind)
-        m = _list(engine, kind)
-        if m is None:
-            st.info("Inga möten ännu." + (" Öppna det första ovan."
-                                          if actions_page.can_write() else ""))
-            return
-        c1, c2 = st.columns([3, 2], vertical_alignment="bottom")
+        writer = actions_page.can_write() and not state.presentation()
+        row = st.columns([5, 3, 2] if writer else [5, 3], vertical_alignment="center")
+        c1, c2 = row[0], row[1]
         with c1:
+            m = _list(engine, kind)
+        if writer:
+            with row[2]:
+                _new(engine, d, kind)
+        if m is None:
+            widgets.demo_banner(d)
+            st.info("Inga möten ännu." + (" Öppna det första med knappen Nytt möte."
+                                          if writer else ""))
+            return
+        with c2:
             view = state.url_widget(st.segmented_control, "Vy", list(VIEWS), key="motesvy",
                                     default="anteckna", format_func=VIEWS.get,
-                                    required=True)
-        c2.caption(f"Perioden: **{md(m.period)}** · "
-                   + ("pågår" if m.is_open else f":material/lock: stängt, protokollet "
-                      "ändras inte") + f" · projektorn följer mötet med länken "
-                   f"`?mote={m.id}&motesvy=visa&presentation=1`")
+                                    required=True, label_visibility="collapsed")
+        title.title(f"{process.MEETING_KINDS[kind]} · {m.period}", help=ABOUT[kind])
+        _status(d, m)
         _agenda(d, engine, m, sel, view or "anteckna")
         if not state.presentation():
             _all_meetings(engine)

@@ -137,9 +137,11 @@ def _decision(key: str, submit: str, old: pd.Series | None = None,
     with st.form(key, clear_on_submit=old is None, enter_to_submit=False):
         text = st.text_input("Beslut (blir en åtgärd i åtgärdsregistret)", key=f"{key}_titel",
                              value="" if old is None else old["text"])
-        c1, c2, c3 = st.columns(3)
+        c1, c0, c2, c3 = st.columns(4)
         ansvarig = c1.text_input("Ansvarig", key=f"{key}_ansvarig",
                                  value="" if old is None else (old["ansvarig"] or ""))
+        start = c0.date_input("Start", format="YYYY-MM-DD", key=f"{key}_start",
+                              value=action.start if action else date.today())
         follow = c2.date_input("Följs upp", format="YYYY-MM-DD", key=f"{key}_uppfoljning",
                                value=date.today() + timedelta(days=90) if old is None else
                                (None if pd.isna(old["uppfoljning"]) else old["uppfoljning"]))
@@ -159,11 +161,11 @@ def _decision(key: str, submit: str, old: pd.Series | None = None,
         return None
     place = area_options()[area]
     new = process.Action(
-        titel=text, start=action.start if action else date.today(),
+        titel=text, start=start,
         indikatorer=tuple(process.Indicator(c) for c in indicators),
         postnummer=_postnummer(area), omrade="" if not area or not area.startswith("omrade:")
         else place, typ=typ, ansvarig=ansvarig) if action is None else replace(
-        action, titel=text, indikatorer=tuple(
+        action, titel=text, start=start, indikatorer=tuple(
             next((i for i in action.indikatorer if i.matt == c), process.Indicator(c))
             for c in indicators), postnummer=_postnummer(area),
         omrade=place if area.startswith("omrade:") else "", typ=typ, ansvarig=ansvarig)
