@@ -1,6 +1,6 @@
 """The meeting room in a real headless Chromium at the projector's sizes (1920×1080 and
 1366×768): every step of the agenda, in the note-taker's and the projector's view, with no
-element wider than the window and no scroll box inside the page; the projector follows what
+element wider than the window, no scroll box inside the page and no text cut off with "…"; the projector follows what
 the note-taker writes without a reload; Enter in a field sends nothing.
 
 Screenshots go to tests/artifacts/mote_*.png for a person to look at.
@@ -28,7 +28,7 @@ STEPS = ["Öppna punkter", "Läget", "Områden", "Åtgärder", "Omvärld", "Insp
 PAGE_SCROLLERS = ["stMain", "stAppViewContainer", "stSidebarContent", "stSidebarNavItems",
                   "stSidebar", "stAppScrollToBottomContainer"]
 CHECK_JS = """(allowed) => {
-    const W = window.innerWidth, wide = [], boxes = [];
+    const W = window.innerWidth, wide = [], boxes = [], cut = [];
     const name = (el) => (el.dataset.testid || el.tagName.toLowerCase()) +
         (el.className && typeof el.className === 'string' ? '.' + el.className.split(' ')[0] : '');
     for (const el of document.querySelectorAll('body *')) {
@@ -40,6 +40,8 @@ CHECK_JS = """(allowed) => {
         if (r.right > W + 1 || r.left < -1) wide.push(name(el) + ' ' + Math.round(r.left) +
                                                        '..' + Math.round(r.right));
         const s = getComputedStyle(el);
+        if (s.textOverflow === 'ellipsis' && el.scrollWidth > el.clientWidth + 1 &&
+            el.closest('[data-testid="stMain"]')) cut.push(name(el) + ' ' + el.innerText);
         const scrolls = (v) => v === 'auto' || v === 'scroll';
         if (allowed.includes(el.dataset.testid)) continue;
         if ((scrolls(s.overflowX) && el.scrollWidth > el.clientWidth + 2) ||
@@ -47,7 +49,7 @@ CHECK_JS = """(allowed) => {
             boxes.push(name(el) + ' ' + el.scrollWidth + 'x' + el.scrollHeight + ' in ' +
                        el.clientWidth + 'x' + el.clientHeight);
     }
-    return {wide: wide.slice(0, 8), boxes: boxes.slice(0, 8),
+    return {wide: wide.slice(0, 8), boxes: boxes.slice(0, 8), cut: cut.slice(0, 8),
             pageWidth: document.documentElement.scrollWidth, W};
 }"""
 
@@ -118,6 +120,7 @@ def _fits(page, where: str) -> None:
     assert found["pageWidth"] <= found["W"], f"{where}: the page scrolls sideways {found}"
     assert found["wide"] == [], f"{where}: wider than the window: {found['wide']}"
     assert found["boxes"] == [], f"{where}: a scroll box inside the page: {found['boxes']}"
+    assert found["cut"] == [], f"{where}: text cut off with …: {found['cut']}"
     assert page.locator('[data-testid="stException"]').count() == 0, where
     assert page.get_by_text("Press Enter").count() == 0, where
 

@@ -76,7 +76,7 @@ def test_meeting_flow_owns_its_period_records_edits_deletes_closes_and_carries()
     assert [t.label for t in at.tabs][:7] == ["Öppna punkter", "Läget", "Områden", "Åtgärder",
                                               "Omvärld", "Inspel", "Protokoll"]
     _step(at, "Läget")
-    assert len(at.metric) == 7  # every measure's headline on the agenda
+    assert len(_table(at, "Mått", "Orosanmälningar")) == 7  # every measure on the agenda
     _step(at, "Åtgärder")
     effect = _table(at, "Slutsats", "Minskningen är större")
     assert list(effect.columns) == ["Åtgärd", "Område", "Mått", "Slutsats", "Kvot", "95 % KI",

@@ -135,15 +135,37 @@ def _month(m: meetings.Meeting, sel: state.Selection) -> pd.Timestamp:
     return pd.Timestamp(m.period_slut) if m.period_slut is not None else sel.month
 
 
+SPARK = "▁▂▃▄▅▆▇█"
+
+
+def spark(values: list[float] | None) -> str:
+    """A trend as a line of block characters (fits a table cell on the projector)."""
+    if not values:
+        return "–"
+    low, high = min(values), max(values)
+    span = (high - low) or 1
+    return "".join(SPARK[round((v - low) / span * (len(SPARK) - 1))] for v in values)
+
+
 def _headlines(d: data.Data, m: meetings.Meeting, month: pd.Timestamp) -> None:
+    # One row per measure, not the overview's cards: seven cards take two screens on a
+    # 1366×768 projector, the table one.
     cfg = data.config()
     note = "" if m.typ == "avstamning" else f" (sista månaden i {m.period})"
     st.caption(overview.period_caption(month) + note)
     cards = overview.cards(d.counts, cfg, month, aggregate.Filters())
-    columns = st.columns(4)
-    for i, card in enumerate(cards):
-        with columns[i % 4].container(border=True):
-            widgets.headline_card(card)
+    arrows = {"up": "↑ ", "down": "↓ "}
+    last_year = fmt.month_short(month - pd.DateOffset(years=1))
+    st.table(pd.DataFrame({
+        "Mått": [c.title for c in cards], "Räknas": [c.counted for c in cards],
+        fmt.month_short(month).capitalize(): [c.value for c in cards],
+        f"Mot {last_year}": [arrows.get(c.direction, "") + c.delta.split(" mot ")[0]
+                             if c.delta else "–" for c in cards],
+        "Rullande 12 mån": [f"{c.rolling12} ({c.rolling12_change.split(' mot ')[0]})"
+                            if c.rolling12_shown else c.rolling12 for c in cards],
+        "24 månader": [spark(c.trend) for c in cards]}), hide_index=True)
+    st.caption("Rullande 12 mån: förändringen mot de 12 månaderna före. 24 månader: en "
+               "stapel per månad, högre är fler; ”–” när någon månad har för få för att visas.")
 
 
 def _priorities(d: data.Data, m: meetings.Meeting, month: pd.Timestamp) -> None:
@@ -152,19 +174,28 @@ def _priorities(d: data.Data, m: meetings.Meeting, month: pd.Timestamp) -> None:
         st.info("Inga mått med postnummer och målgrupp är inlästa.")
         return
     table = priority.display(p, "postnummer", PRIORITY_ROWS[m.typ])
-    # On the projector: the areas, how many measures flag them and what is done there;
-    # the rates of every measure are one click away on Områden att prioritera.
-    flagged = [", ".join(c for c in p.measures.values() if "▲" in str(row[c]) and "(" not in
-                         str(row[c])) or "–" for _, row in table.iterrows()]
-    st.caption(f"De {fmt.number(len(table))} områden som sticker ut mest, de senaste tolv "
-               f"månaderna till {fmt.month(month)}.")
+    # Only areas with a sign at all: a room reads "stands out" as a reason to act.
+    table = table[(table["Högre än väntat (antal mått)"] > 0) | (table["Svagare tecken"] > 0)]
+    if table.empty:
+        st.info(f"Inget område ligger över kommunens nivå de senaste tolv månaderna till "
+                f"{fmt.month(month)}.")
+        return
+    # On the projector: the areas, where they stand out and what is done there; the rates of
+    # every measure are on the page Områden att prioritera.
+    def flagged(row, weak: bool) -> str:
+        return ", ".join(c for c in p.measures.values()
+                         if "▲" in str(row[c]) and ("(" in str(row[c])) == weak) or "–"
+
+    st.caption(f"Områden som ligger över kommunens nivå, de senaste tolv månaderna till "
+               f"{fmt.month(month)}; flest mått först.")
     st.table(pd.DataFrame({
         "Postnummer": table["Postnummer"], "Befolkning": table["Befolkning"],
-        "Högre än väntat i": flagged,
-        "Antal mått": table["Högre än väntat (antal mått)"].map(fmt.number),
+        "Högre än väntat i": [flagged(r, False) for _, r in table.iterrows()],
+        "Svagare tecken i": [flagged(r, True) for _, r in table.iterrows()],
         "Pågående åtgärder": table["Pågående åtgärder"]}), hide_index=True)
-    st.caption("Högre än väntat: utanför 99,8 %-gränsen i trattdiagrammet. Hela tabellen "
-               "med nivåer per mått finns på sidan Områden att prioritera.")
+    st.caption("Högre än väntat: utanför 99,8 %-gränsen i trattdiagrammet; svagare tecken: "
+               "utanför 95 %-gränsen. Nivåerna per mått finns på sidan Områden att "
+               "prioritera.")
 
 
 def _actions(d: data.Data, engine) -> None:
@@ -217,10 +248,15 @@ def _agenda(d: data.Data, engine, m: meetings.Meeting, sel: state.Selection,
                 meeting_record.protocol(engine, d, m, writable)
 
 
-def _status(d: data.Data, m: meetings.Meeting) -> None:
-    """One line under the title: demo data, the meeting's state and the projector's link."""
+def _status(d: data.Data, m: meetings.Meeting, view: str, place) -> None:
+    """Demo data and the meeting's state; for the note-taker also the projector's link."""
     demo = ":orange-badge[Demodata – syntetiska siffror] " if d.is_demo else ""
     where = "pågår" if m.is_open else ":material/lock: stängt – protokollet ändras inte"
+    if view == "visa":  # beside the view switch: the steps start higher on the projector
+        place.markdown((":orange-badge[Demodata] " if d.is_demo else "") + where,
+                       help="Demodata: syntetiska siffror, inga verkliga personer."
+                       if d.is_demo else None)
+        return
     st.markdown(f"{demo}Hela kommunen (sidopanelens urval används inte) · {where} · "
                 f"[Öppna projektorns vy](?mote={m.id}&motesvy=visa&presentation=1)",
                 help="Projektorn och sekreterarens dator visar samma möte: det som antecknas "
@@ -238,7 +274,7 @@ def render(kind: str) -> None:
             widgets.page_start(follows_sidebar=False)  # says there are no data, and stops
         engine = data.engine()
         writer = actions_page.can_write() and not state.presentation()
-        row = st.columns([5, 3, 2] if writer else [5, 3], vertical_alignment="center")
+        row = st.columns([5, 3, 2], vertical_alignment="center")
         c1, c2 = row[0], row[1]
         with c1:
             m = _list(engine, kind)
@@ -254,9 +290,10 @@ def render(kind: str) -> None:
             view = state.url_widget(st.segmented_control, "Vy", list(VIEWS), key="motesvy",
                                     default="anteckna", format_func=VIEWS.get,
                                     required=True, label_visibility="collapsed")
+        view = view or "anteckna"
         title.title(f"{process.MEETING_KINDS[kind]} · {m.period}", help=ABOUT[kind])
-        _status(d, m)
-        _agenda(d, engine, m, sel, view or "anteckna")
+        _status(d, m, view, st if writer else row[2])
+        _agenda(d, engine, m, sel, view)
         if not state.presentation():
             _all_meetings(engine)
         st.caption(f"Sifferunderlaget gäller {md(m.period)}; små tal kan vara justerade och "
