@@ -124,6 +124,8 @@ def test_meeting_flow_owns_its_period_records_edits_deletes_closes_and_carries()
     at.button(key="mote_deltagare_spara").click().run()
     _ok(at)
     at.button(key="mote_stang").click().run()
+    assert process.meeting(engine, m.id).is_open  # one click only asks
+    at.button(key="mote_stang_ja").click().run()
     _ok(at)
     assert not process.meeting(engine, m.id).is_open
     assert process.protocol(engine, m.id, "pdf").startswith(b"%PDF")
@@ -269,6 +271,16 @@ def test_the_quarterly_meeting_records_a_cause_analysis():
     record = _table(at, "Text", f"Skolans nya rutin för anmälningar {tag}")
     assert record["Typ"].tolist() == ["Orsaksanalys"]
     assert record["Mått"].tolist() == ["Orosanmälningar"]
+    # An item without measure, area or owner opens in the edit form too (it gave NaN once).
+    at.text_input(key="samv_aktor").input("Skolan")
+    at.text_area(key="samv_text").input(f"Gemensam rutin {tag}")
+    at.button(key="samv_spara").click().run()
+    _ok(at)
+    item = int(process.items(_engine()).query(f"text == 'Gemensam rutin {tag}'")["id"].iloc[0])
+    at.selectbox(key="mote_andra_val").set_value(item).run()
+    _ok(at)
+    assert at.text_input(key=f"andra_{item}_aktor").value == "Skolan"
+    assert at.selectbox(key=f"andra_{item}_matt").value == ""
     _close_running("analys")
 
 

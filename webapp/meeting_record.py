@@ -7,7 +7,7 @@ refreshes by itself (``st.fragment(run_every=…)``), so it follows the note-tak
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import pandas as pd
 import streamlit as st
@@ -23,6 +23,11 @@ EVERYWHERE = ""
 FORMAT_LABELS = {"pdf": "PDF", "docx": "Word"}
 MIME = {"pdf": "application/pdf",
         "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
+
+
+def _s(value) -> str:
+    """A stored text as a string ("" for None, and for the NaN a row of a frame gives)."""
+    return value if isinstance(value, str) else ""
 
 
 def _labels() -> dict[str, str]:
@@ -55,7 +60,7 @@ def _postnummer(choice: str) -> tuple[str, ...]:
 def _area_picker(label: str, key: str, current: str | None = None) -> str:
     options = area_options()
     values = list(options)
-    chosen = next((v for v, name in options.items() if name == current), EVERYWHERE)
+    chosen = next((v for v, name in options.items() if name == _s(current)), EVERYWHERE)
     return st.selectbox(label, values, index=values.index(chosen), format_func=options.get,
                         key=key, help="Ett postnummer, ett större område eller hela kommunen.")
 
@@ -63,7 +68,9 @@ def _area_picker(label: str, key: str, current: str | None = None) -> str:
 def _measure_picker(label: str, key: str, current: str | None = None) -> str:
     labels = _labels()
     values = ["", *labels]
-    return st.selectbox(label, values, index=values.index(current or ""), key=key,
+    current = _s(current)
+    return st.selectbox(label, values, index=values.index(current if current in values else ""),
+                        key=key,
                         format_func=lambda c: labels.get(c, "Inget särskilt mått"))
 
 
@@ -79,7 +86,7 @@ def table(items: pd.DataFrame, origin: bool = False) -> pd.DataFrame:
         "Text": items["text"],
         "Mått": items["matt"].map(labels).fillna("–"),
         "Område": items["omrade"].fillna("–"),
-        "Aktör/ansvarig": [a if isinstance(a, str) and a else (b or "–")
+        "Aktör/ansvarig": [next((x for x in (a, b) if isinstance(x, str) and x), "–")
                            for a, b in zip(items["aktor"], items["ansvarig"])],
         "Uppföljning": items["uppfoljning"].map(day),
         "Läge": items["oppen"].map({True: "öppen", False: "klar"}),
@@ -139,7 +146,7 @@ def _decision(key: str, submit: str, old: pd.Series | None = None,
                              value="" if old is None else old["text"])
         c1, c0, c2, c3 = st.columns(4)
         ansvarig = c1.text_input("Ansvarig", key=f"{key}_ansvarig",
-                                 value="" if old is None else (old["ansvarig"] or ""))
+                                 value="" if old is None else _s(old["ansvarig"]))
         start = c0.date_input("Start", format="YYYY-MM-DD", key=f"{key}_start",
                               value=action.start if action else date.today())
         follow = c2.date_input("Följs upp", format="YYYY-MM-DD", key=f"{key}_uppfoljning",
@@ -237,7 +244,7 @@ def _edit(engine, m: meetings.Meeting, items: pd.DataFrame) -> None:
             with c2:
                 area = _area_picker("Område", f"{key}_omrade", old["omrade"])
             aktor = c3.text_input("Aktör eller ansvarig", key=f"{key}_aktor",
-                                  value=(old["aktor"] or old["ansvarig"] or ""))
+                                  value=_s(old["aktor"]) or _s(old["ansvarig"]))
             sent = st.form_submit_button("Spara ändringen", type="primary",
                                          key=f"{key}_skicka")
         if sent:
@@ -305,7 +312,7 @@ def _live(engine, meeting_id: int) -> None:
     m = meetings.meeting(engine, meeting_id)
     _items(engine, m)
     st.caption(f"Följer mötet: uppdateras var {LIVE_SECONDS}:e sekund (senast "
-               f"{datetime.now():%H:%M:%S}).")
+               f"{pd.Timestamp.now(tz='Europe/Stockholm'):%H:%M:%S}).")
 
 
 def record(engine, m: meetings.Meeting, writable: bool, live: bool = False) -> None:
@@ -344,8 +351,24 @@ def protocol(engine, d, m: meetings.Meeting, writable: bool) -> None:
         st.caption("Protokollet skrivs när mötet stängs: datum, period, deltagare, "
                    "observationer, beslut med ansvarig, indikator och uppföljning, och öppna "
                    "punkter. Efter stängningen ändras mötet inte.")
-        if writable and st.button("Stäng mötet och skriv protokollet", type="primary",
-                                  key="mote_stang", icon=":material/lock:"):
+        if not writable:
+            return
+        ask = f"mote_stang_fraga_{m.id}"
+        if not st.session_state.get(ask):
+            if st.button("Stäng mötet och skriv protokollet", type="primary",
+                         key="mote_stang", icon=":material/lock:"):
+                st.session_state[ask] = True
+                st.rerun()
+            return
+        st.warning("Stäng mötet? Efter stängningen kan inget läggas till, ändras eller tas "
+                   "bort; öppna punkter följer med till nästa möte.")
+        c1, c2 = st.columns(2)
+        if c2.button("Avbryt", key="mote_stang_nej"):
+            st.session_state.pop(ask, None)
+            st.rerun()
+        if c1.button("Ja, stäng och skriv protokollet", type="primary", key="mote_stang_ja",
+                     icon=":material/lock:"):
+            st.session_state.pop(ask, None)
             with errors.guard():
                 meetings.close_meeting(engine, m.id, auth.current().who)
                 auth.record("mote", {"mote": m.id, "handelse": "stängt"})
