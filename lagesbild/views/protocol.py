@@ -31,6 +31,12 @@ def _day(value) -> str:
     return "" if value is None or pd.isna(value) else f"{pd.Timestamp(value):%Y-%m-%d}"
 
 
+def _local(moment) -> pd.Timestamp:
+    """A stored time in Swedish time (SQLite gives it back without its zone: UTC)."""
+    ts = pd.Timestamp(moment)
+    return (ts if ts.tzinfo else ts.tz_localize("UTC")).tz_convert("Europe/Stockholm")
+
+
 def _points(items: pd.DataFrame, kind: str, labels: dict[str, str]) -> tuple[str, ...]:
     out = []
     for r in items[items["typ"] == kind].itertuples():
@@ -69,13 +75,11 @@ def document(engine, cfg: Config, meeting_id: int, *, demo: bool = False) -> Doc
     own = meetings.items(engine, m.id)
     followed = meetings.carried(engine, m.id)
     kind = process.MEETING_KINDS[m.typ]
-    closed = "" if m.stangt is None else \
-        f"{pd.Timestamp(m.stangt).tz_convert('Europe/Stockholm'):%Y-%m-%d %H:%M}" \
-        if pd.Timestamp(m.stangt).tzinfo else f"{pd.Timestamp(m.stangt):%Y-%m-%d %H:%M}"
+    closed = "" if m.stangt is None else f"{_local(m.stangt):%Y-%m-%d %H:%M}"
     people = [p.strip(" ,;") for p in (m.deltagare or "").replace(";", "\n").splitlines()]
     people = [_text(p) for p in people if p]
     facts = (("Möte", kind), ("Datum", f"{m.datum:%Y-%m-%d}"), ("Period", m.period),
-             ("Deltagare", ", ".join(people) or "inte antecknade"),
+             ("Deltagare", "; ".join(people) or "inte antecknade"),
              ("Öppnat av", _text(m.oppnat_av)),
              ("Stängt", f"{closed} av {_text(m.stangt_av)}" if closed else "pågår"))
     blocks = [Block(f"Protokoll {kind.lower()}", kind="title"),
