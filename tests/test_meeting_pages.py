@@ -308,6 +308,11 @@ def test_an_action_for_a_larger_area_covers_its_postnummer_and_indicators_take_c
         process.Indicator("orosanmalningar", (("anmalare", ("skola",)),)))
     logged = audit.read(_engine(), actions=["atgard"])
     assert any(d.get("atgard") == action.id for d in logged["details"])
+    # Its history reads as Swedish, not as raw fields ("titel: → …").
+    at.selectbox(key="atgard_vald").set_value(action.id).run()
+    history = next(df.value for df in at.dataframe if "Vad" in df.value.columns)
+    assert history["Vad"].tolist() == [f"Registrerade åtgärden ”Familjecentral {tag}”"]
+    assert history["Händelse"].tolist() == ["Registrerad"]
 
 
 def test_the_priority_overview_ranks_and_downloads():
