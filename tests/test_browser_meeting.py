@@ -1,7 +1,8 @@
 """The meeting room in a real headless Chromium at the projector's sizes (1920×1080 and
 1366×768): every step of the agenda, in the note-taker's and the projector's view, with no
-element wider than the window, no scroll box inside the page and no text cut off with "…"; the projector follows what
-the note-taker writes without a reload; Enter in a field sends nothing.
+element wider than the window, no scroll box inside the page and no text cut off with "…";
+the projector follows what the note-taker writes without a reload; Enter in a field sends
+nothing.
 
 Screenshots go to tests/artifacts/mote_*.png for a person to look at.
 """

@@ -197,3 +197,28 @@ def test_action_history_reads_as_swedish():
          "slut": [None, "2026-12-31"]}, process.ACTION_FIELDS)
     assert text == ("Ändrade status från ”Pågår” till ”Avslutad”; postnummer från ”974 42” "
                     "till ”974 42, 972 31”; lade till slut ”2026-12-31”")
+
+
+def test_meetings_opened_before_the_upgrade_get_the_period_they_were_built_on(tmp_path):
+    """A store at version 0007 (meetings had only the sidebar's month) is upgraded: a monthly
+    meeting's period is that month, a quarterly one's the quarter it lies in."""
+    import sqlalchemy as sa
+    from alembic import command
+
+    from lagesbild.store import migrations
+
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'gammal.sqlite'}")
+    with engine.begin() as conn:
+        command.upgrade(migrations._config(conn, Config().catalogue), "0007")
+        for typ, month in (("avstamning", "2026-10-01"), ("analys", "2026-08-01")):
+            conn.execute(sa.text(
+                "INSERT INTO moten (typ, datum, period_slut, oppnat_av, oppnat) VALUES "
+                "(:typ, '2026-11-05', :month, 'anna', '2026-11-05 09:00:00')"),
+                {"typ": typ, "month": month})
+    engine.dispose()
+    upgraded = store.connect(f"sqlite:///{tmp_path / 'gammal.sqlite'}")
+    found = {m.typ: m for m in meetings.meetings(upgraded)}
+    assert (found["avstamning"].period_kod, found["avstamning"].period) == \
+        ("2026-10", "oktober 2026")
+    assert (found["analys"].period_kod, found["analys"].period) == \
+        ("2026-Q3", "kvartal 3 2026")
