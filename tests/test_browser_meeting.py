@@ -134,6 +134,13 @@ def test_every_step_fits_the_screen_without_inner_scroll_boxes(room, size, view,
     presentation = "&presentation=1" if view == "visa" else ""
     ARTIFACTS.mkdir(exist_ok=True)
     page = _open(browser, f"{base}/{path}?mote={ids[kind]}&motesvy={view}{presentation}", size)
+    if view == "anteckna":  # the new meeting's kind, period and day fit too
+        page.get_by_role("button", name="Nytt möte").click()
+        page.get_by_role("button", name="Öppna mötet").wait_for(timeout=30_000)
+        _fits(page, f"{size} Nytt möte")
+        page.screenshot(path=str(ARTIFACTS / f"mote_nytt_{size}.png"))
+        page.keyboard.press("Escape")
+        _settle(page)
     for step in STEPS:
         page.get_by_role("tab", name=step, exact=True).first.click()
         _settle(page)
