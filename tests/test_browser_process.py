@@ -12,29 +12,32 @@ pytestmark = pytest.mark.browser
 
 def _no_errors(page) -> None:
     assert page.locator('[data-testid="stException"]').count() == 0
-    assert page.locator('[data-testid="stAlertContentError"]').count() == 0
+    errors = page.locator('[data-testid="stAlertContentError"]')
+    assert errors.count() == 0, errors.all_inner_texts()
 
 
 def test_a_meeting_decides_an_action_that_shows_on_the_trend_chart(server, browser):
     page = browser.new_page(viewport={"width": 1600, "height": 1100})
     page.goto(f"{server}/avstamningsmote", wait_until="domcontentloaded")
-    page.get_by_text("Demodata – syntetiska siffror").wait_for(timeout=90_000)
-    page.get_by_role("button", name="Öppna ett nytt avstämningsmöte").click()
-    page.get_by_text("6. Rummets inspel").wait_for(timeout=60_000)
+    page.get_by_text("Demodata – syntetiska siffror").first.wait_for(timeout=90_000)
+    page.get_by_role("button", name="Nytt möte").click()
+    page.get_by_role("button", name="Öppna mötet").click()
+    page.get_by_role("tab", name="Inspel").wait_for(timeout=60_000)
+    page.get_by_role("tab", name="Åtgärder").click()
     page.get_by_text("Effekten jämför åtgärdens område").wait_for(timeout=60_000)
-    page.set_viewport_size({"width": 1600, "height": 2600})  # the whole agenda in one image
-    page.wait_for_timeout(2000)
+    page.wait_for_timeout(1500)
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "avstamningsmote_dagordning.png"))
-    page.set_viewport_size({"width": 1600, "height": 1100})
 
+    page.get_by_role("tab", name="Inspel").click()
     page.get_by_label("Vad har ni sett?").fill("Fler anmälningar från skolan i Svartöstaden")
     page.get_by_role("button", name="Spara observationen").click()
     page.get_by_text("Observation sparad i protokollet").wait_for(timeout=30_000)
 
-    page.get_by_role("tab", name="Beslut (ny åtgärd)").click()
-    page.get_by_label("Titel").fill("Nattvandring med föreningar")
-    page.get_by_label("Indikatorer som ska påverkas").click()
+    page.get_by_role("tab", name="Beslut", exact=True).click()
+    page.get_by_label("Beslut (blir en åtgärd i åtgärdsregistret)").fill(
+        "Nattvandring med föreningar")
+    page.get_by_label("Indikatorer att följa").click()
     page.keyboard.type("Orosanm")
     page.keyboard.press("Enter")
     page.keyboard.press("Escape")
@@ -46,10 +49,11 @@ def test_a_meeting_decides_an_action_that_shows_on_the_trend_chart(server, brows
     page.get_by_text("Beslut sparad i protokollet").wait_for(timeout=30_000)
     _no_errors(page)
     page.wait_for_timeout(1500)
-    ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "avstamningsmote.png"), full_page=True)
-    page.get_by_role("button", name="Stäng mötet och spara protokollet").click()
-    page.get_by_text("Stängt möte").wait_for(timeout=30_000)
+    page.get_by_role("tab", name="Protokoll").click()
+    page.get_by_role("button", name="Stäng mötet och skriv protokollet").click()
+    page.get_by_role("button", name="Ja, stäng och skriv protokollet").click()
+    page.get_by_text("Protokollet är sparat med mötet").wait_for(timeout=60_000)
     page.close()
 
     trend = browser.new_page(viewport={"width": 1600, "height": 1100})

@@ -63,7 +63,8 @@ def action_form(key: str, defaults: process.Action | None = None, *,
     names = data.postort_names()
     a = defaults
     measures = list(cat.measures)
-    with st.form(key, clear_on_submit=defaults is None):
+    # Enter in a field does not send the 14 fields half-filled (and no English hint shows).
+    with st.form(key, clear_on_submit=defaults is None, enter_to_submit=False):
         titel = st.text_input("Titel", value=a.titel if a else "", key=f"{key}_titel")
         beskrivning = st.text_area("Beskrivning", value=a.beskrivning if a else "",
                                    key=f"{key}_beskrivning", height=80)
@@ -170,9 +171,15 @@ def _register(engine) -> None:
                 st.success(f"Åtgärd {action_id} är registrerad.")
 
 
-def _history_text(changes: dict) -> str:
-    return "; ".join(f"{k}: {'' if old is None else old} → {'' if new is None else new}"
-                     for k, (old, new) in changes.items())
+EVENTS = {"registrerad": "Registrerad", "andrad": "Ändrad", "avslutad": "Avslutad"}
+
+
+def _history_text(event: str, changes: dict) -> str:
+    """A history entry in Swedish ("Ändrade status från ”Pågår” till ”Avslutad”")."""
+    if event == "registrerad":
+        return f"Registrerade åtgärden ”{changes.get('titel', [None, ''])[1]}”"
+    labels = {"matt": {c: m.short for c, m in data.config().catalogue.measures.items()}}
+    return process.describe_changes(changes, process.ACTION_FIELDS, labels)
 
 
 def _one(engine, actions: list[process.Action]) -> None:
@@ -194,8 +201,8 @@ def _one(engine, actions: list[process.Action]) -> None:
     st.dataframe(pd.DataFrame({
         "Tid": pd.to_datetime(hist["at"], utc=True).dt.tz_convert("Europe/Stockholm")
         .dt.strftime("%Y-%m-%d %H:%M"),
-        "Vem": hist["who"], "Händelse": hist["handelse"],
-        "Ändringar": [_history_text(c) for c in hist["andringar"]]}),
+        "Vem": hist["who"], "Händelse": hist["handelse"].map(EVENTS).fillna(hist["handelse"]),
+        "Vad": [_history_text(e, c) for e, c in zip(hist["handelse"], hist["andringar"])]}),
         hide_index=True, width="stretch", key="atgard_historik")
     if can_write():
         with st.expander("Ändra eller avsluta åtgärden", icon=":material/edit:"):

@@ -1,11 +1,11 @@
 """Möten: the avstämningsmöte (monthly) and the analys- och åtgärdsmöte (quarterly).
 
-One page per kind walks the agenda built from the data — last meeting's open items, the
-headline figures per verksamhetsområde, the areas to prioritise, open actions and their
-effect, omvärldsbevakning since the last meeting — and takes the room's input (observations,
-decisions that go straight into the action register, samverkansbehov, what to pass on). The
-record is saved item by item as it is typed, so the projector and the note-taker can share
-the page; closing the meeting freezes it, and its open items open the next one.
+A meeting owns its period (chosen when it is opened, not the sidebar's month), and several
+may be open at once. The page is the agenda in steps (tabs, one screen each: open items, the
+picture per verksamhetsområde, areas to prioritise, actions and their effect, omvärld, the
+room's input, the protocol) and has two views of the same stored meeting: *Anteckna* for the
+secretary's laptop (forms, edit, delete, close) and *Visa* for the projector (read-only, the
+room's input refreshed every few seconds). The record itself: ``meeting_record``.
 """
 
 from __future__ import annotations
@@ -16,9 +16,11 @@ import pandas as pd
 import streamlit as st
 
 from lagesbild import fmt
-from lagesbild.store import audit, process
-from lagesbild.views import overview
-from webapp import actions_page, auth, data, errors, priority_page, state, widgets
+from lagesbild.analysis import aggregate, periods
+from lagesbild.store import meetings, process
+from lagesbild.views import effect, overview, priority
+from webapp import actions_page, auth, data, errors, meeting_record, priority_page, state, \
+    widgets
 from webapp.text import md
 
 ABOUT = {
@@ -29,69 +31,188 @@ ABOUT = {
               "effekter, orsaksanalys, kort- och långsiktiga åtgärder med indikatorer att "
               "följa, och behov av samverkan med andra förvaltningar och aktörer.",
 }
-PRIORITY_ROWS = {"avstamning": 10, "analys": 25}
+PAGES = {"avstamning": "app_pages/avstamning.py", "analys": "app_pages/analysmote.py"}
+PRIORITY_ROWS = {"avstamning": 8, "analys": 15}
 NOTE_DAYS = {"avstamning": 35, "analys": 100}  # omvärld notes since, when no earlier meeting
+VIEWS = {"anteckna": "Anteckna", "visa": "Visa på skärmen"}
+STEPS = ["Öppna punkter", "Läget", "Områden", "Åtgärder", "Omvärld", "Inspel", "Protokoll"]
+# The effect table on the agenda: what a room reads (the register has every column).
+EFFECT_COLUMNS = ["Åtgärd", "Område", "Mått", "Slutsats", "Kvot", "95 % KI", "Före", "Efter"]
 
 
-def _items_table(items: pd.DataFrame) -> pd.DataFrame:
-    cat = data.config().catalogue
-    labels = {c: m.short for c, m in cat.measures.items()}
-    return pd.DataFrame({
-        "Typ": items["typ"].map(process.ITEM_KINDS),
-        "Text": items["text"],
-        "Mått": items["matt"].map(labels).fillna("–"),
-        "Område": items["omrade"].fillna("–"),
-        "Aktör": items["aktor"].fillna("–"),
-        "Åtgärd": items["atgard_id"].map(lambda v: "–" if pd.isna(v) else f"nr {int(v)}"),
-        "Öppen": items["oppen"].map({True: "öppen", False: "klar"}),
-    })
+def period_options(d: data.Data, kind: str) -> list[str]:
+    """The whole months (monthly) or quarters (quarterly) the data cover, newest first."""
+    latest = actions_page.latest(d)
+    if latest is None:
+        return []
+    months = sorted({m for f in d.counts.values() for m in f["month"].unique()})
+    return periods.period_options(meetings.PERIOD_KIND[kind], months, latest)
 
 
-def _carried(engine, m: process.Meeting, writable: bool) -> None:
-    st.subheader("1. Öppna punkter från tidigare möten")
-    carried = process.carried(engine, m.id)
-    if carried.empty:
-        st.caption("Inga öppna punkter från tidigare möten.")
+def default_period(d: data.Data, kind: str) -> str | None:
+    """The period a new meeting of *kind* is about unless the room picks another: the latest
+    whole month or quarter with data. (The one place to change to "the latest published".)"""
+    options = period_options(d, kind)
+    return options[0] if options else None
+
+
+def _new(engine, d: data.Data, kind: str) -> None:
+    """The widgets that open a meeting: its kind, its period and its day."""
+    with st.popover("Nytt möte", icon=":material/add:", width="stretch"):
+        c1, c2, c3 = st.columns([2, 2, 2])
+        chosen = c1.radio("Mötestyp", list(process.MEETING_KINDS), key="mote_ny_typ",
+                          index=list(process.MEETING_KINDS).index(kind),
+                          format_func=process.MEETING_KINDS.get)
+        options = period_options(d, chosen)
+        if not options:
+            st.info("Det finns ingen hel period i data ännu.")
+            return
+        default = default_period(d, chosen)
+        name = "Månad" if meetings.PERIOD_KIND[chosen] == "manad" else "Kvartal"
+        period = c2.selectbox(name, options, index=options.index(default),
+                              key=f"mote_ny_period_{chosen}",
+                              format_func=lambda c: meetings.period_label(chosen, c),
+                              help="Perioden mötet gäller. Förvald: den senaste hela perioden "
+                                   "med data (inte sidopanelens månad).")
+        day = c3.date_input("Mötesdag", value=date.today(), format="YYYY-MM-DD",
+                            key="mote_ny_dag")
+        if st.button("Öppna mötet", type="primary", key="mote_oppna",
+                     icon=":material/play_arrow:"):
+            with errors.guard():
+                new = meetings.open_meeting(engine, chosen, day, auth.current().who,
+                                            period=period)
+                auth.record("mote", {"mote": new, "handelse": "öppnat", "typ": chosen,
+                                     "period": period})
+                # Shown next run: the list above is drawn already, its value is fixed now.
+                st.session_state["_mote_nytt"] = (chosen, new)
+                if chosen != kind:
+                    st.switch_page(PAGES[chosen])
+                st.rerun()
+
+
+def _list(engine, kind: str) -> meetings.Meeting | None:
+    found = meetings.meetings(engine, kind)
+    if not found:
+        return None
+    by_id = {x.id: x for x in found}
+    key = f"mote_val_{kind}"
+    made = st.session_state.get("_mote_nytt")
+    if made and made[0] == kind:  # the meeting just opened
+        st.session_state[key] = made[1]
+        del st.session_state["_mote_nytt"]
+    if key not in st.session_state:  # a link names the meeting; else the newest open one
+        wanted = st.query_params.get("mote")
+        first = next((x.id for x in found if x.is_open), found[0].id)
+        st.session_state[key] = int(wanted) if wanted and wanted.isdigit() and \
+            int(wanted) in by_id else first
+    if st.session_state[key] not in by_id:
+        st.session_state[key] = found[0].id
+    chosen = st.selectbox("Möte", list(by_id), key=key,
+                          format_func=lambda i: f"{by_id[i].period} · mötet "
+                                                f"{by_id[i].datum:%Y-%m-%d} · {by_id[i].state}",
+                          label_visibility="collapsed")
+    state.to_url({"mote": str(chosen)})
+    return by_id[chosen]
+
+
+def _all_meetings(engine) -> None:
+    counts = meetings.meeting_counts(engine)
+    if counts.empty:
         return
-    st.dataframe(_items_table(carried), hide_index=True, width="stretch",
-                 key="mote_tidigare")
-    if writable:
-        still = carried[carried["oppen"].astype(bool)]
-        for item in still.itertuples():
-            if st.button(f"Markera som klar: {md(item.text[:60])}", key=f"klar_{item.id}",
-                         icon=":material/check:"):
-                with errors.guard():
-                    process.close_item(engine, int(item.id), m.id)
-                    auth.record("mote", {"mote": m.id, "handelse": "punkt klar",
-                                         "punkt": int(item.id)})
-                    st.rerun()
+    found = {m.id: m for m in meetings.meetings(engine)}
+    rows = counts.sort_values(["datum", "id"], ascending=False)
+    with st.expander(f"Alla möten ({fmt.number(len(rows))})", icon=":material/list:"):
+        st.table(pd.DataFrame({
+            "Möte": [process.MEETING_KINDS[t] for t in rows["typ"]],
+            "Period": [found[i].period for i in rows["id"]],
+            "Mötesdag": rows["datum"], "Läge": rows["status"],
+            "Öppna punkter": [fmt.number(v) for v in rows["oppna_punkter"]]}),
+            hide_index=True)
 
 
-def _headlines(d: data.Data, sel: state.Selection) -> None:
-    st.subheader("2. Läget per verksamhetsområde")
+def _month(m: meetings.Meeting, sel: state.Selection) -> pd.Timestamp:
+    """The month the agenda's figures are for: the meeting's own (the last of a quarter)."""
+    return pd.Timestamp(m.period_slut) if m.period_slut is not None else sel.month
+
+
+SPARK = "▁▂▃▄▅▆▇█"
+
+
+def spark(values: list[float] | None) -> str:
+    """A trend as a line of block characters (fits a table cell on the projector)."""
+    if not values:
+        return "–"
+    low, high = min(values), max(values)
+    span = (high - low) or 1
+    return "".join(SPARK[round((v - low) / span * (len(SPARK) - 1))] for v in values)
+
+
+def _headlines(d: data.Data, m: meetings.Meeting, month: pd.Timestamp) -> None:
+    # One row per measure, not the overview's cards: seven cards take two screens on a
+    # 1366×768 projector, the table one.
     cfg = data.config()
-    st.caption(overview.period_caption(sel.month))
-    cards = overview.cards(d.counts, cfg, sel.month, sel.filters)
-    columns = st.columns(4)
-    for i, card in enumerate(cards):
-        with columns[i % 4].container(border=True):
-            widgets.headline_card(card)
+    note = "" if m.typ == "avstamning" else f" (sista månaden i {m.period})"
+    st.caption(overview.period_caption(month) + note)
+    cards = overview.cards(d.counts, cfg, month, aggregate.Filters())
+    arrows = {"up": "↑ ", "down": "↓ "}
+    last_year = fmt.month_short(month - pd.DateOffset(years=1))
+    st.table(pd.DataFrame({
+        "Mått": [c.title for c in cards], "Räknas": [c.counted for c in cards],
+        fmt.month_short(month).capitalize(): [c.value for c in cards],
+        f"Mot {last_year}": [arrows.get(c.direction, "") + c.delta.split(" mot ")[0]
+                             if c.delta else "–" for c in cards],
+        "Rullande 12 mån": [f"{c.rolling12} ({c.rolling12_change.split(' mot ')[0]})"
+                            if c.rolling12_shown else c.rolling12 for c in cards],
+        "24 månader": [spark(c.trend) for c in cards]}), hide_index=True)
+    st.caption("Rullande 12 mån: förändringen mot de 12 månaderna före. 24 månader: en "
+               "stapel per månad, högre är fler; ”–” när någon månad har för få för att visas.")
 
 
-def _priorities(d: data.Data, sel: state.Selection, kind: str) -> None:
-    st.subheader("3. Områden att prioritera")
-    priority_page.ranked_table(d, sel, "postnummer", PRIORITY_ROWS[kind], key="mote_prio")
+def _priorities(d: data.Data, m: meetings.Meeting, month: pd.Timestamp) -> None:
+    p = priority_page.view(d, month, "postnummer")
+    if p.ranked.empty:
+        st.info("Inga mått med postnummer och målgrupp är inlästa.")
+        return
+    table = priority.display(p, "postnummer", PRIORITY_ROWS[m.typ])
+    # Only areas with a sign at all: a room reads "stands out" as a reason to act.
+    table = table[(table["Högre än väntat (antal mått)"] > 0) | (table["Svagare tecken"] > 0)]
+    if table.empty:
+        st.info(f"Inget område ligger över kommunens nivå de senaste tolv månaderna till "
+                f"{fmt.month(month)}.")
+        return
+    # On the projector: the areas, where they stand out and what is done there; the rates of
+    # every measure are on the page Områden att prioritera.
+    def flagged(row, weak: bool) -> str:
+        return ", ".join(c for c in p.measures.values()
+                         if "▲" in str(row[c]) and ("(" in str(row[c])) == weak) or "–"
+
+    st.caption(f"Områden som ligger över kommunens nivå, de senaste tolv månaderna till "
+               f"{fmt.month(month)}; flest mått först.")
+    st.table(pd.DataFrame({
+        "Postnummer": table["Postnummer"], "Befolkning": table["Befolkning"],
+        "Högre än väntat i": [flagged(r, False) for _, r in table.iterrows()],
+        "Svagare tecken i": [flagged(r, True) for _, r in table.iterrows()],
+        "Pågående åtgärder": table["Pågående åtgärder"]}), hide_index=True)
+    st.caption("Högre än väntat: utanför 99,8 %-gränsen i trattdiagrammet; svagare tecken: "
+               "utanför 95 %-gränsen. Nivåerna per mått finns på sidan Områden att "
+               "prioritera.")
 
 
 def _actions(d: data.Data, engine) -> None:
-    st.subheader("4. Pågående åtgärder och effekt hittills")
-    actions_page.effect_table(d, process.actions(engine, open_only=True), "mote_effekt")
+    running = process.actions(engine, open_only=True)
+    if not running:
+        st.caption("Inga åtgärder att följa upp.")
+        return
+    cfg = data.config()
+    shown = effect.display(actions_page.effects(d, running), cfg, cfg.threshold)
+    st.table(shown[EFFECT_COLUMNS], hide_index=True)
+    st.caption(actions_page.EFFECT_NOTE + " Alla kolumner (antal, befolkning, nivåer) finns "
+               "på sidan Åtgärder.")
 
 
-def _world(engine, m: process.Meeting, kind: str) -> None:
-    st.subheader("5. Omvärldsbevakning sedan förra mötet")
-    earlier = [x for x in process.meetings(engine, kind) if x.id < m.id]
-    since = earlier[0].datum if earlier else m.datum - timedelta(days=NOTE_DAYS[kind])
+def _world(engine, m: meetings.Meeting) -> None:
+    earlier = [x for x in meetings.meetings(engine, m.typ) if x.id < m.id]
+    since = earlier[0].datum if earlier else m.datum - timedelta(days=NOTE_DAYS[m.typ])
     notes = process.notes(engine, start=since, end=m.datum)
     if notes.empty:
         st.caption(f"Inga noteringar sedan {since:%Y-%m-%d}.")
@@ -102,136 +223,78 @@ def _world(engine, m: process.Meeting, kind: str) -> None:
                     f"{md(note.text)}")
 
 
-def _input_forms(engine, m: process.Meeting) -> None:
-    cat = data.config().catalogue
-    measures = ["", *cat.measures]
-
-    def measure_label(c):
-        return "Inget särskilt mått" if not c else cat.measure(c).short
-
-    names = ["Observation", "Beslut (ny åtgärd)", "Samverkansbehov",
-             "Vidare till EST och andra"]
-    if m.typ == "analys":  # the quarterly meeting also analyses causes
-        names.insert(1, "Orsaksanalys")
-    tabs = dict(zip(names, st.tabs(names)))
-    with tabs["Observation"], st.form("observation", clear_on_submit=True):
-        text = st.text_area("Vad har ni sett?", key="obs_text", height=80)
-        c1, c2 = st.columns(2)
-        matt = c1.selectbox("Mått", measures, format_func=measure_label, key="obs_matt")
-        omrade = c2.text_input("Område (postnummer eller namn, valfritt)", key="obs_omrade")
-        if st.form_submit_button("Spara observationen", key="obs_spara"):
-            _save(engine, m, "observation", text, matt=matt, omrade=omrade)
-    if "Orsaksanalys" in tabs:
-        with tabs["Orsaksanalys"], st.form("orsak", clear_on_submit=True):
-            text = st.text_area("Vad kan förklara utvecklingen? (orsaker, faktorer, vad som "
-                                "behöver undersökas)", key="orsak_text", height=100)
-            c1, c2 = st.columns(2)
-            matt = c1.selectbox("Mått", measures, format_func=measure_label, key="orsak_matt")
-            omrade = c2.text_input("Område (valfritt)", key="orsak_omrade")
-            if st.form_submit_button("Spara orsaksanalysen", key="orsak_spara"):
-                _save(engine, m, "orsak", text, matt=matt, omrade=omrade)
-    with tabs["Beslut (ny åtgärd)"]:
-        st.caption("Ett beslut om en åtgärd går direkt in i åtgärdsregistret, kopplat till "
-                   "det här mötet.")
-        new = actions_page.action_form("beslut", submit="Spara beslutet")
-        if new is not None:
-            _save(engine, m, "beslut", new.titel, action=new, omrade=new.place)
-    with tabs["Samverkansbehov"], st.form("samverkan", clear_on_submit=True):
-        aktor = st.text_input("Vilken förvaltning eller aktör?", key="samv_aktor")
-        text = st.text_area("Om vad?", key="samv_text", height=80)
-        if st.form_submit_button("Spara samverkansbehovet", key="samv_spara"):
-            _save(engine, m, "samverkan", text, aktor=aktor)
-    with tabs["Vidare till EST och andra"], st.form("vidare", clear_on_submit=True):
-        aktor = st.text_input("Till vem? (t.ex. EST-lägesbilden, kultur- och "
-                              "fritidsförvaltningen)", key="vidare_aktor")
-        text = st.text_area("Vad ska föras vidare?", key="vidare_text", height=80)
-        if st.form_submit_button("Spara", key="vidare_spara"):
-            _save(engine, m, "vidare", text, aktor=aktor)
+def _agenda(d: data.Data, engine, m: meetings.Meeting, sel: state.Selection,
+            view: str) -> None:
+    writable = view == "anteckna" and m.is_open and actions_page.can_write()
+    month = _month(m, sel)
+    steps = state.url_tabs(STEPS, key="motessteg")
+    for name, tab in steps.items():
+        if not getattr(tab, "open", True):
+            continue
+        with tab:
+            if name == "Öppna punkter":
+                meeting_record.carried(engine, m, writable)
+            elif name == "Läget":
+                _headlines(d, m, month)
+            elif name == "Områden":
+                _priorities(d, m, month)
+            elif name == "Åtgärder":
+                _actions(d, engine)
+            elif name == "Omvärld":
+                _world(engine, m)
+            elif name == "Inspel":
+                meeting_record.record(engine, m, writable, live=view == "visa")
+            else:
+                meeting_record.protocol(engine, d, m, writable)
 
 
-def _save(engine, m: process.Meeting, kind: str, text: str, **extra) -> None:
-    with errors.guard():
-        item = process.add_item(engine, m.id, kind, text, auth.current().who,
-                                known_measures=set(data.config().catalogue.measures), **extra)
-        auth.record("mote", {"mote": m.id, "handelse": process.ITEM_KINDS[kind].lower(),
-                             "punkt": item})
-        if extra.get("action") is not None:  # the decision's action is in the register now
-            saved = process.items(engine, m.id).set_index("id").loc[item, "atgard_id"]
-            auth.record("atgard", {"atgard": int(saved), "handelse": "registrerad",
-                                   "titel": text, "mote": m.id})
-        st.toast(f"{process.ITEM_KINDS[kind]} sparad i protokollet.", icon=":material/check:")
-
-
-def _record(engine, m: process.Meeting, writable: bool) -> None:
-    st.subheader("6. Rummets inspel")
-    items = process.items(engine, m.id)
-    if writable:
-        _input_forms(engine, m)
-        items = process.items(engine, m.id)  # with what was just saved
-    if items.empty:
-        st.caption("Inget antecknat vid det här mötet ännu.")
-    else:
-        shown = _items_table(items)
-        st.dataframe(shown, hide_index=True, width="stretch", key="mote_protokoll")
-        # For the management group's monthly report and the socialnämnd's quarterly one.
-        name = f"protokoll_{m.typ}_{m.datum:%Y-%m-%d}.csv"
-        st.download_button(
-            "Protokollet som CSV", key="mote_csv", file_name=name, mime="text/csv",
-            on_click="ignore", icon=":material/download:",
-            data=auth.logged_download(lambda: audit.to_csv(shown), {
-                "vad": f"Protokoll, {process.MEETING_KINDS[m.typ].lower()}",
-                "period": f"{m.datum:%Y-%m-%d}", "format": "csv", "fil": name}))
-    if writable:
-        st.divider()
-        if st.button("Stäng mötet och spara protokollet", type="primary", key="mote_stang",
-                     icon=":material/lock:"):
-            with errors.guard():
-                process.close_meeting(engine, m.id, auth.current().who)
-                auth.record("mote", {"mote": m.id, "handelse": "stängt"})
-                st.rerun()
-
-
-def _choose(engine, kind: str) -> process.Meeting | None:
-    found = process.meetings(engine, kind)
-    can = actions_page.can_write()
-    if can and not any(x.is_open for x in found):
-        if st.button(f"Öppna ett nytt {process.MEETING_KINDS[kind].lower()}",
-                     type="primary", key="mote_oppna", icon=":material/play_arrow:"):
-            with errors.guard():
-                sel = state.selection()
-                new = process.open_meeting(engine, kind, date.today(), auth.current().who,
-                                           sel.month.date() if sel.month is not None else None)
-                auth.record("mote", {"mote": new, "handelse": "öppnat", "typ": kind})
-                st.session_state[f"mote_val_{kind}"] = new  # show the new one, not the last
-                st.rerun()
-    if not found:
-        st.info("Inga möten ännu." + (" Öppna det första med knappen ovan." if can else ""))
-        return None
-    by_id = {x.id: x for x in found}
-    chosen = st.selectbox("Möte", list(by_id), format_func=lambda i: by_id[i].label,
-                          key=f"mote_val_{kind}")
-    return by_id[chosen]
+def _status(d: data.Data, m: meetings.Meeting, view: str, place) -> None:
+    """Demo data and the meeting's state; for the note-taker also the projector's link."""
+    demo = ":orange-badge[Demodata – syntetiska siffror] " if d.is_demo else ""
+    where = "pågår" if m.is_open else ":material/lock: stängt – protokollet ändras inte"
+    if view == "visa":  # beside the view switch: the steps start higher on the projector
+        place.markdown((":orange-badge[Demodata] " if d.is_demo else "") + where,
+                       help="Demodata: syntetiska siffror, inga verkliga personer."
+                       if d.is_demo else None)
+        return
+    st.markdown(f"{demo}Hela kommunen (sidopanelens urval används inte) · {where} · "
+                f"[Öppna projektorns vy](?mote={m.id}&motesvy=visa&presentation=1)",
+                help="Projektorn och sekreterarens dator visar samma möte: det som antecknas "
+                     "syns på projektorn inom några sekunder.")
 
 
 def render(kind: str) -> None:
     """A meeting page of *kind* (``avstamning`` or ``analys``)."""
-    st.title(process.MEETING_KINDS[kind])
-    st.caption(ABOUT[kind])
+    title = st.empty()  # the meeting's period goes into the title once it is chosen
+    title.title(process.MEETING_KINDS[kind], help=ABOUT[kind])
     with errors.guard():
-        d, sel = widgets.page_start()
+        d = data.data()
+        sel = state.selection()
+        if sel.month is None:
+            widgets.page_start(follows_sidebar=False)  # says there are no data, and stops
         engine = data.engine()
-        m = _choose(engine, kind)
+        writer = actions_page.can_write() and not state.presentation()
+        row = st.columns([5, 3, 2], vertical_alignment="center")
+        c1, c2 = row[0], row[1]
+        with c1:
+            m = _list(engine, kind)
+        if writer:
+            with row[2]:
+                _new(engine, d, kind)
         if m is None:
+            widgets.demo_banner(d)
+            st.info("Inga möten ännu." + (" Öppna det första med knappen Nytt möte."
+                                          if writer else ""))
             return
-        writable = m.is_open and actions_page.can_write()
-        if not m.is_open:
-            st.caption(f":material/lock: Stängt möte: protokollet ändras inte. Öppnat av "
-                       f"{md(m.oppnat_av)}.")
-        _carried(engine, m, writable)
-        _headlines(d, sel)
-        _priorities(d, sel, kind)
-        _actions(d, engine)
-        _world(engine, m, kind)
-        _record(engine, m, writable)
-        st.caption(f"Sifferunderlaget gäller {fmt.month(sel.month)}; små tal kan vara "
-                   "justerade och under 5 visas som ”<5”.")
+        with c2:
+            view = state.url_widget(st.segmented_control, "Vy", list(VIEWS), key="motesvy",
+                                    default="anteckna", format_func=VIEWS.get,
+                                    required=True, label_visibility="collapsed")
+        view = view or "anteckna"
+        title.title(f"{process.MEETING_KINDS[kind]} · {m.period}", help=ABOUT[kind])
+        _status(d, m, view, st if writer else row[2])
+        _agenda(d, engine, m, sel, view)
+        if not state.presentation():
+            _all_meetings(engine)
+        st.caption(f"Sifferunderlaget gäller {md(m.period)}; små tal kan vara justerade och "
+                   "under 5 visas som ”<5”.")

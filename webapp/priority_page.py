@@ -32,6 +32,12 @@ def _view(url: str, fingerprint: tuple, end: pd.Timestamp, level: str,
                          list(actions))
 
 
+def view(d: data.Data, end: pd.Timestamp, level: str) -> priority.Priority:
+    """The ranked areas of the 12 months to *end* (cached; the meeting page uses it too)."""
+    actions = tuple(process.actions(data.engine(), open_only=True))
+    return _view(data.config().db_url, d.fingerprint, end, level, actions)
+
+
 def ranked_table(d: data.Data, sel: state.Selection, level: str, top: int | None,
                  key: str) -> None:
     """The ranked areas (the *top* first, or all), with the note on how to read them."""

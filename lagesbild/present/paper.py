@@ -40,9 +40,15 @@ def pdf(doc: Document) -> bytes:
 
     class Paper(FPDF):
         def header(self):
+            self.set_font("DejaVu", "B", 8)
+            room = self.epw - (self.get_string_width(doc.mark) + 3 if doc.demo else 0)
             self.set_font("DejaVu", "", 8)
             self.set_text_color(*GREY)
-            self.cell(0, 5, _plain(f"{doc.title} · {doc.made}"), align="L")
+            # A long title is shortened, not printed over the demo mark beside it.
+            title = _plain(f"{doc.title} · {doc.made}")
+            while len(title) > 8 and self.get_string_width(title) > room:
+                title = title[:-2].rstrip() + "…"
+            self.cell(room, 5, title, align="L")
             if doc.demo:
                 self.set_text_color(*MARK)
                 self.set_font("DejaVu", "B", 8)

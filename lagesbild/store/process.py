@@ -1,9 +1,5 @@
-"""The lägesbild process in the store: actions (with history), meetings, the room's input and
-omvärldsbevakning notes.
-
-Long because the process's three kinds of record (actions with their history, meetings with
-their items and report text, omvärld notes) share the write rules and are read together by
-the meeting pages; split apart, each would import the others.
+"""The lägesbild process in the store: actions (with history) and omvärldsbevakning notes;
+meetings and their items are in ``meetings`` (its names are reachable here too, as before).
 
 Only text and choices the room made are kept here, never numbers from the data; whether an
 action worked is computed when asked (``analysis.effect``), from the counts of the day. Every
@@ -22,15 +18,10 @@ import pandas as pd
 import sqlalchemy as sa
 
 from lagesbild import codes
+from lagesbild.intake import personnummer
 from lagesbild.errors import DataError, UnknownError
 from lagesbild.store.connection import writing
-from lagesbild.store.schema import (
-    atgard_historik,
-    atgarder,
-    moten,
-    motesposter,
-    omvarld,
-)
+from lagesbild.store.schema import atgard_historik, atgarder, omvarld
 
 KINDS = {"punktinsats": "Punktinsats", "kortsiktig": "Kortsiktig", "langsiktig": "Långsiktig"}
 LEVELS = {"universell": "Universell", "selektiv": "Selektiv", "indikerad": "Indikerad"}
@@ -95,6 +86,10 @@ def _now() -> datetime:
 def _check(action: Action, known_measures: set[str] | None) -> None:
     if not action.titel.strip():
         raise DataError("Åtgärden behöver en titel.")
+    typed = (action.titel, action.beskrivning, action.omrade, action.ansvarig, action.samverkan)
+    if any(personnummer.contains(t) for t in typed):
+        raise DataError("Åtgärden ser ut att innehålla ett personnummer. Personnummer får inte "
+                        "sparas här; skriv utan det.")
     for value, allowed, what in ((action.typ, KINDS, "typ"), (action.niva, LEVELS, "nivå"),
                                  (action.status, STATUSES, "status")):
         if value not in allowed:
@@ -143,11 +138,12 @@ def add_action(engine, action: Action, who: str, known_measures: set[str] | None
 
 
 def update_action(engine, action_id: int, action: Action, who: str,
-                  known_measures: set[str] | None = None) -> dict:
+                  known_measures: set[str] | None = None,
+                  conn: sa.Connection | None = None) -> dict:
     """Change an action; returns the changed fields ({field: [old, new]}), empty if none."""
     _check(action, known_measures)
     new = _row(action)
-    with writing(engine) as c:
+    with writing(conn or engine) as c:
         old = c.execute(sa.select(atgarder).where(atgarder.c.id == action_id)).mappings().first()
         if old is None:
             raise UnknownError(f"Det finns ingen åtgärd {action_id}.")
@@ -203,6 +199,48 @@ def history(engine, action_id: int) -> pd.DataFrame:
     return frame.assign(andringar=[json.loads(a) for a in frame["andringar"]])
 
 
+ACTION_FIELDS = {"titel": "titel", "beskrivning": "beskrivning", "typ": "typ",
+                 "niva": "prevention", "postnummer": "postnummer", "omrade": "område",
+                 "kon": "kön", "aldersgrupp": "åldersgrupp", "indikatorer": "indikatorer",
+                 "start": "start", "slut": "slut", "ansvarig": "ansvarig",
+                 "samverkan": "samverkan", "status": "status", "mote_id": "möte"}
+
+
+def _value(field_: str, value, labels: dict[str, dict]) -> str:
+    """A stored value as people read it: names for codes, postnummer as "974 42"."""
+    if value in (None, "", "[]"):
+        return ""
+    if field_ == "postnummer":
+        return ", ".join(f"{p[:3]} {p[3:]}" for p in json.loads(value))
+    if field_ == "indikatorer":
+        names = labels.get("matt", {})
+        return ", ".join(names.get(i["matt"], i["matt"]) for i in json.loads(value))
+    table = {"typ": KINDS, "niva": LEVELS, "status": STATUSES,
+             "kon": {"K": "flickor/kvinnor", "M": "pojkar/män"}, **labels}.get(field_, {})
+    return str(table.get(value, value))
+
+
+def describe_changes(changes: dict, fields: dict[str, str],
+                     labels: dict[str, dict] | None = None) -> str:
+    """{field: [old, new]} in Swedish: "Ändrade status från ”Pågår” till ”Avslutad”; lade till
+    slut ”2026-12-31”". *fields* names the fields, *labels* coded values ({"matt": {…}})."""
+    parts = []
+    for key, (old, new) in changes.items():
+        name = fields.get(key, key)
+        before, after = _value(key, old, labels or {}), _value(key, new, labels or {})
+        if not before:
+            parts.append(f"lade till {name} ”{after}”")
+        elif not after:
+            parts.append(f"tog bort {name} ”{before}”")
+        else:
+            parts.append(f"{name} från ”{before}” till ”{after}”")
+    if not parts:
+        return ""
+    text = "; ".join(parts)
+    return ("Ändrade " + text) if not text.startswith(("lade", "tog")) else \
+        text[0].upper() + text[1:]
+
+
 def load_demo_actions(engine, path: Path, measure: str, conn: sa.Connection | None = None
                       ) -> list[int]:
     """The demo's actions (``insatser.csv``: Postnummer;Start;Insats;Beskrivning), each
@@ -218,196 +256,6 @@ def load_demo_actions(engine, path: Path, measure: str, conn: sa.Connection | No
             ansvarig="Individ- och familjeomsorgen", samverkan="Skolorna i området"),
             "demo", conn=conn))
     return done
-
-
-# --- meetings ---------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Meeting:
-    id: int
-    typ: str
-    datum: date
-    oppnat_av: str
-    stangt: datetime | None
-    period_slut: date | None = None
-
-    @property
-    def is_open(self) -> bool:
-        return self.stangt is None
-
-    @property
-    def label(self) -> str:
-        state = "" if self.stangt else " (pågår)"
-        return f"{MEETING_KINDS[self.typ]} {self.datum:%Y-%m-%d}{state}"
-
-
-def _meeting(row) -> Meeting:
-    return Meeting(int(row["id"]), row["typ"], pd.Timestamp(row["datum"]).date(),
-                   row["oppnat_av"], row["stangt"],
-                   None if row["period_slut"] is None else pd.Timestamp(row["period_slut"]).date())
-
-
-def open_meeting(engine, kind: str, day: date, who: str, period_end: date | None = None) -> int:
-    """Start a meeting of *kind*; one of each kind may be open at a time."""
-    if kind not in MEETING_KINDS:
-        raise UnknownError(f"Okänd mötestyp ”{kind}”. Möjliga: {', '.join(MEETING_KINDS)}.")
-    with writing(engine) as c:
-        running = c.execute(sa.select(moten.c.id).where(
-            moten.c.typ == kind, moten.c.stangt.is_(None))).first()
-        if running is not None:
-            raise DataError(f"Ett {MEETING_KINDS[kind].lower()} pågår redan (möte "
-                            f"{running[0]}). Stäng det först.")
-        return int(c.execute(moten.insert().values(
-            typ=kind, datum=day, period_slut=period_end, oppnat_av=who, oppnat=_now())
-        ).inserted_primary_key[0])
-
-
-def meetings(engine, kind: str | None = None) -> list[Meeting]:
-    """Meetings, newest first."""
-    query = sa.select(moten).order_by(moten.c.datum.desc(), moten.c.id.desc())
-    if kind:
-        query = query.where(moten.c.typ == kind)
-    with engine.connect() as conn:
-        return [_meeting(r) for r in conn.execute(query).mappings()]
-
-
-def meeting(engine, meeting_id: int) -> Meeting:
-    with engine.connect() as conn:
-        row = conn.execute(sa.select(moten).where(moten.c.id == meeting_id)).mappings().first()
-    if row is None:
-        raise UnknownError(f"Det finns inget möte {meeting_id}.")
-    return _meeting(row)
-
-
-REPORT_MEETING = {"manad": "avstamning", "kvartal": "analys"}
-
-
-def meeting_for(engine, kind: str, start: date, end: date) -> Meeting | None:
-    """The meeting a report of a month (``manad``: the avstämningsmöte) or a quarter
-    (``kvartal``: the analys- och åtgärdsmöte) belongs to: the newest whose agenda was built
-    on a month within *start* … *end*; None when there is none."""
-    for m in meetings(engine, REPORT_MEETING[kind]):
-        if m.period_slut is not None and start <= m.period_slut <= end:
-            return m
-    return None
-
-
-def report_text(engine, meeting_id: int) -> tuple[str | None, str | None, datetime | None]:
-    """The report summary saved with a meeting: text, who saved it and when (Nones if none)."""
-    with engine.connect() as conn:
-        row = conn.execute(sa.select(moten.c.rapporttext, moten.c.rapporttext_av,
-                                     moten.c.rapporttext_andrad).where(
-            moten.c.id == meeting_id)).first()
-    if row is None:
-        raise UnknownError(f"Det finns inget möte {meeting_id}.")
-    return row[0], row[1], row[2]
-
-
-MAX_REPORT_TEXT = 20_000  # characters: a summary, not a document
-
-
-def save_report_text(engine, meeting_id: int, text: str | None, who: str) -> None:
-    """Save the strategist's edit of the report summary with the meeting (None or empty: back
-    to the generated text). Allowed after the meeting is closed: the report is written after
-    the meeting, while the record of the room (its items) stays frozen."""
-    if text is not None and len(text) > MAX_REPORT_TEXT:
-        raise DataError(f"Texten är för lång ({len(text)} tecken); högst {MAX_REPORT_TEXT} "
-                        "tecken får plats i en sammanfattning.")
-    value = (text or "").strip() or None
-    with writing(engine) as c:
-        if c.execute(sa.select(moten.c.id).where(moten.c.id == meeting_id)).first() is None:
-            raise UnknownError(f"Det finns inget möte {meeting_id}.")
-        c.execute(moten.update().where(moten.c.id == meeting_id).values(
-            rapporttext=value, rapporttext_av=who if value else None,
-            rapporttext_andrad=_now() if value else None))
-
-
-def _writable(c: sa.Connection, meeting_id: int) -> None:
-    row = c.execute(sa.select(moten.c.stangt).where(moten.c.id == meeting_id)).first()
-    if row is None:
-        raise UnknownError(f"Det finns inget möte {meeting_id}.")
-    if row[0] is not None:
-        raise DataError("Mötet är stängt; dess protokoll ändras inte längre.")
-
-
-def add_item(engine, meeting_id: int, kind: str, text: str, who: str, *,
-             matt: str | None = None, omrade: str | None = None, aktor: str | None = None,
-             action: Action | None = None, known_measures: set[str] | None = None) -> int:
-    """Record one item of the room's input. A decision with *action* registers the action in
-    the same transaction, decided by this meeting. Items start open."""
-    if kind not in ITEM_KINDS:
-        raise UnknownError(f"Okänd typ ”{kind}”. Möjliga: {', '.join(ITEM_KINDS)}.")
-    if not text.strip():
-        raise DataError("Skriv något i punkten innan den sparas.")
-    with writing(engine) as c:
-        _writable(c, meeting_id)
-        action_id = None
-        if action is not None:
-            action_id = add_action(engine, Action(**{**action.__dict__, "mote_id": meeting_id,
-                                                     "id": None}),
-                                   who, known_measures, conn=c)
-        return int(c.execute(motesposter.insert().values(
-            mote_id=meeting_id, typ=kind, text=text.strip(), matt=matt or None,
-            omrade=(omrade or "").strip() or None, aktor=(aktor or "").strip() or None,
-            atgard_id=action_id, oppen=True, skapad_av=who, skapad=_now())
-        ).inserted_primary_key[0])
-
-
-def close_item(engine, item_id: int, meeting_id: int) -> None:
-    """Mark an item done at *meeting_id* (it is no longer carried forward)."""
-    with writing(engine) as c:
-        _writable(c, meeting_id)
-        c.execute(motesposter.update().where(motesposter.c.id == item_id).values(
-            oppen=False, stangd_mote_id=meeting_id))
-
-
-def close_meeting(engine, meeting_id: int, who: str) -> None:
-    """Close the record: nothing is added to it afterwards."""
-    with writing(engine) as c:
-        _writable(c, meeting_id)
-        c.execute(moten.update().where(moten.c.id == meeting_id).values(
-            stangt=_now(), stangt_av=who))
-
-
-ITEM_COLUMNS = ["id", "mote_id", "typ", "text", "matt", "omrade", "aktor", "atgard_id", "oppen",
-                "stangd_mote_id", "skapad_av"]
-
-
-def items(engine, meeting_id: int | None = None) -> pd.DataFrame:
-    """Items recorded at a meeting (every item without *meeting_id*), in order."""
-    query = sa.select(*[motesposter.c[c] for c in ITEM_COLUMNS]).order_by(motesposter.c.id)
-    if meeting_id is not None:
-        query = query.where(motesposter.c.mote_id == meeting_id)
-    with engine.connect() as conn:
-        return pd.DataFrame(conn.execute(query).all(), columns=ITEM_COLUMNS)
-
-
-def carried(engine, meeting_id: int) -> pd.DataFrame:
-    """Open items from earlier meetings (of any kind): what this meeting opens with."""
-    query = sa.select(*[motesposter.c[c] for c in ITEM_COLUMNS]).where(
-        motesposter.c.mote_id < meeting_id,
-        sa.or_(motesposter.c.oppen.is_(True), motesposter.c.stangd_mote_id == meeting_id)
-    ).order_by(motesposter.c.id)
-    with engine.connect() as conn:
-        return pd.DataFrame(conn.execute(query).all(), columns=ITEM_COLUMNS)
-
-
-def meeting_counts(engine) -> pd.DataFrame:
-    """Per meeting: id, typ, datum, status and counts of observations, decisions and open
-    items (``python -m lagesbild moten``)."""
-    found = meetings(engine)
-    all_items = items(engine)
-    rows = []
-    for m in sorted(found, key=lambda m: (m.datum, m.id)):
-        own = all_items[all_items["mote_id"] == m.id]
-        rows.append({"id": m.id, "typ": m.typ, "datum": m.datum.isoformat(),
-                     "status": "pågår" if m.is_open else "stängt",
-                     "observationer": int((own["typ"] == "observation").sum()),
-                     "beslut": int((own["typ"] == "beslut").sum()),
-                     "samverkan": int((own["typ"] == "samverkan").sum()),
-                     "oppna_punkter": int(own["oppen"].astype(bool).sum())})
-    return pd.DataFrame(rows, columns=["id", "typ", "datum", "status", "observationer",
-                                       "beslut", "samverkan", "oppna_punkter"])
 
 
 # --- omvärldsbevakning ------------------------------------------------------------------------
@@ -441,3 +289,21 @@ def notes(engine, *, start: date | None = None, end: date | None = None,
         query = query.where(omvarld.c.matt == matt)
     with engine.connect() as conn:
         return pd.DataFrame(conn.execute(query).all(), columns=NOTE_COLUMNS)
+
+
+_MEETING_NAMES = {"Meeting", "open_meeting", "meetings", "meeting", "REPORT_MEETING",
+                  "meeting_for", "report_text", "MAX_REPORT_TEXT", "save_report_text",
+                  "add_item", "update_item", "delete_item", "close_item", "close_meeting",
+                  "ITEM_COLUMNS", "items", "carried", "item_history", "meeting_counts",
+                  "set_participants", "save_protocol", "protocol", "period_label",
+                  "period_months", "PERIOD_KIND"}
+
+
+def __getattr__(name: str):
+    # Meetings moved to their own module; their old names here still work (lazily, since
+    # meetings imports this module).
+    if name in _MEETING_NAMES:
+        from lagesbild.store import meetings
+
+        return getattr(meetings, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

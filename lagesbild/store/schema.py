@@ -213,6 +213,12 @@ moten = sa.Table(
     sa.Column("rapporttext", sa.Text),
     sa.Column("rapporttext_av", sa.String(255)),
     sa.Column("rapporttext_andrad", sa.DateTime(timezone=True)),
+    # The period the meeting is about, chosen when it is opened (not the sidebar's month):
+    # "2026-10" (avstämning) or "2026-Q3" (analys); period_slut above is its last month.
+    sa.Column("period_kod", sa.String(8)),
+    sa.Column("deltagare", sa.Text),  # who took part, as the note-taker wrote it
+    # The published release the meeting's numbers came from (issue 21 fills it in).
+    sa.Column("release_version", sa.String(64)),
     sqlite_autoincrement=True,
 )
 
@@ -233,7 +239,34 @@ motesposter = sa.Table(
     sa.Column("stangd_mote_id", sa.Integer, sa.ForeignKey("moten.id")),
     sa.Column("skapad_av", sa.String(255), nullable=False),
     sa.Column("skapad", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("ansvarig", sa.String(200)),  # who follows the item up
+    sa.Column("uppfoljning", sa.Date),  # when it is followed up
+    # A deleted item stays as a row, so its history still reads; it is shown nowhere else.
+    sa.Column("borttagen", sa.DateTime(timezone=True)),
     sa.Index("ix_motesposter_mote", "mote_id"),
+)
+
+# Who changed or deleted a meeting's item, and when: the fields' old and new values as JSON.
+motespost_historik = sa.Table(
+    "motespost_historik", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("post_id", sa.Integer, sa.ForeignKey("motesposter.id"), nullable=False),
+    sa.Column("mote_id", sa.Integer, sa.ForeignKey("moten.id"), nullable=False),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("who", sa.String(255), nullable=False),
+    sa.Column("handelse", sa.String(16), nullable=False),  # skapad / andrad / borttagen / klar
+    sa.Column("andringar", sa.Text, nullable=False),  # {field: [old, new]}
+    sa.Index("ix_motespost_historik_mote", "mote_id"),
+)
+
+# The protocol of a closed meeting, as the files the secretary sends (pdf, docx).
+motesprotokoll = sa.Table(
+    "motesprotokoll", metadata,
+    sa.Column("mote_id", sa.Integer, sa.ForeignKey("moten.id"), primary_key=True),
+    sa.Column("format", sa.String(8), primary_key=True),
+    sa.Column("innehall", sa.LargeBinary, nullable=False),
+    sa.Column("skapad", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("skapad_av", sa.String(255), nullable=False),
 )
 
 # Omvärldsbevakning: dated notes with source, link and tags.
