@@ -51,7 +51,7 @@ def period_options(d: data.Data, kind: str) -> list[str]:
 
 def default_period(d: data.Data, kind: str) -> str | None:
     """The period a new meeting of *kind* is about unless the room picks another: the latest
-    whole month or quarter with data. (The one place to change to "the latest published".)"""
+    whole published month or quarter (the pages read only published months)."""
     options = period_options(d, kind)
     return options[0] if options else None
 
@@ -72,15 +72,18 @@ def _new(engine, d: data.Data, kind: str) -> None:
         period = c2.selectbox(name, options, index=options.index(default),
                               key=f"mote_ny_period_{chosen}",
                               format_func=lambda c: meetings.period_label(chosen, c),
-                              help="Perioden mötet gäller. Förvald: den senaste hela perioden "
-                                   "med data (inte sidopanelens månad).")
+                              help="Perioden mötet gäller. Förvald: den senaste hela "
+                                   "publicerade perioden (inte sidopanelens månad).")
         day = c3.date_input("Mötesdag", value=date.today(), format="YYYY-MM-DD",
                             key="mote_ny_dag")
         if st.button("Öppna mötet", type="primary", key="mote_oppna",
                      icon=":material/play_arrow:"):
             with errors.guard():
-                new = meetings.open_meeting(engine, chosen, day, auth.current().who,
-                                            period=period)
+                last = meetings.period_months(chosen, period)[1]
+                release = next((r for r in d.releases if r.month == f"{last:%Y-%m}"), None)
+                new = meetings.open_meeting(
+                    engine, chosen, day, auth.current().who, period=period,
+                    release_version=f"{release.month} v{release.version}" if release else None)
                 auth.record("mote", {"mote": new, "handelse": "öppnat", "typ": chosen,
                                      "period": period})
                 # Shown next run: the list above is drawn already, its value is fixed now.

@@ -137,10 +137,12 @@ def _meeting(row) -> Meeting:
 
 
 def open_meeting(engine, kind: str, day: date, who: str, period_end: date | None = None, *,
-                 period: str | None = None, participants: str = "") -> int:
+                 period: str | None = None, participants: str = "",
+                 release_version: str | None = None) -> int:
     """Start a meeting of *kind* about *period* (``2026-10`` monthly, ``2026-Q3`` quarterly;
-    without one, the period that holds *period_end*). Several meetings may be open, but
-    not two of the same kind about the same period."""
+    without one, the period that holds *period_end*), recording the publication it looks
+    at (*release_version*, "2026-10 v1"). Several meetings may be open, but not two of the
+    same kind about the same period."""
     if kind not in MEETING_KINDS:
         raise UnknownError(f"Okänd mötestyp ”{kind}”. Möjliga: {', '.join(MEETING_KINDS)}.")
     if period is None and period_end is not None:
@@ -158,7 +160,8 @@ def open_meeting(engine, kind: str, day: date, who: str, period_end: date | None
                                 f"{running[0]}). Välj det i listan, eller stäng det först.")
         return int(c.execute(moten.insert().values(
             typ=kind, datum=day, period_slut=last, period_kod=period,
-            deltagare=participants or None, oppnat_av=who, oppnat=_now())
+            deltagare=participants or None, oppnat_av=who, oppnat=_now(),
+            release_version=release_version)
         ).inserted_primary_key[0])
 
 

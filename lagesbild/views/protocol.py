@@ -79,6 +79,8 @@ def document(engine, cfg: Config, meeting_id: int, *, demo: bool = False) -> Doc
     people = [p.strip(" ,;") for p in (m.deltagare or "").replace(";", "\n").splitlines()]
     people = [_text(p) for p in people if p]
     facts = (("Möte", kind), ("Datum", f"{m.datum:%Y-%m-%d}"), ("Period", m.period),
+             ("Siffrorna", f"publiceringen {m.release_version.replace(' v', ', version ')}"
+              if m.release_version else "publiceringen som gällde vid mötet"),
              ("Deltagare", "; ".join(people) or "inte antecknade"),
              ("Öppnat av", _text(m.oppnat_av)),
              ("Stängt", f"{closed} av {_text(m.stangt_av)}" if closed else "pågår"))
