@@ -83,8 +83,28 @@ def rates(cfg: Config, true: dict, published: dict, end: pd.Timestamp) -> None:
             print(f"    {measure.short}: no postnummer with 100 events")
             continue
         within = ((p[big] - t[big]).abs() <= 0.10 * t[big]).mean()
+        windows = _all_windows(true[code], published[code], measure, end)
         print(f"    {measure.short}: {100 * within:.1f} % of {int(big.sum())} areas "
-              f"(mean relative error {100 * ((p[big] - t[big]).abs() / t[big]).mean():.1f} %)")
+              f"(mean relative error {100 * ((p[big] - t[big]).abs() / t[big]).mean():.1f} %)"
+              + (f"; over every 12-month window of the data: {100 * windows[0]:.1f} % of "
+                 f"{windows[1]} area-windows" if windows[1] else ""))
+
+
+def _all_windows(true: pd.DataFrame, published: pd.DataFrame, measure, end) -> tuple:
+    """The same share over every 12-month window the data hold (area × end month)."""
+    def table(frame):
+        rows = frame[frame["storhet"] == measure.primary.code]
+        return rows.groupby(["postnummer", "month"], observed=True)["antal"].sum().unstack(
+            fill_value=0)
+    t, p = table(true), table(published)
+    months = [m for m in t.columns if m <= end]
+    t = t[months]
+    p = p.reindex(index=t.index, columns=months, fill_value=0)
+    t12, p12 = t.T.rolling(12).sum().T.iloc[:, 11:], p.T.rolling(12).sum().T.iloc[:, 11:]
+    big = t12 >= 100
+    ok = ((p12 - t12).abs() <= 0.10 * t12)[big]
+    n = int(big.sum().sum())
+    return (float(ok.sum().sum()) / n if n else 0.0, n)
 
 
 def patterns(cfg: Config, engine) -> None:

@@ -5,11 +5,16 @@ that null the count is Poisson with mean ``rate × population``; the 95 % and 99
 that distribution's quantiles, interpolated so the funnel's lines are smooth (Spiegelhalter,
 "Funnel plots for comparing institutional performance", Stat Med 2005). An area outside the
 99.8 % limits is flagged ``över`` or ``under``; outside 95 % only is a weaker sign.
+
+A published count is the count plus the release's noise, of known variance (``noise_var``):
+the limits are widened by it (normal approximation of the sum of the two), so noise alone
+flags no more areas than chance does.
 """
 
 from __future__ import annotations
 
 import math
+from statistics import NormalDist
 
 import numpy as np
 import pandas as pd
@@ -46,17 +51,23 @@ def limit(p: float, mu: float) -> float:
     return max(0.0, r - alpha)
 
 
-def bounds(rate_per_1000: float, population: float, level: str = "998") -> tuple[float, float]:
-    """Lower and upper control limits, per 1 000, for an area with this population."""
+def bounds(rate_per_1000: float, population: float, level: str = "998",
+           noise_var: float = 0.0) -> tuple[float, float]:
+    """Lower and upper control limits, per 1 000, for an area with this population (widened
+    by the published count's noise variance *noise_var*)."""
     if population <= 0:
         return (math.nan, math.nan)
     p = LIMITS[level]
     mu = rate_per_1000 * population / 1000
     low, high = limit((1 - p) / 2, mu), limit(1 - (1 - p) / 2, mu)
+    if noise_var > 0:
+        z = NormalDist().inv_cdf(1 - (1 - p) / 2)
+        wider = z * (math.sqrt(mu + noise_var) - math.sqrt(mu))
+        low, high = max(0.0, low - wider), high + wider
     return (1000 * low / population, 1000 * high / population)
 
 
-def flags(table: pd.DataFrame, rate_per_1000: float) -> pd.DataFrame:
+def flags(table: pd.DataFrame, rate_per_1000: float, noise_var: float = 0.0) -> pd.DataFrame:
     """Add ``flagga`` (över / under / inom at 99.8 %) and ``tecken`` (outside 95 % only).
 
     *table* needs ``antal`` and ``befolkning`` (unprotected: the test uses the real counts;
@@ -69,8 +80,8 @@ def flags(table: pd.DataFrame, rate_per_1000: float) -> pd.DataFrame:
             sign.append(None)
             continue
         rate = 1000 * count / pop
-        low, high = bounds(rate_per_1000, pop, "998")
-        low95, high95 = bounds(rate_per_1000, pop, "95")
+        low, high = bounds(rate_per_1000, pop, "998", noise_var)
+        low95, high95 = bounds(rate_per_1000, pop, "95", noise_var)
         flag.append("över" if rate > high else "under" if rate < low else "inom")
         sign.append("över" if rate > high95 else "under" if rate < low95 else "inom")
     return table.assign(flagga=flag, tecken=sign)

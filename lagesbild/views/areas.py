@@ -32,6 +32,10 @@ DERIVED = {"per_1000": ("antal",), "per_1000_fg": ("antal_fg",),
            "flagga": ("antal",), "tecken": ("antal",)}
 
 
+NOISE_VAR = "brusvarians"  # table.attrs: the variance of each area's published count
+SCALES = "skalor"  # frame.attrs (views.source): the noise scales of the newest release
+
+
 def protect(table: pd.DataFrame, threshold: int) -> pd.DataFrame:
     """Disclosure control for an area table: counts published (perturbed, small ones hidden),
     rates and changes worked out again from them, and the funnel flags tested on the
@@ -49,7 +53,7 @@ def protect(table: pd.DataFrame, threshold: int) -> pd.DataFrame:
                          disclosure.RATE_DECIMALS)
     if rate is not None and "befolkning" in safe:
         published = safe[["antal", "befolkning"]].astype("Float64").astype(float)
-        flagged = funnel.flags(published, rate)
+        flagged = funnel.flags(published, rate, table.attrs.get(NOISE_VAR, 0.0))
         safe = safe.assign(flagga=flagged["flagga"].where(safe["antal"].notna()),
                            tecken=flagged["tecken"].where(safe["antal"].notna()))
     elif "flagga" in safe:
@@ -260,8 +264,12 @@ def exact_table(counts: pd.DataFrame, population: pd.DataFrame, measure: Measure
     access to the store) use it.
     """
     chosen = aggregate.select(counts, population, measure, filters)
-    table = area_table(chosen.rows, chosen.population, measure,
-                       parse_period(kind, period_code), level, grouping)
+    period = parse_period(kind, period_code)
+    table = area_table(chosen.rows, chosen.population, measure, period, level, grouping)
+    scales = counts.attrs.get(SCALES)
+    if scales:  # each area's published count carries the release's noise, month by month
+        sigma = scales.get("postnummer" if level == "postnummer" else "omrade", 0.0)
+        table.attrs[NOISE_VAR] = period.months * sigma ** 2
     return table, chosen.ignored
 
 

@@ -106,6 +106,8 @@ def _read_releases(engine: sa.Engine, cfg: Config, chosen: list[releases.Release
                            if isinstance(p[c].dtype, pd.CategoricalDtype)}) for p in parts]
         frame = _frame(cfg.catalogue.measures[code], parts, [r.month for r in mine])
         frame.attrs["releases"] = tuple(sorted(ids))
+        if mine:  # the noise the counts carry, for tests and limits that allow for it
+            frame.attrs["skalor"] = dict(mine[-1].budget.get("skalor") or {})
         out[code] = frame
     return out
 
