@@ -187,6 +187,7 @@ def test_one_measure_delivered_alone_leaves_the_other_six_inga_uppgifter_everywh
         card = cards[code]
         assert card.value == overview.NO_DATA and card.rolling12 == overview.NO_DATA, code
         assert card.delta is None
+        assert "senast publicerad oktober 2026" in card.note
         m = cfg.catalogue.measure(code)
         table = aggregate.summary(snap.counts[code], snap.population, m,
                                   aggregate.Period.month(month), [])

@@ -68,8 +68,14 @@ def cards(counts: dict[str, pd.DataFrame], cfg: Config, month: pd.Timestamp,
             columns=["month", "storhet", "antal"])), measure, filters)
         frame, _ = aggregate.apply_filters(frame, measure, aggregate.Filters(
             categories=measure.headline_filter))
-        out.append(card(frame, measure, cfg.threshold, month,
-                        ignored_text(ignored, "detta mått"),
+        note = ignored_text(ignored, "detta mått")
+        known = aggregate.delivered(frame)
+        latest = aggregate.latest_complete_month(frame)
+        if known is not None and latest is not None and pd.Timestamp(month) not in known:
+            # Not delivered for this month: say which month is the latest published.
+            note = " ".join(filter(None, [f"Inga uppgifter för {fmt.month(month)}; senast "
+                                          f"publicerad {fmt.month(latest)}.", note]))
+        out.append(card(frame, measure, cfg.threshold, month, note,
                         since=first_month(counts.get(code))))
     return out
 
