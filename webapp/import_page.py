@@ -263,6 +263,7 @@ def render() -> None:
         _batches_section(cfg, engine, d)
         _publish_section(cfg, engine, d)
         st.subheader("Datakvalitet")
-        st.caption("Månader utan data mellan första och senaste månaden, per mått.")
+        st.caption("Månader utan publicerade uppgifter mellan måttets första månad och den "
+                   "senaste publicerade, per mått.")
         st.dataframe(quality.data_quality(d.counts, d.population, cfg.catalogue), hide_index=True,
                      width="stretch")

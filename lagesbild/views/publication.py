@@ -50,7 +50,7 @@ def levels_table(release: Release | None) -> pd.DataFrame:
     """The noise scale of each level and what one release cost per measure (zCDP ρ)."""
     scales = (release.budget.get("skalor") if release else None) or topdown.Budget().as_dict()
     rows = [{"Nivå": topdown.LEVEL_NAMES.get(level, level),
-             "Brusets standardavvikelse": fmt.number(sigma, 1),
+             "Brusets standardavvikelse": fmt.number(sigma, 2).rstrip("0").rstrip(","),
              "ρ per mätning": fmt.number(1 / (2 * sigma ** 2), 3)}
             for level, sigma in scales.items()]
     return pd.DataFrame(rows)
