@@ -25,6 +25,7 @@ import re
 import subprocess
 import sys
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -48,6 +49,34 @@ _ATTR = re.compile(r"([\w:]+)=\"([^\"]*)\"")
 _CHILD_ENV = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8",
               "RUST_BACKTRACE": "0"}
 _ADVICE = "Spara om filen med bara de rader och kolumner som behövs och läs in den igen."
+# What a broken or constructed zip raises while it is read: a part's header lying about its
+# size, a bad CRC-32, a file cut short, an encrypted or unknown compression.
+_ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError,
+               NotImplementedError, RuntimeError, KeyError)
+HIDDEN_PART_BYTES = 8 * 1024 * 1024  # comments and properties are small; more is not read
+_COMMENT_PART = re.compile(r"xl/(?:comments[^/]*|threadedComments/[^/]+|persons/[^/]+)\.xml")
+_PROPERTY_PART = re.compile(r"docProps/[^/]+\.xml|meta\.xml")
+_DEFINED_NAME = re.compile(r"<(?:\w+:)?definedName\s([^>]*)>(.*?)</(?:\w+:)?definedName>",
+                           re.DOTALL)
+_ODS_ANNOTATION = re.compile(r"<office:annotation\b.*?</office:annotation>", re.DOTALL)
+_TAG = re.compile(r"<[^>]*>")
+
+
+def _broken(name: str) -> DataError:
+    return DataError(f"{name} går inte att läsa som Excel-fil: filen är skadad (en del av den "
+                     "stämmer inte med sin kontrollsumma eller storlek, eller filen är "
+                     "avklippt). Spara filen på nytt från källsystemet eller Excel och försök "
+                     "igen.")
+
+
+def _read_part(book: zipfile.ZipFile, info: zipfile.ZipInfo, name: str,
+               limit: int = HIDDEN_PART_BYTES) -> bytes:
+    """A part's bytes (at most *limit*), or a Swedish DataError if the zip is broken there."""
+    try:
+        with book.open(info) as stream:
+            return stream.read(limit)
+    except _ZIP_ERRORS:
+        raise _broken(name) from None
 
 
 @dataclass(frozen=True)
@@ -96,7 +125,7 @@ def _sheet_paths(book: zipfile.ZipFile) -> dict[str, str]:
             book.getinfo("xl/workbook.xml").file_size < 2 ** 22 else b""
         rels = book.read("xl/_rels/workbook.xml.rels") if \
             book.getinfo("xl/_rels/workbook.xml.rels").file_size < 2 ** 22 else b""
-    except (KeyError, zipfile.BadZipFile, OSError):
+    except _ZIP_ERRORS:
         return names
     targets = {}
     for tag in _REL_TAG.finditer(rels.decode("utf-8", "replace")):
@@ -113,10 +142,10 @@ def _sheet_paths(book: zipfile.ZipFile) -> dict[str, str]:
     return names
 
 
-def _dimension(book: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[int, int] | None:
+def _dimension(book: zipfile.ZipFile, info: zipfile.ZipInfo,
+               name: str) -> tuple[int, int] | None:
     """(rows, columns) a sheet's ``<dimension ref="A1:XFD1048576">`` declares, if it has one."""
-    with book.open(info) as stream:
-        head = stream.read(HEAD_BYTES)
+    head = _read_part(book, info, name, HEAD_BYTES)
     found = _DIMENSION.search(head)
     if not found:
         return None
@@ -162,7 +191,7 @@ def inspect(data: bytes, name: str, limits: Limits, safe_name=lambda text: text)
     for info in entries:
         if not re.fullmatch(r"xl/worksheets/[^/]+\.xml", info.filename):
             continue
-        declared = _dimension(book, info)
+        declared = _dimension(book, info, name)
         if declared is None:
             continue
         rows, columns = declared
@@ -236,3 +265,48 @@ def parse(data: bytes, name: str, limits: Limits,
         raise DataError(f"{name} går inte att läsa som Excel-fil. Kontrollera att filen är "
                         "en .xlsx, .xls eller .ods.")
     return result[1]
+
+
+def _text_of(xml: bytes) -> str:
+    """The text of an XML part: tags become spaces, entities are resolved."""
+    return html.unescape(_TAG.sub(" ", xml.decode("utf-8", "replace")))
+
+
+def hidden_places(data: bytes, name: str) -> tuple[dict[str, list[str]], set[str]]:
+    """The texts a workbook holds where its reader may not look, and its hidden sheets.
+
+    Returns ``({Swedish place: [texts]}, {names of hidden sheets})``: cell comments (notes
+    and threaded comments), document properties (core, app, custom; ``meta.xml`` in .ods)
+    and defined names (name and value). The sheets' own cells are read by :func:`parse`.
+    A broken zip is a Swedish DataError.
+    """
+    places: dict[str, list[str]] = {"en cellkommentar": [], "dokumentegenskaperna": [],
+                                    "ett definierat namn": []}
+    hidden: set[str] = set()
+    if Path(name).suffix.lower() not in ZIP_FORMATS:
+        return places, hidden
+    try:
+        book = zipfile.ZipFile(io.BytesIO(data))
+        entries = book.infolist()
+    except _ZIP_ERRORS:
+        raise _broken(name) from None
+    for info in entries:
+        path = info.filename
+        if _COMMENT_PART.fullmatch(path):
+            places["en cellkommentar"].append(_text_of(_read_part(book, info, name)))
+        elif _PROPERTY_PART.fullmatch(path):
+            places["dokumentegenskaperna"].append(_text_of(_read_part(book, info, name)))
+        elif path == "content.xml":  # .ods: comments are annotations inside the content
+            xml = _read_part(book, info, name, 4 * HIDDEN_PART_BYTES).decode("utf-8", "replace")
+            places["en cellkommentar"] += [_text_of(a.encode())
+                                           for a in _ODS_ANNOTATION.findall(xml)]
+        elif path == "xl/workbook.xml":
+            xml = _read_part(book, info, name).decode("utf-8", "replace")
+            for attrs, value in _DEFINED_NAME.findall(xml):
+                places["ett definierat namn"].append(
+                    " ".join([*dict(_ATTR.findall(attrs)).values(), html.unescape(value)]))
+            for tag in _SHEET_TAG.finditer(xml):
+                attrs = dict(_ATTR.findall(tag.group(1)))
+                if attrs.get("state") in ("hidden", "veryHidden"):
+                    hidden.add(html.unescape(attrs.get("name", "")))
+    return places, hidden

@@ -23,6 +23,7 @@ import sqlalchemy as sa
 
 from lagesbild import codes
 from lagesbild.errors import DataError, UnknownError
+from lagesbild.intake import personnummer
 from lagesbild.store.connection import writing
 from lagesbild.store.schema import (
     atgard_historik,
@@ -95,6 +96,10 @@ def _now() -> datetime:
 def _check(action: Action, known_measures: set[str] | None) -> None:
     if not action.titel.strip():
         raise DataError("Åtgärden behöver en titel.")
+    # What the room types is shown to every läsare and exported: never a personnummer.
+    personnummer.refuse_typed({"Titel": action.titel, "Beskrivning": action.beskrivning,
+                               "Område": action.omrade, "Ansvarig": action.ansvarig,
+                               "Samverkan": action.samverkan})
     for value, allowed, what in ((action.typ, KINDS, "typ"), (action.niva, LEVELS, "nivå"),
                                  (action.status, STATUSES, "status")):
         if value not in allowed:
@@ -313,6 +318,7 @@ def save_report_text(engine, meeting_id: int, text: str | None, who: str) -> Non
     if text is not None and len(text) > MAX_REPORT_TEXT:
         raise DataError(f"Texten är för lång ({len(text)} tecken); högst {MAX_REPORT_TEXT} "
                         "tecken får plats i en sammanfattning.")
+    personnummer.refuse_typed({"Sammanfattning": text})
     value = (text or "").strip() or None
     with writing(engine) as c:
         if c.execute(sa.select(moten.c.id).where(moten.c.id == meeting_id)).first() is None:
@@ -339,6 +345,7 @@ def add_item(engine, meeting_id: int, kind: str, text: str, who: str, *,
         raise UnknownError(f"Okänd typ ”{kind}”. Möjliga: {', '.join(ITEM_KINDS)}.")
     if not text.strip():
         raise DataError("Skriv något i punkten innan den sparas.")
+    personnummer.refuse_typed({ITEM_KINDS[kind]: text, "Område": omrade, "Aktör": aktor})
     with writing(engine) as c:
         _writable(c, meeting_id)
         action_id = None
@@ -419,6 +426,8 @@ def add_note(engine, day: date, rubrik: str, who: str, *, text: str = "", kalla:
              lank: str = "", matt: str | None = None, omrade: str | None = None) -> int:
     if not rubrik.strip():
         raise DataError("Omvärldsnoteringen behöver en rubrik.")
+    personnummer.refuse_typed({"Rubrik": rubrik, "Text": text, "Källa": kalla, "Länk": lank,
+                               "Område": omrade})
     lank = lank.strip()
     if lank and not lank.lower().startswith(("https://", "http://")):
         raise DataError("Länken ska börja med https:// (eller http://).")
