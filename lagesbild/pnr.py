@@ -23,7 +23,10 @@ before or after. How it is written decides what else it needs:
 * 10 or 12 digits in a row, or any other separator anywhere (``1981-12-18-9876``,
   ``19811218    9876``, ``19811218/9876``, ``81.12.18_9876``): also a correct check digit
   (Luhn). A real personnummer always has one; ordinary long numbers and date ranges mostly
-  do not.
+  do not. A date written with separators and then only spaces or a comma before four
+  digits (``Uttag 2025-03-12, 1234 rader``) is a date and a number, not a personnummer:
+  one in ten such texts would pass the check digit by chance, and refusing an export whose
+  title row says so would leave its user no way to import it.
 
 Plain Python (no pandas), so the log formatter uses it too. Where it is applied to files and
 typed fields, and what is said then: :mod:`lagesbild.intake.personnummer`.
@@ -117,7 +120,10 @@ def _is_one(match: re.Match) -> bool:
     short = g["yy"] + g["mm"] + g["dd"]
     if not _valid_date(g["cc"] + short):
         return False
-    plain = not (g["s0"] or g["s1"] or g["s2"]) and _STRONG_SEPARATOR.fullmatch(g["s3"])
+    inner = g["s0"] or g["s1"] or g["s2"]
+    if inner and g["s3"] and (not g["s3"].strip() or "," in g["s3"]):
+        return False  # "Uttag 2025-03-12, 1234 rader": a date, then a number
+    plain = not inner and _STRONG_SEPARATOR.fullmatch(g["s3"])
     return bool(plain) or _luhn_ok(short + g["last"])
 
 

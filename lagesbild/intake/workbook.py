@@ -54,7 +54,9 @@ _ADVICE = "Spara om filen med bara de rader och kolumner som behövs och läs in
 _ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError,
                NotImplementedError, RuntimeError, KeyError)
 HIDDEN_PART_BYTES = 8 * 1024 * 1024  # comments and properties are small; more is not read
-_COMMENT_PART = re.compile(r"xl/(?:comments[^/]*|threadedComments/[^/]+|persons/[^/]+)\.xml")
+# Excel writes xl/comments1.xml, openpyxl xl/comments/comment1.xml, threaded comments and
+# their people have folders of their own, and legacy drawings (.vml) repeat the text.
+_COMMENT_PART = re.compile(r"xl/(?:.*comment.*|persons/[^/]+)\.(?:xml|vml)", re.IGNORECASE)
 _PROPERTY_PART = re.compile(r"docProps/[^/]+\.xml|meta\.xml")
 _DEFINED_NAME = re.compile(r"<(?:\w+:)?definedName\s([^>]*)>(.*?)</(?:\w+:)?definedName>",
                            re.DOTALL)
