@@ -22,6 +22,7 @@ import logging
 import os
 import pickle
 import re
+import struct
 import subprocess
 import sys
 import zipfile
@@ -159,6 +160,31 @@ def _dimension(book: zipfile.ZipFile, info: zipfile.ZipInfo,
     return max(rows, 1), max(columns, 1)
 
 
+def _verify(data: bytes, book: zipfile.ZipFile, entries: list[zipfile.ZipInfo],
+            name: str) -> None:
+    """Unpack every part once (the total is already known to be within the limits) and
+    refuse the file if a part's CRC-32 or size is not what its headers say, the local header
+    disagrees with the central directory, or the file ends early. Python's zipfile trusts the
+    central directory's size when the data ends first, and calamine reads what it finds: a
+    file that lies is not read, whatever it holds."""
+    for info in entries:
+        total = 0
+        try:
+            with book.open(info) as stream:
+                while chunk := stream.read(1 << 20):
+                    total += len(chunk)
+            local = struct.unpack_from("<IHHHHHIII", data, info.header_offset)
+        except (*_ZIP_ERRORS, struct.error):
+            raise _broken(name) from None
+        signature, flags, crc, size = local[0], local[2], local[6], local[8]
+        lies = signature != 0x04034B50 or total != info.file_size or (
+            not flags & 0x08 and size != 0xFFFFFFFF and (crc, size) != (info.CRC,
+                                                                        info.file_size))
+        if lies:
+            log.warning("%s: zip part %s does not match its headers", name, info.filename)
+            raise _broken(name)
+
+
 def inspect(data: bytes, name: str, limits: Limits, safe_name=lambda text: text) -> None:
     """Refuse a workbook over a limit before it is parsed; a Swedish DataError says which.
 
@@ -189,6 +215,7 @@ def inspect(data: bytes, name: str, limits: Limits, safe_name=lambda text: text)
             raise DataError(f"{name} går inte att läsa: en del av arbetsboken är packad "
                             f"{fmt.number(ratio)} gånger (högst {fmt.number(MAX_RATIO)}), "
                             f"vilket tyder på en skadad eller konstruerad fil. {_ADVICE}")
+    _verify(data, book, entries, name)
     sheets = _sheet_paths(book)
     for info in entries:
         if not re.fullmatch(r"xl/worksheets/[^/]+\.xml", info.filename):
