@@ -331,3 +331,25 @@ def test_generated_disguises_in_a_file_cell_are_refused(small, case):
     plan = ingest.plan(engine, cfg, data, "oros.csv", "orosanmalningar")
     assert not plan.ok and "personnummer" in " ".join(plan.problems)
     assert digits not in digits_of(" ".join(plan.problems))
+
+
+def test_the_omvarld_page_refuses_a_typed_personnummer_in_swedish():
+    from conftest import ROOT
+    from streamlit.testing.v1 import AppTest
+
+    from lagesbild import store as stores
+    from webapp import data
+
+    engine = stores.connect(data.config().db_url)
+    before = len(process.notes(engine))
+    date, last = _number(777)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    at.switch_page("app_pages/omvarld.py").run()
+    at.text_input(key="omv_rubrik").input("Händelse i området")
+    at.text_area(key="omv_text").input(f"Gäller {WRITINGS[1](date, last)}")
+    at.button[0].click().run()  # the form's submit button
+    shown = " ".join(e.value for e in at.error)
+    assert "Fältet ”Text” ser ut att innehålla ett personnummer" in shown
+    assert not at.exception
+    assert len(process.notes(engine)) == before
+    assert date + last not in digits_of(shown + " ".join(m.value for m in at.markdown))

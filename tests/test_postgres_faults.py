@@ -25,10 +25,11 @@ import wsclient  # noqa: E402
 
 pytestmark = pytest.mark.postgres
 
-STATEMENT, CONNECT = 3.0, 2.0  # seconds: LAGESBILD_PG_FRAGETID, LAGESBILD_PG_ANSLUTNINGSTID
-# A stopped server: the pooled connection's check (statement timeout + grace), then one
-# fresh connection attempt (connect timeout), and some slack for a loaded machine.
-SAYS_WITHIN = STATEMENT + 1 + 2 * CONNECT + 4
+STATEMENT, CONNECT = 6.0, 2.0  # seconds: LAGESBILD_PG_FRAGETID, LAGESBILD_PG_ANSLUTNINGSTID
+# A stopped server: the pooled connection's check and one fresh connection attempt take the
+# connect timeout each, so it is said within the statement timeout (and a second of slack
+# for a loaded machine).
+SAYS_WITHIN = STATEMENT + 1
 EVENTS = ("Inkomstdatum;Postnummer;Kön;Ålder;Aktualiseringsorsak;Anmälare\n" +
           "2023-03-05;972 31;Flicka;4;Våld mot barnet;Polis\n" * 7).encode()
 
@@ -116,6 +117,7 @@ def test_the_store_says_a_stopped_server_in_swedish_and_recovers(postgres_url):
             with pytest.raises(StoreError, match="svarar inte") as info:
                 store.fingerprint(engine)
             took = time.monotonic() - started
+            print(f"stopped server: store said so after {took:.1f} s")
             assert took < SAYS_WITHIN, took
             assert "Traceback" not in info.value.message and "psycopg" not in info.value.message
             started = time.monotonic()
@@ -164,9 +166,10 @@ def test_the_running_app_says_it_and_notices_a_recreated_database(postgres_url, 
                 down = wsclient.first_visit(base, timeout=120)
                 took = time.monotonic() - started
             said = " ".join(down.errors)
+            print(f"stopped server: the page said so after {took:.1f} s: {down.errors}")
             assert "svarar inte" in said and "Databasen" in said, down.errors
             assert "Något gick fel" not in said and "exception" not in said
-            assert took < SAYS_WITHIN + 10, took  # + the visit's own page and health check
+            assert took < SAYS_WITHIN + 2, took  # + the visit's own page and health check
 
             again = wsclient.first_visit(base, timeout=120)  # recovered by itself
             assert again.errors == [] and again.texts == first.texts

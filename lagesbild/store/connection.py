@@ -56,10 +56,11 @@ class _Opened:
     new: bool  # the store was created by this connect
     busy_timeout: float
     statement_timeout: float
+    connect_timeout: float = 10.0
 
 
 _OPENED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-GRACE = 1.0  # seconds past the server's statement timeout before the client gives up
+GRACE = 0.5  # seconds past the server's statement timeout before the client gives up
 
 
 class _Watchdog:
@@ -250,8 +251,12 @@ def _install_deadlines(engine: sa.Engine, opened: _Opened) -> None:
     @sa.event.listens_for(engine, "checkout")
     def _ping(dbapi_conn, record, proxy):
         # After a restart or a drop the pooled connections are dead: found here, replaced by
-        # the pool, and the page never sees the old connection's error.
-        _WATCHDOG.arm(dbapi_conn, min(opened.statement_timeout, 5.0) + GRACE)
+        # the pool, and the page never sees the old connection's error. SELECT 1 answers at
+        # once; one that does not within the connect timeout is from a server that does not
+        # answer, and the new connection the pool then tries takes the connect timeout too:
+        # a page says so after twice the connect timeout (20 s by default), well within the
+        # statement timeout (120 s).
+        _WATCHDOG.arm(dbapi_conn, min(opened.connect_timeout, opened.statement_timeout))
         try:
             with dbapi_conn.cursor() as cursor:
                 cursor.execute("SELECT 1")
@@ -350,7 +355,8 @@ def connect(url: str, *, busy_timeout: float = 30.0, connect_timeout: float = 10
         raise ConfigError(
             f"Databasen {shown} går inte att öppna ({type(exc).__name__}). Kontrollera "
             "LAGESBILD_DB_URL och att databasen är igång.") from exc
-    opened = _Opened(shown, path, None, False, busy_timeout, statement_timeout)
+    opened = _Opened(shown, path, None, False, busy_timeout, statement_timeout,
+                     connect_timeout)
     _install_events(engine, opened)
     try:
         opened.new = _upgrade(engine, catalogue) or (path is not None and not existed)
