@@ -197,10 +197,15 @@ PLACES = {
                   "i ett dolt blad"),
     "blad utan tabell": (lambda t: ("vald.xlsx", _book(lambda b, s: _tableless(b, s, t))),
                          "i ett blad utan rubrikrad"),
+    "sidhuvud": (lambda t: ("vald.xlsx", _book(lambda b, s: setattr(
+        s.oddHeader.center, "text", f"Klient {t}"))), "i en annan del av arbetsboken"),
+    "länk": (lambda t: ("vald.xlsx", _book(lambda b, s: setattr(
+        s.cell(2, 1), "hyperlink", f"https://journal.kommun.se/klient?id={t}"))),
+             "i en annan del av arbetsboken"),
 }
 CASES = [(place, i % len(WRITINGS), 3 * n + i)
          for n, place in enumerate(PLACES) for i in range(n, n + 3)]
-assert len(CASES) >= 40
+assert len(CASES) >= 40 and len(PLACES) >= 17
 
 
 @pytest.fixture(scope="module")

@@ -63,6 +63,9 @@ _DEFINED_NAME = re.compile(r"<(?:\w+:)?definedName\s([^>]*)>(.*?)</(?:\w+:)?defi
                            re.DOTALL)
 _ODS_ANNOTATION = re.compile(r"<office:annotation\b.*?</office:annotation>", re.DOTALL)
 _TAG = re.compile(r"<[^>]*>")
+_ATTR_VALUE = re.compile(r"=\"([^\"]*)\"")
+OTHER = ("en annan del av arbetsboken (till exempel en länk, ett diagram, en pivottabell, en "
+         "lista för dataverifiering eller sidhuvudet)")
 
 
 def _broken(name: str) -> DataError:
@@ -296,21 +299,26 @@ def parse(data: bytes, name: str, limits: Limits,
     return result[1]
 
 
-def _text_of(xml: bytes) -> str:
-    """The text of an XML part: tags become spaces, entities are resolved."""
-    return html.unescape(_TAG.sub(" ", xml.decode("utf-8", "replace")))
+def _text_of(xml: bytes, joiner: str = " | ") -> str:
+    """The text of an XML part, entities resolved. Between elements *joiner*: "|" keeps a
+    chart's or a cache's neighbouring numbers apart (no personnummer is written across a
+    "|"); "" joins a comment's runs of rich text, which an attacker may split a number over.
+    """
+    return html.unescape(_TAG.sub(joiner, xml.decode("utf-8", "replace")))
 
 
 def hidden_places(data: bytes, name: str) -> tuple[dict[str, list[str]], set[str]]:
     """The texts a workbook holds where its reader may not look, and its hidden sheets.
 
     Returns ``({Swedish place: [texts]}, {names of hidden sheets})``: cell comments (notes
-    and threaded comments), document properties (core, app, custom; ``meta.xml`` in .ods)
-    and defined names (name and value). The sheets' own cells are read by :func:`parse`.
+    and threaded comments), document properties (core, app, custom; ``meta.xml`` in .ods),
+    defined names (name and value) and every other part of an .xlsx but the cells (links,
+    charts, pivot caches, data validation, headers and footers). The cells are read by
+    :func:`parse`.
     A broken zip is a Swedish DataError.
     """
     places: dict[str, list[str]] = {"en cellkommentar": [], "dokumentegenskaperna": [],
-                                    "ett definierat namn": []}
+                                    "ett definierat namn": [], OTHER: []}
     hidden: set[str] = set()
     if Path(name).suffix.lower() not in ZIP_FORMATS:
         return places, hidden
@@ -322,14 +330,26 @@ def hidden_places(data: bytes, name: str) -> tuple[dict[str, list[str]], set[str
     for info in entries:
         path = info.filename
         if _COMMENT_PART.fullmatch(path):
-            places["en cellkommentar"].append(_text_of(_read_part(book, info, name)))
+            places["en cellkommentar"].append(_text_of(_read_part(book, info, name), ""))
         elif _PROPERTY_PART.fullmatch(path):
             places["dokumentegenskaperna"].append(_text_of(_read_part(book, info, name)))
         elif path == "content.xml":  # .ods: comments are annotations inside the content
             xml = _read_part(book, info, name, 4 * HIDDEN_PART_BYTES).decode("utf-8", "replace")
-            places["en cellkommentar"] += [_text_of(a.encode())
+            places["en cellkommentar"] += [_text_of(a.encode(), "")
                                            for a in _ODS_ANNOTATION.findall(xml)]
-        elif path == "xl/workbook.xml":
+        elif path == "xl/workbook.xml" or not path.startswith("xl/"):
+            pass  # the workbook below; .ods parts and the package's own files
+        elif path.endswith((".xml", ".rels", ".vml")) and path != "xl/sharedStrings.xml":
+            # Everything else may carry text too: links, charts, a pivot table's cache of a
+            # deleted sheet, data validation lists, headers and footers. A worksheet's cells
+            # are read by parse; the rest of its XML is searched here.
+            xml = _read_part(book, info, name, 16 * HIDDEN_PART_BYTES)
+            if path.startswith("xl/worksheets/"):
+                start, end = xml.find(b"<sheetData"), xml.rfind(b"</sheetData>")
+                xml = xml[:start] + xml[end:] if 0 <= start < end else xml
+            places[OTHER].append(_text_of(xml) + " | " + " | ".join(
+                html.unescape(v) for v in _ATTR_VALUE.findall(xml.decode("utf-8", "replace"))))
+        if path == "xl/workbook.xml":
             xml = _read_part(book, info, name).decode("utf-8", "replace")
             for attrs, value in _DEFINED_NAME.findall(xml):
                 places["ett definierat namn"].append(
