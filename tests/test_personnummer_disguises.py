@@ -358,3 +358,26 @@ def test_the_omvarld_page_refuses_a_typed_personnummer_in_swedish():
     assert not at.exception
     assert len(process.notes(engine)) == before
     assert date + last not in digits_of(shown + " ".join(m.value for m in at.markdown))
+
+
+@pytest.mark.parametrize("kind", ["csv sex+fyra", "csv åtta+fyra", "xlsx tal", "helbredd"])
+def test_a_personnummer_split_over_two_cells_is_refused(small, kind):
+    cfg, engine, _, log, folder = small
+    date, last = _number(950 + len(kind))
+    if kind.startswith("xlsx"):
+        name, measure = "vald.xlsx", "vald_i_nara_relation"
+        data = _book(lambda b, s: [s.cell(1, 7, "Anteckning"), s.cell(1, 8, "Nr"),
+                                   s.cell(3, 7, int(date)), s.cell(3, 8, int(last))])
+    else:
+        left = f"19{date}" if "åtta" in kind else date
+        if kind == "helbredd":
+            left = "".join(chr(0xFF10 + int(c)) for c in left)
+        name, measure = "oros.csv", "orosanmalningar"
+        data = _csv(HEADER + ";Anteckning;Nr", (ROW + ";;", ROW + f";{left};{last}"))
+    path = folder / f"split-{kind}"
+    path.mkdir()
+    (path / name).write_bytes(data)
+    code, text = cli(cfg, log, "import", str(path / name), "--matt", measure, "--ja")
+    assert code == 1, text
+    assert "tillsammans (till exempel rad 3)" in text, text
+    _assert_nowhere(small, date + last, text)

@@ -8,7 +8,8 @@ front of the running server's request handling (Streamlit offers no hook for it 
 * with login on, a file is served only to a request that carries the signed login cookie of
   a login the store has not ended and that is not idle (``lagesbild.store.sessions``);
   metrics are not served at all;
-* in local mode, both only to a request from this computer (``auth.not_local``).
+* in local mode, both only to a request from this computer (``auth.not_local``);
+* the app's page icon (a media file too) to anyone: the sign-in page shows it.
 
 Anything else gets 404, as if there were nothing there. ``deploy/nginx.conf`` closes the
 metrics too, so they are closed even before the first visit installs the check.
@@ -43,6 +44,8 @@ def allowed(scope: dict) -> bool:
     from webapp import auth, data
 
     kind = _guarded(scope.get("path", ""))
+    if kind == "media" and _is_icon(scope["path"].rsplit("/media/", 1)[1]):
+        return True  # the tab's icon, shown on the sign-in page too
     headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope.get("headers", [])}
     client = (scope.get("client") or (None,))[0]
     if not auth.login_configured():
@@ -62,6 +65,24 @@ def allowed(scope: dict) -> bool:
         return False
     return sessions.active(data.engine(), sessions.key(claims),
                            timedelta(hours=data.config().session_hours))
+
+
+def _is_icon(file_id: str) -> bool:
+    """Whether the media file *file_id* is the app's own page icon (``webapp/ikon.png``)."""
+    from streamlit.runtime import Runtime
+    from streamlit.runtime.media_file_storage import MediaFileKind
+
+    try:
+        found = Runtime.instance().media_file_mgr._storage.get_file(file_id)
+    except Exception:  # unknown id, no runtime
+        return False
+    return found.kind != MediaFileKind.DOWNLOADABLE and found.content == _icon()
+
+
+def _icon() -> bytes:
+    from pathlib import Path
+
+    return (Path(__file__).parent / "ikon.png").read_bytes()
 
 
 class _Guard:

@@ -49,14 +49,25 @@ def _split_over_cells(frame: pd.DataFrame) -> list[tuple[str, str, int]]:
     """Pairs of neighbouring columns where a date part in one cell and four digits in the
     next make a personnummer (check digit too): (column, next column, first row)."""
     columns = [c for c in frame.columns if c != "_rad"]
+    # Each distinct value once (an export repeats a few hundred values over many rows): which
+    # are a date part alone, which four digits alone.
+    shapes = {}
+    for column in columns:
+        uniques = frame[column].dropna().unique()
+        shapes[column] = (
+            {v for v in uniques if len(v) <= 24 and re.fullmatch(r"(?:[0-9]{2})?[0-9]{6}",
+                                                                 normalise(v).strip())},
+            {v for v in uniques if len(v) <= 16 and re.fullmatch(r"[0-9]{4}",
+                                                                 normalise(v).strip())})
     found = []
     for left, right in zip(columns, columns[1:]):
-        a = frame[left].astype("string").map(normalise, na_action="ignore").str.strip()
-        b = frame[right].astype("string").map(normalise, na_action="ignore").str.strip()
-        pair = a.str.fullmatch(r"(?:[0-9]{2})?[0-9]{6}").fillna(False) & \
-            b.str.fullmatch(r"[0-9]{4}").fillna(False)
+        dates, fours = shapes[left][0], shapes[right][1]
+        if not dates or not fours:
+            continue
+        pair = frame[left].isin(dates) & frame[right].isin(fours)
         for i in pair[pair].index:
-            if contains(a[i] + b[i]):
+            if contains(normalise(frame.at[i, left]).strip() +
+                        normalise(frame.at[i, right]).strip()):
                 found.append((left, right, int(frame.at[i, "_rad"])))
                 break
     return found
