@@ -42,6 +42,9 @@ def test_a_copied_cookie_and_a_download_url_open_nothing_after_logout(app_server
     assert _status(url, header) == 200
     assert _status(f"{base}/_stcore/metrics") == 404
     assert _status(f"{base}/_stcore/metrics", header) == 404
+    fonts = page.evaluate("performance.getEntriesByType('resource').map(e => e.name)")
+    font = next(u for u in fonts if "/static/media/" in u)
+    assert _status(font) == 200  # the app's own fonts are for everyone
 
     page.get_by_test_id("stSidebar").get_by_role("button", name="Logga ut").click()
     page.wait_for_url("**/end_session**", timeout=60_000)  # the provider's own logout page

@@ -29,9 +29,15 @@ _done = False
 
 
 def _guarded(path: str) -> str | None:
-    if path.endswith("/_stcore/metrics"):
+    """"media" or "metrics" for the guarded routes under server.baseUrlPath, else None
+    (``/static/media/…`` are the app's own fonts, for everyone)."""
+    from streamlit import config
+
+    base = "/" + (config.get_option("server.baseUrlPath") or "").strip("/")
+    rest = path[len(base.rstrip("/")):] if path.startswith(base) else None
+    if rest == "/_stcore/metrics":
         return "metrics"
-    if "/media/" in path:
+    if rest is not None and rest.startswith("/media/"):
         return "media"
     return None
 
