@@ -21,9 +21,9 @@ before or after. How it is written decides what else it needs:
   personnummer is written, and a false alarm costs a re-export while a miss costs a
   person's privacy.
 * 10 or 12 digits in a row, or any other separator anywhere (``1981-12-18-9876``,
-  ``19811218    9876``, ``19811218/9876``, ``81.12.18_9876``): also a correct check digit
+  ``19811218    9876``, ``19811218/9876``, ``81.12.18_9876``, ``19 81 12 18 98 76``): also a correct check digit
   (Luhn). A real personnummer always has one; ordinary long numbers and date ranges mostly
-  do not. A date written with separators and then only spaces or a comma before four
+  do not. A date written with "-", "." or "/" and then only spaces or a comma before four
   digits (``Uttag 2025-03-12, 1234 rader``) is a date and a number, not a personnummer:
   one in ten such texts would pass the check digit by chance, and refusing an export whose
   title row says so would leave its user no way to import it.
@@ -47,7 +47,8 @@ _SLASHES = "\u2044\u2215\u29f8\uff0f"
 _DOTS = "\u00b7\u2022\u2024\u2027\u2219\u22c5\u30fb\uff0e"
 _SEP = r"[ \-./_:,]"  # after normalisation: what may stand between parts of a candidate
 _DATE = (rf"(?P<yy>[0-9]{{2}})(?P<s1>{_SEP}{{0,3}})(?P<mm>[0-9]{{2}})(?P<s2>{_SEP}{{0,3}})"
-         rf"(?P<dd>[0-9]{{2}})(?P<s3>[ \-./_:,+]{{0,5}})(?P<last>[0-9]{{4}})"
+         rf"(?P<dd>[0-9]{{2}})(?P<s3>[ \-./_:,+]{{0,5}})"
+         rf"(?P<last>[0-9]{{2}}(?P<s4>[ \-.]?)[0-9]{{2}})"
          r"(?![0-9])(?![\-./][0-9])")
 # Overlapping search (a lookahead at every start) with and without the century.
 _WITH_CENTURY = re.compile(rf"(?<![0-9])(?<![0-9][\-./])(?=(?P<cc>18|19|20)"
@@ -120,11 +121,13 @@ def _is_one(match: re.Match) -> bool:
     short = g["yy"] + g["mm"] + g["dd"]
     if not _valid_date(g["cc"] + short):
         return False
-    inner = g["s0"] or g["s1"] or g["s2"]
-    if inner and g["s3"] and (not g["s3"].strip() or "," in g["s3"]):
+    last = g["last"].replace(g["s4"], "") if g["s4"] else g["last"]
+    inner = g["s0"] or g["s1"] or g["s2"] or g["s4"]
+    dated = any(c in "-./" for c in g["s0"] + g["s1"] + g["s2"])
+    if dated and g["s3"] and (not g["s3"].strip() or "," in g["s3"]):
         return False  # "Uttag 2025-03-12, 1234 rader": a date, then a number
     plain = not inner and _STRONG_SEPARATOR.fullmatch(g["s3"])
-    return bool(plain) or _luhn_ok(short + g["last"])
+    return bool(plain) or _luhn_ok(short + last)
 
 
 def _spans(text: str) -> list[tuple[int, int]]:

@@ -60,9 +60,11 @@ def disguises(draw):
     seps = [draw(st.sampled_from(INNER)) for _ in range(3)]
     parts = [century + seps[0] if draw(st.booleans()) else "",
              date[:2], seps[1], date[2:4], seps[2], date[4:]]
-    inner = any(seps[1:]) or (parts[0] and seps[0])
-    # A separated date, then only spaces, is read as a date and a number (see lagesbild.pnr).
-    between = draw(st.sampled_from([b for b in BETWEEN if not inner or b.strip() or not b]))
+    used = "".join(seps[1:]) + (seps[0] if parts[0] else "")
+    dated = any(c in "-./\u2013\u2212" for c in used)
+    # A date written with - . or /, then only spaces, is a date and a number (lagesbild.pnr).
+    between = draw(st.sampled_from([b for b in BETWEEN if not dated or b.strip() or not b]))
+    last = last[:2] + draw(st.sampled_from(["", "", " ", "-", "."])) + last[2:]
     text = "".join(parts) + between + last
     zero = draw(st.sampled_from(ZEROS))
     text = "".join(chr(zero + int(c)) if c.isdigit() else c for c in text)
@@ -132,6 +134,7 @@ WRITINGS = [  # how each number is disguised (date part, last four) -> text
     lambda d, n: f"{d[:2]}.{d[2:4]}.{d[4:]}_{n}",                         # dots in the date
     lambda d, n: "".join(chr(0x0660 + int(c)) for c in d + n),            # Arabic-Indic
     lambda d, n: f"{d}\u061c\u00ad{n}",                                    # ALM, soft hyphen
+    lambda d, n: " ".join([d[:2], d[2:4], d[4:], n[:2], n[2:]]),           # pairs, spaced
 ]
 
 
