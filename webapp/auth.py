@@ -260,7 +260,11 @@ def _session(claims: Mapping, ident: Identity) -> None:
         st.session_state["_inloggning_loggad"] = ident.who
         return
     if found.known and not found.ended and not found.idle:
-        sessions.touch(engine, login)
+        if found.stale():
+            try:
+                sessions.touch(engine, login)
+            except LagesbildError as err:  # busy with an import: the next click counts
+                log.warning("activity not recorded: %s", err.message)
         if st.session_state.get("_inloggning_loggad") != ident.who:
             st.session_state["_inloggning_loggad"] = ident.who  # a new tab of the login
         return

@@ -30,6 +30,12 @@ class Status:
     known: bool
     ended: bool = False
     idle: bool = False
+    seen: datetime | None = None  # last activity written
+
+    def stale(self, now: datetime | None = None) -> bool:
+        """Whether activity is due to be written again (so a rerun writes at most once a
+        minute, and most reruns not at all: a write could wait for an import's lock)."""
+        return self.seen is None or (now or _now()) - self.seen > TOUCH_EVERY
 
 
 def key(claims: Mapping) -> str:
@@ -56,7 +62,7 @@ def status(engine: sa.Engine, login: str, idle_after: timedelta,
     if row is None:
         return Status(known=False)
     return Status(True, ended=row.avslutad is not None,
-                  idle=now - _utc(row.senast) > idle_after)
+                  idle=now - _utc(row.senast) > idle_after, seen=_utc(row.senast))
 
 
 def is_fresh(claims: Mapping, now: datetime | None = None) -> bool:
