@@ -1,7 +1,8 @@
 """Sessions that really end, files only for their session (issue 23), in a real browser
 against the real OpenID Connect provider of test_login_browser: after "Logga ut" a copied
 login cookie opens nothing, a just-offered download cannot be fetched without the login's
-cookie (nor with it after logout), and /_stcore/metrics is closed while login is on."""
+cookie, with another login's, nor with its own after logout, and /_stcore/metrics is closed
+while login is on."""
 
 import urllib.error
 import urllib.request
@@ -45,6 +46,11 @@ def test_a_copied_cookie_and_a_download_url_open_nothing_after_logout(app_server
     fonts = page.evaluate("performance.getEntriesByType('resource').map(e => e.name)")
     font = next(u for u in fonts if "/static/media/" in u)
     assert _status(font) == 200  # the app's own fonts are for everyone
+
+    # Another login, signed in and live, does not get Lisa's file either.
+    other, _ = login(browser, base, "anders")
+    assert _status(url, _cookie_header(other)) == 404
+    other.close()
 
     page.get_by_test_id("stSidebar").get_by_role("button", name="Logga ut").click()
     page.wait_for_url("**/end_session**", timeout=60_000)  # the provider's own logout page

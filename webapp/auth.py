@@ -16,8 +16,11 @@ come through a reverse proxy. With
 from __future__ import annotations
 
 import getpass
+import hashlib
 import ipaddress
 import logging
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
@@ -170,16 +173,40 @@ def record(action: str, details: Mapping | None = None) -> None:
                  keep_days=data.config().audit_days)
 
 
+# Which login made each download (the SHA-256 of its bytes -> logins), so that webapp/guard
+# serves a file only to the login it was made for. Streamlit names a file by a hash of its
+# content, so two logins that make the same table get the same address: both are kept.
+_OWNERS: OrderedDict[str, set[str]] = OrderedDict()
+_OWNERS_KEPT = 2000
+_owners_lock = threading.Lock()
+
+
+def owners(content: bytes) -> set[str]:
+    """The logins a download with these bytes was made for (empty: not one of ours)."""
+    with _owners_lock:
+        return set(_OWNERS.get(hashlib.sha256(content).hexdigest(), ()))
+
+
 def logged_download(make: Callable[[], bytes], details: Mapping) -> Callable[[], bytes]:
-    """Wrap a download button's lazy ``data`` callable so that running it is logged.
+    """Wrap a download button's lazy ``data`` callable so that running it is logged, and the
+    file it makes is served to this login only (``webapp/guard.py``).
 
     The callable runs outside the script (no session), so who and where are taken now.
     """
     who, engine, keep = current().who, data.engine(), data.config().audit_days
+    login = _login_key()
 
     def run() -> bytes:
         content = make()
         audit.record(engine, who, "export", details, keep_days=keep)
+        if login:
+            digest = hashlib.sha256(content if isinstance(content, bytes)
+                                    else str(content).encode()).hexdigest()
+            with _owners_lock:
+                _OWNERS.setdefault(digest, set()).add(login)
+                _OWNERS.move_to_end(digest)
+                while len(_OWNERS) > _OWNERS_KEPT:
+                    _OWNERS.popitem(last=False)
         return content
 
     return run

@@ -6,7 +6,8 @@ front of the running server's request handling (Streamlit offers no hook for it 
 ``streamlit run``, so the first script run wraps the Starlette app it finds in memory):
 
 * with login on, a file is served only to a request that carries the signed login cookie of
-  a login the store has not ended and that is not idle (``lagesbild.store.sessions``);
+  a login the store has not ended and that is not idle (``lagesbild.store.sessions``), and
+  a download made through ``auth.logged_download`` only to the login it was made for;
   metrics are not served at all;
 * in local mode, both only to a request from this computer (``auth.not_local``);
 * the app's page icon (a media file too) to anyone: the sign-in page shows it.
@@ -69,20 +70,31 @@ def allowed(scope: dict) -> bool:
     claims = json.loads(value)
     if not claims.get("is_logged_in"):
         return False
-    return sessions.active(data.engine(), sessions.key(claims),
-                           timedelta(hours=data.config().session_hours))
+    login = sessions.key(claims)
+    if not sessions.active(data.engine(), login, timedelta(hours=data.config().session_hours)):
+        return False
+    made = _file(scope["path"].rsplit("/media/", 1)[1])
+    made_for = auth.owners(made.content) if made is not None else set()
+    return not made_for or login in made_for  # another login's file is not yours
+
+
+def _file(file_id: str):
+    """Streamlit's stored media file *file_id* (content, kind), or None."""
+    from streamlit.runtime import Runtime
+
+    try:
+        return Runtime.instance().media_file_mgr._storage.get_file(file_id.split(".")[0])
+    except Exception:  # unknown id, no runtime
+        return None
 
 
 def _is_icon(file_id: str) -> bool:
     """Whether the media file *file_id* is the app's own page icon (``webapp/ikon.png``)."""
-    from streamlit.runtime import Runtime
     from streamlit.runtime.media_file_storage import MediaFileKind
 
-    try:
-        found = Runtime.instance().media_file_mgr._storage.get_file(file_id)
-    except Exception:  # unknown id, no runtime
-        return False
-    return found.kind != MediaFileKind.DOWNLOADABLE and found.content == _icon()
+    found = _file(file_id)
+    return found is not None and found.kind != MediaFileKind.DOWNLOADABLE and \
+        found.content == _icon()
 
 
 def _icon() -> bytes:
