@@ -10,7 +10,7 @@ import streamlit as st
 
 from lagesbild import logs
 from lagesbild.store import StoreError
-from webapp import auth, data, errors, state
+from webapp import auth, data, errors, guard, state
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 logs.redact_handlers()  # tracebacks may quote a file's values
@@ -20,6 +20,8 @@ logs.redact_handlers()  # tracebacks may quote a file's values
 ICON = str(Path(__file__).parent / "webapp" / "ikon.png")
 st.set_page_config(page_title="Social lägesbild", page_icon=ICON, layout="wide")
 
+# Downloads and metrics only for a live login (or this computer): see webapp/guard.py.
+guard.install()
 # Login (or local mode) first: nothing below runs for someone who may not see the app.
 auth.gate()
 

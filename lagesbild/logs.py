@@ -16,6 +16,8 @@ import tempfile
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
+from lagesbild import pnr
+
 # 6 or 8 digits, an optional separator (hyphen, plus, space, no-break space, dashes), 4 digits.
 _PERSONNUMMER_LIKE = re.compile(
     r"(?<!\d)(?:\d{2})?\d{6}[-+\s\u00a0\u2010-\u2015\u2212]?\d{4}(?!\d)")
@@ -25,8 +27,10 @@ MAX_BYTES = 5_000_000  # per log file; two older files are kept
 
 
 def redact(text: str) -> str:
-    """*text* with every personnummer-shaped run of digits replaced."""
-    return _PERSONNUMMER_LIKE.sub(REDACTED, text)
+    """*text* with every personnummer-shaped run of digits replaced, in any disguise the
+    personnummer guard knows (invisible characters, other digits, separators in the date)."""
+    text = _PERSONNUMMER_LIKE.sub(REDACTED, text)
+    return pnr.redact(text) if pnr.contains(text) else text
 
 
 class RedactingFormatter(logging.Formatter):

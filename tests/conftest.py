@@ -264,7 +264,8 @@ def postgres_database(postgres_url: str, name: str):
     """
     import sqlalchemy as sa
 
-    admin = sa.create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    # pre-ping: a test may restart the server meanwhile (test_postgres_faults.py)
+    admin = sa.create_engine(postgres_url, isolation_level="AUTOCOMMIT", pool_pre_ping=True)
     try:
         with admin.connect() as conn:
             conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -12,7 +12,7 @@ PACKAGE = ROOT / "lagesbild"
 # The stages in the order data flows through them. A module may import from its own stage and
 # from stages before it, never from a later one.
 STAGES = ["base", "geo", "intake", "store", "analysis", "release", "present", "views", "cli"]
-BASE = {"__init__", "config", "errors", "fmt", "codes", "logs", "access"}
+BASE = {"__init__", "config", "errors", "fmt", "codes", "logs", "access", "pnr"}
 # present draws what release has protected: it may take nothing from the stages that hold or
 # compute unprotected counts.
 PRESENT_MAY_USE = {"base", "release", "present"}

@@ -4,6 +4,8 @@ identity the provider returned (roles from conftest's LAGESBILD_ROLLER file)."""
 import os
 import re
 import time
+import uuid
+from datetime import timedelta
 
 import pytest
 from conftest import ROOT
@@ -34,8 +36,10 @@ def _app(role: str | None = None, **user) -> AppTest:
     if role is None and not user:
         at.user = {"is_logged_in": False}
     else:
+        # A nonce of its own: each AppTest is a sign-in of its own, as in a browser.
         at.user = {"is_logged_in": True, "sub": f"sub-{role}", "name": PEOPLE.get(role, "X"),
-                   "email": f"{role}@kommun.test", "iat": int(time.time()), **user}
+                   "email": f"{role}@kommun.test", "iat": int(time.time()),
+                   "nonce": uuid.uuid4().hex, **user}
     return at
 
 
@@ -110,17 +114,20 @@ def test_an_analytiker_imports_under_the_login_name_and_both_are_logged():
     assert audit.read(engine, who=["analytiker@kommun.test"])["action"][0] == "angra"
 
 
-def test_a_sign_in_is_logged_once_per_session():
+def test_a_sign_in_is_logged_once_per_login():
     def sign_ins():
         return len(audit.read(_engine(), who=["forvaltare@kommun.test"],
                               actions=["inloggning"]))
 
     before = sign_ins()
-    at = _app("forvaltare", sub="sub-once").run()
+    login = {"sub": "sub-once", "nonce": uuid.uuid4().hex, "iat": int(time.time())}
+    at = _app("forvaltare", **login).run()
     at.run()
     at.switch_page("app_pages/om.py").run()
     assert sign_ins() == before + 1
-    _app("forvaltare", sub="sub-once").run()  # a new session (another tab): a new entry
+    _app("forvaltare", **login).run()  # another tab of the same login: no new entry
+    assert sign_ins() == before + 1
+    _app("forvaltare", sub="sub-once").run()  # a new sign-in: a new entry
     assert sign_ins() == before + 2
 
 
@@ -240,14 +247,39 @@ def test_a_download_is_logged_when_its_file_is_made():
 
 
 def test_looking_for_idleness_is_not_activity():
-    from webapp import auth
+    from lagesbild.store import sessions
 
-    now = time.time()
-    claims = {"sub": "sub-idle", "iat": int(now) - 3600}
-    assert not auth._expired(claims, 8, now)  # active now
-    assert not auth._expired(claims, 8, now + 7 * 3600, touch=False)  # a look, 7 h later
-    assert auth._expired(claims, 8, now + 8 * 3600 + 1, touch=False)  # still idle since `now`
-    assert not auth._expired({"sub": "sub-idle2", "iat": int(now)}, 8, now + 60)
+    engine, hours = _engine(), timedelta(hours=8)
+    login = sessions.key({"sub": "sub-idle", "iat": 1, "nonce": uuid.uuid4().hex})
+    now = sessions._now()
+    sessions.begin(engine, login, now)
+    assert sessions.active(engine, login, hours)
+    assert not sessions.status(engine, login, hours, now + timedelta(hours=7)).idle  # a look
+    assert sessions.status(engine, login, hours, now + timedelta(hours=8, seconds=1)).idle
+    sessions.touch(engine, login, now + timedelta(hours=2))  # a click two hours later
+    assert not sessions.status(engine, login, hours, now + timedelta(hours=9)).idle
+    sessions.end(engine, login, "knapp")
+    assert sessions.status(engine, login, hours).ended
+    assert not sessions.active(engine, login, hours)
+
+
+def test_a_copied_login_after_logout_or_an_unknown_old_one_opens_nothing():
+    claims = {"sub": "sub-kopia", "nonce": uuid.uuid4().hex, "iat": int(time.time())}
+    at = _app("lasare", **claims).run()
+    assert at.metric or at.sidebar.caption
+    at.button(key="logga_ut").click().run()
+    # The same cookie in another browser: the login it names has ended.
+    copy = _app("lasare", **claims).run()
+    assert not copy.metric and not copy.dataframe
+    assert [b.label for b in copy.button] == ["Logga in"]
+    assert "Du är utloggad" in copy.info[0].value
+    signed = audit.read(_engine(), who=["lasare@kommun.test"], actions=["inloggning"])
+    assert len(signed[signed["details"].map(str).str.contains("Lisa")]) >= 1
+    # A login the store never saw, issued an hour ago (a store replaced since): signed out.
+    old = _app("lasare", sub="sub-okand", iat=int(time.time()) - 3600).run()
+    assert old.user.get("is_logged_in") is False and not old.metric
+    entry = audit.read(_engine(), who=["lasare@kommun.test"], actions=["utloggning"]).iloc[0]
+    assert entry["details"] == {"orsak": "okänd inloggning"}
 
 
 def test_the_settings_page_shows_settings_and_roles_but_no_secrets():
@@ -270,8 +302,33 @@ def test_the_settings_page_shows_settings_and_roles_but_no_secrets():
     ({"x-real-ip": "10.1.2.3"}, True),
     ({"Forwarded": "for=10.1.2.3;proto=https"}, True),
     ({"X-Forwarded-Host": "lagesbild.kommun.se"}, True),
+    ({"X-Forwarded-Proto": "https"}, True),
+    ({"Via": "1.1 nginx"}, True),
+    ({"X-Client-IP": "10.1.2.3"}, True),
+    ({"True-Client-IP": "10.1.2.3"}, True),
 ])
 def test_local_mode_knows_a_request_that_came_through_a_proxy(headers, proxied):
     from webapp import auth
 
     assert auth.through_proxy(headers) is proxied
+
+
+@pytest.mark.parametrize("headers, client, why", [
+    ({"Host": "localhost:8501", "Origin": "http://localhost:8501"}, "127.0.0.1", None),
+    ({"Host": "127.0.0.1:8501"}, "127.0.0.1", None),
+    ({"Host": "[::1]:8501", "Origin": "http://[::1]:8501"}, "::1", None),
+    ({"Host": "lagesbild.kommun.se"}, "127.0.0.1", "ett annat namn"),
+    ({"Host": "10.0.0.5:8501"}, "127.0.0.1", "ett annat namn"),
+    ({"Host": "127.0.0.1:8501", "Origin": "http://lagesbild.kommun.se"}, "127.0.0.1",
+     "en annan adress"),
+    ({"Host": "127.0.0.1:8501", "Origin": "null"}, "127.0.0.1", "en annan adress"),
+    ({"Host": "localhost.evil.se"}, "127.0.0.1", "ett annat namn"),
+    ({"Host": "127.0.0.1:8501"}, "10.0.0.7", "en annan dator"),
+    ({"Host": "127.0.0.1:8501", "Via": "1.1 proxy"}, "127.0.0.1", "proxy"),
+    ({}, "127.0.0.1", "ett annat namn"),
+])
+def test_local_mode_is_for_loopback_names_and_addresses_only(headers, client, why):
+    from webapp import auth
+
+    found = auth.not_local(headers, client)
+    assert (found is None) if why is None else (why in found)

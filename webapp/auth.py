@@ -16,16 +16,21 @@ come through a reverse proxy. With
 from __future__ import annotations
 
 import getpass
+import hashlib
+import ipaddress
 import logging
-import time
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
+from urllib.parse import urlsplit
 
 import streamlit as st
 
 from lagesbild import access
 from lagesbild.errors import LagesbildError
-from lagesbild.store import audit
+from lagesbild.store import audit, sessions
 from webapp import data
 from webapp.text import md
 
@@ -36,8 +41,18 @@ PAGE_ROLES = {"data": ("analytiker", "Import och datakvalitet"), "logg": ("forva
               "installningar": ("forvaltare", "Inställningar")}
 LOCAL_NOTE = "Lokalt läge – ingen inloggning, nås bara från den här datorn"
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
-# What a reverse proxy adds to a request: through one, "only this computer" no longer holds.
-PROXY_HEADERS = ("x-forwarded-for", "x-forwarded-host", "x-real-ip", "forwarded")
+# What a reverse proxy or a load balancer adds to a request: through one, "only this
+# computer" no longer holds. A proxy that adds none of them is caught by Host and Origin.
+PROXY_HEADERS = ("x-forwarded-for", "x-forwarded-host", "x-forwarded-proto",
+                 "x-forwarded-port", "x-forwarded-server", "x-forwarded-prefix",
+                 "x-forwarded-ssl", "x-forwarded-scheme", "x-real-ip", "x-client-ip",
+                 "x-cluster-client-ip", "x-original-forwarded-for", "x-original-host",
+                 "x-original-url", "x-host", "true-client-ip", "cf-connecting-ip",
+                 "fastly-client-ip", "forwarded", "via", "x-proxyuser-ip", "client-ip",
+                 "x-envoy-external-address", "x-amzn-trace-id", "x-appgw-trace-id",
+                 "x-arr-log-id", "x-arr-ssl", "x-request-start")
+LOGIN_HELP = ("Ställ in inloggning ([auth] i .streamlit/secrets.toml; se README: Turning "
+              "login on) för att nå lägesbilden på det sättet.")
 _KEY = "_identitet"
 
 
@@ -63,11 +78,58 @@ def through_proxy(headers: Mapping[str, str]) -> bool:
     return any(header in names for header in PROXY_HEADERS)
 
 
-def _headers() -> Mapping[str, str]:
+def _loopback_name(host: str) -> bool:
+    """Whether *host* (a Host header or an Origin's host, perhaps with a port) names this
+    computer: localhost, 127.0.0.0/8 or ::1."""
+    host = host.strip().lower()
+    if not host:
+        return False
+    name = urlsplit(f"//{host}").hostname or ""
+    if name in ("localhost", "localhost.") or name.endswith(".localhost"):
+        return True
     try:
-        return st.context.headers or {}
-    except Exception:  # no request behind this run (AppTest)
-        return {}
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def not_local(headers: Mapping[str, str], client: str | None = None) -> str | None:
+    """Why a request may not get local mode (Swedish), or None if it really is from this
+    computer: no forwarding or proxy header, a loopback Host, a loopback Origin if the
+    browser sent one, and a loopback client address if known."""
+    lower = {name.lower(): str(value) for name, value in headers.items()}
+    if through_proxy(lower):
+        return "sidan nås genom en proxy (till exempel nginx)"
+    if not _loopback_name(lower.get("host", "")):
+        return "sidan nås under ett annat namn än den här datorns (localhost)"
+    origin = lower.get("origin")
+    if origin is not None and (origin == "null" or
+                               not _loopback_name(urlsplit(origin).netloc)):
+        return "sidan öppnades från en annan adress än den här datorns"
+    if client:
+        try:
+            if not ipaddress.ip_address(client).is_loopback:
+                return "besökaren sitter vid en annan dator"
+        except ValueError:
+            return "besökarens adress är okänd"
+    return None
+
+
+def _headers() -> Mapping[str, str] | None:
+    """The websocket request's headers, or None when no request is behind this run
+    (AppTest, which runs the script in-process)."""
+    try:
+        headers = st.context.headers
+    except Exception:
+        return None
+    return dict(headers) if headers is not None and len(headers) else None
+
+
+def _client() -> str | None:
+    try:
+        return st.context.ip_address
+    except Exception:
+        return None
 
 
 def local_identity() -> Identity:
@@ -111,16 +173,40 @@ def record(action: str, details: Mapping | None = None) -> None:
                  keep_days=data.config().audit_days)
 
 
+# Which login made each download (the SHA-256 of its bytes -> logins), so that webapp/guard
+# serves a file only to the login it was made for. Streamlit names a file by a hash of its
+# content, so two logins that make the same table get the same address: both are kept.
+_OWNERS: OrderedDict[str, set[str]] = OrderedDict()
+_OWNERS_KEPT = 2000
+_owners_lock = threading.Lock()
+
+
+def owners(content: bytes) -> set[str]:
+    """The logins a download with these bytes was made for (empty: not one of ours)."""
+    with _owners_lock:
+        return set(_OWNERS.get(hashlib.sha256(content).hexdigest(), ()))
+
+
 def logged_download(make: Callable[[], bytes], details: Mapping) -> Callable[[], bytes]:
-    """Wrap a download button's lazy ``data`` callable so that running it is logged.
+    """Wrap a download button's lazy ``data`` callable so that running it is logged, and the
+    file it makes is served to this login only (``webapp/guard.py``).
 
     The callable runs outside the script (no session), so who and where are taken now.
     """
     who, engine, keep = current().who, data.engine(), data.config().audit_days
+    login = _login_key()
 
     def run() -> bytes:
         content = make()
         audit.record(engine, who, "export", details, keep_days=keep)
+        if login:
+            digest = hashlib.sha256(content if isinstance(content, bytes)
+                                    else str(content).encode()).hexdigest()
+            with _owners_lock:
+                _OWNERS.setdefault(digest, set()).add(login)
+                _OWNERS.move_to_end(digest)
+                while len(_OWNERS) > _OWNERS_KEPT:
+                    _OWNERS.popitem(last=False)
         return content
 
     return run
@@ -132,30 +218,15 @@ def _refuse(message: str) -> None:
     st.stop()
 
 
-@st.cache_resource(show_spinner=False)
-def _activity() -> dict:
-    # Last activity per login (subject, time of issue), shared by the tabs of one login.
-    # Server-side only; after a restart the login's own time of issue counts.
-    return {}
+def _idle_after() -> timedelta:
+    return timedelta(hours=data.config().session_hours)
 
 
-def _expired(claims: Mapping, hours: int, now: float, touch: bool = True) -> bool:
-    """Whether the login has been idle longer than *hours*; if not and *touch*, it is active
-    now."""
-    issued = claims.get("iat")
-    key = (str(claims.get("sub") or claims.get("email")), issued)
-    seen = _activity()
-    last = seen.get(key) or (float(issued) if isinstance(issued, (int, float)) else now)
-    if now - last > hours * 3600:
-        seen.pop(key, None)
-        return True
-    if not touch:
-        return False
-    seen[key] = now
-    if len(seen) > 1000:  # forget logins idle past the limit, so the map stays small
-        for stale in [k for k, t in list(seen.items()) if now - t > hours * 3600]:
-            seen.pop(stale, None)
-    return False
+def _login_key() -> str | None:
+    try:
+        return sessions.key(st.user.to_dict()) if st.user.get("is_logged_in") else None
+    except Exception:  # no user behind this run
+        return None
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -175,8 +246,10 @@ def _providers() -> list[str | None]:
     return named or [None]
 
 
-def _login_page() -> None:
+def _login_page(note: str | None = None) -> None:
     st.title("Social lägesbild")
+    if note:
+        st.info(note, icon=":material/logout:")
     st.write("Lägesbilden innehåller sekretessbelagda uppgifter (OSL 26 kap.). Logga in med "
              "ditt konto i kommunen.")
     for provider in _providers():
@@ -187,11 +260,53 @@ def _login_page() -> None:
     st.stop()
 
 
+ENDED = "Du är utloggad. Logga in igen för att fortsätta."
+
+
 def _logout(reason: str) -> None:
+    """End the login in the store (every tab, every copy of its cookie), then in the
+    browser."""
+    login = _login_key()
+    if login:
+        sessions.end(data.engine(), login, reason)
     record("utloggning", {"orsak": reason})
     st.session_state.pop(_KEY, None)
+    st.session_state.pop("_inloggning_loggad", None)
     st.logout()
     st.stop()
+
+
+def _session(claims: Mapping, ident: Identity) -> None:
+    """Let the run go on only for a login the store knows and has not ended; a new sign-in
+    is recorded, an ended, idle or unknown one gets the sign-in page."""
+    engine, login = data.engine(), sessions.key(claims)
+    found = sessions.status(engine, login, _idle_after())
+    if not found.known and sessions.is_fresh(claims):
+        sessions.begin(engine, login)
+        record("inloggning", {"namn": ident.name, "roll": ident.role})
+        st.session_state["_inloggning_loggad"] = ident.who
+        return
+    if found.known and not found.ended and not found.idle:
+        if found.stale():
+            try:
+                sessions.touch(engine, login)
+            except LagesbildError as err:  # busy with an import: the next click counts
+                log.warning("activity not recorded: %s", err.message)
+        if st.session_state.get("_inloggning_loggad") != ident.who:
+            st.session_state["_inloggning_loggad"] = ident.who  # a new tab of the login
+        return
+    if found.ended:  # logged out (here, in another tab, or a copied cookie): not again
+        st.session_state.pop(_KEY, None)
+        _login_page(ENDED)
+    # Idle, or a login the store does not know from before (a copied cookie of a store
+    # that was replaced): ended here and now, and said so in the audit log.
+    _logout("inaktiv för länge" if found.idle or not _recent(claims) else "okänd inloggning")
+
+
+def _recent(claims: Mapping) -> bool:
+    issued = claims.get("iat")
+    return isinstance(issued, (int, float)) and \
+        sessions._now().timestamp() - issued <= _idle_after().total_seconds()
 
 
 def gate() -> Identity:
@@ -210,13 +325,14 @@ def gate() -> Identity:
                         f"den här datorn, men server.address är ”{shown}”. "
                         "Ställ in inloggning ([auth] i .streamlit/secrets.toml) eller starta "
                         "med --server.address 127.0.0.1.")
-            if through_proxy(_headers()):
-                # A proxy on this computer (nginx before several servers) would hand local
-                # mode, every role and no login, to anyone who reaches the proxy.
-                _refuse("Lägesbilden visar inget: utan inloggning får den bara användas på "
-                        "den här datorn, men sidan nås genom en proxy (till exempel nginx). "
-                        "Ställ in inloggning ([auth] i .streamlit/secrets.toml; se README: "
-                        "Flera servrar).")
+            headers = _headers()
+            why = not_local(headers, _client()) if headers is not None else None
+            if why:
+                # A proxy on this computer (nginx before several servers, even one that adds
+                # no header) would hand local mode, every role and no login, to anyone who
+                # reaches the proxy.
+                _refuse(f"Lägesbilden visar inget: utan inloggning får den bara användas på "
+                        f"den här datorn, men {why}. {LOGIN_HELP}")
             ident = local_identity()
             st.session_state[_KEY] = ident
             return ident
@@ -228,11 +344,7 @@ def gate() -> Identity:
         name = str(claims.get("name") or email or claims.get("sub") or "okänd")
         ident = Identity(email or name, name, role_map().role_for(claims))
         st.session_state[_KEY] = ident
-        if _expired(claims, cfg.session_hours, time.time()):
-            _logout("inaktiv för länge")
-        if st.session_state.get("_inloggning_loggad") != ident.who:
-            record("inloggning", {"namn": name, "roll": ident.role})
-            st.session_state["_inloggning_loggad"] = ident.who
+        _session(claims, ident)
     except LagesbildError as err:
         _refuse(err.message)
     if ident.role is None:
@@ -264,6 +376,14 @@ def sidebar() -> None:
 @st.fragment(run_every=300)
 def _watch_idle() -> None:
     # A screen left open in a meeting room gets no clicks: look every five minutes whether
-    # the login has been idle too long, without counting the look as activity.
-    if _expired(st.user.to_dict(), data.config().session_hours, time.time(), touch=False):
+    # the login has been idle too long or was ended in another tab, without counting the
+    # look as activity.
+    login = _login_key()
+    if login is None:
+        return
+    found = sessions.status(data.engine(), login, _idle_after())
+    if found.ended:
+        st.session_state.pop(_KEY, None)
+        st.rerun()  # the gate shows the sign-in page
+    if found.idle:
         _logout("inaktiv för länge")

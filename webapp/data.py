@@ -51,13 +51,13 @@ def engine():
     except store.StoreGone as gone:
         if not gone.replaced:
             raise
-        log.warning("store file replaced; opening it again")
+        log.warning("store replaced; opening it again")
         eng.dispose()
         _engine.clear()
         _live.clear()  # the new file's batches may have the old one's ids
         eng = _engine(config().db_url)
-        st.toast("Databasfilen har bytts ut sedan appen öppnade den; nu visas den nya filens "
-                 "uppgifter.", icon=":material/sync:")
+        st.toast("Databasen har bytts ut sedan appen öppnade den; nu visas den nya "
+                 "databasens uppgifter.", icon=":material/sync:")
     return eng
 
 

@@ -57,10 +57,10 @@ def _mapping_form(cfg, plan, measure, profile):
         system = st.text_input("Källsystem (till exempel Lifecare)", key="nytt_system")
     if st.button("Spara mappningen i profilen", disabled=not chosen, key="spara_mappning"):
         with errors.guard() as saving:  # a taken or unsafe name: say so here, keep the page
-            # A profile's name and system end up in file names and in every batch: no
-            # personnummer and no control characters there either.
-            target = profile or profiles.new(cfg.profiles, ingest.who(name), ingest.who(system),
-                                             measure, cat)
+            # A profile's name and system end up in file names and in every batch: one
+            # holding a personnummer is refused (profiles.new), control characters go.
+            target = profile or profiles.new(cfg.profiles, fmt.clean(name, newlines=False),
+                                             fmt.clean(system, newlines=False), measure, cat)
             for column, mapping in chosen.items():
                 target = profiles.save_values(target, column, mapping, cat)
             auth.record("profil", {"profil": target.name, "matt": measure, "mappning": chosen,

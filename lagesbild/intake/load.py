@@ -45,6 +45,7 @@ class Sheet:
     frame: pd.DataFrame
     headers: dict[str, str] = field(default_factory=dict)  # our column -> header in the file
     title: str = ""  # text of the rows above the header
+    rest: str = ""  # text of what below the header is not kept: sums, notes, cells past it
 
 
 # "Uttag ur Combine 2026-11-05", "Uttagsdatum: 2026-11-05", "Hämtad 2026-11-05"
@@ -89,8 +90,22 @@ def header_map(measure: Measure | None, extra: dict[str, str] | None = None) -> 
     return mapping | (extra or {})
 
 
-def _read_csv_rows(data: bytes, name: str) -> list[list[str]]:
-    for encoding in ("utf-8-sig", "cp1252"):
+def _decode(data: bytes, name: str) -> str:
+    """A CSV file's text: UTF-8 (with or without BOM), UTF-16 (Excel's "Unicode text", with
+    a BOM or without, little or big endian) or Windows-1252."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encodings = ("utf-16",)
+    else:
+        head = data[:4096]
+        even, odd = head[0::2].count(0), head[1::2].count(0)
+        # ASCII text in UTF-16 has a zero in every other byte; other text has none.
+        if len(head) >= 4 and odd > len(head) // 4 and even == 0:
+            encodings = ("utf-16-le",)
+        elif len(head) >= 4 and even > len(head) // 4 and odd == 0:
+            encodings = ("utf-16-be",)
+        else:
+            encodings = ("utf-8-sig", "cp1252")
+    for encoding in encodings:
         try:
             text = data.decode(encoding)
             break
@@ -99,6 +114,12 @@ def _read_csv_rows(data: bytes, name: str) -> list[list[str]]:
     else:  # cp1252 decodes almost anything, but not every byte
         raise DataError(f"{name} har en teckenkodning som inte går att läsa. "
                         "Spara filen som CSV (UTF-8) eller Excel och försök igen.")
+    # Windows, old Mac and Unix line ends, mixed in one file when exports are pasted together.
+    return text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _read_csv_rows(data: bytes, name: str) -> list[list[str]]:
+    text = _decode(data, name)
     sample = "\n".join(text.splitlines()[:30])
     try:
         delimiter = csv.Sniffer().sniff(sample, delimiters=";,\t").delimiter
@@ -129,6 +150,14 @@ def _column_text(values: pd.Series) -> pd.Series:
         return values.astype("string").str.strip()
     uniques = pd.unique(values)
     return values.map(dict(zip(uniques, map(_cell_text, uniques)))).astype("string")
+
+
+def _all_text(sheet: str, rows: list[list[object]]) -> str:
+    """Every cell of a sheet (and its name) as one text, for the personnummer guard."""
+    cells = pd.Series([c for row in rows for c in row if c is not None and c != ""],
+                      dtype=object)
+    found = personnummer.suspicious_rows(cells.map(_cell_text)) if len(cells) else cells
+    return "\n".join([sheet, *cells[found].map(_cell_text)]) if len(cells) else sheet
 
 
 def _letter(index: int) -> str:
@@ -174,6 +203,7 @@ def _table(rows: list[list[object]], mapping: dict[str, str], name: str,
                       for r in rows[:header_index])
     width = len(header)
     body = rows[header_index + 1:]
+    past = [" ".join(_cell_text(c) for c in r[width:]) for r in body if len(r) > width]
     if any(len(r) != width for r in body):  # CSV rows may be short or long
         body = [list(r[:width]) + [""] * (width - len(r)) for r in body]
     frame = pd.DataFrame(body, columns=columns, dtype=object)
@@ -189,7 +219,11 @@ def _table(rows: list[list[object]], mapping: dict[str, str], name: str,
     # ("Källa: SCB", a footnote), not data.
     note = (filled == 1) & values.iloc[:, 0].ne("") & (values.shape[1] >= 3)
     keep = (filled > 0) & ~total & ~note
-    return Sheet(name, frame[keep].reset_index(drop=True), dict(zip(columns, header)), title)
+    # What is not kept is not stored either, but the personnummer guard reads it all.
+    rest = "\n".join([" ".join(map(str, r)) for r in values[~keep & (filled > 0)].to_numpy().tolist()]
+                     + past)
+    return Sheet(name, frame[keep].reset_index(drop=True), dict(zip(columns, header)), title,
+                 rest)
 
 
 def read_export(data: bytes, name: str, measure: Measure | None,
@@ -223,9 +257,17 @@ def read_export(data: bytes, name: str, measure: Measure | None,
     mapping = header_map(measure, headers)
     if suffix in (".xlsx", ".xlsm", ".xls", ".ods"):
         workbook.inspect(data, name, limits, _safe)
-        tables = {f"{name} (blad {_safe(sheet)})": rows
-                  for sheet, rows in workbook.parse(data, name, limits, _safe).items()}
-        text = False
+        places, hidden = workbook.hidden_places(data, name)
+        personnummer.check_hidden(places, name)
+        parsed = workbook.parse(data, name, limits, _safe)
+        built = {sheet: _table(rows, mapping, f"{name} (blad {_safe(sheet)})", False)
+                 for sheet, rows in parsed.items() if sheet not in hidden}
+        # A hidden sheet, or one without a table, is not read, but may hold a personnummer.
+        personnummer.check_hidden({
+            "ett dolt blad": [_all_text(s, r) for s, r in parsed.items() if s in hidden],
+            "ett blad utan rubrikrad": [_all_text(s, parsed[s]) for s, t in built.items()
+                                        if t is None]}, name)
+        sheets = [t for t in built.values() if t]
     elif suffix in (".csv", ".txt"):
         workbook.check_size(data, name, limits)
         tables = {name: _read_csv_rows(data, name)}
@@ -233,11 +275,10 @@ def read_export(data: bytes, name: str, measure: Measure | None,
             raise DataError(f"{name} är för stor: {fmt.number(len(tables[name]))} rader. "
                             f"Högst {fmt.number(limits.rows)} rader läses in. Dela upp "
                             "exporten, till exempel en fil per månad.")
-        text = True
+        sheets = [t for t in [_table(tables[name], mapping, name, True)] if t]
     else:
         raise DataError(f"{name}: filtypen {suffix or '(ingen)'} stöds inte. "
                         "Använd .xlsx, .xls, .ods eller .csv.")
-    sheets = [t for t in (_table(rows, mapping, n, text) for n, rows in tables.items()) if t]
     if not sheets:
         raise DataError(f"Hittar ingen rubrikrad i {name}. Kontrollera att rubrikerna "
                         "(till exempel ”Månad” och ”Antal”) står på en egen rad.")

@@ -37,6 +37,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
 
 from lagesbild.config import Catalogue
 from lagesbild.errors import ConfigError, UnknownError
+from lagesbild.intake import personnummer
 
 log = logging.getLogger(__name__)
 
@@ -279,6 +280,7 @@ def _taken(stem: str, path: Path, cat: Catalogue) -> str:
 def new(folder: Path, name: str, system: str, measure: str, cat: Catalogue | None = None
         ) -> Profile:
     """An unsaved profile (written by :func:`save_values`); refused if the name is taken."""
+    personnummer.refuse_typed({"Profilens namn": name, "Källsystem": system})
     stem = _checked_name(name) if name and name.strip() else ""
     if not stem:
         raise UnknownError("Ge profilen ett namn (bokstäver, siffror, - och _).")

@@ -22,9 +22,11 @@ import logging
 import os
 import pickle
 import re
+import struct
 import subprocess
 import sys
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -48,6 +50,39 @@ _ATTR = re.compile(r"([\w:]+)=\"([^\"]*)\"")
 _CHILD_ENV = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8",
               "RUST_BACKTRACE": "0"}
 _ADVICE = "Spara om filen med bara de rader och kolumner som behövs och läs in den igen."
+# What a broken or constructed zip raises while it is read: a part's header lying about its
+# size, a bad CRC-32, a file cut short, an encrypted or unknown compression.
+_ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError,
+               NotImplementedError, RuntimeError, KeyError)
+HIDDEN_PART_BYTES = 8 * 1024 * 1024  # comments and properties are small; more is not read
+# Excel writes xl/comments1.xml, openpyxl xl/comments/comment1.xml, threaded comments and
+# their people have folders of their own, and legacy drawings (.vml) repeat the text.
+_COMMENT_PART = re.compile(r"xl/(?:.*comment.*|persons/[^/]+)\.(?:xml|vml)", re.IGNORECASE)
+_PROPERTY_PART = re.compile(r"docProps/[^/]+\.xml|meta\.xml")
+_DEFINED_NAME = re.compile(r"<(?:\w+:)?definedName\s([^>]*)>(.*?)</(?:\w+:)?definedName>",
+                           re.DOTALL)
+_ODS_ANNOTATION = re.compile(r"<office:annotation\b.*?</office:annotation>", re.DOTALL)
+_TAG = re.compile(r"<[^>]*>")
+_ATTR_VALUE = re.compile(r"=\"([^\"]*)\"")
+OTHER = ("en annan del av arbetsboken (till exempel en länk, ett diagram, en pivottabell, en "
+         "lista för dataverifiering eller sidhuvudet)")
+
+
+def _broken(name: str) -> DataError:
+    return DataError(f"{name} går inte att läsa som Excel-fil: filen är skadad (en del av den "
+                     "stämmer inte med sin kontrollsumma eller storlek, eller filen är "
+                     "avklippt). Spara filen på nytt från källsystemet eller Excel och försök "
+                     "igen.")
+
+
+def _read_part(book: zipfile.ZipFile, info: zipfile.ZipInfo, name: str,
+               limit: int = HIDDEN_PART_BYTES) -> bytes:
+    """A part's bytes (at most *limit*), or a Swedish DataError if the zip is broken there."""
+    try:
+        with book.open(info) as stream:
+            return stream.read(limit)
+    except _ZIP_ERRORS:
+        raise _broken(name) from None
 
 
 @dataclass(frozen=True)
@@ -96,7 +131,7 @@ def _sheet_paths(book: zipfile.ZipFile) -> dict[str, str]:
             book.getinfo("xl/workbook.xml").file_size < 2 ** 22 else b""
         rels = book.read("xl/_rels/workbook.xml.rels") if \
             book.getinfo("xl/_rels/workbook.xml.rels").file_size < 2 ** 22 else b""
-    except (KeyError, zipfile.BadZipFile, OSError):
+    except _ZIP_ERRORS:
         return names
     targets = {}
     for tag in _REL_TAG.finditer(rels.decode("utf-8", "replace")):
@@ -113,10 +148,10 @@ def _sheet_paths(book: zipfile.ZipFile) -> dict[str, str]:
     return names
 
 
-def _dimension(book: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[int, int] | None:
+def _dimension(book: zipfile.ZipFile, info: zipfile.ZipInfo,
+               name: str) -> tuple[int, int] | None:
     """(rows, columns) a sheet's ``<dimension ref="A1:XFD1048576">`` declares, if it has one."""
-    with book.open(info) as stream:
-        head = stream.read(HEAD_BYTES)
+    head = _read_part(book, info, name, HEAD_BYTES)
     found = _DIMENSION.search(head)
     if not found:
         return None
@@ -126,6 +161,31 @@ def _dimension(book: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[int, int] 
     rows = int(row2) - int(row1 or 1) + 1
     columns = _column_number(col2) - _column_number(col1 or "A") + 1
     return max(rows, 1), max(columns, 1)
+
+
+def _verify(data: bytes, book: zipfile.ZipFile, entries: list[zipfile.ZipInfo],
+            name: str) -> None:
+    """Unpack every part once (the total is already known to be within the limits) and
+    refuse the file if a part's CRC-32 or size is not what its headers say, the local header
+    disagrees with the central directory, or the file ends early. Python's zipfile trusts the
+    central directory's size when the data ends first, and calamine reads what it finds: a
+    file that lies is not read, whatever it holds."""
+    for info in entries:
+        total = 0
+        try:
+            with book.open(info) as stream:
+                while chunk := stream.read(1 << 20):
+                    total += len(chunk)
+            local = struct.unpack_from("<IHHHHHIII", data, info.header_offset)
+        except (*_ZIP_ERRORS, struct.error):
+            raise _broken(name) from None
+        signature, flags, crc, size = local[0], local[2], local[6], local[8]
+        lies = signature != 0x04034B50 or total != info.file_size or (
+            not flags & 0x08 and size != 0xFFFFFFFF and (crc, size) != (info.CRC,
+                                                                        info.file_size))
+        if lies:
+            log.warning("%s: zip part %s does not match its headers", name, info.filename)
+            raise _broken(name)
 
 
 def inspect(data: bytes, name: str, limits: Limits, safe_name=lambda text: text) -> None:
@@ -158,11 +218,12 @@ def inspect(data: bytes, name: str, limits: Limits, safe_name=lambda text: text)
             raise DataError(f"{name} går inte att läsa: en del av arbetsboken är packad "
                             f"{fmt.number(ratio)} gånger (högst {fmt.number(MAX_RATIO)}), "
                             f"vilket tyder på en skadad eller konstruerad fil. {_ADVICE}")
+    _verify(data, book, entries, name)
     sheets = _sheet_paths(book)
     for info in entries:
         if not re.fullmatch(r"xl/worksheets/[^/]+\.xml", info.filename):
             continue
-        declared = _dimension(book, info)
+        declared = _dimension(book, info, name)
         if declared is None:
             continue
         rows, columns = declared
@@ -236,3 +297,65 @@ def parse(data: bytes, name: str, limits: Limits,
         raise DataError(f"{name} går inte att läsa som Excel-fil. Kontrollera att filen är "
                         "en .xlsx, .xls eller .ods.")
     return result[1]
+
+
+def _text_of(xml: bytes, joiner: str = " | ") -> str:
+    """The text of an XML part, entities resolved. Between elements *joiner*: "|" keeps a
+    chart's or a cache's neighbouring numbers apart (no personnummer is written across a
+    "|"); "" joins a comment's runs of rich text, which an attacker may split a number over.
+    """
+    return html.unescape(_TAG.sub(joiner, xml.decode("utf-8", "replace")))
+
+
+def hidden_places(data: bytes, name: str) -> tuple[dict[str, list[str]], set[str]]:
+    """The texts a workbook holds where its reader may not look, and its hidden sheets.
+
+    Returns ``({Swedish place: [texts]}, {names of hidden sheets})``: cell comments (notes
+    and threaded comments), document properties (core, app, custom; ``meta.xml`` in .ods),
+    defined names (name and value) and every other part of an .xlsx but the cells (links,
+    charts, pivot caches, data validation, headers and footers). The cells are read by
+    :func:`parse`.
+    A broken zip is a Swedish DataError.
+    """
+    places: dict[str, list[str]] = {"en cellkommentar": [], "dokumentegenskaperna": [],
+                                    "ett definierat namn": [], OTHER: []}
+    hidden: set[str] = set()
+    if Path(name).suffix.lower() not in ZIP_FORMATS:
+        return places, hidden
+    try:
+        book = zipfile.ZipFile(io.BytesIO(data))
+        entries = book.infolist()
+    except _ZIP_ERRORS:
+        raise _broken(name) from None
+    for info in entries:
+        path = info.filename
+        if _COMMENT_PART.fullmatch(path):
+            places["en cellkommentar"].append(_text_of(_read_part(book, info, name), ""))
+        elif _PROPERTY_PART.fullmatch(path):
+            places["dokumentegenskaperna"].append(_text_of(_read_part(book, info, name)))
+        elif path == "content.xml":  # .ods: comments are annotations inside the content
+            xml = _read_part(book, info, name, 4 * HIDDEN_PART_BYTES).decode("utf-8", "replace")
+            places["en cellkommentar"] += [_text_of(a.encode(), "")
+                                           for a in _ODS_ANNOTATION.findall(xml)]
+        elif path == "xl/workbook.xml" or not path.startswith("xl/"):
+            pass  # the workbook below; .ods parts and the package's own files
+        elif path.endswith((".xml", ".rels", ".vml")) and path != "xl/sharedStrings.xml":
+            # Everything else may carry text too: links, charts, a pivot table's cache of a
+            # deleted sheet, data validation lists, headers and footers. A worksheet's cells
+            # are read by parse; the rest of its XML is searched here.
+            xml = _read_part(book, info, name, 16 * HIDDEN_PART_BYTES)
+            if path.startswith("xl/worksheets/"):
+                start, end = xml.find(b"<sheetData"), xml.rfind(b"</sheetData>")
+                xml = xml[:start] + xml[end:] if 0 <= start < end else xml
+            places[OTHER].append(_text_of(xml) + " | " + " | ".join(
+                html.unescape(v) for v in _ATTR_VALUE.findall(xml.decode("utf-8", "replace"))))
+        if path == "xl/workbook.xml":
+            xml = _read_part(book, info, name).decode("utf-8", "replace")
+            for attrs, value in _DEFINED_NAME.findall(xml):
+                places["ett definierat namn"].append(
+                    " ".join([*dict(_ATTR.findall(attrs)).values(), html.unescape(value)]))
+            for tag in _SHEET_TAG.finditer(xml):
+                attrs = dict(_ATTR.findall(tag.group(1)))
+                if attrs.get("state") in ("hidden", "veryHidden"):
+                    hidden.add(html.unescape(attrs.get("name", "")))
+    return places, hidden

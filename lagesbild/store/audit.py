@@ -19,6 +19,7 @@ import sqlalchemy as sa
 
 from lagesbild import access
 from lagesbild.errors import ConfigError
+from lagesbild.intake import personnummer
 from lagesbild.store.schema import audit_log
 
 LOCAL = ZoneInfo("Europe/Stockholm")  # what users read times in
@@ -43,7 +44,11 @@ def _json(details: Mapping) -> str:
         if not isinstance(value, (str, int, bool, list, dict)) and value is not None:
             raise TypeError(f"audit detail {key!r} is a {type(value).__name__}: "
                             "only names, codes and periods belong in the log")
-    return json.dumps(dict(details), ensure_ascii=False, sort_keys=True, default=str)
+    text = json.dumps(dict(details), ensure_ascii=False, sort_keys=True, default=str)
+    # Details name files, sheets and people: a personnummer in one never reaches the log.
+    return text if not personnummer.contains(text) else \
+        json.dumps({k: personnummer.redact(v) if isinstance(v, str) else v
+                    for k, v in json.loads(text).items()}, ensure_ascii=False, sort_keys=True)
 
 
 def record(engine: sa.Engine, who: str, action: str, details: Mapping | None = None, *,
@@ -53,7 +58,8 @@ def record(engine: sa.Engine, who: str, action: str, details: Mapping | None = N
         raise ValueError(f"unknown audit action {action!r}")
     now = now or datetime.now(timezone.utc)
     with engine.begin() as conn:
-        conn.execute(audit_log.insert().values(at=now, who=(who or "okänd")[:255],
+        conn.execute(audit_log.insert().values(at=now,
+                                               who=personnummer.redact(who or "okänd")[:255],
                                                action=action, details=_json(details or {})))
         if keep_days:
             conn.execute(audit_log.delete().where(audit_log.c.at < now - timedelta(keep_days)))

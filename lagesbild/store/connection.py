@@ -22,7 +22,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from lagesbild.errors import ConfigError, LagesbildError
-from lagesbild.store import migrations
+from lagesbild.store import deadlines, migrations
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +53,7 @@ class _Opened:
     new: bool  # the store was created by this connect
     busy_timeout: float
     statement_timeout: float
+    connect_timeout: float = 10.0
 
 
 _OPENED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -150,6 +151,8 @@ def _install_events(engine: sa.Engine, opened: _Opened) -> None:
             log.warning("database error: %r", context.original_exception)
         return error
 
+    if engine.dialect.name == "postgresql":
+        deadlines.install(engine, opened.statement_timeout, opened.connect_timeout)
     if engine.dialect.name != "sqlite":
         return
 
@@ -169,6 +172,14 @@ def _install_events(engine: sa.Engine, opened: _Opened) -> None:
         # A writer takes the write lock at once: what it reads is what it writes over.
         immediate = conn.get_execution_options().get(_WRITE)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def _pg_identity(engine: sa.Engine) -> tuple[int, int] | None:
+    """The PostgreSQL database's own id (a dropped and recreated database has a new one)."""
+    with engine.connect() as conn:
+        oid = conn.execute(sa.text("SELECT oid FROM pg_database "
+                                   "WHERE datname = current_database()")).scalar_one()
+    return (0, int(oid))
 
 
 @contextmanager
@@ -250,7 +261,8 @@ def connect(url: str, *, busy_timeout: float = 30.0, connect_timeout: float = 10
         raise ConfigError(
             f"Databasen {shown} går inte att öppna ({type(exc).__name__}). Kontrollera "
             "LAGESBILD_DB_URL och att databasen är igång.") from exc
-    opened = _Opened(shown, path, None, False, busy_timeout, statement_timeout)
+    opened = _Opened(shown, path, None, False, busy_timeout, statement_timeout,
+                     connect_timeout)
     _install_events(engine, opened)
     try:
         opened.new = _upgrade(engine, catalogue) or (path is not None and not existed)
@@ -262,7 +274,8 @@ def connect(url: str, *, busy_timeout: float = 30.0, connect_timeout: float = 10
         raise ConfigError(
             f"Databasen {shown} går inte att öppna ({type(exc).__name__}). Kontrollera "
             "LAGESBILD_DB_URL och att databasen är igång.") from exc
-    opened.identity = _identity(path)
+    opened.identity = _identity(path) if engine.dialect.name != "postgresql" else \
+        _pg_identity(engine)
     _OPENED[engine] = opened
     return engine
 
@@ -274,12 +287,19 @@ def is_new(engine: sa.Engine) -> bool:
 
 
 def check(engine: sa.Engine) -> None:
-    """Raise StoreGone if the SQLite file opened is missing or is now another file.
+    """Raise StoreGone if the SQLite file opened is missing or is now another file, or the
+    PostgreSQL database was dropped and created again (a new, perhaps empty, database).
 
     Connections already open keep reading a deleted file; this notices it, so that old data
     are not served as if they were current.
     """
     opened = _OPENED.get(engine)
+    if opened is not None and engine.dialect.name == "postgresql":
+        if _pg_identity(engine) != opened.identity:
+            raise StoreGone(f"Databasen {opened.shown} har tagits bort och skapats på nytt "
+                            "sedan den öppnades. Det som visades kommer från den gamla "
+                            "databasen; ladda om sidan för att läsa den nya.", replaced=True)
+        return
     if opened is None or opened.path is None:
         return
     now = _identity(opened.path)

@@ -91,9 +91,7 @@ def code_of(kind: str, month: date) -> str:
 def guard_text(text: str | None, what: str = "Texten") -> str:
     """Typed text as it may be stored: stripped, and refused if it holds a personnummer."""
     value = (text or "").strip()
-    if personnummer.contains(value):
-        raise DataError(f"{what} ser ut att innehålla ett personnummer. Personnummer får inte "
-                        "sparas här; skriv utan det.")
+    personnummer.refuse_typed({what: value})  # names the field, never the number
     return value
 
 

@@ -18,8 +18,8 @@ import pandas as pd
 import sqlalchemy as sa
 
 from lagesbild import codes
-from lagesbild.intake import personnummer
 from lagesbild.errors import DataError, UnknownError
+from lagesbild.intake import personnummer
 from lagesbild.store.connection import writing
 from lagesbild.store.schema import atgard_historik, atgarder, omvarld
 
@@ -86,10 +86,10 @@ def _now() -> datetime:
 def _check(action: Action, known_measures: set[str] | None) -> None:
     if not action.titel.strip():
         raise DataError("Åtgärden behöver en titel.")
-    typed = (action.titel, action.beskrivning, action.omrade, action.ansvarig, action.samverkan)
-    if any(personnummer.contains(t) for t in typed):
-        raise DataError("Åtgärden ser ut att innehålla ett personnummer. Personnummer får inte "
-                        "sparas här; skriv utan det.")
+    # What the room types is shown to every läsare and exported: never a personnummer.
+    personnummer.refuse_typed({"Titel": action.titel, "Beskrivning": action.beskrivning,
+                               "Område": action.omrade, "Ansvarig": action.ansvarig,
+                               "Samverkan": action.samverkan})
     for value, allowed, what in ((action.typ, KINDS, "typ"), (action.niva, LEVELS, "nivå"),
                                  (action.status, STATUSES, "status")):
         if value not in allowed:
@@ -267,6 +267,8 @@ def add_note(engine, day: date, rubrik: str, who: str, *, text: str = "", kalla:
              lank: str = "", matt: str | None = None, omrade: str | None = None) -> int:
     if not rubrik.strip():
         raise DataError("Omvärldsnoteringen behöver en rubrik.")
+    personnummer.refuse_typed({"Rubrik": rubrik, "Text": text, "Källa": kalla, "Länk": lank,
+                               "Område": omrade})
     lank = lank.strip()
     if lank and not lank.lower().startswith(("https://", "http://")):
         raise DataError("Länken ska börja med https:// (eller http://).")

@@ -140,6 +140,19 @@ audit_log = sa.Table(
     sa.Index("ix_audit_log_at", "at"),
 )
 
+# Sign-ins (lagesbild.store.sessions): one row per login (the provider's subject and time of
+# issue, hashed), so that logging out or idling ends it on every server and a copied cookie
+# opens nothing. No name, e-mail or token is kept here; the audit log says who.
+sessioner = sa.Table(
+    "sessioner", metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("skapad", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("senast", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("avslutad", sa.DateTime(timezone=True)),
+    sa.Column("orsak", sa.String(32)),
+    sa.Index("ix_sessioner_senast", "senast"),
+)
+
 # Comparison figures from Kolada (lagesbild.store.kolada): public statistics, one row per KPI,
 # area (kommun, county 00xx, riket 0000), year and sex (T, K, M); a new fetch or export of the
 # same cell replaces it. ``source`` says where it came from: "api" or the export's file name.

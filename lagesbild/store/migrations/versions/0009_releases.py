@@ -1,7 +1,7 @@
 """Published months: releases and their protected rows
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 
 The months already stored are published by the app or command that opens the upgraded
 store (``release.publish.publish_history``): drawing noise needs the catalogue and
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0009'
-down_revision = '0007'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 
