@@ -48,16 +48,21 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import secrets
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
-from scipy import sparse
-from scipy.optimize import Bounds, LinearConstraint, lsq_linear, milp
+# One core: thousands of small dense solves are slower with BLAS threads than without.
+for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_name, "1")
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from scipy import sparse  # noqa: E402
+from scipy.optimize import Bounds, LinearConstraint, lsq_linear, milp  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -294,8 +299,8 @@ def truth_vector(truth: pd.DataFrame, measure: Measure, grid: Grid) -> np.ndarra
 @dataclass
 class Solved:
     estimate: np.ndarray  # per target: the fit (unrounded)
-    lo: np.ndarray  # per target: the smallest integer value it can take (0 when not bounded)
-    hi: np.ndarray  # per target: the largest (inf when not bounded)
+    lo: np.ndarray  # per target: the smallest integer value it can take (NaN: not computed,
+    hi: np.ndarray  # per target: the largest            because it cannot be one value)
     infeasible_blocks: int
     lps: int
 
@@ -323,84 +328,83 @@ def _lp(c: np.ndarray, A, lb, ub, integral: bool = False, time_limit: float = 5.
     res = milp(c, constraints=LinearConstraint(A, lb, ub), bounds=Bounds(0, np.inf),
                integrality=np.ones(len(c)) if integral else None,
                options={"time_limit": time_limit, "presolve": True})
-    return res if res.x is not None and res.status in (0, 1) else None
+    return res if res.x is not None and res.status == 0 else None
 
 
 def solve(n: int, rows: list[tuple[np.ndarray, float]], targets: list[np.ndarray],
           blocks: np.ndarray, bound: float, threshold: int, zeros_exact: bool = False,
-          integral_check: bool = True, seed: int = 0) -> Solved:
-    """Fit all published rows at once, then bound every target by LP.
+          integral_check: bool = True, hidden_weight: float = 1.0) -> Solved:
+    """Fit all published rows, then bound every target by LP, block by block.
 
-    *blocks* gives each unknown a block number: rows and targets that lie within one block are
-    solved together; rows across blocks (the municipal totals) are left out of the LPs, which
-    only widens the ranges (a value proved there is proved).
+    *blocks* gives each unknown a block number (by default its postnummer): rows and targets
+    that lie within one block are fitted and bounded together. Rows across blocks (larger
+    areas, the municipality) are left out, which only widens the ranges: a value proved
+    without them is proved. The fit is a bounded least-squares fit (non-negative) of every
+    published number; a hidden one is pulled towards the middle of what "<t" allows with
+    *hidden_weight*.
     """
     A = _matrix([r[0] for r in rows], n)
     values = np.array([r[1] for r in rows], dtype=float)
     lb, ub = row_bounds(values, bound, threshold, zeros_exact)
     hidden = np.isnan(values)
-    # The fit: published numbers as they are; hidden ones pulled softly to the middle.
-    weight = np.where(hidden, 0.3, 1.0)
-    goal = np.where(hidden, threshold / 2, values)
-    fit = lsq_linear(sparse.diags(weight) @ A, weight * goal, bounds=(0, np.inf),
-                     lsq_solver="lsmr", lsmr_tol="auto", max_iter=200, tol=1e-6)
     T = _matrix(targets, n)
-    estimate = T @ fit.x
-    lo = np.zeros(len(targets))
-    hi = np.full(len(targets), np.inf)
+    fit = np.zeros(n)
+    lo = np.full(len(targets), np.nan)
+    hi = np.full(len(targets), np.nan)
     row_block = _row_blocks(A, blocks)
     target_block = _row_blocks(T, blocks)
-    rng = np.random.default_rng(seed)
     infeasible, lps = 0, 0
-    for b in np.unique(target_block[target_block >= 0]):
+    weight = np.where(hidden, hidden_weight, 1.0)
+    goal = np.where(hidden, threshold / 2, values)
+    for b in np.unique(blocks):
         cols = np.flatnonzero(blocks == b)
         inside = np.flatnonzero(row_block == b)
-        Ab = A[inside][:, cols]
+        if not len(inside):
+            continue
+        Ab = A[inside][:, cols].toarray()
         lbb, ubb = lb[inside], ub[inside]
+        w = weight[inside]
+        fit[cols] = lsq_linear(Ab * w[:, None], goal[inside] * w, bounds=(0, np.inf),
+                               method="bvls").x
         mine = np.flatnonzero(target_block == b)
-        Tb = T[mine][:, cols]
+        if not len(mine):
+            continue
+        Tb = T[mine][:, cols].toarray()
+        # Every LP solution is a table that fits everything published: where two of them
+        # already give a target two different integers, its LP range cannot be one value.
         seen_lo = np.full(len(mine), np.inf)
         seen_hi = np.full(len(mine), -np.inf)
-
-        def seen(x):
-            v = Tb @ x
-            np.minimum(seen_lo, v, out=seen_lo)
-            np.maximum(seen_hi, v, out=seen_hi)
-
-        # A few random objectives first: their solutions rule most cells out cheaply.
-        first = _lp(rng.normal(size=len(cols)), Ab, lbb, ubb)
-        lps += 1
-        if first is None:
-            infeasible += 1
-            continue
-        seen(first.x)
-        for _ in range(5):
-            res = _lp(rng.normal(size=len(cols)), Ab, lbb, ubb)
-            lps += 1
-            if res is not None:
-                seen(res.x)
         for k, t in enumerate(mine):
             if np.floor(seen_hi[k] + EPS) > np.ceil(seen_lo[k] - EPS):
-                continue  # two integers are reachable: the LP cannot prove it
-            obj = np.asarray(Tb[k].todense()).ravel()
-            low = _lp(obj, Ab, lbb, ubb)
-            high = _lp(-obj, Ab, lbb, ubb)
-            lps += 2
-            if low is None or high is None:
+                lo[t], hi[t] = np.nan, np.nan  # not provable; its range was not computed
                 continue
-            seen(low.x)
-            seen(high.x)
+            obj = Tb[k]
+            low = _lp(obj, Ab, lbb, ubb)
+            lps += 1
+            if low is None:  # no truth fits every published bound: the bound was broken
+                infeasible += 1
+                lo[mine], hi[mine] = np.nan, np.nan
+                break
+            high = _lp(-obj, Ab, lbb, ubb)
+            lps += 1
+            if high is None:
+                continue
+            for point in (low.x, high.x):
+                values = Tb @ point
+                np.minimum(seen_lo, values, out=seen_lo)
+                np.maximum(seen_hi, values, out=seen_hi)
             a, z = int(np.ceil(low.fun - EPS)), int(np.floor(-high.fun + EPS))
-            if integral_check and z - a == 1:
-                ilow = _lp(obj, Ab, lbb, ubb, integral=True)
-                ihigh = _lp(-obj, Ab, lbb, ubb, integral=True)
-                lps += 2
-                if ilow is not None and ilow.status == 0:
-                    a = max(a, int(round(ilow.fun)))
-                if ihigh is not None and ihigh.status == 0:
-                    z = min(z, int(round(-ihigh.fun)))
+            if integral_check and z - a == 1:  # two values by LP: does an integer table fit?
+                for sign in (1, -1):
+                    res = _lp(sign * obj, Ab, lbb, ubb, integral=True)
+                    lps += 1
+                    if res is not None and res.status == 0:
+                        if sign == 1:
+                            a = max(a, int(round(res.fun)))
+                        else:
+                            z = min(z, int(round(-res.fun)))
             lo[t], hi[t] = a, z
-    return Solved(estimate, lo, hi, infeasible, lps)
+    return Solved(T @ fit, lo, hi, infeasible, lps)
 
 
 def _row_blocks(M: sparse.csr_matrix, blocks: np.ndarray) -> np.ndarray:
@@ -503,9 +507,9 @@ def attack_frames(cfg: Config, counts: pd.DataFrame, truth: pd.DataFrame,
         if est is None:
             est, lo, hi = solved.estimate, solved.lo, solved.hi
         else:  # every slice's range is a valid range: keep the narrowest
-            lo, hi = np.maximum(lo, solved.lo), np.minimum(hi, solved.hi)
+            lo, hi = np.fmax(lo, solved.lo), np.fmin(hi, solved.hi)
     pick = (truths >= 1) & (truths <= cfg.threshold - 1) | shown_hidden
-    guess = np.clip(np.round(est), lo, hi)
+    guess = np.fmin(np.fmax(np.round(est), lo), hi)  # NaN: no range computed
     detail = pd.DataFrame({"postnummer": [k[0] for k in keys], "month": [k[1] for k in keys],
                            "true": truths, "estimate": guess, "fit": est, "lo": lo, "hi": hi,
                            "hidden": shown_hidden})[pick].reset_index(drop=True)
@@ -529,9 +533,10 @@ def attack_frames(cfg: Config, counts: pd.DataFrame, truth: pd.DataFrame,
         detail=detail)
 
 
-def _blocks(grid: Grid, grouping) -> np.ndarray:
-    """Each unknown's block: its postnummer's larger area (or the postnummer alone)."""
-    areas = [grouping.area_of(p) if grouping is not None else None for p in grid.postnummer]
+def _blocks(grid: Grid, grouping, level: str = "postnummer") -> np.ndarray:
+    """Each unknown's block: its postnummer, or (*level* "omrade") its larger area."""
+    areas = [grouping.area_of(p) if grouping is not None and level == "omrade" else None
+             for p in grid.postnummer]
     codes = {a: i for i, a in enumerate(dict.fromkeys(a for a in areas if a is not None))}
     per_p = np.array([codes[a] if a is not None else len(codes) + i
                       for i, a in enumerate(areas)])
