@@ -114,7 +114,20 @@ class Publication:
 
     grid: Grid
     rows: dict = field(default_factory=dict)  # (cells bytes, value) -> (cells, value)
-    targets: dict = field(default_factory=dict)  # (postnummer, month) -> (cells, hidden)
+    targets: dict = field(default_factory=dict)  # (postnummer, month) -> (cells, published)
+    totals: dict = field(default_factory=dict)  # month -> the municipality's published count
+
+    def hidden_mean(self, threshold: int) -> float:
+        """What a hidden postnummer-month holds on average, from published numbers only: each
+        month's municipal count minus its shown postnummer, over its hidden ones."""
+        left = hidden = 0.0
+        for month, total in self.totals.items():
+            cells = [v for (_, m), (_, v) in self.targets.items() if m == month]
+            if pd.isna(total) or not cells:
+                continue
+            left += total - sum(v for v in cells if not pd.isna(v))
+            hidden += sum(1 for v in cells if pd.isna(v))
+        return float(np.clip(left / hidden, 1, threshold - 1)) if hidden else threshold / 2
 
     def add(self, cells: np.ndarray, value) -> None:
         if len(cells) == 0:
@@ -214,7 +227,7 @@ class _Collector:
                         self.pub.add(self.grid.cells(p, before, s, c), value_fg)
                     if (kind == "manad" and level == "postnummer" and sex is None
                             and cat is None and months[0] in self.span):
-                        self.pub.targets[(kod, months[0])] = (cells, pd.isna(value))
+                        self.pub.targets[(kod, months[0])] = (cells, value)
 
     def summaries(self) -> None:
         """``summary --manad/--ar [--per …]`` as cmd_summary computes it."""
@@ -242,6 +255,8 @@ class _Collector:
                     s = self.sex_ix(row["kon"]) if "kon" in by else None
                     c = self.cat_ix(row[grid.dim]) if grid.dim in by else self.cat_ix(None)
                     self.pub.add(grid.cells(p, m, s, c), row["antal"])
+                    if not by and kind == "manad":
+                        self.pub.totals[months[0]] = row["antal"]
 
     def cards(self, sex, cat) -> None:
         """Översikt: each month's card (month, same month last year, rolling 12 months)."""
@@ -333,15 +348,16 @@ def _lp(c: np.ndarray, A, lb, ub, integral: bool = False, time_limit: float = 5.
 
 def solve(n: int, rows: list[tuple[np.ndarray, float]], targets: list[np.ndarray],
           blocks: np.ndarray, bound: float, threshold: int, zeros_exact: bool = False,
-          integral_check: bool = True, hidden_weight: float = 1.0) -> Solved:
+          integral_check: bool = True, hidden_weight: float = 1.0,
+          hidden_goal: float | None = None) -> Solved:
     """Fit all published rows, then bound every target by LP, block by block.
 
     *blocks* gives each unknown a block number (by default its postnummer): rows and targets
     that lie within one block are fitted and bounded together. Rows across blocks (larger
     areas, the municipality) are left out, which only widens the ranges: a value proved
     without them is proved. The fit is a bounded least-squares fit (non-negative) of every
-    published number; a hidden one is pulled towards the middle of what "<t" allows with
-    *hidden_weight*.
+    published number; a hidden one is pulled towards *hidden_goal* (default: the middle of
+    what "<t" allows) with *hidden_weight*.
     """
     A = _matrix([r[0] for r in rows], n)
     values = np.array([r[1] for r in rows], dtype=float)
@@ -355,7 +371,7 @@ def solve(n: int, rows: list[tuple[np.ndarray, float]], targets: list[np.ndarray
     target_block = _row_blocks(T, blocks)
     infeasible, lps = 0, 0
     weight = np.where(hidden, hidden_weight, 1.0)
-    goal = np.where(hidden, threshold / 2, values)
+    goal = np.where(hidden, threshold / 2 if hidden_goal is None else hidden_goal, values)
     for b in np.unique(blocks):
         cols = np.flatnonzero(blocks == b)
         inside = np.flatnonzero(row_block == b)
@@ -497,11 +513,12 @@ def attack_frames(cfg: Config, counts: pd.DataFrame, truth: pd.DataFrame,
         if keys is None:
             keys = order
             truths = np.array([x_true[pub.targets[k][0]].sum() for k in keys])
-            shown_hidden = np.array([pub.targets[k][1] for k in keys])
+            shown_hidden = np.array([pd.isna(pub.targets[k][1]) for k in keys])
+            goal = pub.hidden_mean(cfg.threshold)
         targets = [pub.targets[k][0] for k in keys]
         blocks = _blocks(grid, grouping)
         solved = solve(grid.size, rows, targets, blocks, bound, cfg.threshold,
-                       zeros_exact, integral_check)
+                       zeros_exact, integral_check, hidden_goal=goal)
         infeasible += solved.infeasible_blocks
         lps += solved.lps
         if est is None:
