@@ -32,9 +32,10 @@ least-squares fit (``scipy.optimize.lsq_linear``) to every published number at o
 cells pulled softly towards 2.5) estimates them. Then, for every target cell, two LPs (HiGHS via
 ``scipy.optimize.milp``) find the smallest and largest value the cell can take under every
 published bound at once; when the integer range is one value the cell is *provable* from what
-is public. A range of two values is checked again with integrality (MILP). The LPs are solved
-per larger area (the municipal totals are left out, which only widens ranges: a cell proved
-there is proved), and feasible points found on the way rule out cells before their own LPs.
+is public. A range of two values is checked again with integrality (MILP). Fit and LPs are solved
+per postnummer (larger areas and the municipality are left out, which only widens ranges: a cell
+proved there is proved), and feasible points found on the way rule out cells before their own
+LPs.
 
 Targets: every postnummer-month of the span whose true count is 1–4 or that the postnummer
 table of the month shows as "<5". Scored: exact and within ±1 (estimate = the fit, clipped to
