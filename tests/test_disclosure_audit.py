@@ -1,6 +1,5 @@
-"""The differencing attack of benchmarks/disclosure_audit.py, route by route, on a small
-municipality built here: every route takes all hidden cells back under the old scheme (exact
-counts, only "<5"), and none with certainty under the cell key method."""
+"""The reconstruction attack of benchmarks/disclosure_audit.py has teeth: it proves a hidden cell
+when the publication does not protect it, and what it proves is true."""
 
 import numpy as np
 import pandas as pd
@@ -12,65 +11,75 @@ from lagesbild.release import cellkey
 
 CFG = Config()
 MEASURE = CFG.catalogue.measure("orosanmalningar")
-MONTHS = list(pd.date_range("2024-01-01", "2025-12-01", freq="MS"))
-# ("flickor plus pojkar" cannot reach a hidden total: two visible sexes make a visible sum.)
-ROUTES = ["år minus månader", "kvartal minus månader", "rullande fönster",
-          "kommunen minus områden", "totalt minus pojkar"]
+MONTHS = list(pd.date_range("2024-01-01", "2025-03-01", freq="MS"))
+SMALL = pd.Timestamp("2025-02-01")  # 97238 has 3 reports this month, 20 in every other
+
+
+def test_a_suppressed_part_of_exact_totals_is_provable():
+    # Three cells; the total and two parts published exactly, the third part hidden ("<5").
+    rows = [(np.array([0, 1, 2]), 19.0), (np.array([1]), 10.0), (np.array([2]), 7.0),
+            (np.array([0]), np.nan)]
+    targets = [np.array([0])]
+    blocks = np.zeros(3, dtype=int)
+    exact = audit.solve(3, rows, targets, blocks, bound=0, threshold=5)
+    assert exact.lo[0] == exact.hi[0] == 2
+    # With a public noise bound of ±2 on every published number it is not.
+    noisy = audit.solve(3, rows, targets, blocks, bound=2, threshold=5)
+    assert not noisy.lo[0] == noisy.hi[0]
+    assert noisy.lo[0] <= 2 <= noisy.hi[0]
 
 
 def _municipality():
-    """Seven postnummer: four large, one with few girls, one small, and one large whose girls
-    dip to 2 once a year (so every route has hidden cells to aim at)."""
+    """Eight postnummer over 15 months; one (97238) dips to 3 reports in one month."""
     rng = np.random.default_rng(2580)
     means = {"97231": (15, 15), "97232": (14, 16), "97233": (20, 18), "97234": (16, 15),
-             "97235": (1, 10), "97236": (1, 1)}
+             "97235": (1, 10), "97236": (1, 1), "97237": (2, 12)}
     rows = []
-    for i, month in enumerate(MONTHS):
+    for month in MONTHS:
         for area, (girls, boys) in means.items():
             for sex, mean in (("K", girls), ("M", boys)):
                 rows.append((month, area, sex, int(rng.poisson(mean))))
-        rows.append((month, "97237", "K", 2 if i in (3, 15) else 12))
-        rows.append((month, "97237", "M", 12))
-    counts = pd.DataFrame(rows, columns=["month", "postnummer", "kon", "antal"]).assign(
+        rows.append((month, "97238", "K", 0 if month == SMALL else 10))
+        rows.append((month, "97238", "M", 3 if month == SMALL else 10))
+    truth = pd.DataFrame(rows, columns=["month", "postnummer", "kon", "antal"]).assign(
         aldersgrupp="6-11", orsak="ovrigt", anmalare="skola", storhet="antal")
-    counts = cellkey.with_keys(counts[counts["antal"] > 0], "audit-test-seed")
+    truth = truth[truth["antal"] > 0].reset_index(drop=True)
     population = pd.DataFrame([(year, area, sex, age, 20) for year in (2024, 2025)
-                               for area in [*means, "97237"] for sex in ("K", "M")
+                               for area in [*means, "97238"] for sex in ("K", "M")
                                for age in range(21)],
                               columns=["ar", "postnummer", "kon", "alder", "antal"])
-    return counts, population
+    return cellkey.with_keys(truth, "audit-test-seed"), truth, population
+
+
+def _exact(values, key_sums):
+    """No noise: the published value is the true one (only "<5" protects)."""
+    return pd.to_numeric(values, errors="coerce").round().astype("Int64")
 
 
 @pytest.fixture(scope="module")
-def results():
-    counts, population = _municipality()
-    out = {}
-    for noise in (False, True):
-        pub = audit.publish(counts, population, MEASURE, MONTHS, CFG.threshold, noise)
-        out[noise] = audit.attack(pub, MONTHS)
-    return out
+def municipality():
+    return _municipality()
 
 
-@pytest.mark.parametrize("route", ROUTES)
-def test_the_route_takes_every_hidden_cell_back_from_exact_counts(results, route):
-    found = results[False][results[False]["väg"] == route]
-    assert len(found) > 0, f"the test municipality gives {route} nothing to aim at"
-    assert (found["skattning"] == found["sant"]).all()
+def test_the_attack_proves_a_hidden_cell_of_an_unprotected_publication(municipality,
+                                                                        monkeypatch):
+    counts, truth, population = municipality
+    monkeypatch.setattr(cellkey, "perturb", _exact)
+    result = audit.attack_frames(CFG, counts, truth, population, MEASURE, months=3, bound=0)
+    assert result.cells > 0
+    assert result.provable > 0, result.detail
+    assert result.provable_wrong == 0
+    proved = result.detail[result.detail["lo"] == result.detail["hi"]]
+    assert ((proved["postnummer"] == "97238") & (proved["month"] == SMALL)).any(), proved
+    assert (proved["estimate"] == proved["true"]).all()
+    assert result.exact >= 0.9
 
 
-@pytest.mark.parametrize("route", ROUTES)
-def test_the_route_takes_no_hidden_cell_back_with_certainty_under_cell_keys(results, route):
-    found = results[True][results[True]["väg"] == route]
-    assert len(found) > 0
-    table = audit.summarise(found, len(found), noise=True).set_index("väg")
-    assert table.loc[route, "säkra"] == 0
-    # What the route gives is noisy: wrong at least as often as right.
-    assert (found["skattning"] != found["sant"]).mean() >= 0.4, found
-
-
-def test_the_attack_is_no_better_than_guessing_under_cell_keys(results):
-    found = results[True]
-    exact = found.assign(ok=found["skattning"] == found["sant"]).groupby("mål")["ok"].any()
-    assert exact.mean() <= audit.chance(found) + 0.15
-    agreed, right = audit.agreement(found)
-    assert right <= agreed and (agreed == 0 or right / agreed < 1)
+def test_what_the_attack_proves_under_cell_keys_is_true(municipality):
+    counts, truth, population = municipality
+    result = audit.attack_frames(CFG, counts, truth, population, MEASURE, months=3, bound=2)
+    assert result.cells > 0
+    assert result.beyond_bound == 0  # the cell-key scheme keeps its public bound
+    assert result.provable_wrong == 0  # so nothing it "proves" is false
+    assert result.zeros_true <= result.zeros_all
+    assert 0 <= result.base_rate <= 1 and 0 <= result.exact <= result.within1 <= 1
