@@ -1,7 +1,10 @@
 """Disclosure audit: one reconstruction attack on everything the app and the command line publish.
 
 Run:  python benchmarks/disclosure_audit.py [--measure orosanmalningar] [--months 24]
-                                            [--bound 2] [--seed SECRET] [--dims kon,aldersgrupp]
+                                            [--bound 2] [--butik URL] [--dims kon,aldersgrupp]
+
+By default the demo is loaded into a new store and published afresh, so the noise attacked is
+secret (the demo's shipped releases are in the repository).
 
 What is published. For one measure over a span (default: the last 24 complete months, plus the
 11 months before them so every rolling window of the span is whole) the audit asks the same view
@@ -50,7 +53,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import os
-import secrets
 import sys
 import time
 from dataclasses import dataclass, field
@@ -594,8 +596,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--months", type=int, default=24, help="months attacked (the span)")
     parser.add_argument("--bound", type=float, default=2,
                         help="public noise bound: |published - true| <= bound (default 2)")
-    parser.add_argument("--seed", default=None,
-                        help="the secret seed of the protection (default: a fresh random one)")
+    parser.add_argument("--butik", default=None, metavar="URL",
+                        help="attack this store's releases as they are (default: the demo, "
+                             "published afresh with noise nobody has seen)")
     parser.add_argument("--dims", default="kon",
                         help="slices, comma-separated: kon, aldersgrupp or a category "
                              "dimension; 'all' for every one (default kon)")
@@ -605,14 +608,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-milp", action="store_true", help="LP bounds only")
     args = parser.parse_args(argv)
     cfg = Config.from_env()
-    seed = args.seed if args.seed is not None else secrets.token_hex(16)
-    cfg = dataclasses.replace(cfg, cell_key_seed=seed)
-    engine = store.connect(cfg.db_url)
+    if args.butik:
+        cfg = dataclasses.replace(cfg, db_url=args.butik)
+        engine = store.connect(cfg.db_url)
+    else:  # the demo's shipped releases are public: publish it again, with secret noise
+        import tempfile
+
+        from lagesbild.release import publish as publishing
+        from lagesbild.store import ingest
+
+        folder = Path(tempfile.mkdtemp(prefix="audit-"))
+        cfg = dataclasses.replace(cfg, db_url=f"sqlite:///{folder / 'demo.sqlite'}",
+                                  demo=True)
+        engine = ingest.open_store(cfg)
+        publishing.publish_history(engine, cfg, created_by="audit")
     codes = args.measure or [c for c, m in cfg.catalogue.measures.items()
                              if "postnummer" in m.dimension_columns]
     dims = None if args.dims == "all" else [d.strip() for d in args.dims.split(",")]
     print(f"Disclosure audit: reconstruction attack, noise bound ±{args.bound:g}, "
-          f"threshold {cfg.threshold}, seed {'given' if args.seed else 'fresh random'}"
+          f"threshold {cfg.threshold}, "
+          f"{'the store' + chr(39) + 's releases' if args.butik else 'the demo published afresh'}"
           + (", published 0 taken as exact" if args.zeros_exact else ""))
     results = []
     for code in codes:
