@@ -3,6 +3,7 @@
 import streamlit as st
 
 from lagesbild.present import tables
+from lagesbild.views import method
 from webapp import data, errors, widgets
 
 
@@ -35,6 +36,8 @@ def render() -> None:
         if not cfg.cell_key_seed:
             st.caption("Justeringen använder demodatans publika nyckel. I drift sätts en egen "
                        "hemlig nyckel (LAGESBILD_CELLNYCKEL).")
+        st.subheader(method.TITLE, anchor=method.ANCHOR)
+        st.markdown(method.markdown().split("\n\n", 1)[1])
         st.subheader("Inlästa filer")
         st.dataframe(tables.batches(d.batches, cfg.catalogue), hide_index=True,
                      width="stretch")
