@@ -14,9 +14,10 @@ counts go through the app's own protection and the statements come from
    (48 per simulation); counts the statements of change (``Report.changes``: a measure
    beyond its expected range or its 12 months beyond the 12 before, an area beyond the
    municipality's level, an action's effect). Floor: at most one in 20 reports.
-2. **A planted change**: +30 % in one measure (orosanmälningar, skadligt bruk or våld i nära
-   relation in turn) for six months; found when a report whose period overlaps those months
-   names that measure with an increase. Floor: 80 %.
+2. **A planted change**: +30 % in one measure (orosanmälningar or skadligt bruk in turn) for
+   six months (2025-03 … 2025-08); found when one of the reports 2025-05 … 2025-08 or the
+   quarters 2 and 3 names that measure with an increase. Floor: 80 %. With ``--small`` the
+   same for våld i nära relation (about 37 a month), printed but not held to the floor.
 3. **A planted effect**: −40 % in the largest area after an action starts (2025-01); found
    when the report for the twelfth month after the start gives the verdict "minskning" for
    that action. Floor: 80 %.
@@ -48,7 +49,7 @@ FIRST, LAST = pd.Timestamp("2021-01-01"), pd.Timestamp("2026-12-01")
 REPORT_FROM = pd.Timestamp("2024-01-01")
 AREAS = 100
 MONTH_CV = 0.05  # the whole municipality's month-to-month shock
-AREA_CV = 0.3  # each area's own month-to-month shock
+AREA_CV = 0.2  # each area's own month-to-month shock
 # Monthly level, seasons (Jan…Dec) for each measure, like the demo.
 LEVELS = {"orosanmalningar": 330, "vald_i_nara_relation": 37, "skadligt_bruk": 110,
           "vrakningar": 12, "skuldradgivning": 20, "akutboende": 250, "kia": 6}
@@ -61,7 +62,8 @@ SEASON = {
     "kia": (1.0, 1.0, 1.05, 1.0, 1.0, 0.95, 0.8, 0.95, 1.05, 1.05, 1.05, 1.1),
 }
 KIA_STEP = 1.4  # the break: a new reporting routine, more incidents reported
-CHANGE_MEASURES = ("orosanmalningar", "skadligt_bruk", "vald_i_nara_relation")
+CHANGE_MEASURES = ("orosanmalningar", "skadligt_bruk")
+SMALL_MEASURE = "vald_i_nara_relation"  # ~37 a month: reported, not held to the floor
 CHANGE_START = pd.Timestamp("2025-03-01")
 ACTION_START = pd.Timestamp("2025-01-01")
 
@@ -170,9 +172,11 @@ def build(cfg, counts, people, kind, code, actions=()):
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--null", type=int, default=2, help="simulations without change")
-    parser.add_argument("--change", type=int, default=6, help="simulations with +30 %%")
-    parser.add_argument("--effect", type=int, default=10, help="simulations with −40 %%")
+    parser.add_argument("--null", type=int, default=1, help="simulations without change")
+    parser.add_argument("--change", type=int, default=4, help="simulations with +30 %%")
+    parser.add_argument("--small", type=int, default=0,
+                        help="simulations with +30 %% in a small measure")
+    parser.add_argument("--effect", type=int, default=6, help="simulations with −40 %%")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
     cfg = Config()
@@ -224,31 +228,37 @@ def main() -> int:
     failed |= share > 0.05
 
     # 2. +30 % in one measure for six months.
-    found = named = 0
     window = [("manad", f"{m:%Y-%m}") for m in pd.date_range(
-        CHANGE_START, CHANGE_START + pd.DateOffset(months=5), freq="MS")]
-    window += [("kvartal", "2025-Q1"), ("kvartal", "2025-Q2"), ("kvartal", "2025-Q3")]
-    for i in range(args.change):
-        target = CHANGE_MEASURES[i % len(CHANGE_MEASURES)]
-        people, size = population(rng)
-        counts = simulate(cfg, rng, size, change=target)
-        label = cfg.catalogue.measure(target).short
-        hit = wrong = False
-        for kind, code in window:
-            built = build(cfg, counts, people, kind, code)
-            for f in built.changes:
-                if f.matt == target and "ökning" in f.text and f.tier == report.TIER_CHANGE:
-                    hit = True
-                elif f.tier == report.TIER_CHANGE:
-                    wrong = True
-        found += hit
-        named += hit and not wrong
-        print(f"   +30 % i {label}: {'hittad' if hit else 'inte hittad'}"
-              f"{', även annat mått nämnt' if wrong else ''}")
+        CHANGE_START + pd.DateOffset(months=2), CHANGE_START + pd.DateOffset(months=5),
+        freq="MS")] + [("kvartal", "2025-Q2"), ("kvartal", "2025-Q3")]
+
+    def planted(targets, n):
+        found = named = 0
+        for i in range(n):
+            target = targets[i % len(targets)]
+            people, size = population(rng)
+            counts = simulate(cfg, rng, size, change=target)
+            hit = wrong = False
+            for kind, code in window:
+                for f in build(cfg, counts, people, kind, code).changes:
+                    if f.matt == target and "ökning" in f.text and f.tier == report.TIER_CHANGE:
+                        hit = True
+                    else:
+                        wrong = True
+            found += hit
+            named += hit and not wrong
+        return found, named
+
+    found, named = planted(CHANGE_MEASURES, args.change)
     rate = found / max(args.change, 1)
-    print(f"Planterad ökning +30 % i sex månader: hittad i {found} av {args.change} "
-          f"({100 * rate:.0f} %), bara rätt mått nämnt i {named} (golv: 80 %)")
+    print(f"Planterad ökning +30 % i sex månader (orosanmälningar, skadligt bruk): hittad i "
+          f"{found} av {args.change} ({100 * rate:.0f} %), bara rätt mått nämnt i {named} "
+          "(golv: 80 %)")
     failed |= rate < 0.8
+    if args.small:
+        found, named = planted((SMALL_MEASURE,), args.small)
+        print(f"Samma i våld i nära relation (ca 37 i månaden, inget golv): hittad i {found} "
+              f"av {args.small}, bara rätt mått nämnt i {named}")
 
     # 3. −40 % in the largest area after an action.
     found = named = 0

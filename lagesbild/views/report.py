@@ -46,6 +46,7 @@ PERIOD_KINDS = {"manad": "månad", "kvartal": "kvartal"}
 TIER_CHANGE, TIER_ACTION, TIER_AREAS, TIER_RECORD, TIER_QUALITY, TIER_CHANCE, TIER_FEW = range(7)
 TOP = 6  # findings under "Det viktigaste"
 MIN_EXPECTED = 3  # fewer events expected in the period: too few to call anything unusual
+MIN_AREA_EXPECTED = 5  # fewer expected in an area over 12 months: the area is not tested
 
 
 @dataclass(frozen=True)
@@ -207,7 +208,9 @@ def area_tests(safe: pd.DataFrame, rate: float | None, noise_var: float = 0.0,
     count = pd.to_numeric(safe["antal"], errors="coerce").astype(float)
     pop = pd.to_numeric(safe["befolkning"], errors="coerce").astype(float)
     mu = rate * pop / 1000
-    ok = count.notna() & (mu > 0)
+    # Where fewer events are expected than this, one family more or less is the whole
+    # difference: too few to judge, so no test (and no statement).
+    ok = count.notna() & (mu >= MIN_AREA_EXPECTED)
     z = ((count - mu) / mu.pow(0.5))[ok]
     phi = 1.0
     if len(z) >= 10:
