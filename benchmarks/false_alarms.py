@@ -220,7 +220,7 @@ def main() -> int:
     print(f"Ingen förändring: {n_statements} påståenden om förändring i {n_reports} rapporter "
           f"({args.null} simuleringar) = {per20:.2f} per 20 rapporter (golv: högst 1)")
     for line in said[:10]:
-        print(f"   {line[:160]}")
+        print(f"   {line[:160]}", flush=True)
     failed |= per20 > 1
     share = placebo_calls / max(placebo_n, 1)
     print(f"Placebo: {placebo_calls} av {placebo_n} skattningar där inget gjordes kallas större "
@@ -279,7 +279,7 @@ def main() -> int:
     print(f"Planterad effekt −40 % i ett område: kallad minskning i {found} av {args.effect} "
           f"({100 * rate:.0f} %), rätt område {named} (golv: 80 %)")
     failed |= rate < 0.8
-    print(f"Tid: {time.perf_counter() - started:.0f} s")
+    print(f"Tid: {time.perf_counter() - started:.0f} s", flush=True)
     return 1 if failed else 0
 
 
