@@ -172,3 +172,15 @@ def test_the_rate_test_widens_with_phi_and_noise():
     assert noisy.p > c.p
     assert notable.compare_dispersed(None, 100).verdict == "okant"
     assert notable.compare_dispersed(8, 5).verdict == "fa"
+
+
+def test_a_stocks_quarter_adds_standard_deviations_not_variances():
+    rng = np.random.default_rng(9)
+    s, _ = _series(rng, level=250)
+    months = pd.date_range("2025-04-01", "2025-06-01", freq="MS")
+    parts = [baseline.expected(s, m) for m in months]
+    flow = baseline.expected_sum(s, months)
+    stock = baseline.expected_sum(s, months, stock=True)
+    assert flow.mean == stock.mean == pytest.approx(sum(p.mean for p in parts))
+    assert flow.var == pytest.approx(sum(p.var for p in parts))
+    assert stock.var == pytest.approx(sum(math.sqrt(p.var) for p in parts) ** 2)

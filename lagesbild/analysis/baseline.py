@@ -243,15 +243,19 @@ def expected(series: pd.Series, target, *, breaks=(), years: int = YEARS,
 
 
 def expected_sum(series: pd.Series, months, *, breaks=(), noise_var: float = 0.0,
-                 **kw) -> Expectation:
+                 stock: bool = False, **kw) -> Expectation:
     """The predictive distribution of a sum of months (a quarter): means and variances added
-    (each month's noise counted once). Unknown when any month has no expected range."""
+    (each month's noise counted once). A *stock* (nights occupied by guests who stay) carries
+    over from month to month, so its months are taken as fully correlated: the standard
+    deviations add, not the variances. Unknown when any month has no expected range."""
     parts = [expected(series, m, breaks=breaks, noise_var=noise_var, **kw) for m in months]
     bad = next((p for p in parts if not p.ok), None)
     first = pd.Timestamp(months[0])
     if bad is not None:
         return Expectation(first, reason=bad.reason)
-    return Expectation(first, sum(p.mean for p in parts), sum(p.var for p in parts),
+    var = (sum(math.sqrt(p.var) for p in parts) ** 2 if stock
+           else sum(p.var for p in parts))
+    return Expectation(first, sum(p.mean for p in parts), var,
                        max(p.phi for p in parts), min(p.years for p in parts),
                        any(p.trend for p in parts))
 

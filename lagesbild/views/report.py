@@ -249,7 +249,8 @@ def section(frame: pd.DataFrame, population: pd.DataFrame, measure: Measure, cfg
     if mean_variable:  # a level averaged over months: no count to test
         change = notable.Change(None, None, None, "bestand")
     else:
-        expect = baseline.expected_sum(series, months, breaks=breaks, noise_var=noise_var)
+        expect = baseline.expected_sum(series, months, breaks=breaks, noise_var=noise_var,
+                                       stock=stock)
         now = safe.loc["period", "antal"] if known["period"] else None
         if now is None or pd.isna(now):
             change = notable.Change(None, None, None, "okant")
