@@ -183,6 +183,7 @@ def test_the_actions_effect_is_followed_per_half_year_and_shows_its_rebound(demo
     text = next(f.text for f in monthly.findings if "Fältarbete" in f.text)
     assert "Per halvår sedan start:" in text and followed.text in text
     assert "Så ofta ger slumpen en lika stor skillnad" in text
+    assert row["forlopp_kort"] == followed.short and followed.short.count("→") >= 3
     k, n = effect.as_large(row["kvot"], followed.placebos)
     assert f"{k} av {n} jämförelser" in text
 

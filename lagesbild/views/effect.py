@@ -20,7 +20,8 @@ from lagesbild.store.process import Action
 COLUMNS = ["id", "titel", "omrade", "start", "matt", "urval", "fore", "efter", "antal_fore",
            "antal_efter", "befolkning_fore", "befolkning_efter", "per_1000_fore",
            "per_1000_efter", "ovriga_per_1000_fore", "ovriga_per_1000_efter", "kvot", "ki_lag",
-           "ki_hog", "kod", "slutsats", "spridning", "forlopp", "placebo_lika_stora",
+           "ki_hog", "kod", "slutsats", "spridning", "forlopp", "forlopp_kort",
+           "placebo_lika_stora",
            "placebo_antal", "placebo", "varning"]
 PEAK_WARNING = ("Varning: åtgärden startade direkt efter en topp i området. En del av "
                 "minskningen kan vara en återgång till det vanliga (regression mot "
@@ -75,7 +76,8 @@ def _row(action: Action, indicator, w: effect.Windows | None, shown: pd.DataFram
             "ki_hog": round(est.ki_hog, digits), "kod": est.slutsats,
             "slutsats": est.text, "spridning": round(phi, 2)}
     if follow is not None:
-        row |= {"forlopp": follow.text, "varning": PEAK_WARNING if follow.peak else ""}
+        row |= {"forlopp": follow.text, "forlopp_kort": follow.short,
+                "varning": PEAK_WARNING if follow.peak else ""}
         k, n = effect.as_large(est.kvot, follow.placebos)
         if n:
             row |= {"placebo_lika_stora": k, "placebo_antal": n,
@@ -103,6 +105,12 @@ class Follow:
                 f"{fmt.number(r.ki_hog, 2)})")
             parts.append(f"{fmt.month_short(r.fran)}–{fmt.month_short(r.till)} {value}")
         return "; ".join(parts)
+
+    @property
+    def short(self) -> str:
+        """"0,64 → 0,41 → 0,67": the ratio per half-year, for a table cell."""
+        return " → ".join("–" if pd.isna(k) else fmt.number(k, 2)
+                          for k in self.halfyears["kvot"])
 
 
 def _published_panel(frame, population, measure, filters, first, last, threshold):
@@ -277,6 +285,7 @@ def display(safe: pd.DataFrame, cfg: Config, threshold: int) -> pd.DataFrame:
         "Kvot": [_number(v, 2) for v in safe["kvot"]],
         "95 % KI": [f"{_number(lo, 2)} – {_number(hi, 2)}" if not pd.isna(lo) else "–"
                     for lo, hi in zip(safe["ki_lag"], safe["ki_hog"])],
+        "Kvot per halvår": _text(safe, "forlopp_kort"),
         "Per halvår sedan start": _text(safe, "forlopp"),
         "Slumpen (placebo)": _text(safe, "placebo"),
         "Varning": _text(safe, "varning"),

@@ -159,7 +159,10 @@ def _actions(report: Report, cfg: Config) -> Block:
               "Kvot (95 % KI)", "Slutsats")
     rows = [(r["Åtgärd"], r["Område"], f"{r['Per 1 000 före']} → {r['Per 1 000 efter']}",
              f"{r['Övriga kommunen före']} → {r['Övriga kommunen efter']}",
-             f"{r['Kvot']} ({r['95 % KI']})", r["Slutsats"]) for _, r in shown.iterrows()]
+             f"{r['Kvot']} ({r['95 % KI']})",
+             r["Slutsats"] + (f" Per halvår: {r['Kvot per halvår']}."
+                              if r.get("Kvot per halvår", "–") != "–" else ""))
+            for _, r in shown.iterrows()]
     notes = "\n".join(" · ".join(f"{k}: {v}" for k, v in r.items()) for _, r in shown.iterrows())
     return Block("Åtgärder och effekt", table=(header, *rows), notes=notes)
 
@@ -263,7 +266,8 @@ def est_document(report: Report, cfg: Config, inputs: Inputs) -> Document:
         by_area.items(), key=lambda kv: -len(kv[1]))) or (
         "Inga områden över kommunens nivå utanför slumpens gränser.",)
     signals = tuple(f.text for f in report.findings if f.tier == 0) or (
-        "Inga förändringar större än slumpen mot samma period i fjol.",)
+        "Inget utöver det väntade: inga förändringar som klarar rapportens korrektion för "
+        "många jämförelser.",)
     blocks = [Block(f"Områden med högre nivåer än kommunen (12 månader till "
                     f"{fmt.month_short(report.period.end)})", areas),
               Block("Signaler", signals)]
