@@ -220,3 +220,28 @@ def test_the_monthly_reports_2025_2026_state_only_what_the_demo_planted(demo):
             else:
                 pytest.fail(f"{month:%Y-%m}: {f.text}")
         assert "sedan januari 2019" not in built.summary
+
+
+def test_trend_charts_draw_the_expected_band_and_ring_months_outside(demo):
+    from lagesbild.views import figures
+
+    cfg, counts, population, _ = demo
+    m = cfg.catalogue.measure("orosanmalningar")
+    fig = figures.figure("trend", counts[m.code], population, m, cfg,
+                         figures.default_period("trend", pd.Timestamp("2026-10-01")))
+    t = fig.table.dropna(subset=[figures.BAND_HIGH])
+    assert len(t) >= 30 and "Förväntat intervall (99 %)" in fig.band_note
+    for count, low, high, out in zip(t["Antal"], t[figures.BAND_LOW], t[figures.BAND_HIGH],
+                                     t[figures.OUTSIDE]):
+        if pd.isna(count):
+            continue
+        assert out == ("över" if count > high else "under" if count < low else "")
+    marks = [layer["mark"]["type"] if isinstance(layer["mark"], dict) else layer["mark"]
+             for layer in fig.chart.to_dict()["layer"]]
+    assert "area" in marks
+    # KIA just after its break: no band, and the caption says why.
+    kia = cfg.catalogue.measure("kia")
+    early = figures.figure("trend", counts["kia"], population, kia, cfg,
+                           figures.default_period("trend", pd.Timestamp("2024-12-01")))
+    assert figures.BAND_HIGH not in early.table
+    assert "serien bröts januari 2024" in early.band_note

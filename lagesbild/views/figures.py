@@ -101,7 +101,7 @@ def figure(kind: str, counts: pd.DataFrame, population: pd.DataFrame, measure: M
            cfg: Config, period: aggregate.Period, *, dim: str | None = None,
            filters: aggregate.Filters = aggregate.Filters(), storhet: str | None = None,
            names: dict | None = None, presentation: bool = False,
-           markers: pd.DataFrame | None = None) -> Figure:
+           markers: pd.DataFrame | None = None, noise_var: float = 0.0) -> Figure:
     """Build one chart with its table and caption, as the page shows and exports it.
 
     Parameters
@@ -132,6 +132,8 @@ def figure(kind: str, counts: pd.DataFrame, population: pd.DataFrame, measure: M
         Actions and omvärld notes for the timeline (``Månad``, ``Anmärkning``, ``typ``
         ``atgard`` or ``omvarld``; see ``views.effect.markers``); the trend shows those in
         its months.
+    noise_var : float
+        The known variance of one published monthly count's noise, for the expected band.
 
     Returns
     -------
@@ -176,7 +178,8 @@ def figure(kind: str, counts: pd.DataFrame, population: pd.DataFrame, measure: M
         table = bd.trend(rows, counts, m, period, storhet, t)
         title = f"{measure.short}: {what.lower()} per månad"
         start = max(period.start, table[bd.MONTH].min()) if len(table) else period.start
-        band, band_note = expected_band(rows, counts, m, storhet, start, period.end, t)
+        band, band_note = expected_band(rows, counts, m, storhet, start, period.end, t,
+                                        noise_var)
         chart = charts.trend_chart(table, notes, start, what, t, presentation, band)
         # The table beside the chart: the chart's months (the year before it only feeds the
         # "same month last year" line), newest first.
