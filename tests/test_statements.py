@@ -239,9 +239,12 @@ def test_trend_charts_draw_the_expected_band_and_ring_months_outside(demo):
     marks = [layer["mark"]["type"] if isinstance(layer["mark"], dict) else layer["mark"]
              for layer in fig.chart.to_dict()["layer"]]
     assert "area" in marks
-    # KIA just after its break: no band, and the caption says why.
+    # KIA just after its break: a band within the old series, none across the break, and the
+    # caption says why.
     kia = cfg.catalogue.measure("kia")
     early = figures.figure("trend", counts["kia"], population, kia, cfg,
                            figures.default_period("trend", pd.Timestamp("2024-12-01")))
-    assert figures.BAND_HIGH not in early.table
+    after = early.table["Månad"] >= pd.Timestamp("2024-01-01")
+    assert early.table.loc[after, figures.BAND_HIGH].isna().all()
+    assert early.table.loc[~after, figures.BAND_HIGH].notna().any()
     assert "serien bröts januari 2024" in early.band_note
