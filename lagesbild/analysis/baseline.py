@@ -17,7 +17,8 @@ the R package *surveillance*, here for months:
   ``r**-2`` and the model is fitted again, so an old outbreak does not widen today's range.
 - **Predictive distribution**: mean ``mu`` and variance ``phi*mu + mu**2*var(log mu) +
   noise_var`` (the dispersion ``phi`` >= 1 from the weighted Pearson residuals, the
-  estimate's own uncertainty, and the known noise of a published count), taken as a negative
+  estimate's own uncertainty, and the known noise of a published count; ``phi`` is taken at
+  the upper end of its 75 % interval, as it is estimated from few months), taken as a negative
   binomial with those two moments. The range is its 0,5 % and 99,5 % quantiles; a p-value
   is its tail probability.
 """
@@ -37,6 +38,7 @@ TREND_YEARS = 3  # a trend is fitted only with this many years
 WINDOW = 0  # months either side of the target's calendar month in its own season
 RECENT = 6  # the newest months left out of the reference (Noufaily: 26 weeks)
 REWEIGHT = 2.58  # Anscombe residuals above this are earlier alarms (Noufaily 2013)
+PHI_CAUTION = 0.75  # the dispersion used: the upper end of its one-sided 75 % interval
 LEVEL = 0.99  # the expected range: 0,5 % – 99,5 %
 
 REASONS = {
@@ -193,7 +195,18 @@ def _predict(y, months, target, window, use_trend):
     x0 = _design(pd.DatetimeIndex([target]), target, window, use_trend)[:, cols]
     eta = float((x0 @ res.params)[0])
     var_eta = float((x0 @ res.cov_params() @ x0.T)[0, 0])
-    return math.exp(eta), var_eta, max(1.0, float(res.scale)), use_trend
+    return math.exp(eta), var_eta, _cautious(float(res.scale), float(res.df_resid)), use_trend
+
+
+def _cautious(phi: float, df: float) -> float:
+    """The dispersion is itself estimated from a few dozen months: take the upper end of its
+    one-sided 75 % interval (phi·df / chi²(0,25; df)), at least 1, so a short or noisy
+    history widens the range instead of making it falsely narrow."""
+    from scipy.stats import chi2
+
+    if df < 1:
+        return max(1.0, phi)
+    return max(1.0, phi * df / float(chi2.ppf(1 - PHI_CAUTION, df)))
 
 
 def expected(series: pd.Series, target, *, breaks=(), years: int = YEARS,
