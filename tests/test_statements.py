@@ -92,7 +92,7 @@ def test_one_correction_over_all_tests_decides_what_is_a_change(monthly, quarter
         n_area, n_measure = int((known & is_area).sum()), int((known & ~is_area).sum())
         weights = [report.AREA_SHARE / n_area if a else (1 - report.AREA_SHARE) / n_measure
                    for a in is_area]
-        kept = notable.holm(list(t["p"]), notable.ALPHA, weights)
+        kept = notable.holm(list(t["p"]), report.ALPHA, weights)
         called = t["slutsats"].isin(["okar", "minskar", "över", "under"])
         assert kept == list(called)
         # Each kept area is named in the text, each other area is not.

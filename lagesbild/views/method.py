@@ -5,7 +5,7 @@ keeps the numbers in it equal to the constants the code uses."""
 from __future__ import annotations
 
 from lagesbild import fmt
-from lagesbild.analysis import baseline, effect, notable
+from lagesbild.analysis import baseline, effect
 from lagesbild.views import report
 
 TITLE = "Metodnot: vad lägesbilden kallar en förändring"
@@ -39,7 +39,7 @@ def sections() -> list[tuple[str, str]]:
         ("Många jämförelser på en gång",
          "Alla test i en rapport (mått × jämförelser × områden) korrigeras tillsammans med "
          f"**Holms metod** (viktad: måtten och områdena delar lika), så att risken för "
-         f"ett enda falskt larm i en rapport är högst {_pct(notable.ALPHA)} %. Bara det som "
+         f"ett enda falskt larm i en rapport är högst {_pct(report.ALPHA)} %. Bara det som "
          "klarar korrektionen kallas en förändring; är det inget står det ”Inget utöver det "
          "väntade denna månad”. p-värden står i rapportens CSV, inte i texten."),
         ("Bestånd",
