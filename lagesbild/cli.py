@@ -549,8 +549,12 @@ def cmd_atgarder(args, cfg: Config) -> int:
                   if m is not None), default=None)
     if args.exakt:
         _exact_warning("atgarder")
+    from lagesbild.store import releases
+    from lagesbild.views import publication
+
+    noise = 0.0 if args.exakt else publication.noise_variance(releases.latest(engine))
     table = effect_views.table(cfg, counts, store.read_population(engine), found, latest,
-                               exact=args.exakt)
+                               exact=args.exakt, noise_var=noise)
     compared = effect_views.has_cells(table)
     shown = table.assign(
         antal_fore=[_published(n, c, cfg.threshold) for n, c in

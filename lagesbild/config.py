@@ -166,6 +166,7 @@ class Variable:
     label: str
     aggregation: str = "summa"  # summa | medel
     without_sex: bool = False
+    stock: bool = False  # a level (nights occupied, open cases), not independent events
 
 
 @dataclass(frozen=True)
@@ -216,6 +217,16 @@ class Measure:
         if self.age_groups:
             cols.append("aldersgrupp")
         return cols + list(self.dimensions)
+
+    def is_stock(self, storhet: str | None = None) -> bool:
+        """Whether the headline (or *storhet*) counts a stock: a variable marked ``bestand``,
+        or a headline that selects only stock categories (``pagaende``)."""
+        variable = self.variables[storhet or self.primary.code]
+        if variable.stock or variable.aggregation == "medel":
+            return True
+        chosen = [(self.dimensions[d], values) for d, values in self.headline_filter
+                  if d in self.dimensions]
+        return bool(chosen) and all(set(values) <= set(dim.stock) for dim, values in chosen)
 
     def dimension_label(self, code: str) -> str:
         fixed = {"postnummer": "Postnummer", "kon": "Kön", "aldersgrupp": "Åldersgrupp"}
@@ -310,7 +321,7 @@ def _measure(code: str, raw: dict, groupings: dict[str, tuple[AgeGroup, ...]]) -
         raise ConfigError(f"Måttet ”{code}” har fler än tre kategoridimensioner.")
     variables = {
         v: Variable(v, str(spec["namn"]), str(spec.get("aggregering", "summa")),
-                    bool(spec.get("utan_kon", False)))
+                    bool(spec.get("utan_kon", False)), bool(spec.get("bestand", False)))
         for v, spec in need("storheter").items()
     }
     headline = raw.get("huvudtal") or {}

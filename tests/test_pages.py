@@ -96,6 +96,29 @@ def test_about_page_lists_measures_and_batches():
     assert len(batches) >= 8
 
 
+def test_about_page_holds_the_method_note():
+    from lagesbild.views import method
+
+    at = _app().run()
+    at.switch_page("app_pages/om.py").run()
+    assert method.TITLE in [h.value for h in at.subheader]
+    text = " ".join(m.value for m in at.markdown)
+    assert "Holms metod" in text and "Inget utöver det väntade" in text
+
+
+def test_action_page_follows_the_effect_per_half_year():
+    at = _app().run()
+    at.switch_page("app_pages/atgarder.py").run()
+    assert not at.exception
+    text = " ".join(m.value for m in at.markdown)
+    assert "kvot per halvår sedan start" in text
+    charts = at.get("vega_lite_chart")
+    assert charts, "the small chart of the effect over time"
+    table = at.dataframe[0].value
+    assert table["Per halvår sedan start"].iloc[0].count(";") >= 3
+    assert table["Slumpen (placebo)"].iloc[0].startswith("Så ofta ger slumpen")
+
+
 def test_the_map_can_zoom_to_the_town():
     at = _app().run()
     whole = at.get("deck_gl_json_chart")[0].proto.json

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from lagesbild.present import tables
-from lagesbild.views import publication
+from lagesbild.views import method, publication
 from webapp import data, errors, widgets
 
 
@@ -31,6 +31,8 @@ def render() -> None:
         right.table(publication.spent_table(newest, cfg.catalogue).set_index("Mått"))
         st.markdown("**Publicerade månader** (de senaste)")
         st.table(publication.releases_table(d.releases, cfg.catalogue).set_index("Månad"))
+        st.subheader(method.TITLE, anchor=method.ANCHOR)
+        st.markdown(method.markdown().split("\n\n", 1)[1])
         st.subheader("Inlästa filer")
         st.dataframe(tables.batches(d.batches, cfg.catalogue), hide_index=True,
                      width="stretch")

@@ -11,7 +11,7 @@ import streamlit as st
 from lagesbild import access, fmt
 from lagesbild.analysis import aggregate
 from lagesbild.store import process
-from lagesbild.views import effect
+from lagesbild.views import effect, publication
 from webapp import auth, data, errors, widgets
 from webapp.text import md
 
@@ -19,8 +19,11 @@ ALL = ""
 EFFECT_NOTE = ("Effekten jämför åtgärdens område före och efter start med resten av kommunen "
                "under samma månader (högst tolv månader på var sida). **Kvot** under 1 betyder "
                "att området utvecklats bättre än resten av kommunen; intervallet är ett 95 % "
-               "konfidensintervall. Talen har gått genom röjandekontrollen och slutsatsen "
-               "bygger på dem. En skillnad visar inte att åtgärden orsakade den.")
+               "konfidensintervall, vidgat för att antal varierar mer än ren slump. "
+               "**Per halvår sedan start** visar om effekten håller i sig; **placebo** säger "
+               "hur ofta slumpen ger en lika stor skillnad där inget gjordes. Talen har gått "
+               "genom röjandekontrollen och slutsatsen bygger på dem. En skillnad visar inte "
+               "att åtgärden orsakade den. Se metodnoten under Om data.")
 
 
 def can_write() -> bool:
@@ -36,7 +39,28 @@ def latest(d: data.Data) -> pd.Timestamp | None:
 def _effects(url: str, fingerprint: tuple, actions: tuple, end) -> pd.DataFrame:
     # Shared by sessions: published numbers only (views.effect.table protects them).
     d, cfg = data.data(), data.config()
-    return effect.table(cfg, d.counts, d.population, list(actions), end)
+    return effect.table(cfg, d.counts, d.population, list(actions), end,
+                        noise_var=publication.noise_variance(d.releases))
+
+
+@st.cache_resource(max_entries=16, show_spinner="Följer effekten över tid …")
+def _over_time(url: str, fingerprint: tuple, action: process.Action, end):
+    # Shared by sessions: published numbers only (views.effect publishes them).
+    d, cfg = data.data(), data.config()
+    return effect.over_time(cfg, d.counts, d.population, action, end)
+
+
+def over_time(d: data.Data, action: process.Action) -> None:
+    """The small chart of the effect per half-year since the start, per indicator."""
+    from lagesbild.present import charts
+
+    followed = _over_time(data.config().db_url, d.fingerprint, action, latest(d))
+    for label, f in followed:
+        st.markdown(f"**{md(label)}: kvot per halvår sedan start** (1 = ingen skillnad mot "
+                    "resten av kommunen; strecken är 95 % KI, vidgade för överspridning)")
+        st.altair_chart(charts.effect_chart(f.halfyears), width="stretch")
+        if f.peak:
+            st.warning(effect.PEAK_WARNING)
 
 
 def effects(d: data.Data, actions: list[process.Action]) -> pd.DataFrame:
@@ -197,6 +221,8 @@ def _one(engine, actions: list[process.Action]) -> None:
                 f"Samverkan: {md(a.samverkan or '–')}.")
     if a.beskrivning:
         st.caption(md(a.beskrivning))
+    with errors.guard():
+        over_time(data.data(), a)
     hist = process.history(engine, a.id)
     st.dataframe(pd.DataFrame({
         "Tid": pd.to_datetime(hist["at"], utc=True).dt.tz_convert("Europe/Stockholm")

@@ -210,6 +210,8 @@ def _show(fig: figures.Figure, key: str) -> None:
             widgets.chart(fig.chart, fig.caption, key)
         with right:
             widgets.table(fig.table, fig.caption, key, height=420)
+    if fig.band_note:
+        st.caption(fig.band_note)
     icons = {"atgard": ":material/flag:", "omvarld": ":material/public:"}
     for month, text, kind in zip(fig.notes[bd.MONTH], fig.notes[bd.NOTE], fig.notes["typ"]):
         st.caption(f"{icons.get(kind, ':material/warning:')} {fmt.month(month)}: "

@@ -64,6 +64,47 @@ def compare(now, before, exposure_ratio: float = 1.0, alpha: float = ALPHA,
     return Change(now, before, p, "okar" if now / exposure_ratio > before else "minskar")
 
 
+def compare_dispersed(now, before, exposure_ratio: float = 1.0, phi: float = 1.0,
+                      noise_var: float = 0.0, months: int = 12, few: int = FEW) -> Change:
+    """Two sums of *months* months compared allowing for overdispersion: the log rate ratio
+    over its standard error sqrt(phi*(1/now + 1/before) + noise), two-sided normal p-value.
+    *phi* is the monthly series' dispersion (1 = Poisson); *noise_var* the known variance of
+    one published monthly count's noise. The verdict is provisional: a report decides with
+    all its tests together (:func:`holm`)."""
+    from scipy.stats import norm
+
+    if now is None or before is None or pd.isna(now) or pd.isna(before):
+        return Change(None if now is None or pd.isna(now) else float(now),
+                      None if before is None or pd.isna(before) else float(before),
+                      None, "okant")
+    now, before = float(now), float(before)
+    if now + before < few or now <= 0 or before <= 0:
+        return Change(now, before, None, "fa")
+    se = math.sqrt(max(phi, 1.0) * (1 / now + 1 / before)
+                   + months * noise_var * (1 / now ** 2 + 1 / before ** 2))
+    z = (math.log(now / before) - math.log(exposure_ratio)) / se
+    p = float(2 * norm.sf(abs(z)))
+    return Change(now, before, p, "okar" if z > 0 else "minskar")
+
+
+def holm(pvalues, alpha: float = ALPHA, weights=None) -> list[bool]:
+    """Holm's step-down correction: which of the p-values (None: no test) are rejected with
+    the familywise error rate held at *alpha* over all of them together. With *weights*
+    (Holm 1979, weighted): tests are taken in order of p/w, and the k-th is rejected while
+    p <= alpha * w / (the weight of the tests not yet rejected)."""
+    weights = [1.0] * len(pvalues) if weights is None else list(weights)
+    tested = sorted((p / weights[i], i) for i, p in enumerate(pvalues)
+                    if p is not None and not pd.isna(p) and weights[i] > 0)
+    remaining = sum(weights[i] for _, i in tested)
+    out = [False] * len(pvalues)
+    for ratio, i in tested:
+        if ratio > alpha / remaining:
+            break
+        out[i] = True
+        remaining -= weights[i]
+    return out
+
+
 def windows(period: aggregate.Period) -> dict[str, aggregate.Period]:
     """The periods a report compares: the period itself and the same period a year earlier,
     the rolling 12 months up to its end and the 12 months before those."""

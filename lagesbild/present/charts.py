@@ -82,9 +82,16 @@ def _notes_layer(notes: pd.DataFrame, y_max: float) -> list[alt.Chart]:
     return [rule, text, missing]
 
 
+BAND_COLOUR = "#9ecae1"
+OUTSIDE_COLOUR = "#b2182b"
+
+
 def trend_chart(table: pd.DataFrame, notes: pd.DataFrame, start: pd.Timestamp, y_title: str,
-                threshold: int, presentation: bool = False) -> alt.LayerChart:
-    """The monthly count, its rolling 12-month average and the same month last year."""
+                threshold: int, presentation: bool = False,
+                band: pd.DataFrame | None = None) -> alt.LayerChart:
+    """The monthly count, its rolling 12-month average and the same month last year; with
+    *band* (month, undre, ovre, utanfor) the expected range ("förväntat intervall") behind
+    them and a ring on each month outside it."""
     w = _width(presentation)
     months = pd.date_range(start, table[col.MONTH].max(), freq="MS")
     by_month = table.set_index(col.MONTH)
@@ -108,6 +115,10 @@ def trend_chart(table: pd.DataFrame, notes: pd.DataFrame, start: pd.Timestamp, y
                alt.Tooltip("Serie:N"), alt.Tooltip("Värde:Q", format=",.1~f")]
     top = pd.to_numeric(long["Värde"], errors="coerce").max()
     top = max(float(top) if pd.notna(top) else 0.0, float(threshold))
+    if band is not None:
+        band = band[(band["month"] >= start) & band["ovre"].notna()]
+        if len(band):
+            top = max(top, float(band["ovre"].max()))
     if notes["typ"].isin(LABELLED).any():  # room above the lines for the notes' text
         top *= 1.12 + 0.08 * min(int(notes["typ"].isin(LABELLED).sum()) - 1, 3)
     y = alt.Y("Värde:Q", title=y_title, scale=alt.Scale(domain=[0, top], nice=True))
@@ -120,6 +131,25 @@ def trend_chart(table: pd.DataFrame, notes: pd.DataFrame, start: pd.Timestamp, y
     points = base.transform_filter(alt.datum.Serie == "Per månad").mark_point(
         filled=True, size=36 * w)
     layers = [lines, points]
+    if band is not None and len(band):
+        shade = pd.DataFrame({col.MONTH: band["month"], "Lägst": band["undre"],
+                              "Högst": band["ovre"], "Serie": "Förväntat intervall"})
+        layers.insert(0, alt.Chart(shade).mark_area(opacity=0.35, color=BAND_COLOUR).encode(
+            x=x, y=alt.Y("Lägst:Q", scale=alt.Scale(domain=[0, top], nice=True)),
+            y2="Högst:Q", tooltip=[alt.Tooltip(f"{col.MONTH}:T", format="%B %Y",
+                                               title="Månad"),
+                                   alt.Tooltip("Lägst:Q", format=",.0f",
+                                               title="Förväntat, lägst"),
+                                   alt.Tooltip("Högst:Q", format=",.0f",
+                                               title="Förväntat, högst")]))
+        outside = band[band["utanfor"].isin(["over", "under"])]
+        if len(outside):
+            rings = pd.DataFrame({col.MONTH: outside["month"].to_numpy(),
+                                  "Värde": count.reindex(outside["month"]).astype(float)
+                                  .to_numpy()})
+            layers.append(alt.Chart(rings).mark_point(
+                shape="circle", size=260 * w, strokeWidth=2.5 * w, color=OUTSIDE_COLOUR,
+                filled=False).encode(x=x, y=alt.Y("Värde:Q")))
     hidden = table[(table[col.MONTH] >= start) & table[col.COUNT].isna()]
     if len(hidden):
         # Placed in the band 1 … threshold−1, where the hidden value lies.
@@ -328,3 +358,29 @@ def area_population_chart(safe: pd.DataFrame, labels: dict[str, str], threshold:
         color=alt.Color("Kön:N", title=None, scale=alt.Scale(range=["#7b3294", "#008837"])),
         tooltip=["alder:N", "Kön:N", alt.Tooltip("Antal:Q", format=",.0f")],
     ).properties(height=260)
+
+
+def effect_chart(halfyears: pd.DataFrame, presentation: bool = False) -> alt.LayerChart:
+    """An action's ratio of rate ratios per half-year since its start, with its 95 %
+    intervals and a line at 1 (no difference): a rebound shows as points climbing to 1.
+    *halfyears* has ``fran``, ``till``, ``kvot``, ``ki_lag``, ``ki_hog``."""
+    w = _width(presentation)
+    data = halfyears.dropna(subset=["kvot"]).assign(
+        Halvår=lambda f: [f"{fmt.month_short(a)}–{fmt.month_short(b)}"
+                          for a, b in zip(f["fran"], f["till"])])
+    order = list(data["Halvår"])
+    x = alt.X("Halvår:N", sort=order, title=None, axis=alt.Axis(labelAngle=0, labelLimit=0))
+    y_scale = alt.Scale(type="log", domain=[
+        min(0.2, float(data["ki_lag"].min()) if len(data) else 0.2),
+        max(2.0, float(data["ki_hog"].max()) if len(data) else 2.0)])
+    tooltip = ["Halvår:N", alt.Tooltip("kvot:Q", title="Kvot", format=".2f"),
+               alt.Tooltip("ki_lag:Q", title="95 % KI, lägst", format=".2f"),
+               alt.Tooltip("ki_hog:Q", title="95 % KI, högst", format=".2f")]
+    bars = alt.Chart(data).mark_rule(strokeWidth=3 * w, color=LINE).encode(
+        x=x, y=alt.Y("ki_lag:Q", scale=y_scale, title="Kvot mot resten av kommunen"),
+        y2="ki_hog:Q", tooltip=tooltip)
+    dots = alt.Chart(data).mark_point(filled=True, size=110 * w, color=LINE).encode(
+        x=x, y=alt.Y("kvot:Q", scale=y_scale), tooltip=tooltip)
+    one = alt.Chart(pd.DataFrame({"y": [1.0]})).mark_rule(
+        color="#222222", strokeDash=[5, 4], strokeWidth=1.5).encode(y="y:Q")
+    return alt.layer(one, bars, dots).properties(height=260 * (1.4 if presentation else 1))

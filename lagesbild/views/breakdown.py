@@ -134,6 +134,25 @@ def _first_month(all_rows: pd.DataFrame) -> pd.Timestamp | None:
     return None if all_rows.empty else pd.Timestamp(all_rows["month"].min())
 
 
+def published_series(rows: pd.DataFrame, all_rows: pd.DataFrame, measure: Measure,
+                     start: pd.Timestamp, end: pd.Timestamp, storhet: str | None,
+                     threshold: int) -> pd.Series:
+    """The published monthly counts from *start* to *end* (the same month cells as
+    :func:`trend`), NaN where unknown: before the data start, not delivered, or hidden.
+    Expected ranges and tests are computed on these, never on the exact counts."""
+    months = pd.date_range(start, end, freq="MS")
+    series = aggregate.monthly(rows, measure, storhet, months)
+    unknown = series["month"].isin(set(missing_months(all_rows, months)))
+    first = _first_month(all_rows)
+    if first is not None:
+        unknown |= series["month"] < first
+    cells = series.assign(**{c: series[c].astype(float).mask(unknown)
+                             for c in aggregate.summed(series)})
+    safe = disclosure.protect(cells, threshold, rate_cols=())
+    values = safe["antal"].astype("Float64").astype(float).mask(unknown.to_numpy())
+    return pd.Series(values.to_numpy(), index=pd.DatetimeIndex(series["month"]), name="antal")
+
+
 def trend(rows: pd.DataFrame, all_rows: pd.DataFrame, measure: Measure, period:
           aggregate.Period, storhet: str, threshold: int) -> pd.DataFrame:
     """Monthly counts with the rolling 12-month average, for the trend chart.

@@ -27,6 +27,7 @@ class Figure:
     caption: Caption
     notes: pd.DataFrame  # data-quality notes in the period (Månad, Anmärkning, typ)
     ignored: list[str]  # filters that do not apply to the measure
+    band_note: str = ""  # why a trend has no expected range, or what it is
 
 
 def breakdown_dimensions(measure: Measure, storhet: str | None = None) -> list[str]:
@@ -100,7 +101,7 @@ def figure(kind: str, counts: pd.DataFrame, population: pd.DataFrame, measure: M
            cfg: Config, period: aggregate.Period, *, dim: str | None = None,
            filters: aggregate.Filters = aggregate.Filters(), storhet: str | None = None,
            names: dict | None = None, presentation: bool = False,
-           markers: pd.DataFrame | None = None) -> Figure:
+           markers: pd.DataFrame | None = None, noise_var: float = 0.0) -> Figure:
     """Build one chart with its table and caption, as the page shows and exports it.
 
     Parameters
@@ -131,6 +132,8 @@ def figure(kind: str, counts: pd.DataFrame, population: pd.DataFrame, measure: M
         Actions and omvärld notes for the timeline (``Månad``, ``Anmärkning``, ``typ``
         ``atgard`` or ``omvarld``; see ``views.effect.markers``); the trend shows those in
         its months.
+    noise_var : float
+        The known variance of one published monthly count's noise, for the expected band.
 
     Returns
     -------
@@ -170,14 +173,20 @@ def figure(kind: str, counts: pd.DataFrame, population: pd.DataFrame, measure: M
             bd.MONTH, ignore_index=True)
         # Concatenated with an empty frame the months are objects, which images cannot hold.
         notes = notes.assign(**{bd.MONTH: pd.to_datetime(notes[bd.MONTH])})
+    band_note = ""
     if kind == "trend":
         table = bd.trend(rows, counts, m, period, storhet, t)
         title = f"{measure.short}: {what.lower()} per månad"
         start = max(period.start, table[bd.MONTH].min()) if len(table) else period.start
-        chart = charts.trend_chart(table, notes, start, what, t, presentation)
+        band, band_note = expected_band(rows, counts, m, storhet, start, period.end, t,
+                                        noise_var)
+        chart = charts.trend_chart(table, notes, start, what, t, presentation, band)
         # The table beside the chart: the chart's months (the year before it only feeds the
         # "same month last year" line), newest first.
-        table = newest_first(table[table[bd.MONTH] >= start])
+        table = table[table[bd.MONTH] >= start]
+        if band is not None:
+            table = with_band(table, band)
+        table = newest_first(table)
     elif kind == "kon":
         if not sex_comparable(measure, storhet):
             raise UnknownError(f"{measure.short} kan inte jämföras efter kön.")
@@ -206,4 +215,46 @@ def figure(kind: str, counts: pd.DataFrame, population: pd.DataFrame, measure: M
     caption = Caption(title, fmt.period(period.start, period.end),
                       bd.describe(measure, cat, chosen, names),
                       f"Källa: {measure.source}", t)
-    return Figure(kind, chart, table, caption, notes, ignored)
+    return Figure(kind, chart, table, caption, notes, ignored, band_note)
+
+
+BAND_LOW, BAND_HIGH = "Förväntat intervall, lägst", "Förväntat intervall, högst"
+OUTSIDE = "Utanför förväntat intervall"
+
+
+def expected_band(rows, counts, measure: Measure, storhet: str, start, end, threshold: int,
+                  noise_var: float = 0.0) -> tuple[pd.DataFrame | None, str]:
+    """The expected range of each month shown (``analysis.baseline`` on the published
+    series), or None and the reason in Swedish when the data do not allow one."""
+    from lagesbild.analysis import baseline
+
+    if measure.variables[storhet].aggregation == "medel":
+        return None, "Inget förväntat intervall: storheten är ett medel, inte ett antal."
+    first = pd.Timestamp(start) - pd.DateOffset(months=12 * baseline.YEARS + 12)
+    series = bd.published_series(rows, counts, measure, first, end, storhet, threshold)
+    months = pd.date_range(start, end, freq="MS")
+    band = baseline.band(series, months, breaks=[b.month for b in measure.breaks],
+                         noise_var=noise_var)
+    if band["forvantat"].isna().all():
+        reason = band["orsak"].dropna()
+        return None, ("Inget förväntat intervall: "
+                      f"{reason.iloc[-1] if len(reason) else 'för kort serie'}.")
+    gaps = band["orsak"].dropna()
+    note = ("Förväntat intervall (99 %): vad säsong, trend och vanlig variation från tidigare "
+            "år ger för varje månad; se metodnoten under Om data.")
+    if len(gaps):
+        note += f" Saknas för vissa månader: {gaps.iloc[-1]}."
+    return band, note
+
+
+def with_band(table: pd.DataFrame, band: pd.DataFrame) -> pd.DataFrame:
+    """The trend table with each month's expected range and whether it lies outside."""
+    b = band.set_index("month")
+    months = table[bd.MONTH]
+    out = table.assign(**{
+        BAND_LOW: b["undre"].reindex(months).to_numpy(),
+        BAND_HIGH: b["ovre"].reindex(months).to_numpy(),
+        OUTSIDE: b["utanfor"].reindex(months).map({"over": "över", "under": "under"})
+        .fillna("").to_numpy()})
+    out.attrs = dict(table.attrs)
+    return out

@@ -46,6 +46,14 @@ def method_text(threshold: int) -> str:
         "Personnummer lagras aldrig.")
 
 
+def noise_variance(found) -> float:
+    """The variance of the noise on one published monthly count of one postnummer, in the
+    newest release of *found* (0 without one): what tests and intervals add to their own."""
+    newest = found[-1] if found else None
+    scales = (newest.budget.get("skalor") if newest else None) or {}
+    return float(scales.get("postnummer", 0.0)) ** 2
+
+
 def levels_table(release: Release | None) -> pd.DataFrame:
     """The noise scale of each level and what one release cost per measure (zCDP ρ)."""
     scales = (release.budget.get("skalor") if release else None) or topdown.Budget().as_dict()

@@ -32,15 +32,11 @@ MIME = {"pptx": "application/vnd.openxmlformats-officedocument.presentationml.pr
         "pdf": "application/pdf", "md": "text/markdown",
         "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
 SUMMARY_CHARS = 900  # per summary slide: more does not read from the back of the room
-METHOD = (
-    "Förändring: jämfört med samma period ett år tidigare, och 12 månader mot de 12 före. "
-    "”Större än slumpen”: exakt test för två Poisson-antal (villkorat binomialtest, med "
-    "målgruppens storlek), p under 0,05, på de publicerade talen. Bland många jämförelser "
-    "blir någon enstaka ändå slump: läs dem som signaler.",
-    "Områden: nivå per 1 000 i målgruppen utanför 99,8 %-gränserna i ett trattdiagram "
-    "(Poisson) kring kommunens nivå, de senaste 12 månaderna.",
-    "Åtgärder: åtgärdsområdets förändring mot resten av kommunens (kvot av kvoter, 95 % KI).",
-)
+def _method() -> tuple[str, ...]:
+    """The method note's points (``views.method``), the same text as Om data shows."""
+    from lagesbild.views import method
+
+    return method.points()
 
 
 @dataclass(frozen=True)
@@ -113,6 +109,14 @@ def _map(report: Report, section, cfg: Config, inputs: Inputs) -> tuple[Image, s
     return Image(export.png(image, caption), caption.title), notes
 
 
+def _verdict(section) -> str:
+    """The measure's verdict for its slide: against its expected range, no p-value."""
+    rng = section.expected_range()
+    if rng:
+        return f"Mot det förväntade ({rng}): {change_words(section.change)}."
+    return section.line.split("), ", 1)[-1].rstrip(".").capitalize() + "."
+
+
 def _figures(report: Report, section) -> tuple[tuple[str, str], ...]:
     t = report.threshold
     r12 = section.shown("rullande", t)
@@ -155,7 +159,10 @@ def _actions(report: Report, cfg: Config) -> Block:
               "Kvot (95 % KI)", "Slutsats")
     rows = [(r["Åtgärd"], r["Område"], f"{r['Per 1 000 före']} → {r['Per 1 000 efter']}",
              f"{r['Övriga kommunen före']} → {r['Övriga kommunen efter']}",
-             f"{r['Kvot']} ({r['95 % KI']})", r["Slutsats"]) for _, r in shown.iterrows()]
+             f"{r['Kvot']} ({r['95 % KI']})",
+             r["Slutsats"] + (f" Per halvår: {r['Kvot per halvår']}."
+                              if r.get("Kvot per halvår", "–") != "–" else ""))
+            for _, r in shown.iterrows()]
     notes = "\n".join(" · ".join(f"{k}: {v}" for k, v in r.items()) for _, r in shown.iterrows())
     return Block("Åtgärder och effekt", table=(header, *rows), notes=notes)
 
@@ -183,7 +190,7 @@ def _sources(report: Report) -> Block:
                   "små tal kan avvika med några enheter men delarna summerar alltid till "
                   f"totalen; tal 1–{report.threshold - 1} visas som ”<{report.threshold}”; "
                   "kvoter och förändringar räknas från de publicerade talen.")
-    points = ["Källor", *sources, "Metod", *METHOD, "Röjandekontroll", disclosure]
+    points = ["Källor", *sources, "Metod", *_method(), "Röjandekontroll", disclosure]
     if report.demo:
         points.append("Demodata: syntetiska siffror om Luleå, inga verkliga personer.")
     heads = tuple(i for i, p in enumerate(points) if p in ("Källor", "Metod",
@@ -211,7 +218,7 @@ def deck_document(report: Report, cfg: Config, inputs: Inputs, progress=None,
                                            f"{section.measure.short}")
         if kind == "trend":
             image, notes = _trend(report, section, cfg, inputs)
-            verdict = f"Mot samma period i fjol: {change_words(section.change)}."
+            verdict = _verdict(section)
             blocks.append(Block(section.measure.label, (verdict,), _figures(report, section),
                                 image, notes=notes + "\n\n" + "\n".join(
                                     f.text for f in section.findings), kind="chart"))
@@ -262,7 +269,8 @@ def est_document(report: Report, cfg: Config, inputs: Inputs) -> Document:
         by_area.items(), key=lambda kv: -len(kv[1]))) or (
         "Inga områden över kommunens nivå utanför slumpens gränser.",)
     signals = tuple(f.text for f in report.findings if f.tier == 0) or (
-        "Inga förändringar större än slumpen mot samma period i fjol.",)
+        "Inget utöver det väntade: inga förändringar som klarar rapportens korrektion för "
+        "många jämförelser.",)
     blocks = [Block(f"Områden med högre nivåer än kommunen (12 månader till "
                     f"{fmt.month_short(report.period.end)})", areas),
               Block("Signaler", signals)]
@@ -296,8 +304,8 @@ def _text_deck(report: Report, cfg: Config, inputs: Inputs) -> Document:
     """The deck's text without its images (Markdown and Word)."""
     made = dt.date.today().isoformat()
     blocks = _summary_whole(report)
-    blocks += [Block(s.measure.label, (f"Mot samma period i fjol: {change_words(s.change)}.",),
-                     _figures(report, s)) for s in report.sections]
+    blocks += [Block(s.measure.label, (_verdict(s),), _figures(report, s))
+               for s in report.sections]
     blocks += [_actions(report, cfg), _meeting(report, inputs), _sources(report)]
     return Document(report.title, f"{report.label.capitalize()} · skapad {made}",
                     tuple(blocks), report.demo, _footer(report, cfg), made)

@@ -12,7 +12,7 @@ from lagesbild import fmt
 from lagesbild.config import Config
 from lagesbild.store import process
 from lagesbild.views import areas as area_views
-from lagesbild.views import report, report_files, source
+from lagesbild.views import publication, report, report_files, source
 
 
 def period_actions(engine: sa.Engine, period) -> list[process.Action]:
@@ -57,6 +57,7 @@ def inputs(cfg: Config, engine: sa.Engine, kind: str, code: str, typ: str,
     actions = period_actions(engine, period)
     built = report.build(cfg, snap.counts, snap.population, actions, typ, kind, code,
                          demo=demo, postorter=postorter or {}, text=text or saved,
+                         noise_var=publication.noise_variance(snap.releases),
                          release=release_label(snap, period))
     items = process.items(engine, meeting.id) if meeting else None
     return built, report_files.Inputs(snap.counts, snap.population, actions, layer, outline,
