@@ -13,7 +13,8 @@ import pytest
 from lagesbild import fmt, store
 from lagesbild.analysis import aggregate, baseline, effect, notable
 from lagesbild.config import Config
-from lagesbild.store import ingest, process
+from lagesbild.release import publish
+from lagesbild.store import process
 from lagesbild.views import breakdown as bd
 from lagesbild.views import effect as effect_views
 from lagesbild.views import method, report, source
@@ -27,7 +28,7 @@ ACTION_AREA = f"{demo_tool.ACTION_POSTNUMMER[:3]} {demo_tool.ACTION_POSTNUMMER[3
 def demo(tmp_path_factory):
     url = f"sqlite:///{tmp_path_factory.mktemp('pastaenden') / 'demo.sqlite'}"
     cfg = Config(db_url=url)
-    engine = ingest.open_store(cfg, create=True)
+    engine = publish.open_store(cfg, create=True)
     counts = source.all_counts(engine, cfg)
     population = store.read_population(engine)
     actions = process.actions(engine, open_only=True)
