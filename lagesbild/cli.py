@@ -68,6 +68,14 @@ def _open(cfg: Config):
     return publish.open_store(cfg, create=cfg.demo, notice=_notice)
 
 
+def _csv_count(value, hidden: bool, threshold: int) -> str:
+    """A published count in a CSV: the number, "<5", or "inga uppgifter" for a period holding
+    a month the measure did not deliver (or that is not published yet), never 0."""
+    if pd.isna(value):
+        return "inga uppgifter"
+    return f"<{threshold}" if hidden else str(int(value))
+
+
 def cmd_summary(args, cfg: Config) -> int:
     cat = cfg.catalogue
     measure = cat.measure(args.matt)
@@ -95,7 +103,7 @@ def cmd_summary(args, cfg: Config) -> int:
         shown = table.assign(antal=table["antal"].astype("int64").astype(str))
     else:
         safe = disclosure.protect(table, cfg.threshold)
-        shown = safe.assign(antal=[f"<{cfg.threshold}" if hidden else str(int(n))
+        shown = safe.assign(antal=[_csv_count(n, hidden, cfg.threshold)
                                    for n, hidden in zip(safe["antal"], safe["skyddad"])])
     if "per_1000" in shown.columns:
         shown = shown.assign(per_1000=shown["per_1000"].round(2))
@@ -173,8 +181,7 @@ def cmd_areas(args, cfg: Config) -> int:
     safe = v.safe
     out = pd.DataFrame({
         "omrade": safe["kod"], "namn": v.names,
-        "antal": [f"<{cfg.threshold}" if h else str(int(n))
-                  for n, h in zip(safe["antal"], safe["skyddad"])],
+        "antal": [_csv_count(n, h, cfg.threshold) for n, h in zip(safe["antal"], safe["skyddad"])],
         "befolkning": safe["befolkning"].astype("Int64") if "befolkning" in safe else pd.NA,
         "per_1000": safe["per_1000"].round(2) if "per_1000" in safe else pd.NA,
         "flagga": safe["flagga"] if "flagga" in safe else pd.NA,

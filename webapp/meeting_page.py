@@ -299,5 +299,5 @@ def render(kind: str) -> None:
         _agenda(d, engine, m, sel, view)
         if not state.presentation():
             _all_meetings(engine)
-        st.caption(f"Sifferunderlaget gäller {md(m.period)}; små tal kan vara justerade och "
+        st.caption(f"Sifferunderlaget gäller {md(m.period)}; små tal kan avvika med några enheter och "
                    "under 5 visas som ”<5”.")

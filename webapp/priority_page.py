@@ -19,7 +19,7 @@ NOTE = ("Varje mått jämförs med kommunens nivå med trattgränser (funnel plo
         "**(▲)** högre än "
         "95 %-gränsen, ett svagare tecken. Talen är per 1 000 i måttets målgrupp, de senaste "
         "tolv månaderna. Rangordningen: flest mått över gränsen först, sedan svagare tecken, "
-        "sedan hur mycket högre. Små tal kan vara justerade; ”–” är dolt eller saknas.")
+        "sedan hur mycket högre. Små tal kan avvika med några enheter (röjandekontroll); ”–” är dolt eller saknas.")
 
 
 @st.cache_resource(max_entries=8, show_spinner="Jämför områdena …")

@@ -148,7 +148,7 @@ def render() -> None:
         st.subheader("Sammanfattning" + (" (redigerad)" if saved else ""))
         show_text(built.text)
         st.caption(f"Siffrorna gäller {label}; jämförelser mot samma period ett år tidigare "
-                   "och rullande 12 månader. Små tal kan vara justerade och under "
+                   "och rullande 12 månader. Små tal kan avvika med några enheter och under "
                    f"{built.threshold} visas som ”<{built.threshold}”.")
         _editor(engine, meeting, built)
         st.caption(f"Bygger på {md(built.release)}.")

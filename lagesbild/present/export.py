@@ -64,9 +64,9 @@ class Caption:
 
     @property
     def note(self) -> str:
-        return (f"Små tal och summor kan vara justerade med några enheter för att skydda "
-                f"enskilda (röjandekontroll), därför stämmer summor inte alltid exakt. Tal "
-                f"under {self.threshold} visas som ”<{self.threshold}”.")
+        return (f"Publicerade tal: små tal kan avvika med några enheter för att skydda "
+                f"enskilda (röjandekontroll); delarna summerar till totalen. Tal under "
+                f"{self.threshold} visas som ”<{self.threshold}”.")
 
     @property
     def demo_mark(self) -> str:

@@ -35,7 +35,7 @@ DERIVED = {
 def suppressed(counts: pd.Series, threshold: int) -> pd.Series:
     """True where a count must not be shown."""
     values = pd.to_numeric(counts, errors="coerce")
-    return values.gt(0) & values.lt(threshold)
+    return (values.gt(0) & values.lt(threshold)).fillna(False).astype(bool)
 
 
 def protect(frame: pd.DataFrame, threshold: int, count_cols: tuple[str, ...] = ("antal",),

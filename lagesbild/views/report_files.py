@@ -65,13 +65,13 @@ def _count(value, threshold: int) -> str:
 
 def _footer(report: Report, cfg: Config) -> str:
     sources = sorted({s.measure.source for s in report.sections})
-    return (f"Källa: {'; '.join(sources)}. Små tal och summor kan vara justerade med några "
+    return (f"Källa: {'; '.join(sources)}. Publicerade tal: små tal kan avvika med några "
             f"enheter för att skydda enskilda (röjandekontroll); tal under {report.threshold} "
             f"visas som ”<{report.threshold}”.")
 
 
 def _page_footer(report: Report) -> str:
-    return (f"Källor och metod: sista sidan. Små tal kan vara justerade (röjandekontroll); "
+    return (f"Källor och metod: sista sidan. Små tal kan avvika (röjandekontroll); "
             f"tal under {report.threshold} visas som ”<{report.threshold}”.")
 
 
