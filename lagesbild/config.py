@@ -101,6 +101,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("report_template", "LAGESBILD_RAPPORTMALL", "",
             "The municipality's PowerPoint template (.potx or .pptx) for the report decks; "
             "empty: a plain 16:9 deck."),
+    Setting("app_url", "LAGESBILD_APPADRESS", "",
+            "The app's address as colleagues reach it (https://…), for the links in the "
+            "newsletter; empty: the newsletter names the app without a link."),
 )
 # The cell-key seed used when none is set: public, so fit only for the synthetic demo.
 DEMO_CELL_KEY_SEED = "lagesbild-demodata-2580"
@@ -398,6 +401,7 @@ class Config:
     kolada_url: str = _DEFAULTS["kolada_url"]
     kolada_timeout: float = _DEFAULTS["kolada_timeout"]
     report_template: str = _DEFAULTS["report_template"]
+    app_url: str = _DEFAULTS["app_url"]
     crs: int = 3006
 
     @property
