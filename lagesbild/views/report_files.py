@@ -1,8 +1,13 @@
 """A report (``views.report``) as files: the deck for the ledningsgrupp (monthly) and the
 socialnämnd (quarterly) as .pptx or PDF, the newsletter text and the EST note as Markdown,
-Word or PDF. Charts and maps are the images the app exports (``views.figures``,
-``views.areas``, ``present.export.png``), with "Demodata" inside them when the data are
-synthetic; the speaker notes hold the published numbers behind each chart.
+Word or PDF. Trend and action charts are native chart data on slides and the images the app
+exports on paper (``views.figures``, ``views.areas``, ``present.export.png``), with
+"Demodata" inside them when the data are synthetic; the speaker notes hold the published
+numbers behind each chart.
+
+Long because the deck, the paper, the newsletter and the EST note are composed from the same
+report by the same helpers (headlines, messages, action and meeting blocks): one module keeps
+what a slide says and what the newsletter says from drifting apart.
 """
 
 from __future__ import annotations
