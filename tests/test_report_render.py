@@ -70,6 +70,18 @@ def words(pdf: Path) -> list[tuple[float, float, list[tuple[str, float, float, f
     return pages
 
 
+def overlapping(ws) -> list[tuple[str, str]]:
+    """Pairs of printed words whose boxes cover each other (text printed over text)."""
+    out = []
+    for i, a in enumerate(ws):
+        for b in ws[i + 1:]:
+            w = min(a[3], b[3]) - max(a[1], b[1])
+            h = min(a[4], b[4]) - max(a[2], b[2])
+            if w > 2 and h > 0.5 * min(a[4] - a[2], b[4] - b[2]):
+                out.append((a[0], b[0]))
+    return out
+
+
 def lines(ws) -> list[list]:
     """Words grouped into printed lines (same baseline within 2 pt)."""
     out: list[list] = []
@@ -157,6 +169,7 @@ def test_nothing_leaves_its_slide_or_its_box(made, deck):
         text_words = [w for w in ws if not any(
             w[1] >= c[0] - SLOP and w[3] <= c[2] + SLOP and w[2] >= c[1] - SLOP and
             w[4] <= c[3] + SLOP for c in charts)]
+        assert overlapping(text_words) == [], (n, overlapping(text_words)[:3])
         printed = lines(text_words)
         for a, b in zip(printed, printed[1:]):
             top_b = min(w[2] for w in b)
@@ -237,6 +250,7 @@ def test_documents_stay_on_their_pages_and_no_lone_line_on_a_page(made):
             for text, x0, y0, x1, y1 in ws:
                 assert 0 <= x0 and x1 <= pw + 0.5 and 0 <= y0 and y1 <= ph + 0.5, \
                     (typ, form, n, text)
+            assert overlapping(ws) == [], (typ, form, n, overlapping(ws)[:3])
             body = [ln for ln in lines(ws) if 60 < ln[0][2] < ph - 70]  # no header, footer
             if n > 1:
                 assert len(body) != 1, f"{typ}.{form}, sida {n}: en ensam rad ”{body}”"

@@ -40,10 +40,17 @@ def pdf(doc: Document) -> bytes:
 
     class Paper(FPDF):
         def header(self):
+            title = _plain(f"{doc.title} · {doc.made}")
+            self.set_font("DejaVu", "B", 8)
+            mark_w = self.get_string_width(doc.mark) if doc.demo else 0
             self.set_font("DejaVu", "", 8)
             self.set_text_color(*GREY)
-            self.cell(0, 5, _plain(f"{doc.title} · {doc.made}"), align="L")
+            # A long title and the demo mark on one line would print over each other.
+            together = self.get_string_width(title) + mark_w + 6 <= self.epw
+            self.cell(0, 5, title, align="L")
             if doc.demo:
+                if not together:
+                    self.ln(4)
                 self.set_text_color(*MARK)
                 self.set_font("DejaVu", "B", 8)
                 self.cell(0, 5, doc.mark, align="R")

@@ -115,7 +115,10 @@ def _trend(report: Report, section, cfg: Config, inputs: Inputs, picture: bool
     return chart, image, notes
 
 
-def _map(report: Report, section, cfg: Config, inputs: Inputs) -> tuple[Image, str]:
+def _map(report: Report, section, cfg: Config, inputs: Inputs
+         ) -> tuple[Image, str, str]:
+    """The map as the app exports it, its numbers for the notes, and ``too_short``'s hint
+    when most areas are hidden."""
     measure = section.measure
     view = area_views.view(cfg, inputs.counts[measure.code], inputs.population, measure,
                            "rullande", f"{report.period.end:%Y-%m}", "per_1000", "postnummer",
@@ -133,7 +136,8 @@ def _map(report: Report, section, cfg: Config, inputs: Inputs) -> tuple[Image, s
         f" Kommunen: {fmt.number(view.kommun_rate, 1)} per 1 000."
     notes = "\n".join([f"{caption.title} ({caption.subtitle}).{kommun} Publicerade tal per "
                        "postnummer:", *rows, caption.source])
-    return Image(export.png(image, caption), caption.title), notes
+    return Image(export.png(image, caption), caption.title), notes, area_views.too_short(
+        view.safe)
 
 
 def _figures(report: Report, section) -> tuple[tuple[str, str], ...]:
@@ -158,6 +162,8 @@ def headline(report: Report, section) -> str:
         return f"{name} ökar: {now} {counted} i {report.label} mot {before} i fjol"
     if c.verdict == "minskar":
         return f"{name} minskar: {now} {counted} i {report.label} mot {before} i fjol"
+    if section.change12.significant:  # the longer trend is the message then
+        return twelve_months(report, section)
     if c.verdict == "slump":
         return f"{name}: {now} {counted} i {report.label}, i nivå med i fjol ({before})"
     if c.verdict == "fa":
@@ -165,6 +171,14 @@ def headline(report: Report, section) -> str:
     if c.verdict == "avbrott":
         return f"{name}: {now} {counted} i {report.label} (serieavbrott: jämför inte rakt av)"
     return f"{name}: {now} {counted} i {report.label}"
+
+
+def twelve_months(report: Report, section) -> str:
+    """"Skadligt bruk ökar över 12 månader: 1 502 mot 1 366 året före"."""
+    word = "ökar" if section.change12.verdict == "okar" else "minskar"
+    return (f"{section.measure.short} {word} över 12 månader: "
+            f"{section.shown('rullande', report.threshold)} mot "
+            f"{section.shown('rullande_fg', report.threshold)} året före")
 
 
 EFFECT_WORDS = {"minskning": "har minskat mer än i resten av kommunen",
@@ -182,11 +196,8 @@ def _messages(report: Report) -> list[str]:
             ranked.append((0, -math.log10(max(s.change.p, 1e-300)), s.measure.code,
                            headline(report, s)))
         elif s.change12.significant:
-            word = "ökar" if s.change12.verdict == "okar" else "minskar"
             ranked.append((1, -math.log10(max(s.change12.p, 1e-300)), s.measure.code,
-                           f"{s.measure.short} {word} över 12 månader: "
-                           f"{s.shown('rullande', report.threshold)} mot "
-                           f"{s.shown('rullande_fg', report.threshold)} året före"))
+                           twelve_months(report, s)))
         del now, before
     for row in report.effect.itertuples():
         if row.kod in ("minskning", "okning"):
@@ -387,7 +398,7 @@ def deck_document(report: Report, cfg: Config, inputs: Inputs, progress=None,
                                 image, chart=chart, kind="chart", key=f"trend:{code}",
                                 notes="\n".join(said) + "\n\n" + notes))
         else:
-            image, notes = _map(report, section, cfg, inputs)
+            image, notes, hint = _map(report, section, cfg, inputs)
             over = _over(section)
             places = [f"▲ {n}: {fmt.number(r, 1)}" for n, r in
                       zip(over["namn"], over["per_1000"])]
@@ -395,6 +406,10 @@ def deck_document(report: Report, cfg: Config, inputs: Inputs, progress=None,
                 places = [*places[:2], f"och {len(places) - 2} till (se anteckningarna)"]
             title = (f"{section.measure.short}: {_areas_words(len(over))} över kommunens nivå "
                      f"({fmt.number(section.kommun_rate, 1)} per 1 000)")
+            if hint and split:  # a mostly grey map says nothing: the areas as points
+                places = [*places[:2], "Kartan visas inte: de flesta områden har för få fall "
+                                       "för att visas (röjandekontroll)."]
+                image = None
             blocks.append(Block(title, tuple(places), image=image, kind="chart",
                                 key=f"karta:{code}",
                                 notes="Per 1 000 i målgruppen, de senaste 12 månaderna. "
