@@ -68,8 +68,9 @@ def _visit(browser, server, path, size, presentation):
     OUT.mkdir(parents=True, exist_ok=True)
     mode = "presentation" if presentation else "normal"
     # The page scrolls inside stMain: for a picture of all of it, a window as tall as it.
-    tall = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]')"
-                         ".scrollHeight")
+    tall = page.evaluate("() => Math.max(...[...document.querySelectorAll("
+                         "'[data-testid=\"stAppViewContainer\"], [data-testid=\"stMain\"], "
+                         "[data-testid=\"stMainBlockContainer\"]')].map(e => e.scrollHeight))")
     page.set_viewport_size({"width": width, "height": min(max(tall, height), 9000)})
     page.wait_for_timeout(1500)
     page.screenshot(path=str(OUT / f"{path or 'oversikt'}_{size}_{mode}.png"))

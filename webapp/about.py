@@ -36,7 +36,10 @@ def render() -> None:
             st.caption("Justeringen använder demodatans publika nyckel. I drift sätts en egen "
                        "hemlig nyckel (LAGESBILD_CELLNYCKEL).")
         st.subheader("Inlästa filer")
-        widgets.fitted(tables.batches(d.batches, cfg.catalogue))
+        # Who imported when, and undoing, are the page Data's: here what and how many rows,
+        # narrow enough that nothing has to break on a 1366 px screen.
+        widgets.fitted(tables.batches(d.batches, cfg.catalogue)[
+            ["Batch", "Mått", "Fil", "System", "Period", "Rader lästa", "Rader sparade"]])
         st.caption(_rows_note(cfg.catalogue))
         st.subheader("Källor för kartan")
         st.markdown(

@@ -212,7 +212,8 @@ a:focus-visible, button:focus-visible, [role="tab"]:focus-visible,
 [data-testid="stFileUploaderDropzoneInstructions"] { display: none; }
 [data-testid="stCaptionContainer"] { opacity: 1 !important; }
 [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] * { color: #4b5563 !important; }
-[data-testid="stTable"] th, [data-testid="stTable"] td { overflow-wrap: anywhere; }
+[data-testid="stTable"] :is(th, td), [data-testid="stTable"] :is(th, td) * {
+  white-space: normal !important; overflow-wrap: anywhere; }
 </style>"""
 
 # Streamlit sizes its text in rem: a larger root size enlarges every text on the page.

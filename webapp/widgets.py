@@ -161,8 +161,8 @@ def table(table_: pd.DataFrame, caption, key: str, fit: bool = False) -> None:
 
     caption = marked(caption)
     styled = tables.style(table_)
-    if fit:
-        st.table(tables.style(_escaped(table_)).hide(axis="index"), border="horizontal")
+    if fit:  # st.table drew a Styler as an empty box: the cells as their Swedish text
+        fitted(tables.as_text(table_))
     as_text = {c: st.column_config.TextColumn(alignment="right") for c in table_.columns
                if pd.api.types.is_numeric_dtype(table_[c])
                and not pd.api.types.is_numeric_dtype(styled.data[c])}
