@@ -21,6 +21,8 @@ PAGES = ["", "karta", "prioritering", "avstamningsmote", "analysmote", "atgarder
          "ekonomi-och-boende", "trygghet-for-personal", "data", "om-data", "logg",
          "installningar"]
 OUT = ARTIFACTS / "sidor"
+# Pages whose last part comes after a longer computation: wait until it is drawn.
+LAST = {"rapporter": "Bilder i bildspelet"}
 
 # Elements past the right edge, and boxes that scroll inside the page, in the main area.
 # The page's own scroller (stMain) and elements clipped away by an ancestor are not counted.
@@ -63,6 +65,9 @@ def _visit(browser, server, path, size, presentation):
     page.goto(f"{server}/{path}{query}", wait_until="domcontentloaded")
     page.locator('[data-testid="stMainBlockContainer"] h1').first.wait_for(timeout=90_000)
     _settle(page)
+    if path in LAST:
+        page.get_by_text(LAST[path]).first.wait_for(timeout=180_000)
+        _settle(page)
     page.wait_for_timeout(1500)  # charts, maps and tables draw after the run
     found = page.evaluate(MEASURE)
     OUT.mkdir(parents=True, exist_ok=True)

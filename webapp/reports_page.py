@@ -125,7 +125,7 @@ def _slide_order(built: report.Report, inputs: report_files.Inputs) -> list[str]
                           "Bild": [title for _, title in listed]})
     edited = st.data_editor(
         table, key=f"rapport_bilder_{built.typ}_{built.code}", hide_index=True,
-        width="stretch", height=36 * (len(listed) + 1) + 3, disabled=["Bild"],
+        width="stretch", height="content", disabled=["Bild"],
         column_config={"Med": st.column_config.CheckboxColumn("Med", width="small"),
                        "Ordning": st.column_config.NumberColumn("Ordning", min_value=1,
                                                                 step=1, width="small"),
