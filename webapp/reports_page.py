@@ -126,10 +126,10 @@ def _slide_order(built: report.Report, inputs: report_files.Inputs) -> list[str]
     edited = st.data_editor(
         table, key=f"rapport_bilder_{built.typ}_{built.code}", hide_index=True,
         width="stretch", height="content", disabled=["Bild"],
-        column_config={"Med": st.column_config.CheckboxColumn("Med", width="small"),
+        column_config={"Med": st.column_config.CheckboxColumn("Med", width=60),
                        "Ordning": st.column_config.NumberColumn("Ordning", min_value=1,
-                                                                step=1, width="small"),
-                       "Bild": st.column_config.TextColumn("Bild", width="large")})
+                                                                step=1, width=80),
+                       "Bild": st.column_config.TextColumn("Bild")})
     keys = [key for key, _ in listed]
     rows = sorted(zip(edited["Ordning"].fillna(len(keys) + 1), range(len(keys)),
                       edited["Med"].fillna(False)))
