@@ -144,7 +144,8 @@ def test_every_flagged_area_is_named_at_the_whole_municipality_without_collision
     view, shown, _ = demo
     v = view()
     flagged = _flagged(v)
-    for size in ((900, 560), maps.drawn_size(shown.bounds, 620, 600)):
+    for size in (maps.drawn_size(shown.bounds, 900, 540),
+                 maps.drawn_size(shown.bounds, 620, 600)):
         names = maps.area_labels(v.coloured, shown.bounds, size=size)
         assert maps.unnamed_flags(v.coloured, names) == 0
         assert {c for c in flagged} <= {n["code"] for n in names}

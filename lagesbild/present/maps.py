@@ -171,7 +171,7 @@ MAX_LARGE_LABELS = 14
 
 
 def area_labels(geojson: dict, bounds: list[float], selected: tuple[str, ...] = (),
-           key: str = "postnummer", size: tuple[float, float] = (900, 560)) -> list[dict]:
+           key: str = "postnummer", size: tuple[float, float] | None = None) -> list[dict]:
     """The names written on the map: flagged areas (with ▲ or ▼), chosen areas, and areas
     large enough in the current view (at the town zoom the town's areas qualify).
 
@@ -209,7 +209,9 @@ def area_labels(geojson: dict, bounds: list[float], selected: tuple[str, ...] = 
     out = [{"position": e["position"], "code": e["code"], "flag": e["flag"],
             "text": f"{FLAG_SYMBOLS[e['flag']]} {e['name']}" if e["flag"] else e["name"]}
            for e in marked + large]
-    return _without_overlaps(out, bounds, *size)
+    # Pixels the view takes on the page's map (``_zoom`` fits the bounds into 900 × 540): a
+    # narrow municipality fills the height, not the width, and names are placed at that scale.
+    return _without_overlaps(out, bounds, *(size or drawn_size(bounds, 900, 540)))
 
 
 def drawn_size(bounds: list[float], width: float, height: float) -> tuple[float, float]:
