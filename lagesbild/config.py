@@ -102,6 +102,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("report_template", "LAGESBILD_RAPPORTMALL", "",
             "The municipality's PowerPoint template (.potx or .pptx) for the report decks; "
             "empty: a plain 16:9 deck."),
+    Setting("app_url", "LAGESBILD_APPADRESS", "",
+            "The app's address as colleagues reach it (https://…), for the links in the "
+            "newsletter; empty: the newsletter names the app without a link."),
 )
 _DEFAULTS = {s.name: s.default for s in SETTINGS}
 
@@ -408,6 +411,7 @@ class Config:
     kolada_url: str = _DEFAULTS["kolada_url"]
     kolada_timeout: float = _DEFAULTS["kolada_timeout"]
     report_template: str = _DEFAULTS["report_template"]
+    app_url: str = _DEFAULTS["app_url"]
     crs: int = 3006
 
     @classmethod

@@ -115,6 +115,13 @@ def no_internals(*texts: str) -> None:
 CHROMIUM = "/usr/bin/chromium"
 
 
+def shown_tables(at) -> list:
+    """The page's full-height tables (``webapp.widgets.fitted``, st.table) as a reader sees
+    them: their cells are literal Markdown, so the escapes and word joiners go."""
+    return [t.value.map(lambda v: v.replace("\\", "").replace("\u2060", "")
+                        if isinstance(v, str) else v) for t in at.table]
+
+
 def free_port() -> int:
     import socket
 

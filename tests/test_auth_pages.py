@@ -8,7 +8,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, shown_tables
 from streamlit.testing.v1 import AppTest
 
 from lagesbild import store
@@ -286,10 +286,10 @@ def test_the_settings_page_shows_settings_and_roles_but_no_secrets():
     at = _app("forvaltare").run()
     at.switch_page("app_pages/installningar.py").run()
     assert not at.exception and not at.error
-    settings = at.dataframe[0].value.set_index("Variabel")
+    settings = shown_tables(at)[0].set_index("Variabel")
     assert settings.loc["LAGESBILD_SESSION_TIMMAR", "Värde"] == "8"
     assert settings.loc["LAGESBILD_KRAV_INLOGGNING", "Värde"] == "nej"
-    roles = at.dataframe[1].value
+    roles = shown_tables(at)[1]
     assert roles.set_index("Roll").loc["förvaltare", "E-post"] == "forvaltare@kommun.test"
     shown = " ".join(m.value for m in at.markdown).replace("\\", "")
     assert "OpenID Connect är på (identitetsleverantör: 127.0.0.1:9)" in shown

@@ -137,3 +137,33 @@ def test_the_funnel_image_names_its_outliers(demo):
         assert name.replace("&", "&amp;") in svg
     inside = v.names[v.safe["flagga"].eq("inom")]
     assert not any(f">{name}<" in svg for name in inside)
+
+
+def test_every_flagged_area_is_named_at_the_whole_municipality_without_collisions(demo):
+    """Issue 24: Karta named 3 of 7 flagged areas; now a name that would cover another moves
+    to a free place around its area with a leader line, on the page and in the image."""
+    view, shown, _ = demo
+    v = view()
+    flagged = _flagged(v)
+    for size in (maps.drawn_size(shown.bounds, 900, 540),
+                 maps.drawn_size(shown.bounds, 620, 600)):
+        names = maps.area_labels(v.coloured, shown.bounds, size=size)
+        assert maps.unnamed_flags(v.coloured, names) == 0
+        assert {c for c in flagged} <= {n["code"] for n in names}
+        minx, miny, maxx, maxy = shown.bounds
+        boxes = []
+        for n in names:
+            x = (n["position"][0] - minx) / (maxx - minx) * size[0]
+            y = (maxy - n["position"][1]) / (maxy - miny) * size[1]
+            half = 4.5 * len(n["text"]) + 6
+            boxes.append((x - half, y - 12, x + half, y + 12))
+        for i, a in enumerate(boxes):
+            for b in boxes[i + 1:]:
+                assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3])
+    moved = [n for n in maps.area_labels(v.coloured, shown.bounds) if "anchor" in n]
+    spec = json.loads(maps.FrozenDeck(maps.deck(v.coloured, shown.bounds, "Per 1 000",
+                                                "Antal")).to_json())
+    lines = [layer for layer in spec["layers"] if layer["@@type"] == "LineLayer"]
+    assert bool(moved) == bool(lines)
+    if moved:
+        assert len(lines[0]["data"]) == len(moved)

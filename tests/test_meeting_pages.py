@@ -10,7 +10,7 @@ import os
 import time
 import uuid
 
-from conftest import ROOT
+from conftest import ROOT, shown_tables
 from streamlit.testing.v1 import AppTest
 from test_auth_pages import AUTH
 
@@ -235,7 +235,7 @@ def test_a_lasare_sees_meetings_and_actions_but_cannot_write():
     assert not at.error
     assert not at.get("expander") or all("Registrera" not in e.label
                                          for e in at.get("expander"))
-    assert any("Slutsats" in df.value.columns for df in at.dataframe)
+    assert any("Slutsats" in df.columns for df in shown_tables(at))  # Åtgärder: fitted
     _close_running("analys")
 
 
@@ -319,7 +319,7 @@ def test_the_priority_overview_ranks_and_downloads():
     at = _app().run()
     at.switch_page("app_pages/prioritering.py").run()
     assert not at.exception and not at.error, [e.value for e in at.error]
-    table = at.dataframe[0].value
+    table = shown_tables(at)[0]  # a full-height table (st.table)
     assert {"Postnummer", "Befolkning", "Högre än väntat (antal mått)", "Orosanmälningar",
             "Pågående åtgärder"} <= set(table.columns)
     flagged = table["Högre än väntat (antal mått)"].astype(int).tolist()

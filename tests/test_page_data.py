@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import ROOT
+from conftest import ROOT, shown_tables
 from streamlit.testing.v1 import AppTest
 
 from lagesbild import store
@@ -43,8 +43,9 @@ def test_the_page_lists_batches_and_data_quality(engine):
     at = _page()
     assert not at.exception and not at.error
     assert at.title[0].value == "Import och datakvalitet"
-    batches, quality = at.dataframe[0].value, at.dataframe[-1].value
-    published = at.dataframe[1].value  # Publicera: this month's delivery per measure
+    shown = shown_tables(at)
+    batches, published, quality = shown[0], shown[1], shown[-1]
+    # Publicera: this month's delivery per measure, between the batches and the quality table
     assert published.set_index("Mått").loc["Orosanmälningar", "Levererat"] == "ja"
     assert len(batches) == len(store.read_batches(engine))
     assert {"System", "Uttag", "Period", "Vem"} <= set(batches.columns)
@@ -57,7 +58,7 @@ def test_upload_map_confirm_and_undo(engine):
     at.file_uploader(key="fil_0").upload("oros_okt.csv", OCTOBER, "text/csv").run()
     # An unknown reason: the problem is shown and nothing can be saved yet.
     assert any("1 problem" in e.value for e in at.error)
-    assert "”Grannbråk” finns inte i katalogens lista" in at.dataframe[0].value["Problem"][0]
+    assert "”Grannbråk” finns inte i katalogens lista" in shown_tables(at)[0]["Problem"][0]
     assert not [b for b in at.button if b.key == "spara"]
     assert any("Kolumner som inte sparas: Namn" in c.value for c in at.caption)
 
@@ -74,7 +75,7 @@ def test_upload_map_confirm_and_undo(engine):
     # October exists already: the preview says so and saving needs a confirmation.
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Rader lästa"] == "2" and metrics["Månader som ersätts"] == "1"
-    change = at.dataframe[0].value.iloc[0]
+    change = shown_tables(at)[0].iloc[0]
     assert (change["Period"], change["Ändring"], change["Antal anmälningar efter"]) == \
         ("2026-10", "ersätts", "2")
     assert at.button(key="spara").disabled
@@ -87,7 +88,7 @@ def test_upload_map_confirm_and_undo(engine):
     assert not at.exception and not at.error
     assert any("Sparade batch" in s.value for s in at.success)
     assert store.fingerprint(engine) != before
-    newest = at.dataframe[0].value.iloc[0]  # the app's cached data were refreshed
+    newest = shown_tables(at)[0].iloc[0]  # the app's cached data were refreshed
     local = f"lokal användare ({getpass.getuser()})"
     assert (newest["Fil"], newest["System"], newest["Vem"]) == \
         ("oros_okt.csv", "Testsystem", local)
@@ -106,7 +107,7 @@ def test_upload_map_confirm_and_undo(engine):
     # Who undid it comes from the login: in local mode, the local account.
     assert tombstone["undone_by"].startswith("lokal användare") and \
         not pd.isna(tombstone["undone_at"])
-    listed = at.dataframe[0].value.set_index("Batch").loc[batch]
+    listed = shown_tables(at)[0].set_index("Batch").loc[batch]
     assert listed["Status"].startswith("ångrad ") and "av lokal användare" in listed["Status"]
     assert not any(o.startswith(f"{batch}:") for o in at.selectbox(key="angra_batch").options)
 
@@ -117,6 +118,6 @@ def test_a_file_with_personnummer_is_stopped_on_the_page(engine):
             ).encode()
     at.file_uploader(key="fil_0").upload("pnr.csv", data, "text/csv").run()
     assert not at.exception
-    problems = at.dataframe[0].value["Problem"].tolist()
+    problems = shown_tables(at)[0]["Problem"].tolist()
     assert any("kolumnen ”Pnr”" in p and "personnummer" in p for p in problems)
     assert not any("8112189876" in p for p in problems)

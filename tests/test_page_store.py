@@ -7,7 +7,7 @@ import sqlite3
 import time
 
 import pytest
-from conftest import ROOT, no_internals, small_store
+from conftest import ROOT, no_internals, small_store, shown_tables
 from streamlit.testing.v1 import AppTest
 
 from lagesbild import store
@@ -84,14 +84,14 @@ def test_a_deleted_store_file_is_said_not_served(settings, tmp_path):
     settings.setenv("LAGESBILD_DEMO", "0")
     at = _page("om")
     assert not at.exception and not at.error
-    assert "befolkning.csv" in at.dataframe[1].value["Fil"].tolist()
+    assert "befolkning.csv" in shown_tables(at)[1]["Fil"].tolist()
     (tmp_path / "sidan.sqlite").rename(tmp_path / "undan.sqlite")
     for name in ("om", "data"):
         at = _page(name)
         assert not at.exception
         shown = _errors(at)
         assert len(shown) == 1 and "finns inte längre" in shown[0], shown  # said once
-        assert not at.dataframe  # no old data served
+        assert not at.dataframe and not at.table  # no old data served
     assert not (tmp_path / "sidan.sqlite").exists()  # and no new store made in its place
 
 
@@ -108,7 +108,7 @@ def test_a_replaced_store_file_is_read_afresh(settings, tmp_path):
     at.run()  # the new file is opened afresh, and the page says so
     assert not at.exception and not at.error
     assert any("Databasfilen har bytts ut" in t.value for t in at.toast)
-    assert "befolkning.csv" in at.dataframe[1].value["Fil"].tolist()
+    assert "befolkning.csv" in shown_tables(at)[1]["Fil"].tolist()
 
 
 def test_a_hung_postgresql_server_gives_a_swedish_message_on_the_page(settings, hung_server):
@@ -163,7 +163,7 @@ def test_a_save_after_someone_else_changed_the_store_shows_the_new_preview_first
         assert any("Databasen har ändrats sedan förhandsgranskningen" in e.value
                    for e in at.error)
         assert store.fingerprint(engine) == after_other  # nothing saved
-        change = at.dataframe[0].value.iloc[0]  # the new preview: October is 3 now
+        change = shown_tables(at)[0].iloc[0]  # the new preview: October is 3 now
         assert (change["Period"], change["Antal anmälningar före"]) == ("2026-10", "3")
         at.button(key="spara").click().run()  # seen now: saved
         assert not at.exception and not at.error

@@ -7,7 +7,7 @@ import sys
 
 import pandas as pd
 import pytest
-from conftest import ROOT
+from conftest import ROOT, shown_tables
 from streamlit.testing.v1 import AppTest
 
 PAGES = ["app_pages/oversikt.py", "app_pages/karta.py", "app_pages/om.py",
@@ -90,9 +90,9 @@ def test_nonsense_in_the_url_falls_back_to_defaults():
 def test_about_page_lists_measures_and_batches():
     at = _app().run()
     at.switch_page("app_pages/om.py").run()
-    measures = at.dataframe[0].value
+    measures = shown_tables(at)[0]
     assert "Orosanmälningar och aktualiseringar, barn och unga" in measures["Mått"].tolist()
-    batches = at.dataframe[1].value
+    batches = shown_tables(at)[1]
     assert len(batches) >= 8
 
 

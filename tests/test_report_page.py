@@ -91,3 +91,17 @@ def test_the_page_says_the_sidebar_selection_does_not_apply_to_a_report():
     text = " ".join(m.value for m in at.markdown)
     assert "urvalet i sidopanelen används inte" in text
     assert "Flickor" not in text
+
+
+def test_a_quarter_brings_the_namnd_report_and_the_deck_can_be_chosen_slide_by_slide():
+    at = _app().run()
+    at.switch_page("app_pages/rapporter.py").run()
+    assert at.selectbox(key="rapport_typ").value == "ledningsgrupp"
+    editor = at.get("arrow_data_frame") or at.dataframe
+    assert editor, "no slide list for the deck"
+    at.radio(key="rapport_periodtyp").set_value("kvartal").run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert at.selectbox(key="rapport_typ").value == "namnd"
+    at.radio(key="rapport_periodtyp").set_value("manad").run()
+    assert at.selectbox(key="rapport_typ").value == "ledningsgrupp"
+    assert any("Mall för bildspelet" in e.label for e in at.expander)

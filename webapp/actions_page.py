@@ -67,15 +67,23 @@ def effects(d: data.Data, actions: list[process.Action]) -> pd.DataFrame:
     return _effects(data.config().db_url, d.fingerprint, tuple(actions), latest(d))
 
 
-def effect_table(d: data.Data, actions: list[process.Action], key: str) -> None:
-    """The effect per action and indicator, with the note on what it means."""
+def effect_table(d: data.Data, actions: list[process.Action], key: str,
+                 fit: bool = False) -> None:
+    """The effect per action and indicator, with the note on what it means. *fit*: as two
+    narrow full-height tables that fit a 1366 px projector (the page Åtgärder)."""
     cfg = data.config()
     if not actions:
         st.caption("Inga åtgärder att följa upp.")
         return
     safe = effects(d, actions)
-    st.dataframe(effect.display(safe, cfg, cfg.threshold), hide_index=True, width="stretch",
-                 key=key)
+    shown = effect.display(safe, cfg, cfg.threshold)
+    if fit:
+        main, counts = effect.compact(shown)
+        widgets.fitted(main)
+        with st.expander("Perioder och antal bakom kvoten"):
+            widgets.fitted(counts)
+    else:
+        st.dataframe(shown, hide_index=True, width="stretch", height="content", key=key)
     st.caption(EFFECT_NOTE)
 
 
@@ -224,12 +232,11 @@ def _one(engine, actions: list[process.Action]) -> None:
     with errors.guard():
         over_time(data.data(), a)
     hist = process.history(engine, a.id)
-    st.dataframe(pd.DataFrame({
+    widgets.fitted(pd.DataFrame({
         "Tid": pd.to_datetime(hist["at"], utc=True).dt.tz_convert("Europe/Stockholm")
         .dt.strftime("%Y-%m-%d %H:%M"),
         "Vem": hist["who"], "Händelse": hist["handelse"].map(EVENTS).fillna(hist["handelse"]),
-        "Vad": [_history_text(e, c) for e, c in zip(hist["handelse"], hist["andringar"])]}),
-        hide_index=True, width="stretch", key="atgard_historik")
+        "Vad": [_history_text(e, c) for e, c in zip(hist["handelse"], hist["andringar"])]}))
     if can_write():
         with st.expander("Ändra eller avsluta åtgärden", icon=":material/edit:"):
             changed = action_form(f"andra_{a.id}", a, submit="Spara ändringarna")
@@ -265,5 +272,5 @@ def render() -> None:
                               key="atgarder_pagaende")
         shown = [a for a in actions if not only_open or a.status != "avslutad"]
         st.subheader("Effekt per åtgärd och indikator")
-        effect_table(d, shown, "atgarder_effekt")
+        effect_table(d, shown, "atgarder_effekt", fit=True)
         _one(engine, actions)

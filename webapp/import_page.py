@@ -130,12 +130,11 @@ def _import_section(cfg, engine):
     if not plan.ok:
         st.error(f"{fmt.number(len(plan.problems))} problem: inget sparas förrän de är rättade "
                  "i filen eller i profilen.", icon=":material/error:")
-        st.dataframe(pd.DataFrame({"Problem": plan.problems}), hide_index=True,
-                     width="stretch")
+        widgets.fitted(pd.DataFrame({"Problem": plan.problems}))
         if plan.unknown:
             _mapping_form(cfg, plan, measure, profile)
         return
-    st.dataframe(tables.changes(plan), hide_index=True, width="stretch")
+    widgets.fitted(tables.changes(plan))
     # The store version of the preview the user saw before this run: a click that comes after
     # someone else changed the store must not save a preview made afresh on this very run.
     seen, state["_visad"] = state.get("_visad"), plan.fingerprint
@@ -169,7 +168,7 @@ def _import_section(cfg, engine):
 def _batches_section(cfg, engine, d):
     st.subheader("Inlästa filer")
     table = tables.batches(d.batches, cfg.catalogue)
-    st.dataframe(table, hide_index=True, width="stretch")
+    widgets.fitted(table)
     if table.empty:
         return
     if "_angrad" in state:
@@ -227,12 +226,12 @@ def _publish_section(cfg, engine, d):
                              f" (publicerad, version {published[m].version})"
                              if m in published else " (inte publicerad)"))
     rows = publish.status(engine, cfg, month)
-    st.dataframe(pd.DataFrame({
+    widgets.fitted(pd.DataFrame({
         "Mått": [s.label for s in rows],
         "Levererat": ["ja" if s.delivered else "inga uppgifter" for s in rows],
         "Rader": [s.rows if s.delivered else None for s in rows],
         "Anmärkning": ["ny leverans sedan publiceringen" if s.changed_since else ""
-                       for s in rows]}), hide_index=True, width="stretch")
+                       for s in rows]}))
     may = allows(auth.current().role, "forvaltare")
     if not may:
         st.caption("Bara en förvaltare kan publicera.")
@@ -265,5 +264,4 @@ def render() -> None:
         st.subheader("Datakvalitet")
         st.caption("Månader utan publicerade uppgifter mellan måttets första månad och den "
                    "senaste publicerade, per mått.")
-        st.dataframe(quality.data_quality(d.counts, d.population, cfg.catalogue), hide_index=True,
-                     width="stretch")
+        widgets.fitted(quality.data_quality(d.counts, d.population, cfg.catalogue))

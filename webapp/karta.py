@@ -51,7 +51,7 @@ def area_map(d: data.Data, measure_code: str, sel: state.Selection) -> None:
                         key=f"tabell_{measure_code}_oppen")
     if shown.open:
         with shown:
-            widgets.table(view.table, view.caption, f"tabell_{measure_code}", height=420)
+            widgets.table(view.table, view.caption, f"tabell_{measure_code}")
 
 
 ZOOMS = {"kommun": "Hela kommunen", "tatort": "Tätorten"}
@@ -298,7 +298,7 @@ def karta(d: data.Data, choice: KartaChoice, sel: state.Selection) -> None:
 
     widgets.missing_note(view)
     with st.expander("Tabellen bakom kartan", expanded=False):
-        widgets.table(view.table, view.caption, "karta_tabell", height=420)
+        widgets.table(view.table, view.caption, "karta_tabell")
 
     codes = view.safe["kod"].tolist()
     names = dict(zip(codes, view.names))

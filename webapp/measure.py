@@ -200,18 +200,13 @@ def _housing_status(d: data.Data, measure: Measure, sel: state.Selection) -> Non
 
 def _show(fig: figures.Figure, key: str) -> None:
     """The chart with its downloads, the table behind it, and its notes."""
-    if state.presentation():
-        widgets.chart(fig.chart, fig.caption, key)
-        with st.expander("Siffrorna bakom diagrammet"):
-            widgets.table(fig.table, fig.caption, key)
-    else:
-        left, right = st.columns([3, 2])
-        with left:
-            widgets.chart(fig.chart, fig.caption, key)
-        with right:
-            widgets.table(fig.table, fig.caption, key, height=420)
+    # The table under the chart, at its full height and the page's width: beside the chart
+    # it was a box of ten rows that scrolled, cut at the right on a 1366 px screen.
+    widgets.chart(fig.chart, fig.caption, key)
     if fig.band_note:
         st.caption(fig.band_note)
+    with st.expander("Siffrorna bakom diagrammet"):
+        widgets.table(fig.table, fig.caption, key)
     icons = {"atgard": ":material/flag:", "omvarld": ":material/public:"}
     for month, text, kind in zip(fig.notes[bd.MONTH], fig.notes[bd.NOTE], fig.notes["typ"]):
         st.caption(f"{icons.get(kind, ':material/warning:')} {fmt.month(month)}: "

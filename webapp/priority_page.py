@@ -57,7 +57,7 @@ def ranked_table(d: data.Data, sel: state.Selection, level: str, top: int | None
         fmt.period(p.period.start, p.period.end),
         source="Källa: socialförvaltningens verksamhetssystem, SCB (befolkning)",
         threshold=cfg.threshold)
-    widgets.table(priority.display(p, level, top), caption, key)
+    widgets.table(priority.display(p, level, top), caption, key, fit=True)
     st.caption(NOTE)
 
 

@@ -14,12 +14,16 @@ import streamlit as st
 
 from lagesbild.analysis import periods
 from lagesbild.errors import LagesbildError
+from lagesbild.present import slides
 from lagesbild.store import process
 from lagesbild.views import report, report_files, report_inputs
 from webapp import actions_page, auth, data, errors, widgets
 from webapp.text import md
 
 KINDS = {"manad": "Månad", "kvartal": "Kvartal"}
+# A month goes to the ledningsgrupp, a quarter to the socialnämnd.
+DEFAULT_TYPE = {"manad": "ledningsgrupp", "kvartal": "namnd"}
+DECKS = ("ledningsgrupp", "namnd")
 FORMAT_LABELS = {"pptx": "PowerPoint", "pdf": "PDF", "md": "Markdown", "docx": "Word"}
 
 
@@ -89,11 +93,60 @@ def _editor(engine, meeting, built: report.Report) -> None:
             st.rerun()
 
 
+def _template() -> bytes | None:
+    """The municipality's PowerPoint template for this session: an upload here, else the one
+    in the settings (LAGESBILD_RAPPORTMALL)."""
+    configured = data.config().report_template
+    with st.expander("Mall för bildspelet (.potx eller .pptx)"):
+        st.caption("Bildspelet får mallens bakgrund, typsnitt och färger. "
+                   + (f"Inställd mall: {md(configured)}. " if configured else
+                      "Ingen mall är inställd (LAGESBILD_RAPPORTMALL); utan mall blir det ett "
+                      "enkelt 16:9-bildspel. ")
+                   + "En mall du laddar upp här gäller under den här sessionen.")
+        upload = st.file_uploader("Ladda upp en mall", type=["potx", "pptx"],
+                                  key="rapport_mall_fil")
+        if upload is not None:
+            raw = upload.getvalue()
+            slides.check_template(raw)  # a Swedish message if it is not a template
+            st.session_state["rapport_mall"] = (upload.name, raw)
+        chosen = st.session_state.get("rapport_mall")
+        if chosen:
+            st.caption(f"Används: {md(chosen[0])}.")
+            return chosen[1]
+    return None
+
+
+def _slide_order(built: report.Report, inputs: report_files.Inputs) -> list[str]:
+    """The slides to include and their order, as the user sets them (all, in order, by
+    default)."""
+    listed = report_files.slide_list(built, data.config(), inputs)
+    st.markdown("**Bilder i bildspelet** – bocka ur det som inte ska visas och ändra "
+                "ordningen med numren.")
+    table = pd.DataFrame({"Med": True, "Ordning": range(1, len(listed) + 1),
+                          "Bild": [title for _, title in listed]})
+    edited = st.data_editor(
+        table, key=f"rapport_bilder_{built.typ}_{built.code}", hide_index=True,
+        width="stretch", height="content", disabled=["Bild"],
+        column_config={"Med": st.column_config.CheckboxColumn("Med", width=60),
+                       "Ordning": st.column_config.NumberColumn("Ordning", min_value=1,
+                                                                step=1, width=80),
+                       "Bild": st.column_config.TextColumn("Bild")})
+    keys = [key for key, _ in listed]
+    rows = sorted(zip(edited["Ordning"].fillna(len(keys) + 1), range(len(keys)),
+                      edited["Med"].fillna(False)))
+    return [keys[i] for _, i, keep in rows if keep]
+
+
 def _files(built: report.Report, inputs: report_files.Inputs) -> None:
     st.subheader("Filer")
     cfg = data.config()
+    template, order = None, None
+    if built.typ in DECKS:
+        template = _template()
+        order = _slide_order(built, inputs)
     for form in report_files.FORMATS[built.typ]:
-        key = f"rapport_fil_{built.typ}_{built.code}_{form}_{hash(built.text)}"
+        choice = (tuple(order or ()), hash(template)) if form == "pptx" else ()
+        key = f"rapport_fil_{built.typ}_{built.code}_{form}_{hash((built.text, choice))}"
         name = report_files.file_name(built, form)
         if key not in st.session_state:
             if st.button(f"Skapa {FORMAT_LABELS[form]}", key=f"skapa_{form}",
@@ -102,7 +155,8 @@ def _files(built: report.Report, inputs: report_files.Inputs) -> None:
                                                expanded=True) as status:
                     bar = st.progress(0.0, text="Sammanställer …")
                     made = report_files.write(built, form, cfg, inputs,
-                                              progress=lambda x, t: bar.progress(x, text=t))
+                                              progress=lambda x, t: bar.progress(x, text=t),
+                                              template=template, order=order)
                     st.session_state[key] = made
                     status.update(label=f"{FORMAT_LABELS[form]} klar", state="complete",
                                   expanded=False)
@@ -116,6 +170,12 @@ def _files(built: report.Report, inputs: report_files.Inputs) -> None:
                     "vad": built.title, "period": built.code, "format": form, "fil": name}))
 
 
+def _kind_changed() -> None:
+    """A new kind of period brings its report type (quarter: the socialnämnd's)."""
+    kind = st.session_state.get("rapport_periodtyp", "manad")
+    st.session_state["rapport_typ"] = DEFAULT_TYPE[kind]
+
+
 def render() -> None:
     """The page Rapporter."""
     st.title("Rapporter")
@@ -127,16 +187,16 @@ def render() -> None:
         engine = data.engine()
         c1, c2, c3 = st.columns(3)
         kind = c1.radio("Period", list(KINDS), format_func=KINDS.get, horizontal=True,
-                        key="rapport_periodtyp")
+                        key="rapport_periodtyp", on_change=_kind_changed)
         options = _options(d, kind)
         if not options:
             st.info("Det finns ingen hel period av det slaget i data ännu.")
             return
         code = c2.selectbox(KINDS[kind], options, key="rapport_period",
                             format_func=lambda c: report.period_of(kind, c)[1])
-        default = "ledningsgrupp" if kind == "manad" else "namnd"
+        if "rapport_typ" not in st.session_state:
+            st.session_state["rapport_typ"] = DEFAULT_TYPE[kind]
         typ = c3.selectbox("Rapport", list(report.TYPES), key="rapport_typ",
-                           index=list(report.TYPES).index(default),
                            format_func=lambda t: report.TYPES[t])
         period, label = report.period_of(kind, code)
         meeting = process.meeting_for(engine, kind, period.start.date(), period.end.date())

@@ -12,7 +12,7 @@ import streamlit as st
 from lagesbild import access
 from lagesbild.config import SETTINGS
 from lagesbild.errors import LagesbildError
-from webapp import auth, data
+from webapp import auth, data, widgets
 from webapp.text import md
 
 
@@ -46,10 +46,9 @@ def render() -> None:
     st.subheader("Inloggning")
     st.write(md(_login_text()))
     st.subheader("Miljövariabler")
-    st.dataframe(pd.DataFrame(
+    widgets.fitted(pd.DataFrame(
         [(s.env, _shown(s.name, getattr(cfg, s.name)), s.help) for s in SETTINGS],
-        columns=["Variabel", "Värde", "Betydelse"]), hide_index=True, width="stretch",
-        key="installningar_tabell")
+        columns=["Variabel", "Värde", "Betydelse"]))
     st.subheader("Roller")
     try:
         rules = auth.role_map().rules
@@ -57,7 +56,6 @@ def render() -> None:
         st.info(err.message, icon=":material/info:")
         return
     st.caption(f"Från {cfg.roles}. Den högsta roll som någon regel ger gäller.")
-    st.dataframe(pd.DataFrame(
+    widgets.fitted(pd.DataFrame(
         [(access.LABELS[r.role], ", ".join(r.emails), ", ".join(r.groups)) for r in rules],
-        columns=["Roll", "E-post", "Grupper"]), hide_index=True, width="stretch",
-        key="installningar_roller")
+        columns=["Roll", "E-post", "Grupper"]))

@@ -202,6 +202,9 @@ def leave_presentation() -> None:
 # Navigation links get a visible focus ring for keyboard users. The upload box's English
 # instructions ("25MB per file • XLSX …") go: the field's label and help say the same in
 # Swedish. Captions are a shade darker than Streamlit's grey (4.5:1 contrast on the sidebar).
+# A full-height table (widgets.fitted) may break a long file name anywhere rather than run
+# past the right edge of a 1366 px screen (Streamlit sizes a cell's text to fit-content and
+# nowrap, which kept an eleven-column table 4 px too wide).
 _ALWAYS_CSS = """<style>
 [data-testid="stElementToolbar"], [data-testid="stHeaderActionElements"] { display: none !important; }
 a:focus-visible, button:focus-visible, [role="tab"]:focus-visible,
@@ -210,6 +213,9 @@ a:focus-visible, button:focus-visible, [role="tab"]:focus-visible,
 [data-testid="stFileUploaderDropzoneInstructions"] { display: none; }
 [data-testid="stCaptionContainer"] { opacity: 1 !important; }
 [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] * { color: #4b5563 !important; }
+[data-testid="stTable"] :is(th, td) { white-space: normal !important; }
+[data-testid="stTable"] :is(th, td) * { display: block !important; width: auto !important;
+  min-width: 0 !important; overflow-wrap: anywhere !important; }
 </style>"""
 
 # Streamlit sizes its text in rem: a larger root size enlarges every text on the page.

@@ -9,6 +9,7 @@ import streamlit as st
 from lagesbild import fmt
 from lagesbild.present import tables
 from webapp import auth, data, state
+from webapp.text import md
 
 
 def page_start(follows_sidebar: bool = True) -> tuple[data.Data, "state.Selection"]:
@@ -133,18 +134,41 @@ def chart(chart_, caption, key: str) -> None:
                            on_click="ignore", key=f"{key}_svg", icon=":material/draw:")
 
 
-def table(table_: pd.DataFrame, caption, key: str, height: int | str = "auto") -> None:
+def _escaped(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text cells as literal Markdown (``st.table`` reads its cells as Markdown)."""
+    out = frame.copy()
+    for column in out.columns:
+        if not pd.api.types.is_numeric_dtype(out[column]) and \
+                not pd.api.types.is_datetime64_any_dtype(out[column]):
+            out[column] = [md(v) if isinstance(v, str) else v for v in out[column]]
+    out.attrs = dict(frame.attrs)
+    return out
+
+
+def fitted(frame: pd.DataFrame) -> None:
+    """A table at its full height and the page's width, long texts wrapped: nothing scrolls
+    inside the page and nothing is cut at the right edge on a projector (``st.dataframe``
+    shows ten rows in a box of its own and cuts wide tables)."""
+    st.table(_escaped(frame), hide_index=True, border="horizontal")
+
+
+def table(table_: pd.DataFrame, caption, key: str, fit: bool = False) -> None:
     """A protected table in Swedish formats (numeric cells where nothing is hidden, so sorting
-    works; see ``tables.style``), with Excel and CSV downloads."""
+    works; see ``tables.style``) at the height of all its rows (no box that scrolls inside
+    the page), with Excel and CSV downloads. *fit*: a static table whose headers and texts
+    wrap, for a wide table that must fit a 1366 px projector."""
     from lagesbild.present import export
 
     caption = marked(caption)
     styled = tables.style(table_)
+    if fit:  # st.table drew a Styler as an empty box: the cells as their Swedish text
+        fitted(tables.as_text(table_))
     as_text = {c: st.column_config.TextColumn(alignment="right") for c in table_.columns
                if pd.api.types.is_numeric_dtype(table_[c])
                and not pd.api.types.is_numeric_dtype(styled.data[c])}
-    st.dataframe(styled, hide_index=True, width="stretch", height=height, key=f"{key}_table",
-                 column_config=as_text)
+    if not fit:
+        st.dataframe(styled, hide_index=True, width="stretch", height="content",
+                     key=f"{key}_table", column_config=as_text)
     with st.container(horizontal=True):
         st.download_button("Excel", data=logged(lambda: export.xlsx(table_, caption), caption,
                                                 f"{caption.stem}.xlsx"),

@@ -21,6 +21,19 @@ class Image:
 
 
 @dataclass(frozen=True)
+class Chart:
+    """A chart a deck draws natively (an editable PowerPoint chart with its data): a line
+    chart over months or a bar chart of a few groups. Values are published numbers; None is a
+    hidden ("<5") or missing value and leaves a gap."""
+
+    kind: str  # "line" or "bar"
+    categories: tuple[str, ...]
+    series: tuple[tuple[str, tuple[float | None, ...]], ...]  # (name, values)
+    number_format: str = "#,##0"  # Excel format; shown with the reader's own separators
+    axis_title: str = ""
+
+
+@dataclass(frozen=True)
 class Block:
     """One slide of a deck, one section of a paper."""
 
@@ -30,8 +43,10 @@ class Block:
     image: Image | None = None
     table: tuple[tuple[str, ...], ...] = ()  # header row first
     notes: str = ""  # speaker notes: the numbers behind the chart
-    kind: str = "content"  # "title", "content", "summary", "chart", "sources"
+    kind: str = "content"  # "title", "content", "summary", "chart", "sources", "prose"
     headings: tuple[int, ...] = ()  # indexes of points that are subheadings
+    chart: Chart | None = None  # drawn natively on a slide; ``image`` is its picture on paper
+    key: str = ""  # stable name of the slide, for leaving out and reordering ("trend:kia")
 
 
 @dataclass(frozen=True)
@@ -44,6 +59,7 @@ class Document:
     made: str = ""  # "2026-11-30"
     page_footer: str = ""  # the short line at the foot of every page of a PDF
     extra: dict = field(default_factory=dict)
+    links: tuple[tuple[str, str], ...] = ()  # (label, https address) from the settings
 
     @property
     def mark(self) -> str:
@@ -51,8 +67,11 @@ class Document:
 
 
 # Every character that starts inline Markdown or HTML. Block markup (#, -, 1.) needs no
-# escape: every text here sits after a prefix of our own ("- ", "## ", "| ").
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>&|!~$])")
+# escape: every text here sits after a prefix of our own ("- ", "## ", "| "). "<" and "&"
+# only where they could start a tag or an entity: "<5" must read as "<5" when the Markdown
+# is pasted raw into a mail or an intranet page, not as "\<5".
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]>|!~$]|<(?=[A-Za-z/!?])|&(?=#?\w+;))")
+_SAFE_URL = re.compile(r"https?://[^\s<>()\[\]\\`]+")
 _AUTOLINK = re.compile(r"(?<=:)(?=//)|(?<=\bwww)(?=\.)|(?<=@)", re.IGNORECASE)
 
 
@@ -90,6 +109,10 @@ def markdown(doc: Document) -> str:
         if block.kind == "title":
             continue
         out += [f"## {escape(block.title)}", ""]
+        if block.kind == "prose":  # paragraphs, not points
+            for point in block.points:
+                out += [escape(point), ""]
+            continue
         for label, value in block.figures:
             out.append(f"- **{escape(label)}:** {escape(value)}")
         if block.figures:
@@ -107,6 +130,11 @@ def markdown(doc: Document) -> str:
             out.append("|" + "---|" * len(header))
             out += ["| " + " | ".join(escape(c) for c in row) + " |" for row in rows]
             out.append("")
+    for label, url in doc.links:
+        if _SAFE_URL.fullmatch(url):  # an address from the settings: a working link
+            out.append(f"- [{escape(label)}](<{url}>)")
+    if doc.links:
+        out.append("")
     if doc.footer:
         out += ["---", "", escape(doc.footer), ""]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(out)).strip() + "\n"

@@ -11,6 +11,7 @@ fit. One module keeps the two from drifting apart.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -170,7 +171,7 @@ MAX_LARGE_LABELS = 14
 
 
 def area_labels(geojson: dict, bounds: list[float], selected: tuple[str, ...] = (),
-           key: str = "postnummer") -> list[dict]:
+           key: str = "postnummer", size: tuple[float, float] | None = None) -> list[dict]:
     """The names written on the map: flagged areas (with ▲ or ▼), chosen areas, and areas
     large enough in the current view (at the town zoom the town's areas qualify).
 
@@ -205,29 +206,68 @@ def area_labels(geojson: dict, bounds: list[float], selected: tuple[str, ...] = 
     for e, place in zip(large, places):
         if key == "postnummer" and e["name"][:3].isdigit():
             e["name"] = place if places.count(place) == 1 else " ".join(e["name"].split()[:2])
-    out = [{"position": e["position"], "code": e["code"],
+    out = [{"position": e["position"], "code": e["code"], "flag": e["flag"],
             "text": f"{FLAG_SYMBOLS[e['flag']]} {e['name']}" if e["flag"] else e["name"]}
            for e in marked + large]
-    return _without_overlaps(out, bounds)
+    # Pixels the view takes on the page's map (``_zoom`` fits the bounds into 900 × 540): a
+    # narrow municipality fills the height, not the width, and names are placed at that scale.
+    return _without_overlaps(out, bounds, *(size or drawn_size(bounds, 900, 540)))
+
+
+def drawn_size(bounds: list[float], width: float, height: float) -> tuple[float, float]:
+    """Pixels the *bounds* take when a Mercator map fits them into *width* × *height*."""
+    minx, miny, maxx, maxy = bounds
+    aspect = (maxx - minx) * math.cos(math.radians((miny + maxy) / 2)) / max(maxy - miny,
+                                                                             1e-12)
+    return (width, width / aspect) if aspect > width / height else (height * aspect, height)
+
+
+# Where a flagged name that would cover another goes instead: rings around its area, nearest
+# first, in pixels of the drawn map.
+_RINGS = (45, 75, 110, 150, 200, 260, 330)
+_ANGLES = (0, 180, 30, 150, 330, 210, 60, 120, 300, 240, 90, 270)
 
 
 def _without_overlaps(names: list[dict], bounds: list[float], width_px: int = 900,
                       height_px: int = 560) -> list[dict]:
-    """Drop names that would cover one already placed (first come first: flagged and chosen
-    before the larger areas), on a map about *width_px* × *height_px*. A pile of names over
-    the town at the whole-municipality zoom reads as nothing; the Tätorten zoom names them."""
+    """Place the names so that none covers another, first come first (flagged and chosen
+    before the larger areas), on a map about *width_px* × *height_px*. A larger area's name
+    that would cover one already placed is left out (the Tätorten zoom names them); a flagged
+    area's name is never left out: it moves to the nearest free place around its area and
+    gets a leader line (``anchor``: the point in the area it names)."""
     minx, miny, maxx, maxy = bounds
+    sx, sy = max(maxx - minx, 1e-12) / width_px, max(maxy - miny, 1e-12) / height_px
     placed, kept = [], []
+
+    def box_at(x, y, text):
+        half_w, half_h = 4.5 * len(text) + 6, 12
+        return (x - half_w, y - half_h, x + half_w, y + half_h)
+
+    def free(box):
+        return not any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3]
+                       for b in placed)
+
     for n in names:
-        x = (n["position"][0] - minx) / max(maxx - minx, 1e-12) * width_px
-        y = (maxy - n["position"][1]) / max(maxy - miny, 1e-12) * height_px
-        half_w, half_h = 4.5 * len(n["text"]) + 6, 12
-        box = (x - half_w, y - half_h, x + half_w, y + half_h)
-        if any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3]
-               for b in placed):
+        x = (n["position"][0] - minx) / sx
+        y = (maxy - n["position"][1]) / sy
+        box = box_at(x, y, n["text"])
+        if free(box):
+            placed.append(box)
+            kept.append(n)
             continue
-        placed.append(box)
-        kept.append(n)
+        if not n.get("flag"):
+            continue
+        spot = next(((x + r * math.cos(math.radians(a)), y - r * math.sin(math.radians(a)))
+                     for r in _RINGS for a in _ANGLES
+                     if free(b := box_at(x + r * math.cos(math.radians(a)),
+                                         y - r * math.sin(math.radians(a)), n["text"]))
+                     and b[0] >= 0 and b[2] <= width_px and b[1] >= 0
+                     and b[3] <= height_px), None)
+        if spot is None:
+            continue  # no free place at all: counted by unnamed_flags, the page says so
+        placed.append(box_at(*spot, n["text"]))
+        kept.append({**n, "anchor": n["position"],
+                     "position": [round(minx + spot[0] * sx, 5), round(maxy - spot[1] * sy, 5)]})
     return kept
 
 
@@ -271,6 +311,12 @@ def deck(geojson: dict, bounds: list[float], value_label: str, count_label: str,
         layers.append(pdk.Layer("GeoJsonLayer", chosen, id="valda", stroked=True, filled=False,
                                 get_line_color=HIGHLIGHT, line_width_min_pixels=4))
     names = area_labels(geojson, bounds, selected, key)
+    leaders = [{"from": n["anchor"], "to": n["position"]} for n in names if "anchor" in n]
+    if leaders:  # a moved name points at its area
+        layers.append(pdk.Layer("LineLayer", leaders, id="namnlinjer",
+                                get_source_position="from", get_target_position="to",
+                                get_color=[17, 24, 39, 255], get_width=2,
+                                width_units="'pixels'", pickable=False))
     if names:
         layers.append(pdk.Layer(
             "TextLayer", [{"position": n["position"], "text": n["text"]} for n in names],
@@ -396,7 +442,16 @@ def static_map(coloured: dict, legend: list[LegendItem], legend_title: str,
         shapes = [to_shape(f["geometry"]) for f in coloured["features"]]
         bounds = [min(g.bounds[0] for g in shapes), min(g.bounds[1] for g in shapes),
                   max(g.bounds[2] for g in shapes), max(g.bounds[3] for g in shapes)]
-    names = area_labels(coloured, bounds, selected, key)
+    # The names are placed on the image's own scale: its map is smaller than the page's.
+    names = area_labels(coloured, bounds, selected, key, drawn_size(bounds, 620, 600))
+    leaders = pd.DataFrame([{"lon": n["anchor"][0], "lat": n["anchor"][1],
+                             "lon2": n["position"][0], "lat2": n["position"][1]}
+                            for n in names if "anchor" in n])
+    if len(leaders):  # a moved name points at its area
+        layers.append(alt.Chart(leaders).mark_rule(color="#111827", strokeWidth=1.5,
+                                                   clip=True).encode(
+            longitude="lon:Q", latitude="lat:Q", longitude2="lon2:Q", latitude2="lat2:Q"
+        ).project(**projection))
     if names:
         points = pd.DataFrame({"lon": [n["position"][0] for n in names],
                                "lat": [n["position"][1] for n in names],

@@ -40,16 +40,17 @@ def pdf(doc: Document) -> bytes:
 
     class Paper(FPDF):
         def header(self):
+            title = _plain(f"{doc.title} · {doc.made}")
             self.set_font("DejaVu", "B", 8)
-            room = self.epw - (self.get_string_width(doc.mark) + 3 if doc.demo else 0)
+            mark_w = self.get_string_width(doc.mark) if doc.demo else 0
             self.set_font("DejaVu", "", 8)
             self.set_text_color(*GREY)
-            # A long title is shortened, not printed over the demo mark beside it.
-            title = _plain(f"{doc.title} · {doc.made}")
-            while len(title) > 8 and self.get_string_width(title) > room:
-                title = title[:-2].rstrip() + "…"
-            self.cell(room, 5, title, align="L")
+            # A long title and the demo mark on one line would print over each other.
+            together = self.get_string_width(title) + mark_w + 6 <= self.epw
+            self.cell(0, 5, title, align="L")
             if doc.demo:
+                if not together:
+                    self.ln(4)
                 self.set_text_color(*MARK)
                 self.set_font("DejaVu", "B", 8)
                 self.cell(0, 5, doc.mark, align="R")
@@ -76,6 +77,10 @@ def pdf(doc: Document) -> bytes:
             _pdf_title(paper, doc, block)
         else:
             _pdf_block(paper, block)
+    if doc.links:
+        paper.set_font("DejaVu", "", 10)
+        for label, url in doc.links:
+            paper.multi_cell(paper.epw, 5.2, _plain(f"{label}: {url}"), align="L", link=url)
     return bytes(paper.output())
 
 
@@ -97,7 +102,8 @@ def _pdf_title(paper, doc: Document, block: Block) -> None:
 
 def _pdf_block(paper, block: Block) -> None:
     w = paper.epw
-    if block.image is not None or block.kind in ("summary", "sources") or paper.get_y() > 200:
+    if paper.page == 0 or block.image is not None or block.kind in ("summary", "sources") \
+            or paper.get_y() > 200:
         paper.add_page()
     else:
         paper.ln(4)
@@ -115,6 +121,11 @@ def _pdf_block(paper, block: Block) -> None:
             paper.cell(0, 6, _plain(value), new_x="LMARGIN", new_y="NEXT")
         paper.ln(2)
     for i, point in enumerate(block.points):
+        if block.kind == "prose":
+            paper.set_font("DejaVu", "", 11)
+            paper.multi_cell(w, 5.8, _plain(point), align="L")
+            paper.ln(2.5)
+            continue
         if i in block.headings:
             paper.ln(2)
             paper.set_font("DejaVu", "B", 11)
@@ -174,11 +185,11 @@ def docx(doc: Document) -> bytes:
             para = word.add_paragraph(style="List Bullet")
             para.add_run(_plain(f"{label}: ")).bold = False
             para.add_run(_plain(value)).bold = True
-        for i, point in enumerate(block.points):
-            if i in block.headings:
-                word.add_heading(_plain(point), level=2)
-            else:
-                word.add_paragraph(_plain(point), style="List Bullet")
+        if block.kind == "prose":
+            for point in block.points:
+                word.add_paragraph(_plain(point))
+        else:
+            _word_points(word, block)
         if block.table:
             header, *rows = block.table
             table = word.add_table(rows=1, cols=len(header))
@@ -188,6 +199,39 @@ def docx(doc: Document) -> bytes:
             for row in rows:
                 for cell, value in zip(table.add_row().cells, row):
                     cell.text = _plain(value)
+    for label, url in doc.links:
+        word.add_paragraph(_plain(f"{label}: {url}"), style="List Bullet")
+    _keep_lists_together(word)
     out = io.BytesIO()
     word.save(out)
     return out.getvalue()
+
+
+def _word_points(word, block: Block) -> None:
+    for i, point in enumerate(block.points):
+        if i in block.headings:
+            word.add_heading(_plain(point), level=2)
+        else:
+            word.add_paragraph(_plain(point), style="List Bullet")
+
+
+def _keep_lists_together(word) -> None:
+    """Headings stay with what follows, and a list's last point never stands alone at the
+    top of a page: the point before it keeps with it (and a short list of up to four points
+    stays on one page)."""
+    paras = word.paragraphs
+    for i, para in enumerate(paras):
+        bullet = para.style.name == "List Bullet"
+        nxt = paras[i + 1] if i + 1 < len(paras) else None
+        next_bullet = nxt is not None and nxt.style.name == "List Bullet"
+        if para.style.name.startswith("Heading") or para.style.name == "Title":
+            para.paragraph_format.keep_with_next = True
+        elif bullet and next_bullet:
+            run_end = i + 1
+            while run_end + 1 < len(paras) and paras[run_end + 1].style.name == "List Bullet":
+                run_end += 1
+            start = i
+            while start > 0 and paras[start - 1].style.name == "List Bullet":
+                start -= 1
+            if run_end - start + 1 <= 4 or i == run_end - 1:
+                para.paragraph_format.keep_with_next = True

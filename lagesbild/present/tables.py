@@ -101,6 +101,29 @@ def decimals(table: pd.DataFrame, column) -> int:
     return table.attrs.get("decimaler", {}).get(column, 1)
 
 
+def as_text(table: pd.DataFrame) -> pd.DataFrame:
+    """Every cell as the text ``style`` shows ("3 707", "<5", "6,3", "jan 2025"): for a
+    static table, which takes no Styler formats of its own."""
+    styler = style(table)
+    out = styler.data.copy()
+    for column in out.columns:
+        if pd.api.types.is_datetime64_any_dtype(table[column]):
+            out[column] = ["–" if pd.isna(v) else fmt.month_short(v) for v in table[column]]
+        elif pd.api.types.is_numeric_dtype(out[column]) and \
+                not pd.api.types.is_bool_dtype(out[column]):
+            text = _numeric_format(table, column)
+            out[column] = ["–" if pd.isna(v) else text(v) for v in out[column]]
+    out.attrs = dict(table.attrs)
+    return out
+
+
+def _numeric_format(table: pd.DataFrame, column):
+    if column in count_columns(table) or pd.api.types.is_integer_dtype(table[column]):
+        return fmt.number
+    sign = fmt.signed if column in table.attrs.get("tecken", []) else fmt.number
+    return lambda v, d=decimals(table, column), f=sign: f(v, d)
+
+
 def style(table: pd.DataFrame):
     """A Styler showing Swedish formats: counts "3 707" or "<5" when hidden, rates "6,3",
     months "jan 2025". Cells stay numeric (so columns sort right), except in a column with

@@ -268,6 +268,22 @@ def has_cells(safe: pd.DataFrame) -> pd.Series:
     return safe["fore"].notna() & ~safe["kod"].isin(NO_CELLS)
 
 
+def compact(shown: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``display``'s table in two narrow ones that fit a projector's width: the verdict with
+    the rates and the ratio, and the periods with the counts behind them."""
+    main = pd.DataFrame({
+        "Åtgärd": shown["Åtgärd"], "Område": shown["Område"], "Mått": shown["Mått"],
+        "Slutsats": shown["Slutsats"],
+        "Per 1 000 före → efter": shown["Per 1 000 före"] + " → " + shown["Per 1 000 efter"],
+        "Övriga kommunen": shown["Övriga kommunen före"] + " → " +
+                           shown["Övriga kommunen efter"],
+        "Kvot (95 % KI)": [k if i == "–" else f"{k} ({i})"
+                           for k, i in zip(shown["Kvot"], shown["95 % KI"])],
+    })
+    counts = shown[["Åtgärd", "Före", "Efter", "Antal före", "Antal efter", "Befolkning"]]
+    return main, counts
+
+
 def display(safe: pd.DataFrame, cfg: Config, threshold: int) -> pd.DataFrame:
     """The effect table in Swedish for a page: hidden counts as "<5", decimal commas."""
     labels = {c: m.short for c, m in cfg.catalogue.measures.items()}

@@ -1,13 +1,20 @@
 """A report (``views.report``) as files: the deck for the ledningsgrupp (monthly) and the
 socialnämnd (quarterly) as .pptx or PDF, the newsletter text and the EST note as Markdown,
-Word or PDF. Charts and maps are the images the app exports (``views.figures``,
-``views.areas``, ``present.export.png``), with "Demodata" inside them when the data are
-synthetic; the speaker notes hold the published numbers behind each chart.
+Word or PDF. Trend and action charts are native chart data on slides and the images the app
+exports on paper (``views.figures``, ``views.areas``, ``present.export.png``), with
+"Demodata" inside them when the data are synthetic; the speaker notes hold the published
+numbers behind each chart.
+
+Long because the deck, the paper, the newsletter and the EST note are composed from the same
+report by the same helpers (headlines, messages, action and meeting blocks): one module keeps
+what a slide says and what the newsletter says from drifting apart.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
+import re
 from dataclasses import dataclass, replace
 
 import pandas as pd
@@ -18,7 +25,7 @@ from lagesbild.config import Config
 from lagesbild.errors import UnknownError
 from lagesbild.present import columns as col
 from lagesbild.present import document, export, maps, paper, slides
-from lagesbild.present.document import Block, Document, Image
+from lagesbild.present.document import Block, Chart, Document, Image
 from lagesbild.store.process import ITEM_KINDS, Action, Meeting
 from lagesbild.views import areas as area_views
 from lagesbild.views import effect as effect_views
@@ -75,20 +82,39 @@ def _page_footer(report: Report) -> str:
             f"tal under {report.threshold} visas som ”<{report.threshold}”.")
 
 
-def _trend(report: Report, section, cfg: Config, inputs: Inputs) -> tuple[Image, str]:
+def _trend(report: Report, section, cfg: Config, inputs: Inputs, picture: bool
+           ) -> tuple[Chart, Image | None, str]:
+    """The 36-month trend as a native chart (its published monthly counts and the rolling
+    mean), the app's export image of it for paper, and the numbers for the speaker notes."""
     code = section.measure.code
     period = figures.default_period("trend", report.period.end)
     fig = figures.figure("trend", inputs.counts[code], inputs.population, section.measure, cfg,
                          period, markers=effect_views.markers(inputs.actions, code))
     caption = replace(fig.caption, demo=report.demo)
+    table = fig.table.sort_values(col.MONTH)
+    mean_col = next((c for c in table.columns if str(c).startswith("Rullande")), None)
+
+    def values(series) -> tuple[float | None, ...]:
+        return tuple(None if pd.isna(v) else float(v) for v in series)
+
+    series = [(f"Antal per månad ({section.measure.counted})", values(table[col.COUNT]))]
+    if mean_col is not None:
+        series.append(("Medel per månad, rullande 12 månader", values(table[mean_col])))
+    chart = Chart("line", tuple(fmt.month_short(m) for m in table[col.MONTH]), tuple(series),
+                  axis_title=f"Antal {section.measure.counted}")
     rows = [f"{pd.Timestamp(m):%Y-%m}: {_count(n, report.threshold)}"
             for m, n in zip(fig.table[col.MONTH], fig.table[col.COUNT])]
     notes = "\n".join([f"{caption.title} ({caption.subtitle}). Publicerade antal per månad, "
-                       "nyast först:", *rows, caption.source])
-    return Image(export.png(fig.chart, caption), caption.title), notes
+                       "nyast först (dolda tal ”<5” är luckor i diagrammet):", *rows,
+                       caption.source])
+    image = Image(export.png(fig.chart, caption), caption.title) if picture else None
+    return chart, image, notes
 
 
-def _map(report: Report, section, cfg: Config, inputs: Inputs) -> tuple[Image, str]:
+def _map(report: Report, section, cfg: Config, inputs: Inputs
+         ) -> tuple[Image, str, str]:
+    """The map as the app exports it, its numbers for the notes, and ``too_short``'s hint
+    when most areas are hidden."""
     measure = section.measure
     view = area_views.view(cfg, inputs.counts[measure.code], inputs.population, measure,
                            "rullande", f"{report.period.end:%Y-%m}", "per_1000", "postnummer",
@@ -106,7 +132,8 @@ def _map(report: Report, section, cfg: Config, inputs: Inputs) -> tuple[Image, s
         f" Kommunen: {fmt.number(view.kommun_rate, 1)} per 1 000."
     notes = "\n".join([f"{caption.title} ({caption.subtitle}).{kommun} Publicerade tal per "
                        "postnummer:", *rows, caption.source])
-    return Image(export.png(image, caption), caption.title), notes
+    return Image(export.png(image, caption), caption.title), notes, area_views.too_short(
+        view.safe)
 
 
 def _verdict(section) -> str:
@@ -128,33 +155,161 @@ def _figures(report: Report, section) -> tuple[tuple[str, str], ...]:
             (f"12 mån till {fmt.month_short(report.period.end)}", r12))
 
 
-def _summary(report: Report) -> list[Block]:
-    """The summary over as many slides as it needs to stay readable at the back of a room."""
-    whole = document.summary_blocks(report.text, "Sammanfattning")
-    chunks, current, size = [], [], 0
-    for i, point in enumerate(whole.points):
-        if current and (size + len(point) > SUMMARY_CHARS or (
-                i in whole.headings and size > SUMMARY_CHARS // 2)):
-            chunks.append(current)
-            current, size = [], 0
-        current.append(i)
-        size += len(point) + 40
-    if current:
-        chunks.append(current)
-    parts = []
-    for chunk in chunks:
-        points = tuple(whole.points[i] for i in chunk)
-        heads = tuple(n for n, i in enumerate(chunk) if i in whole.headings)
-        title = "Sammanfattning" if not parts else "Sammanfattning (forts.)"
-        parts.append(Block(title, points, kind="summary", headings=heads,
-                           notes="\n".join(points)))
-    return parts or [whole]
+def headline(report: Report, section) -> str:
+    """The trend slide's message as one sentence, without p-values (they are in the notes)."""
+    t = report.threshold
+    now, before = section.shown("period", t), section.shown("period_fg", t)
+    counted = section.measure.counted
+    name = section.measure.short
+    c = section.change
+    if c.verdict == "okar":
+        return f"{name} ökar: {now} {counted} i {report.label} mot {before} i fjol"
+    if c.verdict == "minskar":
+        return f"{name} minskar: {now} {counted} i {report.label} mot {before} i fjol"
+    if section.change12.significant:  # the longer trend is the message then
+        return twelve_months(report, section)
+    if c.verdict == "slump":
+        return f"{name}: {now} {counted} i {report.label}, i nivå med i fjol ({before})"
+    if c.verdict == "fa":
+        return f"{name}: {now} {counted} i {report.label}, för få för att jämföra med i fjol"
+    if c.verdict == "avbrott":
+        return f"{name}: {now} {counted} i {report.label} (serieavbrott: jämför inte rakt av)"
+    return f"{name}: {now} {counted} i {report.label}"
+
+
+def twelve_months(report: Report, section) -> str:
+    """"Skadligt bruk ökar över 12 månader: 1 502 mot 1 366 året före"."""
+    word = "ökar" if section.change12.verdict == "okar" else "minskar"
+    return (f"{section.measure.short} {word} över 12 månader: "
+            f"{section.shown('rullande', report.threshold)} mot "
+            f"{section.shown('rullande_fg', report.threshold)} året före")
+
+
+EFFECT_WORDS = {"minskning": "har minskat mer än i resten av kommunen",
+                "okning": "har ökat mer än i resten av kommunen",
+                "oklart": "ännu ingen skillnad mot resten av kommunen som säkert inte är slump"}
+
+
+def _messages(report: Report) -> list[str]:
+    """The three things to take from the period, short and without p-values: changes larger
+    than chance, actions with a clear effect, areas above the municipality (one per measure)."""
+    ranked = []
+    for s in report.sections:
+        now, before = s.shown("period", report.threshold), s.shown("period_fg", report.threshold)
+        if s.change.significant:
+            ranked.append((0, -math.log10(max(s.change.p, 1e-300)), s.measure.code,
+                           headline(report, s)))
+        elif s.change12.significant:
+            ranked.append((1, -math.log10(max(s.change12.p, 1e-300)), s.measure.code,
+                           twelve_months(report, s)))
+        del now, before
+    for row in report.effect.itertuples():
+        if row.kod in ("minskning", "okning"):
+            what = report_measure_short(report, row.matt)
+            ranked.append((1, 2.0, f"atgard:{row.id}",
+                           f"{fmt.clean(row.titel, newlines=False)} "
+                           f"({fmt.clean(row.omrade, newlines=False)}): {what.lower()} "
+                           f"{EFFECT_WORDS[row.kod]}"))
+    for s in report.sections:
+        over = _over(s)
+        if len(over):
+            ranked.append((2, float(len(over)), f"omr:{s.measure.code}",
+                           f"{s.measure.short}: {_areas_words(len(over))} över kommunens "
+                           f"nivå, högst i {over['namn'].iloc[0]}"))
+    ranked.sort(key=lambda r: (r[0], -r[1]))
+    seen, out = set(), []
+    for _, _, key, text in ranked:
+        measure = key.split(":")[-1] if not key.startswith("atgard") else key
+        if measure in seen:
+            continue
+        seen.add(measure)
+        out.append(text)
+    return out[:3]
+
+
+def report_measure_short(report: Report, code: str) -> str:
+    return next((s.measure.short for s in report.sections if s.measure.code == code), code)
+
+
+def _areas_words(n: int) -> str:
+    return "ett område" if n == 1 else f"{fmt.number(n)} områden"
+
+
+def _over(section) -> pd.DataFrame:
+    if not len(section.flagged):
+        return section.flagged
+    return section.flagged[section.flagged["flagga"] == "över"].sort_values(
+        "per_1000", ascending=False)
+
+
+P_VALUE = re.compile(r"\s*[(,]\s*p\s*[=<]\s*[\d\u00a0,]+\)?|\s*\(95\s*%\s*KI[^)]*\)|"
+                     r"\s*Kvot [\d,]+\.?|\s*\(99,8\s*%\)")
+
+
+def without_p(text: str) -> str:
+    """A summary sentence without its p-value, interval and limits (for a slide or colleagues);
+    the method slide and the notes keep them."""
+    return P_VALUE.sub("", text).replace(" ,", ",").strip()
+
+
+def _edited_points(report: Report) -> list[str]:
+    """The first points of the strategist's edited text (it replaces the generated one)."""
+    block = document.summary_blocks(report.text, "")
+    return [without_p(p) for i, p in enumerate(block.points) if i not in block.headings]
+
+
+def _short(text: str, limit: int = 160) -> str:
+    """The first sentence, cut at a word within *limit* characters: a point on a slide."""
+    first = re.split(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ])", text.strip(), maxsplit=1)[0]
+    if len(first) <= limit:
+        return first
+    return first[:limit].rsplit(" ", 1)[0].rstrip(",;:") + " …"
+
+
+def _summary_slide(report: Report) -> Block:
+    edited = report.text.strip() != report.summary.strip()
+    points = [_short(p) for p in _edited_points(report)[:3]] if edited else \
+        _messages(report)
+    if not points:
+        points = ["Inga förändringar större än slumpen och inga områden över kommunens nivå."]
+    return Block(f"Det viktigaste i {report.label}", tuple(points), kind="summary",
+                 notes="Hela sammanfattningen (med p-värden):\n" + report.text, key="viktigast")
+
+
+def _action_blocks(report: Report, cfg: Config) -> list[Block]:
+    """One slide per action that can be followed up: the area against the rest of the
+    municipality, before and after, as a bar chart."""
+    shown = effect_views.display(report.effect, cfg, report.threshold)
+    blocks = []
+    for (_, row), raw in zip(shown.iterrows(), report.effect.itertuples()):
+        notes = "\n".join(f"{k}: {v}" for k, v in row.items())
+        title = f"{fmt.clean(raw.titel, newlines=False)} i {fmt.clean(raw.omrade, newlines=False)}"
+        if pd.isna(raw.per_1000_fore) or pd.isna(raw.per_1000_efter):
+            blocks.append(Block(title, (raw.slutsats,), notes=notes, key=f"atgard:{raw.id}"))
+            continue
+        what = report_measure_short(report, raw.matt)
+        words = EFFECT_WORDS.get(raw.kod)
+        head = f"{title}: {what.lower()} {words}" if words else title
+        chart = Chart("bar", (f"Före ({raw.fore})", f"Efter ({raw.efter})"), (
+            (fmt.clean(raw.omrade, newlines=False),
+             (float(raw.per_1000_fore), float(raw.per_1000_efter))),
+            ("Övriga kommunen", (float(raw.ovriga_per_1000_fore),
+                                 float(raw.ovriga_per_1000_efter)))),
+            number_format="0.0", axis_title=f"{what} per 1 000")
+        points = (f"{fmt.clean(raw.omrade, newlines=False)}: {fmt.number(raw.per_1000_fore, 1)}"
+                  f" → {fmt.number(raw.per_1000_efter, 1)} per 1 000",
+                  f"Övriga kommunen: {fmt.number(raw.ovriga_per_1000_fore, 1)} → "
+                  f"{fmt.number(raw.ovriga_per_1000_efter, 1)}",
+                  "Andra förklaringar kan finnas." if raw.kod in ("minskning", "okning")
+                  else raw.slutsats)
+        blocks.append(Block(head, points, chart=chart, notes=notes, kind="chart",
+                            key=f"atgard:{raw.id}"))
+    return blocks
 
 
 def _actions(report: Report, cfg: Config) -> Block:
+    """The actions as one table (paper)."""
     shown = effect_views.display(report.effect, cfg, report.threshold)
-    if shown.empty:
-        return Block("Åtgärder och effekt", ("Inga pågående åtgärder med indikatorer.",))
     header = ("Åtgärd", "Område", "Per 1 000 före → efter", "Övriga kommunen",
               "Kvot (95 % KI)", "Slutsats")
     rows = [(r["Åtgärd"], r["Område"], f"{r['Per 1 000 före']} → {r['Per 1 000 efter']}",
@@ -164,22 +319,34 @@ def _actions(report: Report, cfg: Config) -> Block:
                               if r.get("Kvot per halvår", "–") != "–" else ""))
             for _, r in shown.iterrows()]
     notes = "\n".join(" · ".join(f"{k}: {v}" for k, v in r.items()) for _, r in shown.iterrows())
-    return Block("Åtgärder och effekt", table=(header, *rows), notes=notes)
+    return Block("Åtgärder och effekt", table=(header, *rows), notes=notes, key="atgarder")
 
 
-def _meeting(report: Report, inputs: Inputs, kinds=("observation", "samverkan")) -> Block:
-    title = "Observationer och samverkansbehov"
-    if inputs.meeting is None:
-        return Block(title, ("Inget möte är registrerat för perioden.",))
-    items = inputs.items if inputs.items is not None else pd.DataFrame(columns=["typ", "text"])
-    chosen = items[items["typ"].isin(kinds)]
+def _meeting_points(inputs: Inputs, kinds=("observation", "samverkan")) -> list[str]:
+    if inputs.meeting is None or inputs.items is None:
+        return []
+    chosen = inputs.items[inputs.items["typ"].isin(kinds)]
     points = []
     for r in chosen.itertuples():
         where = f" ({r.omrade})" if isinstance(r.omrade, str) and r.omrade else ""
         who = f" – {r.aktor}" if isinstance(r.aktor, str) and r.aktor else ""
         points.append(f"{ITEM_KINDS[r.typ]}{who}: {fmt.clean(r.text, newlines=False)}{where}")
-    return Block(f"{title} ({inputs.meeting.label})",
-                 tuple(points) or ("Inget antecknat vid mötet.",), notes="\n".join(points))
+    return points
+
+
+def _meeting(report: Report, inputs: Inputs, kinds=("observation", "samverkan"),
+             per_slide: int = 0) -> list[Block]:
+    """The meeting's observations and samverkansbehov; nothing when no meeting was held or
+    nothing was noted (a slide that only says so wastes the room's time). On slides three
+    points each."""
+    points = _meeting_points(inputs, kinds)
+    if not points:
+        return []
+    title = f"Från mötet: observationer och samverkansbehov ({inputs.meeting.label})"
+    size = per_slide or len(points)
+    parts = [points[i:i + size] for i in range(0, len(points), size)]
+    return [Block(title if n == 0 else f"{title}, forts.", tuple(part),
+                  notes="\n".join(part), key=f"mote:{n}") for n, part in enumerate(parts)]
 
 
 def _sources(report: Report) -> Block:
@@ -196,44 +363,76 @@ def _sources(report: Report) -> Block:
     heads = tuple(i for i, p in enumerate(points) if p in ("Källor", "Metod",
                                                            "Röjandekontroll"))
     return Block("Källor, metod och röjandekontroll", tuple(points), kind="sources",
-                 headings=heads)
+                 headings=heads, key="metod")
+
+
+def _method_slide(report: Report) -> Block:
+    """Method on one slide in three points; sources, the full method and every p-value in the
+    notes."""
+    points = ("Jämförelser: samma period i fjol och 12 månader mot de 12 före. ”Större än "
+              "slumpen”: exakt test, p under 0,05.",
+              "Områden över kommunens nivå: utanför 99,8 %-gränserna i ett trattdiagram.",
+              f"Röjandekontroll: små tal är justerade; under {report.threshold} visas "
+              f"”<{report.threshold}”.")
+    tests = [f"{s.measure.short}: {change_words(s.change)}" for s in report.sections]
+    whole = _sources(report)
+    notes = "\n".join([*whole.points, "", "Test mot samma period i fjol:", *tests])
+    return Block("Så har vi räknat", points, kind="sources", notes=notes, key="metod")
 
 
 def deck_document(report: Report, cfg: Config, inputs: Inputs, progress=None,
                   split: bool = True) -> Document:
-    """The full report: title, summary, one slide per measure (and a map where it has areas),
-    actions and effect, the meeting's observations and samverkansbehov, sources and method."""
+    """The full report. As slides (*split*): title; the three most important things; per
+    measure its trend (a native chart), and a map where areas lie above the municipality;
+    one slide per action; the meeting's observations (when there are any); the method. On
+    paper: the whole summary, the trend and map pictures, the action table and the sources."""
     made = dt.date.today().isoformat()
     blocks = [Block("", (f"{cfg.catalogue.kommun or 'Kommunen'}, socialförvaltningen",),
-                    kind="title")]
-    # On slides the summary runs over as many slides as it needs; on paper it is one section.
-    blocks += _summary(report) if split else _summary_whole(report)
+                    kind="title", key="titel")]
+    blocks += [_summary_slide(report)] if split else _summary_whole(report)
     steps = [(s, kind) for s in report.sections
-             for kind in (("trend", "karta") if inputs.layer is not None and
-                          s.measure.has_postnummer and s.measure.target is not None
+             for kind in (("trend", "karta") if inputs.layer is not None and len(_over(s))
+                          and s.measure.has_postnummer and s.measure.target is not None
                           else ("trend",))]
     for i, (section, kind) in enumerate(steps):
         if progress:
             progress(i / (len(steps) + 1), f"Diagram {i + 1} av {len(steps)}: "
                                            f"{section.measure.short}")
+        code = section.measure.code
         if kind == "trend":
-            image, notes = _trend(report, section, cfg, inputs)
-            verdict = _verdict(section)
-            blocks.append(Block(section.measure.label, (verdict,), _figures(report, section),
-                                image, notes=notes + "\n\n" + "\n".join(
-                                    f.text for f in section.findings), kind="chart"))
+            chart, image, notes = _trend(report, section, cfg, inputs, picture=not split)
+            said = [_verdict(section),
+                    f"12 månader mot de 12 före: {change_words(section.change12)}.",
+                    *(f.text for f in section.findings)]
+            blocks.append(Block(headline(report, section), (), _figures(report, section),
+                                image, chart=chart, kind="chart", key=f"trend:{code}",
+                                notes="\n".join(said) + "\n\n" + notes))
         else:
-            image, notes = _map(report, section, cfg, inputs)
-            over = section.flagged[section.flagged["flagga"] == "över"] \
-                if len(section.flagged) else section.flagged
-            points = tuple(f"▲ {n}: {fmt.number(r, 1)}" for n, r in
-                           zip(over.get("namn", []), over.get("per_1000", [])))
-            points = (f"Över kommunens nivå ({fmt.number(section.kommun_rate, 1)}), per 1 000:",
-                      *points[:5]) if points else (
-                "Inget område över kommunens nivå utanför slumpens gränser.",)
-            blocks.append(Block(f"{section.measure.short}: var i kommunen", points,
-                                image=image, notes=notes, kind="chart"))
-    blocks += [_actions(report, cfg), _meeting(report, inputs), _sources(report)]
+            image, notes, hint = _map(report, section, cfg, inputs)
+            over = _over(section)
+            places = [f"▲ {n}: {fmt.number(r, 1)}" for n, r in
+                      zip(over["namn"], over["per_1000"])]
+            if len(places) > 3:
+                places = [*places[:2], f"och {len(places) - 2} till (se anteckningarna)"]
+            title = (f"{section.measure.short}: {_areas_words(len(over))} över kommunens nivå "
+                     f"({fmt.number(section.kommun_rate, 1)} per 1 000)")
+            if hint and split:  # a mostly grey map says nothing: the areas as points
+                places = [*places[:2], "Kartan visas inte: de flesta områden har för få fall "
+                                       "för att visas (röjandekontroll)."]
+                image = None
+            blocks.append(Block(title, tuple(places), image=image, kind="chart",
+                                key=f"karta:{code}",
+                                notes="Per 1 000 i målgruppen, de senaste 12 månaderna. "
+                                      "Utanför 99,8 %-gränserna i trattdiagrammet.\n" + notes))
+    if split:
+        blocks += _action_blocks(report, cfg)
+        blocks += _meeting(report, inputs, per_slide=3)
+        blocks.append(_method_slide(report))
+    else:
+        if len(report.effect):
+            blocks.append(_actions(report, cfg))
+        blocks += _meeting(report, inputs)
+        blocks.append(_sources(report))
     if progress:
         progress(1.0, "Klart")
     return Document(report.title, f"{report.label.capitalize()} · skapad {made}",
@@ -241,11 +440,51 @@ def deck_document(report: Report, cfg: Config, inputs: Inputs, progress=None,
                     _page_footer(report))
 
 
+def slide_list(report: Report, cfg: Config, inputs: Inputs) -> list[tuple[str, str]]:
+    """(key, headline) of every slide the deck would have, in order, without drawing the
+    maps: for choosing and ordering slides before the deck is made."""
+    blocks = [_summary_slide(report)]
+    for s in report.sections:
+        blocks.append(Block(headline(report, s), key=f"trend:{s.measure.code}"))
+        if inputs.layer is not None and len(_over(s)) and s.measure.has_postnummer \
+                and s.measure.target is not None:
+            blocks.append(Block(f"{s.measure.short}: karta över områdena",
+                                key=f"karta:{s.measure.code}"))
+    blocks += _action_blocks(report, cfg) + _meeting(report, inputs, per_slide=3)
+    blocks.append(_method_slide(report))
+    return [(b.key, b.title) for b in blocks]
+
+
 def newsletter_document(report: Report, cfg: Config) -> Document:
-    """The summary for the administration's newsletter: short, text only."""
+    """The lägesbild for colleagues in the administration's newsletter: a few short paragraphs
+    in plain Swedish, the numbers that matter, no p-values, and where to read more."""
     made = dt.date.today().isoformat()
+    edited = report.text.strip() != report.summary.strip()
+    messages = _edited_points(report)[:4] if edited else _messages(report)
+    first = (f"Varje månad går socialförvaltningen igenom statistiken om barn, unga och vuxna i "
+             f"kommunen. Här är det viktigaste från {report.label}.")
+    said = [first, *(_sentence(m) for m in messages)] if messages else [
+        first, "Inga stora förändringar mot samma period i fjol, och inga områden som sticker "
+               "ut."]
+    numbers = [_sentence(f"{s.measure.short}: {s.shown('period', report.threshold)} "
+                         f"{s.measure.counted} ({s.shown('period_fg', report.threshold)} samma "
+                         f"period i fjol)") for s in report.sections]
+    link = cfg.app_url.rstrip("/") if cfg.app_url else ""
+    more = ("Diagram, kartor och siffror per område finns i appen Social lägesbild" +
+            (":" if link else "; fråga strategen för social lägesbild om du inte har tillgång."))
+    links = ((("Social lägesbild", link), ("Kartan över kommunen", f"{link}/karta"),
+              ("Rapporter och bildspel", f"{link}/rapporter")) if link else ())
+    blocks = [Block("Det viktigaste", tuple(said), kind="prose"),
+              Block("Siffrorna", (" ".join(numbers),), kind="prose"),
+              Block("Läs mer", (more, "Små tal redovisas inte (”<5”) för att skydda "
+                                      "enskilda."), kind="prose")]
     return Document(report.title, f"{report.label.capitalize()} · skapad {made}",
-                    tuple(_summary_whole(report)), report.demo, _footer(report, cfg), made)
+                    tuple(blocks), report.demo, _footer(report, cfg), made, links=links)
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text if text.endswith((".", "!", "?")) else text + "."
 
 
 def _summary_whole(report: Report) -> list[Block]:
@@ -268,21 +507,26 @@ def est_document(report: Report, cfg: Config, inputs: Inputs) -> Document:
     areas = tuple(f"{name}: {'; '.join(what)}" for name, what in sorted(
         by_area.items(), key=lambda kv: -len(kv[1]))) or (
         "Inga områden över kommunens nivå utanför slumpens gränser.",)
-    signals = tuple(f.text for f in report.findings if f.tier == 0) or (
+    signals = tuple(without_p(f.text) for f in report.findings if f.tier == 0) or (
         "Inget utöver det väntade: inga förändringar som klarar rapportens korrektion för "
         "många jämförelser.",)
     blocks = [Block(f"Områden med högre nivåer än kommunen (12 månader till "
                     f"{fmt.month_short(report.period.end)})", areas),
               Block("Signaler", signals)]
-    if inputs.meeting is not None:
-        passed = _meeting(report, inputs, kinds=("vidare", "samverkan"))
-        blocks.append(replace(passed, title="Från mötet till EST och andra aktörer"))
+    passed = _meeting_points(inputs, kinds=("vidare", "samverkan"))
+    if passed:
+        blocks.append(Block(f"Från mötet till EST och andra aktörer ({inputs.meeting.label})",
+                            tuple(passed)))
     return Document(report.title, f"{report.label.capitalize()} · skapad {made}",
                     tuple(blocks), report.demo, _footer(report, cfg), made)
 
 
-def write(report: Report, form: str, cfg: Config, inputs: Inputs, progress=None) -> bytes:
-    """The report of its type in format *form* (pptx, pdf, md or docx), as bytes."""
+def write(report: Report, form: str, cfg: Config, inputs: Inputs, progress=None,
+          template=None, order: list[str] | None = None) -> bytes:
+    """The report of its type in format *form* (pptx, pdf, md or docx), as bytes.
+
+    *template* (the bytes of an uploaded .potx/.pptx) replaces the configured one; *order*
+    (slide keys, ``slide_list``) leaves slides out of the deck and reorders them."""
     check_format(report.typ, form)
     if report.typ in ("ledningsgrupp", "namnd"):
         doc = deck_document(report, cfg, inputs, progress, split=form == "pptx") \
@@ -292,7 +536,7 @@ def write(report: Report, form: str, cfg: Config, inputs: Inputs, progress=None)
     else:
         doc = est_document(report, cfg, inputs)
     if form == "pptx":
-        return slides.deck(doc, cfg.report_template)
+        return slides.deck(doc, template or cfg.report_template, order)
     if form == "pdf":
         return paper.pdf(doc)
     if form == "docx":
@@ -306,7 +550,9 @@ def _text_deck(report: Report, cfg: Config, inputs: Inputs) -> Document:
     blocks = _summary_whole(report)
     blocks += [Block(s.measure.label, (_verdict(s),), _figures(report, s))
                for s in report.sections]
-    blocks += [_actions(report, cfg), _meeting(report, inputs), _sources(report)]
+    if len(report.effect):
+        blocks.append(_actions(report, cfg))
+    blocks += [*_meeting(report, inputs), _sources(report)]
     return Document(report.title, f"{report.label.capitalize()} · skapad {made}",
                     tuple(blocks), report.demo, _footer(report, cfg), made)
 
