@@ -19,11 +19,9 @@ CAPTION = export.Caption("Orosanmälningar per månad", "jan 2025 – dec 2025",
 
 @pytest.fixture
 def table():
-    # Cell keys of 0,5 select no noise (cellkey.PTABLE), so the formats can be checked
-    # against known numbers.
+    # Published sums, as a view hands them to the display rule: known numbers.
     raw = pd.DataFrame({"month": pd.date_range("2025-01-01", periods=4, freq="MS"),
-                        "antal": [3707, 3, 12, 0], "per_1000": [6.34, 0.5, 1.0, 0.0],
-                        "nyckel": 0.5})
+                        "antal": [3707, 3, 12, 0], "per_1000": [6.34, 0.5, 1.0, 0.0]})
     safe = disclosure.protect(raw, 5)
     shown = pd.DataFrame({"Månad": safe["month"], "Antal": safe["antal"],
                           "Per 1 000": safe["per_1000"]})
@@ -107,8 +105,7 @@ FORMULAS = ["=HYPERLINK(\"https://example.com\",\"Logga in här\")", "+cmd|' /C 
 @pytest.fixture
 def hostile():
     raw = pd.DataFrame({"kategori": [*FORMULAS, "Polis"], "antal": [10, 12, 3, 7, 0, 9, 20],
-                        "forandring": [-3.5, -12.0, 1.0, 0.0, -0.5, 2.0, -1.0],
-                        "nyckel": 0.5})  # cell keys that select no noise (cellkey.PTABLE)
+                        "forandring": [-3.5, -12.0, 1.0, 0.0, -0.5, 2.0, -1.0]})
     safe = disclosure.protect(raw, 5)
     shown = pd.DataFrame({"=Kategori": safe["kategori"], "Antal": safe["antal"],
                           "Förändring": safe["forandring"]})
