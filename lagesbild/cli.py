@@ -121,9 +121,9 @@ def _open(cfg: Config):
 def _csv_count(value, hidden: bool, threshold: int) -> str:
     """A published count in a CSV: the number, "<5", or "inga uppgifter" for a period holding
     a month the measure did not deliver (or that is not published yet), never 0."""
-    if pd.isna(value):
-        return "inga uppgifter"
-    return f"<{threshold}" if hidden else str(int(value))
+    if hidden:
+        return f"<{threshold}"
+    return "inga uppgifter" if pd.isna(value) else str(int(value))
 
 
 def cmd_summary(args, cfg: Config) -> int:
