@@ -7,7 +7,7 @@ import urllib.parse
 
 import pytest
 import sqlalchemy as sa
-from conftest import ROOT
+from conftest import ROOT, shown_tables
 from streamlit.testing.v1 import AppTest
 
 from lagesbild import store
@@ -76,7 +76,7 @@ def test_cached_figures_stand_beside_riket_lanet_and_our_own_rate(engine):
                       "IFO", "api")
     at = _page("app_pages/ekonomi.py", delmatt="Vräkningar")
     assert not at.exception and not at.error
-    table = next(d.value for d in at.dataframe if "Region Norrbotten" in d.value.columns)
+    table = next(t for t in shown_tables(at) if "Region Norrbotten" in t.columns)
     row = table.iloc[0]
     assert (row["År"], row["Kön"], row["Luleå"], row["Region Norrbotten"], row["Riket"]) == \
         (2025, "Totalt", "8,7", "9,9", "7,4")
@@ -100,7 +100,7 @@ def test_the_demo_snapshot_shows_the_comparison_offline_on_oversikt_and_pages(en
     cache.load_snapshot(engine, SNAPSHOT)
     at = _page("app_pages/oversikt.py")
     assert not at.exception and not at.error, [e.value for e in at.error]
-    table = next(d.value for d in at.dataframe if "Plats bland kommunerna" in d.value.columns)
+    table = next(t for t in shown_tables(at) if "Plats bland kommunerna" in t.columns)
     overview = [k for k, v in catalogue_kpis().items() if v.overview]
     assert [n.split()[0] for n in table["Nyckeltal"]] == overview
     assert table["Plats bland kommunerna"].str.fullmatch(r"\d+ av 290").all()
@@ -183,7 +183,7 @@ def test_the_fetch_button_fetches_logs_and_shows_the_figures(engine, kolada_at):
     assert any("/municipality/2580,0025,0000,0163" in urllib.parse.unquote(r)
                for r in kolada_at.requests)
     # The page shows the new figures in the same click (it reruns once).
-    assert any("Region Norrbotten" in d.value.columns for d in at.dataframe)
+    assert any("Region Norrbotten" in t.columns for t in shown_tables(at))
     assert not any(i.value == comparison.EMPTY for i in at.info)
     assert len(at.get("vega_lite_chart")) == 2  # the page's own chart and N31816's two years
     with engine.connect() as conn:

@@ -19,7 +19,7 @@ from lagesbild.intake import kolada, kolada_export
 from lagesbild.intake.workbook import Limits
 from lagesbild.store import kolada as cache
 from lagesbild.views import comparison as views
-from webapp import auth, data, errors
+from webapp import auth, data, errors, widgets
 from webapp.text import md
 
 KOLADA = "kolada"
@@ -123,14 +123,13 @@ def render(code: str) -> None:
     for view in shown:
         related = " – närliggande, inte samma mått" if view.kpi.related else ""
         st.markdown(f"**{md(view.title)}** ({md(view.kpi.unit or view.kpi.id)}){related}")
-        st.dataframe(views.display(view.table), hide_index=True, width="stretch",
-                     key=f"{code}_kolada_{view.kpi.id}")
+        widgets.fitted(views.display(view.table))
         trend = views.trend(view, comp)
         if len(trend) > 1:  # a line needs two years
             st.line_chart(trend, height=280, x_label="")
         if len(view.similar.columns) > 2:
             with st.expander("Liknande kommuner, var för sig"):
-                st.dataframe(views.display(view.similar), hide_index=True, width="stretch")
+                widgets.fitted(views.display(view.similar))
         st.caption(md(view.source))
         for note in view.notes:
             st.caption(md(note))
@@ -178,8 +177,7 @@ def overview_section() -> None:
     else:
         _demo_warning(values[values["kpi"].isin([k for k, v in comp.kpis.items()
                                                  if v.overview])])
-        st.dataframe(views.display(table.drop(columns=["Källa"])), hide_index=True,
-                     width="stretch", key="oversikt_kolada")
+        widgets.fitted(views.display(table.drop(columns=["Källa"])))
         if group is not None:
             who = ", ".join(group.members.values())
             year = f", {group.year}" if group.year else ""
