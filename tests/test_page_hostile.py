@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, shown_tables
 from hostile import far_cell_xlsx, with_declared_dimension
 from streamlit.testing.v1 import AppTest
 
@@ -17,6 +17,11 @@ HEADER = "Inkomstdatum;Postnummer;Kön;Ålder;Aktualiseringsorsak;Anmälare"
 ROW = "2026-10-03;972 31;Flicka;4;Våld mot barnet;Polis"
 PNR = "811218-9876"
 
+
+
+def _problems(at) -> list[str]:
+    """The import's problem list (a full-height table)."""
+    return next(t for t in shown_tables(at) if "Problem" in t.columns)["Problem"].tolist()
 
 def _page() -> AppTest:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT).run()
@@ -38,6 +43,7 @@ def shown_text(at: AppTest) -> str:
                                   at.markdown) for e in kind]
     parts += [f"{s.label} {s.options}" for s in at.selectbox]
     parts += [d.value.to_string() for d in at.dataframe]
+    parts += [t.to_string() for t in shown_tables(at)]
     parts += [str(m.label) + str(m.value) for m in at.metric]
     return "\n".join(parts)
 
@@ -48,12 +54,12 @@ def test_the_crash_file_is_refused_and_the_server_keeps_serving(engine):
     at.file_uploader(key="fil_0").upload("vald_okt.xlsx", lying,
                                          "application/vnd.ms-excel").run()
     assert not at.exception
-    problems = at.dataframe[0].value["Problem"].tolist()
+    problems = _problems(at)
     assert any("vald_okt.xlsx kunde inte läsas" in p and "MB minne" in p for p in problems)
     at.file_uploader(key="fil_0").upload("langt.xlsx", far_cell_xlsx(),
                                          "application/vnd.ms-excel").run()
     assert not at.exception
-    assert any("Arbetsboken är för stor" in p for p in at.dataframe[0].value["Problem"])
+    assert any("Arbetsboken är för stor" in p for p in _problems(at))
     # The same process serves the next page load.
     again = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT).run()
     assert not again.exception and not again.error
@@ -70,7 +76,10 @@ def test_markdown_in_a_file_name_and_header_is_shown_as_text(engine):
     assert not at.exception
     dropped = [c.value for c in at.caption if "Kolumner som inte sparas" in c.value]
     assert dropped and "\\!\\[x\\]\\(https\\:\u2060\\/\\/evil\\.example\\/b\\.png\\)" in dropped[0]
-    assert "](https://" not in shown_text(at).replace(at.dataframe[0].value.to_string(), "")
+    text = shown_text(at)
+    for table in [*shown_tables(at), *(d.value for d in at.dataframe)]:
+        text = text.replace(table.to_string(), "")  # tables hold the file's text, as data
+    assert "](https://" not in text
 
 
 def test_a_personnummer_is_never_shown_or_offered_for_mapping(engine):
@@ -125,5 +134,6 @@ def test_an_unexpected_failure_in_the_import_keeps_the_batch_list(engine, monkey
     errors = [e.value for e in at.error]
     assert len(errors) == 1 and "Något gick fel" in errors[0]
     assert "SELECT" not in shown_text(at)
-    assert any("Batch" in d.value.columns for d in at.dataframe)  # the batch list is still there
+    assert any("Batch" in t.columns for t in [*(d.value for d in at.dataframe),
+                                               *shown_tables(at)])  # the batch list is there
     assert at.subheader[-1].value == "Datakvalitet"
