@@ -78,8 +78,10 @@ def effect_table(d: data.Data, actions: list[process.Action], key: str,
     safe = effects(d, actions)
     shown = effect.display(safe, cfg, cfg.threshold)
     if fit:
-        main, counts = effect.compact(shown)
+        main, course, counts = effect.compact(shown)
         widgets.fitted(main)
+        st.markdown("**Över tid och mot slumpen**")
+        widgets.fitted(course)
         with st.expander("Perioder och antal bakom kvoten"):
             widgets.fitted(counts)
     else:

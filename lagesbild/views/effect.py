@@ -268,9 +268,10 @@ def has_cells(safe: pd.DataFrame) -> pd.Series:
     return safe["fore"].notna() & ~safe["kod"].isin(NO_CELLS)
 
 
-def compact(shown: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """``display``'s table in two narrow ones that fit a projector's width: the verdict with
-    the rates and the ratio, and the periods with the counts behind them."""
+def compact(shown: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """``display``'s table in three narrow ones that fit a projector's width: the verdict with
+    the rates and the ratio; the course per half-year with the placebo and any warning; and
+    the periods with the counts behind them."""
     main = pd.DataFrame({
         "Åtgärd": shown["Åtgärd"], "Område": shown["Område"], "Mått": shown["Mått"],
         "Slutsats": shown["Slutsats"],
@@ -280,8 +281,9 @@ def compact(shown: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         "Kvot (95 % KI)": [k if i == "–" else f"{k} ({i})"
                            for k, i in zip(shown["Kvot"], shown["95 % KI"])],
     })
+    course = shown[["Åtgärd", "Per halvår sedan start", "Slumpen (placebo)", "Varning"]]
     counts = shown[["Åtgärd", "Före", "Efter", "Antal före", "Antal efter", "Befolkning"]]
-    return main, counts
+    return main, course, counts
 
 
 def display(safe: pd.DataFrame, cfg: Config, threshold: int) -> pd.DataFrame:
