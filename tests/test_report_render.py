@@ -22,7 +22,7 @@ import pytest
 from lagesbild import cli
 from lagesbild.config import Config
 from lagesbild.present import document, paper, slides
-from lagesbild.store import ingest
+from lagesbild.release import publish
 from lagesbild.views import report, report_files
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -98,7 +98,7 @@ def made(tmp_path_factory):
     """Every report type in every format, from the demo store, and their LibreOffice PDFs."""
     base = tmp_path_factory.mktemp("render")
     cfg = Config(db_url=f"sqlite:///{base / 'demo.sqlite'}")
-    engine = ingest.open_store(cfg, create=True)
+    engine = publish.open_store(cfg, create=True)
     files, built = {}, {}
     for kind, code, typ in CASES:
         rep, inputs = cli.report_inputs(cfg, engine, kind, code, typ)

@@ -136,6 +136,11 @@ def _map(report: Report, section, cfg: Config, inputs: Inputs
         view.safe)
 
 
+def _p(p) -> str:
+    """A p-value for the speaker notes (never on the slide)."""
+    return "" if p is None or pd.isna(p) else f" (p = {fmt.number(p, 4)}, före korrektion)"
+
+
 def _verdict(section) -> str:
     """The measure's verdict for its slide: against its expected range, no p-value."""
     rng = section.expected_range()
@@ -272,8 +277,14 @@ def _summary_slide(report: Report) -> Block:
         _messages(report)
     if not points:
         points = ["Inga förändringar större än slumpen och inga områden över kommunens nivå."]
+    tested = report.tests[report.tests["p"].notna()] if len(report.tests) else report.tests
+    p_values = [f"{m} ({t.replace('_', ' ')}{', ' + o if o else ''}): p = {fmt.number(p, 4)}"
+                for m, t, o, p in zip(tested.get("matt", []), tested.get("test", []),
+                                      tested.get("omrade", []), tested.get("p", []))][:20]
     return Block(f"Det viktigaste i {report.label}", tuple(points), kind="summary",
-                 notes="Hela sammanfattningen (med p-värden):\n" + report.text, key="viktigast")
+                 notes="Hela sammanfattningen:\n" + report.text + "\n\nP-värden före "
+                 "korrektionen för många jämförelser (Holm):\n" + "\n".join(p_values),
+                 key="viktigast")
 
 
 def _action_blocks(report: Report, cfg: Config) -> list[Block]:
@@ -401,8 +412,9 @@ def deck_document(report: Report, cfg: Config, inputs: Inputs, progress=None,
         code = section.measure.code
         if kind == "trend":
             chart, image, notes = _trend(report, section, cfg, inputs, picture=not split)
-            said = [_verdict(section),
-                    f"12 månader mot de 12 före: {change_words(section.change12)}.",
+            said = [_verdict(section) + _p(section.change.p),
+                    f"12 månader mot de 12 före: {change_words(section.change12)}."
+                    + _p(section.change12.p),
                     *(f.text for f in section.findings)]
             blocks.append(Block(headline(report, section), (), _figures(report, section),
                                 image, chart=chart, kind="chart", key=f"trend:{code}",
