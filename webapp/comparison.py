@@ -90,6 +90,22 @@ def _fetch_button(comp: kolada.Comparison, code: str) -> None:
         st.rerun()
 
 
+def _trend_chart(trend) -> None:
+    """The years as lines, one per area, with Swedish labels only (Vega's own English axis
+    descriptions, which screen readers would read, are turned off)."""
+    import altair as alt
+
+    long = trend.reset_index().melt(id_vars=trend.index.name, var_name="Område",
+                                    value_name="Värde").dropna()
+    chart = alt.Chart(long).mark_line(point=True).encode(
+        x=alt.X(f"{trend.index.name}:O", title=None, axis=alt.Axis(labelAngle=0, aria=False)),
+        y=alt.Y("Värde:Q", title=None, axis=alt.Axis(aria=False)),
+        color=alt.Color("Område:N", legend=alt.Legend(orient="bottom", title=None,
+                                                     aria=False))
+    ).properties(height=280).configure(aria=False)
+    st.altair_chart(chart, width="stretch")
+
+
 def render(code: str) -> None:
     """The comparison section of one measure: a table per indicator, or the empty state, and
     what Kolada does not have for this measure."""
@@ -126,7 +142,7 @@ def render(code: str) -> None:
         widgets.fitted(views.display(view.table))
         trend = views.trend(view, comp)
         if len(trend) > 1:  # a line needs two years
-            st.line_chart(trend, height=280, x_label="")
+            _trend_chart(trend)
         if len(view.similar.columns) > 2:
             with st.expander("Liknande kommuner, var för sig"):
                 widgets.fitted(views.display(view.similar))
