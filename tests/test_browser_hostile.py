@@ -52,7 +52,7 @@ def test_markdown_in_a_header_is_text_and_tables_have_no_download(server, browse
     links = page.locator('a[href*="127.0.0.1:9"]')
     assert links.count() == 0, [links.nth(i).evaluate("e => e.parentElement.outerHTML")
                                 for i in range(links.count())]
-    grid = page.locator('[data-testid="stDataFrame"]').first
+    grid = page.locator('[data-testid="stDataFrame"], [data-testid="stTable"]').first
     grid.hover()
     page.wait_for_timeout(500)
     assert page.get_by_role("button", name="Download as CSV").count() == 0

@@ -135,11 +135,11 @@ def test_every_step_fits_the_screen_without_inner_scroll_boxes(room, size, view,
     ARTIFACTS.mkdir(exist_ok=True)
     page = _open(browser, f"{base}/{path}?mote={ids[kind]}&motesvy={view}{presentation}", size)
     if view == "anteckna":  # the new meeting's kind, period and day fit too
-        page.get_by_role("button", name="Nytt möte").click()
+        page.get_by_text("Nytt möte", exact=True).first.click()
         page.get_by_role("button", name="Öppna mötet").wait_for(timeout=30_000)
         _fits(page, f"{size} Nytt möte")
         page.screenshot(path=str(ARTIFACTS / f"mote_nytt_{size}.png"))
-        page.keyboard.press("Escape")
+        page.get_by_text("Nytt möte", exact=True).first.click()  # folded again
         _settle(page)
     for step in STEPS:
         page.get_by_role("tab", name=step, exact=True).first.click()

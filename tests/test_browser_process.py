@@ -20,7 +20,7 @@ def test_a_meeting_decides_an_action_that_shows_on_the_trend_chart(server, brows
     page = browser.new_page(viewport={"width": 1600, "height": 1100})
     page.goto(f"{server}/avstamningsmote", wait_until="domcontentloaded")
     page.get_by_text("Demodata – syntetiska siffror").first.wait_for(timeout=90_000)
-    page.get_by_role("button", name="Nytt möte").click()
+    page.get_by_text("Nytt möte", exact=True).first.click()
     page.get_by_role("button", name="Öppna mötet").click()
     page.get_by_role("tab", name="Inspel").wait_for(timeout=60_000)
     page.get_by_role("tab", name="Åtgärder").click()
@@ -78,7 +78,8 @@ def test_the_priority_overview_ranks_areas(server, browser):
     page = browser.new_page(viewport={"width": 1600, "height": 1100})
     page.goto(f"{server}/prioritering", wait_until="domcontentloaded")
     page.get_by_text("områden ligger över kommunens nivå").wait_for(timeout=90_000)
-    page.locator('[data-testid="stDataFrame"]').first.wait_for(timeout=30_000)
+    page.locator('[data-testid="stDataFrame"], [data-testid="stTable"]').first.wait_for(
+        timeout=30_000)
     page.wait_for_timeout(1500)
     _no_errors(page)
     page.screenshot(path=str(ARTIFACTS / "prioritering.png"), full_page=True)

@@ -58,8 +58,8 @@ def default_period(d: data.Data, kind: str) -> str | None:
 
 def _new(engine, d: data.Data, kind: str) -> None:
     """The widgets that open a meeting: its kind, its period and its day."""
-    with st.popover("Nytt möte", icon=":material/add:", width="stretch"):
-        c1, c2, c3 = st.columns([2, 2, 2])
+    with st.expander("Nytt möte", icon=":material/add:"):
+        c1 = c2 = c3 = st.container()  # stacked: the head column is narrow
         chosen = c1.radio("Mötestyp", list(process.MEETING_KINDS), key="mote_ny_typ",
                           index=list(process.MEETING_KINDS).index(kind),
                           format_func=process.MEETING_KINDS.get)
