@@ -310,7 +310,7 @@ def test_an_action_for_a_larger_area_covers_its_postnummer_and_indicators_take_c
     assert any(d.get("atgard") == action.id for d in logged["details"])
     # Its history reads as Swedish, not as raw fields ("titel: → …").
     at.selectbox(key="atgard_vald").set_value(action.id).run()
-    history = next(df.value for df in at.dataframe if "Vad" in df.value.columns)
+    history = next(t for t in shown_tables(at) if "Vad" in t.columns)
     assert history["Vad"].tolist() == [f"Registrerade åtgärden ”Familjecentral {tag}”"]
     assert history["Händelse"].tolist() == ["Registrerad"]
 
