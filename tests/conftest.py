@@ -282,3 +282,13 @@ def postgres_database(postgres_url: str, name: str):
         with admin.connect() as conn:
             conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _environment_kept():
+    """A test that changes LAGESBILD_* settings must put them back (monkeypatch.setenv):
+    a leaked store address once sent every later page test to another store."""
+    before = {k: v for k, v in os.environ.items() if k.startswith("LAGESBILD_")}
+    yield
+    after = {k: v for k, v in os.environ.items() if k.startswith("LAGESBILD_")}
+    assert after == before, f"the test left LAGESBILD_* changed: {set(after.items()) ^ set(before.items())}"

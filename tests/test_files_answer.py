@@ -64,13 +64,13 @@ def small(tmp_path_factory):
 
 
 @pytest.mark.parametrize("kind", list(BROKEN))
-def test_a_broken_zip_gets_a_swedish_refusal_and_exit_1(small, kind):
+def test_a_broken_zip_gets_a_swedish_refusal_and_exit_1(small, kind, monkeypatch):
     cfg, engine, folder = small
     path = folder / f"{kind}.xlsx"
     path.write_bytes(BROKEN[kind])
     out, err = io.StringIO(), io.StringIO()
-    os.environ["LAGESBILD_DB_URL"] = cfg.db_url
-    os.environ["LAGESBILD_LOGG"] = str(folder / "lagesbild.log")
+    monkeypatch.setenv("LAGESBILD_DB_URL", cfg.db_url)  # the other tests keep theirs
+    monkeypatch.setenv("LAGESBILD_LOGG", str(folder / "lagesbild.log"))
     with redirect_stdout(out), redirect_stderr(err):
         code = main(["import", str(path), "--matt", "vald_i_nara_relation", "--ja"])
     text = out.getvalue() + err.getvalue()
