@@ -35,6 +35,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from lagesbild import store  # noqa: E402
 from lagesbild.config import Config  # noqa: E402
+from lagesbild.release import publish  # noqa: E402
 from lagesbild.store import ingest  # noqa: E402
 from lagesbild.store.write import BatchInfo, write_counts, write_population  # noqa: E402
 
@@ -124,8 +125,17 @@ def build(folder: Path, events: int, db_url: str | None = None) -> tuple[Config,
     os.environ.update(env)
     cfg = Config.from_env()
     engine = ingest.open_store(cfg)
-    if not store.is_empty(engine):
-        return cfg, env
+    if store.is_empty(engine):
+        _write(engine, cfg, folder, shapes, events)
+    # A city's store has its months published, one release a month as they came in.
+    started = time.perf_counter()
+    done = publish.publish_history(engine, cfg, created_by="benchmark")
+    if done:
+        print(f"published {len(done)} months in {time.perf_counter() - started:.0f} s")
+    return cfg, env
+
+
+def _write(engine, cfg: Config, folder: Path, shapes: Path, events: int) -> None:
     started = time.perf_counter()
     write_shapes(shapes)
     rng = np.random.default_rng(SEED)
@@ -148,7 +158,6 @@ def build(folder: Path, events: int, db_url: str | None = None) -> tuple[Config,
         stored += len(frame)
     print(f"built {events:,} events as {stored:,} stored rows over {AREAS} postnummer and "
           f"{len(YEARS) * 12} months in {time.perf_counter() - started:.0f} s")
-    return cfg, env
 
 
 

@@ -18,12 +18,9 @@ import pandas as pd
 import streamlit as st
 
 import lagesbild
-from lagesbild import store
 from lagesbild.config import Config
 from lagesbild.errors import LagesbildError
-from lagesbild.geo import groupings
-from lagesbild.release import publish
-from lagesbild.store import ingest
+from lagesbild.views import app_data as store
 from lagesbild.views import areas as area_views
 from lagesbild.views import source
 
@@ -38,7 +35,7 @@ def config() -> Config:
 @st.cache_resource(show_spinner="Öppnar databasen …")
 def _engine(url: str):
     # Passing the config's URL makes a changed LAGESBILD_DB_URL a new engine.
-    return publish.open_store(config())
+    return store.open_store(config())
 
 
 def engine():
@@ -119,9 +116,7 @@ class MapLayer:
 
 @st.cache_resource(show_spinner="Läser postnummerområden …")
 def _geodata(path: str, mtime: float):
-    from lagesbild.geo import layers
-
-    return layers.read_layer(path)
+    return store.read_layer(path)
 
 
 MAP_FORMAT = 1  # raise when what the kept map holds, or how it is made, changes
@@ -152,19 +147,7 @@ def _map_parts(path: str, mtime: float) -> dict:
 
 
 def _work_out(path: str, mtime: float) -> dict:
-    from lagesbild.geo import layers
-
-    layer = _geodata(path, mtime)
-    shown = layers.for_display(layer)
-    postnummer = area_views.display_layer(layer, "postnummer", None)
-    return {"geojson": layers.to_geojson_dict(shown),
-            "names": dict(zip(layer["postnummer"], layer["postort"].fillna(""))),
-            "bounds": [float(b) for b in shown.total_bounds],
-            "outline": layers.outline_geojson(layer),
-            "town_bounds": [float(b) for b in layers.dense_bounds(layer)],
-            "postnummer": {"geojson": postnummer.geojson,
-                           "bounds": [float(b) for b in postnummer.bounds],
-                           "key": postnummer.key}}
+    return store.map_parts(_geodata(path, mtime))
 
 
 @st.cache_resource(show_spinner=False)
@@ -189,8 +172,7 @@ def postort_names() -> dict[str, str]:
 
 @st.cache_resource(show_spinner=False)
 def _grouping(path: str, mtime: float):
-
-    return groupings.load_grouping(path)
+    return store.grouping(path)
 
 
 def grouping():

@@ -9,12 +9,8 @@ import pandas as pd
 import streamlit as st
 
 from lagesbild import fmt
-from lagesbild.analysis import aggregate, periods
-from lagesbild.analysis.areas import members as area_members
-from lagesbild.present import columns as col
-from lagesbild.store import process
 from lagesbild.views import areas as area_views
-from lagesbild.views import effect
+from lagesbild.views import mapview, pages
 from webapp import data, errors, state, widgets
 from webapp.text import md
 
@@ -76,8 +72,6 @@ class KartaChoice:
 
 def karta_controls(d: data.Data) -> KartaChoice | None:
     """The map page's own choices, seeded from and kept in the URL."""
-    from lagesbild.analysis import areas
-
     cat = data.config().catalogue
     measures = [m.code for m in cat.measures.values()
                 if m.has_postnummer and not d.counts.get(m.code, pd.DataFrame()).empty]
@@ -86,21 +80,20 @@ def karta_controls(d: data.Data) -> KartaChoice | None:
         return None
     state.seed("matt", measures, False, measures[0])
     measure = cat.measure(st.session_state["matt"])
-    frame = d.counts[measure.code]
-    latest = aggregate.latest_complete_month(frame) or frame["month"].max()
+    known = _months(data.config().db_url, d.fingerprint, measure.code)
     metrics = [k for k in area_views.METRICS if k != "per_1000" or measure.target is not None]
-    levels = list(areas.LEVELS) if data.grouping() is not None else ["postnummer"]
-    state.seed("period_typ", list(periods.PERIOD_KINDS), False, "rullande")
+    levels = list(mapview.LEVELS) if data.grouping() is not None else ["postnummer"]
+    state.seed("period_typ", list(mapview.PERIOD_KINDS), False, "rullande")
     state.seed("varde", metrics, False, metrics[0])
     state.seed("niva", levels, False, "postnummer")
 
     top = st.columns([2, 2, 2, 3])
     top[0].selectbox("Mått", measures, key="matt",
                      format_func=lambda c: cat.measure(c).short)
-    top[1].selectbox("Period", list(periods.PERIOD_KINDS), key="period_typ",
-                     format_func=periods.PERIOD_KINDS.get)
+    top[1].selectbox("Period", list(mapview.PERIOD_KINDS), key="period_typ",
+                     format_func=mapview.PERIOD_KINDS.get)
     kind = st.session_state["period_typ"]
-    options = periods.period_options(kind, sorted(frame["month"].unique()), latest)
+    options = known.options(kind)
     key = f"period_{kind}"
     sidebar_month = state.selection().month
     default = (options[0] if sidebar_month is None or not options
@@ -114,11 +107,11 @@ def karta_controls(d: data.Data) -> KartaChoice | None:
                                                      and followed != sidebar_month):
         st.session_state[key] = default
     top[2].selectbox("Välj period", options, key=key,
-                     format_func=lambda c: periods.period_label(kind, c))
+                     format_func=lambda c: mapview.period_label(kind, c))
     top[3].selectbox("Visa", metrics, key="varde", format_func=area_views.METRICS.get)
 
     cols = st.columns([2, 7])
-    cols[0].radio("Nivå", levels, key="niva", format_func=areas.LEVELS.get, horizontal=True,
+    cols[0].radio("Nivå", levels, key="niva", format_func=mapview.LEVELS.get, horizontal=True,
                   help="Postnummer eller större områden (områdesindelningen i "
                        "LAGESBILD_OMRADEN).")
     chosen = []
@@ -143,6 +136,12 @@ def karta_controls(d: data.Data) -> KartaChoice | None:
                        tuple(chosen))
 
 
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _months(url: str, fingerprint: tuple, code: str) -> mapview.Months:
+    # Once per store version and measure, not on every rerun.
+    return mapview.months(data._shared(url, fingerprint).counts[code])
+
+
 def _default_period(kind: str, month: pd.Timestamp, options: list[str]) -> str | None:
     """The period that holds the sidebar's month, else the newest."""
     if not options:
@@ -156,6 +155,7 @@ def _default_period(kind: str, month: pd.Timestamp, options: list[str]) -> str |
 class AreaView:
     view: object  # area_views.View
     deck: object  # maps.FrozenDeck
+    hidden_flags: int  # flagged areas without a name on the map
 
 
 @st.cache_resource(max_entries=32, show_spinner="Räknar områdena …")
@@ -167,8 +167,7 @@ def _area_data(url: str, fingerprint: tuple, choice: KartaChoice, kon: tuple, al
     measure = cfg.catalogue.measure(choice.measure)
     return area_views.view(cfg, d.counts[measure.code], d.population, measure, choice.kind,
                       choice.period, choice.metric, choice.level,
-                      aggregate.Filters(kon=kon, aldersgrupp=alder,
-                                        categories=choice.categories),
+                      pages.Filters(kon=kon, aldersgrupp=alder, categories=choice.categories),
                       data.display_layer(choice.level), data.map_layer().names, data.grouping())
 
 
@@ -176,31 +175,21 @@ def _area_data(url: str, fingerprint: tuple, choice: KartaChoice, kon: tuple, al
 def _area_view(url: str, fingerprint: tuple, choice: KartaChoice, kon: tuple, alder: tuple,
                selected: tuple, town: bool, big: bool = False) -> AreaView:
     # Cached per view: the deck's JSON is the slow part of a rerun. Never mutate the result.
-    from lagesbild.present import maps
-
     v, ml = _area_data(url, fingerprint, choice, kon, alder), data.map_layer()
     layer = data.display_layer(choice.level)
     measure = data.config().catalogue.measure(choice.measure)
-    deck = maps.FrozenDeck(maps.deck(v.coloured, ml.town_bounds if town else layer.bounds,
-                                     v.legend_title, f"Antal {measure.counted}", ml.outline,
-                                     selected, key=layer.key,
-                                     rate_line="per_1000" in v.safe.columns
-                                     and choice.metric != "per_1000",
-                                     verdict="flagga" in v.safe.columns,
-                                     label_size=20 if big else 15))
-    return AreaView(v, deck)
+    drawn = mapview.drawn(v, measure, choice.metric, layer.bounds, layer.key, ml.outline,
+                          ml.town_bounds if town else None, selected, big)
+    return AreaView(v, drawn.deck, drawn.hidden_flags)
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
 def _funnel_chart(url: str, fingerprint: tuple, choice: KartaChoice, kon: tuple, alder: tuple,
                   highlight: str | None):
     # The funnel's limits take a moment to compute: once per view and chosen area.
-    from lagesbild.analysis import funnel
-
     view = _area_data(url, fingerprint, choice, kon, alder)
-    measure = data.config().catalogue.measure(choice.measure)
-    return funnel.chart(view.safe, view.names, view.kommun_rate,
-                        f"({measure.target.label})" if measure.target else "", highlight)
+    return mapview.funnel_chart(view, data.config().catalogue.measure(choice.measure),
+                                highlight)
 
 
 def _picked(map_key: str, target: str, layer_key: str) -> None:
@@ -219,9 +208,6 @@ def _picked(map_key: str, target: str, layer_key: str) -> None:
 
 def karta(d: data.Data, choice: KartaChoice, sel: state.Selection) -> None:
     """The map, its legend, the funnel plot, the table, the downloads and the area profile."""
-    from lagesbild.analysis import areas, funnel
-    from lagesbild.present import export, maps
-
     cfg = data.config()
     measure = cfg.catalogue.measure(choice.measure)
     layer_key = "postnummer" if choice.level == "postnummer" else "omrade"
@@ -254,29 +240,25 @@ def karta(d: data.Data, choice: KartaChoice, sel: state.Selection) -> None:
         with st.popover("Ladda ned kartan", icon=":material/download:"):
             def image():  # built on click only: Altair checks every polygon it is given
                 # The page's zoom and chosen area, so the slide shows what the page shows.
-                return maps.static_map(view.coloured, view.legend, view.legend_title,
-                                       data.map_layer().outline,
-                                       data.map_layer().town_bounds if town else None,
-                                       selected, layer_key)
+                return mapview.static_map(view, data.map_layer().outline,
+                                          data.map_layer().town_bounds if town else None,
+                                          selected, layer_key)
 
             caption = widgets.marked(view.caption if not town else replace(
                 view.caption, filters=" · ".join(
                     p for p in (view.caption.filters, "Tätorten") if p)))
             png, svg = f"{caption.stem}.png", f"{caption.stem}.svg"
             st.download_button("PNG (1920 px)", data=widgets.logged(
-                lambda: export.png(image(), caption), caption, png),
+                lambda: pages.png(image(), caption), caption, png),
                 file_name=png, mime="image/png", on_click="ignore", key="karta_png",
                 icon=":material/image:")
             st.download_button("SVG", data=widgets.logged(
-                lambda: export.svg(image(), caption), caption, svg),
+                lambda: pages.svg(image(), caption), caption, svg),
                 file_name=svg, mime="image/svg+xml", on_click="ignore", key="karta_svg",
                 icon=":material/draw:")
 
-    hidden_flags = maps.unnamed_flags(view.coloured, maps.area_labels(
-        view.coloured, data.map_layer().town_bounds if town
-        else data.display_layer(choice.level).bounds, selected, layer_key), layer_key)
-    if hidden_flags:
-        st.caption(f"{fmt.number(hidden_flags)} flaggade områden ligger för tätt för att få "
+    if cached.hidden_flags:
+        st.caption(f"{fmt.number(cached.hidden_flags)} flaggade områden ligger för tätt för att få "
                    "namn på kartan i den här vyn: välj Tätorten, eller se trattdiagrammet.")
 
     st.subheader("Skiljer sig områdena från kommunen på riktigt?")
@@ -286,15 +268,12 @@ def karta(d: data.Data, choice: KartaChoice, sel: state.Selection) -> None:
     else:
         widgets.chart(_funnel_chart(cfg.db_url, d.fingerprint, choice, sel.filters.kon,
                             sel.filters.aldersgrupp, st.session_state.get(profile_key) or None),
-              export.Caption(f"{measure.short}: trattdiagram per "
-                             f"{areas.LEVEL_NOUNS[choice.level]}",
+              pages.caption(f"{measure.short}: trattdiagram per "
+                             f"{mapview.LEVEL_NOUNS[choice.level]}",
                              view.caption.period, view.caption.filters,
                              source=area_views.source_line(measure),
                              threshold=cfg.threshold), "tratt")
-        flagged = view.safe["flagga"].isin(["över", "under"]).sum()
-        st.markdown(funnel.EXPLANATION.format(threshold=cfg.threshold)
-                    + f" Kommunens nivå: **{fmt.number(view.kommun_rate, 1)} per 1 000**. "
-                    f"Utanför 99,8 %-gränsen: **{fmt.number(flagged)}** områden.")
+        st.markdown(mapview.funnel_text(view, cfg.threshold))
 
     widgets.missing_note(view)
     with st.expander("Tabellen bakom kartan", expanded=False):
@@ -316,73 +295,45 @@ def karta(d: data.Data, choice: KartaChoice, sel: state.Selection) -> None:
 
 @st.cache_resource(max_entries=32, show_spinner=False)
 def _profile(url: str, fingerprint: tuple, choice: KartaChoice, kon: tuple, alder: tuple,
-             code: str) -> tuple:
-    # Cached per area and view; never mutate the result.
-    from lagesbild.analysis import areas
-
+             name: str, inside: tuple, marks: tuple) -> mapview.Profile:
+    # Cached per area, view and actions there: its charts too, so a rerun does not build
+    # and validate them again. Never mutate the result.
     cfg, d = data.config(), data._shared(url, fingerprint)
     measure = cfg.catalogue.measure(choice.measure)
-    filters = aggregate.Filters(kon=kon, aldersgrupp=alder, categories=choice.categories)
-    selected = aggregate.select(d.counts[measure.code], d.population, measure, filters)
-    frame = selected.rows
-    period = periods.parse_period(choice.kind, choice.period)
-    members = areas.members(code, choice.level, data.grouping(), sorted(data.map_layer().names))
-    trend = (area_views.profile_trend(frame, selected.population, measure, members, period.end,
-                                 cfg.threshold) if measure.target is not None else None)
-    parts = area_views.profile_breakdowns(frame, d.population, measure, members, period,
-                                     cfg.threshold)
-    pop = area_views.profile_population(d.population, members, period.end.year, cfg.threshold)
-    return trend, parts, pop
+    return mapview.profile(cfg, d.counts[measure.code], d.population, measure, choice.kind,
+                           choice.period, pages.Filters(kon=kon, aldersgrupp=alder,
+                                                        categories=choice.categories),
+                           name, list(inside), marks)
 
 
-def area_profile(d: data.Data, choice: KartaChoice, sel: state.Selection, code: str, name: str) -> None:
+def area_profile(d: data.Data, choice: KartaChoice, sel: state.Selection, code: str,
+                 name: str) -> None:
     """One area: its trend against the municipality, breakdowns, and its population."""
-    from lagesbild.present import charts, export  # Altair: only where charts are drawn
-
     cfg = data.config()
-    cat = cfg.catalogue
-    measure = cat.measure(choice.measure)
-    filters = aggregate.Filters(kon=sel.filters.kon, aldersgrupp=sel.filters.aldersgrupp,
-                                categories=choice.categories)
-    period = periods.parse_period(choice.kind, choice.period)
-    period_text = periods.period_label(choice.kind, choice.period)
-    filters_text = area_views.filter_text(cat, measure, filters)
-    trend, parts, pop = _profile(cfg.db_url, d.fingerprint, choice, sel.filters.kon,
-                                 sel.filters.aldersgrupp, code)
-    if trend is not None:
+    measure = cfg.catalogue.measure(choice.measure)
+    inside = tuple(mapview.members(code, choice.level, data.grouping(),
+                                   sorted(data.map_layer().names)))
+    marks = (mapview.action_markers(data.engine(), measure.code, inside)
+             if measure.target is not None else ())
+    p = _profile(cfg.db_url, d.fingerprint, choice, sel.filters.kon, sel.filters.aldersgrupp,
+                 name, inside, marks)
+    if p.trend is not None:
         st.markdown(f"**{name} jämfört med hela kommunen**: {measure.counted} per 1 000 i "
                     f"målgruppen, rullande 12 månader, vid varje kvartalsslut.")
-        inside = area_members(code, choice.level, data.grouping(), sorted(data.map_layer().names))
-        marks = effect.markers(process.actions(data.engine()), measure.code, tuple(inside))
-        widgets.chart(charts.area_trend_chart(trend, name, marks),
-              export.Caption(f"{name} och hela kommunen: {measure.short.lower()} per 1 000",
-                             f"rullande 12 månader till {fmt.month_short(period.end)}",
-                             filters_text, source=area_views.source_line(measure),
-                             threshold=cfg.threshold), "profil_trend")
-        for month, text in zip(marks[col.MONTH], marks[col.NOTE]):
+        widgets.chart(p.trend.chart, p.trend.caption, "profil_trend")
+        for month, text in p.trend.notes:
             st.caption(f":material/flag: {fmt.month(month)}: {md(text)}.")
-        if trend.loc[trend["serie"] == "Området", "skyddad"].any():
-            st.caption(f"Punkter där området har färre än {cfg.threshold} visas inte.")
-    if parts:
-        st.markdown(f"**Fördelning i {name}**, {period_text}")
+        if p.trend.hidden_note:
+            st.caption(p.trend.hidden_note)
+    if p.parts:
+        st.markdown(f"**Fördelning i {name}**, {p.period_text}")
         columns = st.columns(2)
-        for i, (dim, safe) in enumerate(parts.items()):
-            labels = area_views.value_labels(cat, measure, dim)
-            header = measure.dimension_label(dim)
-            shown = area_views.breakdown_table(safe, dim, labels, cfg.threshold, header)
+        for i, panel in enumerate(p.parts):
             with columns[i % 2]:
-                st.markdown(f"*{header}*")
-                widgets.chart(charts.area_bar_chart(shown, header, cfg.threshold),
-                      export.Caption(f"{name}: {measure.short.lower()} efter "
-                                     f"{header.lower()}", period_text, filters_text,
-                                     source=area_views.source_line(measure),
-                                     threshold=cfg.threshold), f"profil_{dim}")
-    st.markdown(f"**Befolkning i {name}** efter ålder och kön ({pop.attrs['ar']})")
-    sex = {k: cat.sex_label(k) for k in ("K", "M")}
-    widgets.chart(charts.area_population_chart(pop, sex, cfg.threshold),
-          export.Caption(f"{name}: befolkning efter ålder och kön", str(pop.attrs["ar"]),
-                         source="Källa: SCB, befolkningsstatistik", threshold=cfg.threshold),
-          "profil_befolkning")
+                st.markdown(f"*{panel.heading}*")
+                widgets.chart(panel.chart, panel.caption, f"profil_{panel.key}")
+    st.markdown(f"**Befolkning i {name}** efter ålder och kön ({p.population_year})")
+    widgets.chart(p.population.chart, p.population.caption, "profil_befolkning")
 
 
 def render() -> None:

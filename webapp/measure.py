@@ -13,23 +13,18 @@ import pandas as pd
 import streamlit as st
 
 from lagesbild import fmt
-from lagesbild.analysis import aggregate
 from lagesbild.config import Measure
-from lagesbild.present import export
-from lagesbild.store import process
 from lagesbild.views import breakdown as bd
-from lagesbild.views import effect, figures, overview
+from lagesbild.views import figures, pages
 from webapp import comparison, data, errors, state, widgets
 from webapp.text import md
 
 ALL = "Alla"
-WITHHELD = ("Summan visas inte: den är för liten för att visas (röjandekontroll), eller "
-            "uppgifter saknas för en del av perioden.")
 
 
 @st.cache_resource(max_entries=96, show_spinner=False)
 def _figure(url: str, fingerprint: tuple, code: str, kind: str, end: pd.Timestamp,
-            dim: str | None, filters: aggregate.Filters, storhet: str,
+            dim: str | None, filters: pages.Filters, storhet: str,
             presentation: bool, marks: tuple = ()) -> figures.Figure:
     # Cached per view and shared by sessions (frozen; never mutate it): reruns that only
     # change another chart's choice reuse the rest.
@@ -40,14 +35,10 @@ def _figure(url: str, fingerprint: tuple, code: str, kind: str, end: pd.Timestam
                          markers=pd.DataFrame(list(marks), columns=[bd.MONTH, bd.NOTE, "typ"]))
 
 
-def markers(code: str, filters: aggregate.Filters) -> tuple:
+def markers(code: str, filters: pages.Filters) -> tuple:
     """Actions and omvärld notes for a measure's timeline, as a hashable cache key. With an
     area chosen, only actions there (or for the whole municipality)."""
-    engine = data.engine()
-    frame = pd.concat([
-        effect.markers(process.actions(engine), code, filters.postnummer),
-        effect.note_markers(process.notes(engine, matt=code))], ignore_index=True)
-    return tuple(frame.itertuples(index=False, name=None))
+    return pages.markers(data.engine(), code, filters.postnummer)
 
 
 def figure(d: data.Data, code: str, kind: str, end, dim, filters, storhet) -> figures.Figure:
@@ -85,7 +76,7 @@ def render(codes: list[str], title: str, about: str) -> None:
                     section(d, sel, code)
 
 
-def _page_filters(measure: Measure, sel: state.Selection) -> tuple[aggregate.Filters, str]:
+def _page_filters(measure: Measure, sel: state.Selection) -> tuple[pages.Filters, str]:
     """The measure's own filters and variable, added to the sidebar's (all in the URL)."""
     code = measure.code
     exclusive = bd.exclusive_dimensions(measure)
@@ -119,63 +110,31 @@ def _page_filters(measure: Measure, sel: state.Selection) -> tuple[aggregate.Fil
                     placeholder=ALL)
                 if values:
                     chosen.append((dim, tuple(values)))
-    filters = aggregate.Filters(sel.filters.postnummer, sel.filters.kon,
+    filters = pages.Filters(sel.filters.postnummer, sel.filters.kon,
                                 sel.filters.aldersgrupp, tuple(chosen))
     return filters, storhet
 
 
-def _headline(d: data.Data, measure: Measure, sel: state.Selection, filters: aggregate.Filters,
+@st.cache_resource(max_entries=256, show_spinner=False)
+def _headline_of(url: str, fingerprint: tuple, code: str, month: pd.Timestamp,
+                 filters: pages.Filters, storhet: str) -> pages.Headline:
+    # Once per store version and choice, shared by sessions: a filter change that comes
+    # back to an earlier choice is a lookup.
+    cfg, d = data.config(), data.data()
+    return pages.headline(d.counts[code], d.population, cfg.catalogue.measure(code), cfg,
+                          month, filters, storhet)
+
+
+def _headline(d: data.Data, measure: Measure, sel: state.Selection, filters: pages.Filters,
               storhet: str) -> None:
     """The month and the rolling 12 months against last year; per 1 000; each sex apart."""
-    cfg, cat = data.config(), data.config().catalogue
-    chosen = bd.with_defaults(measure, filters, storhet=storhet)
-    m = bd.effective(measure, chosen, storhet)
-    selected = aggregate.select(d.counts[measure.code], d.population, m, chosen)
-    rows = selected.rows
-    month = sel.month
-    counted = " – ".join([m.variables[storhet].label, *(
-        measure.dimensions[dim].categories[values[0]] for dim, values in chosen.categories
-        if dim in bd.exclusive_dimensions(measure))])
-    since = overview.first_month(d.counts[measure.code])
-    card = overview.card(rows, m, cfg.threshold, month, storhet=storhet, counted=counted,
-                         since=since)
-    r12 = aggregate.Period.rolling12(month)
-    metrics = [
-        (fmt.month(month), card.value, card.delta, card.direction,
-         f"{card.counted} {fmt.month(month)}, jämfört med samma månad året innan."),
-        ("Rullande 12 mån", card.rolling12, _change(card.rolling12_change),
-         _arrow(card.rolling12_change),
-         f"{fmt.period(r12.start, r12.end)}, jämfört med de 12 månaderna före."
-         + (" Medel per månad." if m.variables[storhet].aggregation == "medel" else "")
-         + ("" if card.rolling12_shown else " " + WITHHELD)),
-    ]
-    per_1000 = (bd.rate(rows, selected.population, m, r12, storhet, cfg.threshold)
-                if card.rolling12_shown else None)
-    if per_1000 is not None:
-        metrics.append(("Per 1 000, 12 mån", fmt.number(per_1000, 1), None, "off",
-                        f"Per 1 000 {m.target.label}, rullande 12 månader."))
-    if measure.has_sex and not m.variables[storhet].without_sex and not filters.kon:
-        for sex, (c, shown) in overview.sex_cards(rows, m, cfg.threshold, month,
-                                                  storhet, since).items():
-            metrics.append((f"{cat.sex_label(sex, measure)}, 12 mån",
-                            c.rolling12 if shown else "–",
-                            _change(c.rolling12_change) if shown else None,
-                            _arrow(c.rolling12_change) if shown else "off",
-                            f"{cat.sex_label(sex, measure)}: rullande 12 månader jämfört "
-                            "med de 12 månaderna före." + ("" if shown else " " + WITHHELD)))
-    st.markdown(f"**{card.counted}**")
-    for column, (label, value, delta, arrow, help_) in zip(st.columns(len(metrics)), metrics):
+    head = _headline_of(data.config().db_url, d.fingerprint, measure.code, sel.month,
+                        filters, storhet)
+    st.markdown(f"**{head.counted}**")
+    for column, m in zip(st.columns(len(head.metrics)), head.metrics):
         with column:
-            st.metric(label, value, delta, delta_color="off", delta_arrow=arrow, help=help_,
-                      border=True)
-
-
-def _change(text: str) -> str | None:
-    return None if text == "–" else text.replace(" mot föregående 12 mån", "")
-
-
-def _arrow(text: str) -> str:
-    return "up" if text.startswith("+") else "down" if text.startswith("−") else "off"
+            st.metric(m.label, m.value, m.delta, delta_color="off", delta_arrow=m.arrow,
+                      help=m.help, border=True)
 
 
 def _housing_status(d: data.Data, measure: Measure, sel: state.Selection) -> None:
@@ -192,7 +151,7 @@ def _housing_status(d: data.Data, measure: Measure, sel: state.Selection) -> Non
     right.metric("Platser", fmt.number(status.places), border=True)
     last.metric("Beläggningsgrad", fmt.percent(status.occupancy, sign=False), border=True,
                 help="Belagda nätter / (platser × dagar i månaden).")
-    caption = export.Caption(f"Akutboende, aktuellt läge: {fmt.month(status.month)}",
+    caption = pages.caption(f"Akutboende, aktuellt läge: {fmt.month(status.month)}",
                              fmt.month(status.month), "", f"Källa: {measure.source}", t)
     widgets.table(status.table, caption, key=f"{measure.code}_lage")
     st.caption("Beläggningsgraden gäller hela boendet; urvalet på kön gäller inte den.")
@@ -232,11 +191,9 @@ def section(d: data.Data, sel: state.Selection, code: str, heading: bool = True)
     head_slot, chart_slot = st.container(), st.container()
     if present:
         head_slot, chart_slot = chart_slot, head_slot
-    _, ignored = aggregate.apply_filters(d.counts[code].head(0), measure, filters)
-    if filters.kon and measure.variables[storhet].without_sex:
-        ignored.append("kon")
     with head_slot:
-        widgets.ignored_note(ignored, measure.short)
+        widgets.ignored_note(pages.ignored(d.counts[code], measure, filters, storhet),
+                             measure.short)
         _headline(d, measure, sel, filters, storhet)
         if code == "akutboende":
             _housing_status(d, measure, sel)
@@ -244,7 +201,7 @@ def section(d: data.Data, sel: state.Selection, code: str, heading: bool = True)
         _charts(d, sel, measure, filters, storhet)
 
 
-def _charts(d: data.Data, sel: state.Selection, measure: Measure, filters: aggregate.Filters,
+def _charts(d: data.Data, sel: state.Selection, measure: Measure, filters: pages.Filters,
             storhet: str) -> None:
     """The four charts in tabs; only the open one is computed."""
     code = measure.code

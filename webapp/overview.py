@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from lagesbild.analysis.aggregate import Filters
 from lagesbild.views import overview
+from lagesbild.views.pages import Filters
 from webapp import comparison, data, errors, karta, widgets
 
 

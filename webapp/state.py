@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from lagesbild import fmt
-from lagesbild.analysis import aggregate
+from lagesbild.views import pages
 from webapp import data
 
 log = logging.getLogger("lagesbild.ui")
@@ -31,7 +31,7 @@ SEX_OPTIONS = {"": "Alla", "K": "Flickor/kvinnor", "M": "Pojkar/män"}
 @dataclass(frozen=True)
 class Selection:
     month: pd.Timestamp | None
-    filters: aggregate.Filters
+    filters: pages.Filters
 
 
 def _from_url(key: str, multi: bool):
@@ -53,18 +53,20 @@ def seed(key: str, options: list, multi: bool, default):
         st.session_state[key] = value if value in options else default
 
 
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _choices(url: str, fingerprint: tuple) -> pages.Choices:
+    # Once per store version, not on every rerun of every page.
+    return pages.choices(data._shared(url, fingerprint).counts)
+
+
 def sidebar_filters(d: data.Data) -> Selection:
     """The global filters (month, area, sex, age group), shared by all pages and in the URL."""
     cat = data.config().catalogue
-    months = sorted({m for f in d.counts.values() for m in f["month"].unique()})
-    latest = max((aggregate.latest_complete_month(f) for f in d.counts.values()
-                  if not f.empty), default=None)
-    month_options = [pd.Timestamp(m).strftime("%Y-%m") for m in reversed(months)]
-    areas = sorted({str(p) for f in d.counts.values() if "postnummer" in f.columns
-                    for p in f["postnummer"].dropna().unique()})
+    options = _choices(data.config().db_url, d.fingerprint)
+    month_options, areas = list(options.months), list(options.areas)
     names = data.postort_names()
 
-    seed("manad", month_options, False, latest.strftime("%Y-%m") if latest is not None
+    seed("manad", month_options, False, options.latest if options.latest is not None
           else (month_options[0] if month_options else None))
     seed("omrade", areas, True, [])
     seed("kon", list(SEX_OPTIONS), False, "")
@@ -97,7 +99,7 @@ def sidebar_filters(d: data.Data) -> Selection:
              "alder": state["alder"],
              "presentation": "1" if state["presentationslage"] else None})
     month = pd.Timestamp(state["manad"] + "-01") if state["manad"] else None
-    chosen = Selection(month, aggregate.Filters(
+    chosen = Selection(month, pages.Filters(
         postnummer=tuple(state["omrade"]),
         kon=(state["kon"],) if state["kon"] else (),
         aldersgrupp=tuple(state["alder"]),
@@ -108,7 +110,7 @@ def sidebar_filters(d: data.Data) -> Selection:
 
 def selection() -> Selection:
     """The sidebar's current choices (set by app.py before the page runs)."""
-    return st.session_state.get("_urval") or Selection(None, aggregate.Filters())
+    return st.session_state.get("_urval") or Selection(None, pages.Filters())
 
 
 def to_url(values: dict) -> None:

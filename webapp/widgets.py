@@ -3,11 +3,13 @@ tables with their downloads."""
 
 from __future__ import annotations
 
+import copy
+
 import pandas as pd
 import streamlit as st
 
 from lagesbild import fmt
-from lagesbild.present import tables
+from lagesbild.views import pages
 from webapp import auth, data, state
 from webapp.text import md
 
@@ -112,23 +114,33 @@ def marked(caption):
     return replace(caption, demo=data.data().is_demo)
 
 
+@st.cache_resource(max_entries=256, show_spinner=False)
+def _spec(chart_id: int, _chart, presentation: bool) -> tuple:
+    # Altair copies and validates the whole chart each time it is turned into a spec; a
+    # cached chart (a figure of the same store version and choices) is turned once. The
+    # chart is kept with its spec, so its id is not another chart's while the entry lives.
+    from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec
+
+    return _chart, _convert_altair_to_vega_lite_spec(pages.screen(_chart, presentation))
+
+
 def chart(chart_, caption, key: str) -> None:
     """An Altair chart in Swedish formats, with PNG and SVG downloads of the same chart."""
-    from lagesbild.present import export
-
     caption = marked(caption)
     # Our own configuration, not Streamlit's theme: the page shows what the PNG will show.
     # The accessible name is the chart's title and subtitle, in Swedish.
-    st.altair_chart(export.screen(chart_, state.presentation()), width="stretch", theme=None,
-                    key=f"{key}_chart", alt=f"Diagram: {caption.title}. {caption.subtitle}.")
+    presentation = state.presentation()
+    spec = copy.deepcopy(_spec(id(chart_), chart_, presentation)[1])  # Streamlit edits it
+    st.vega_lite_chart(spec, width="stretch", theme=None, key=f"{key}_chart",
+                       alt=f"Diagram: {caption.title}. {caption.subtitle}.")
     with st.container(horizontal=True):
-        st.download_button("PNG", data=logged(lambda: export.png(chart_, caption), caption,
+        st.download_button("PNG", data=logged(lambda: pages.png(chart_, caption), caption,
                                               f"{caption.stem}.png"),
                            file_name=f"{caption.stem}.png", mime="image/png", on_click="ignore",
                            key=f"{key}_png", icon=":material/image:",
                            help="Bild 1920 px bred för presentationer, med rubrik, period, "
                                 "urval, källa och röjandekontroll i bilden.")
-        st.download_button("SVG", data=logged(lambda: export.svg(chart_, caption), caption,
+        st.download_button("SVG", data=logged(lambda: pages.svg(chart_, caption), caption,
                                               f"{caption.stem}.svg"),
                            file_name=f"{caption.stem}.svg", mime="image/svg+xml",
                            on_click="ignore", key=f"{key}_svg", icon=":material/draw:")
@@ -157,12 +169,10 @@ def table(table_: pd.DataFrame, caption, key: str, fit: bool = False) -> None:
     works; see ``tables.style``) at the height of all its rows (no box that scrolls inside
     the page), with Excel and CSV downloads. *fit*: a static table whose headers and texts
     wrap, for a wide table that must fit a 1366 px projector."""
-    from lagesbild.present import export
-
     caption = marked(caption)
-    styled = tables.style(table_)
+    styled = pages.styled(table_)
     if fit:  # st.table drew a Styler as an empty box: the cells as their Swedish text
-        fitted(tables.as_text(table_))
+        fitted(pages.as_text(table_))
     as_text = {c: st.column_config.TextColumn(alignment="right") for c in table_.columns
                if pd.api.types.is_numeric_dtype(table_[c])
                and not pd.api.types.is_numeric_dtype(styled.data[c])}
@@ -170,13 +180,13 @@ def table(table_: pd.DataFrame, caption, key: str, fit: bool = False) -> None:
         st.dataframe(styled, hide_index=True, width="stretch", height="content",
                      key=f"{key}_table", column_config=as_text)
     with st.container(horizontal=True):
-        st.download_button("Excel", data=logged(lambda: export.xlsx(table_, caption), caption,
+        st.download_button("Excel", data=logged(lambda: pages.xlsx(table_, caption), caption,
                                                 f"{caption.stem}.xlsx"),
                            file_name=f"{caption.stem}.xlsx", on_click="ignore",
                            mime="application/vnd.openxmlformats-officedocument."
                                 "spreadsheetml.sheet", key=f"{key}_xlsx",
                            icon=":material/table:")
-        st.download_button("CSV", data=logged(lambda: export.csv(table_), caption,
+        st.download_button("CSV", data=logged(lambda: pages.csv(table_), caption,
                                               f"{caption.stem}.csv"),
                            file_name=f"{caption.stem}.csv", mime="text/csv", on_click="ignore",
                            key=f"{key}_csv", icon=":material/download:")
