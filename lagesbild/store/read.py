@@ -246,30 +246,14 @@ def postnummer_codes(engine: sa.Engine) -> set[str]:
         return set(conn.execute(sa.select(population.c.postnummer).distinct()).scalars())
 
 
-def read_batches(engine: sa.Engine, spans_of: list[int] | None = None) -> pd.DataFrame:
+def read_batches(engine: sa.Engine) -> pd.DataFrame:
     """Every batch, oldest first, with the first and last month (or year) it holds.
 
-    Undone batches are listed too (``undone_at`` and ``undone_by`` set; they hold no rows).
-    With *spans_of*, the months are looked up for those batches only (the others' are
-    missing): what a caller that knows the older batches' spans needs after an import.
+    Undone batches are listed too (``undone_at`` and ``undone_by`` set; they hold no rows,
+    so no months).
     """
-    def only(table):
-        return [table.c.batch_id.in_(spans_of)] if spans_of is not None else []
-
-    spans = sa.union_all(
-        sa.select(counts.c.batch_id,
-                  sa.cast(sa.func.min(counts.c.month), sa.String).label("first"),
-                  sa.cast(sa.func.max(counts.c.month), sa.String).label("last"))
-        .where(*only(counts)).group_by(counts.c.batch_id),
-        sa.select(population.c.batch_id,
-                  sa.cast(sa.func.min(population.c.ar), sa.String).label("first"),
-                  sa.cast(sa.func.max(population.c.ar), sa.String).label("last"))
-        .where(*only(population)).group_by(population.c.batch_id),
-    ).subquery()
-    query = (sa.select(batches, spans.c["first"], spans.c["last"])
-             .join_from(batches, spans, batches.c.id == spans.c.batch_id, isouter=True)
-             .order_by(batches.c.id))
+    query = sa.select(batches).order_by(batches.c.id)
     with engine.connect() as conn:
         frame = pd.read_sql(query, conn)
-    return frame.assign(first=frame["first"].astype("string").str.slice(0, 7),
-                        last=frame["last"].astype("string").str.slice(0, 7))
+    return frame.rename(columns={"first_period": "first", "last_period": "last"}).astype(
+        {"first": "string", "last": "string"})

@@ -45,6 +45,9 @@ batches = sa.Table(
     sa.Column("undone_by", sa.String(128)),
     # The measure's catalogue entry at import (dimensions, categories, age groups), as JSON.
     sa.Column("katalog", sa.Text),
+    # The first and last month ("ÅÅÅÅ-MM") or year it holds, written with its rows.
+    sa.Column("first_period", sa.String(10)),
+    sa.Column("last_period", sa.String(10)),
     sqlite_autoincrement=True,  # ids are never reused, even after the newest row is gone
 )
 

@@ -82,13 +82,23 @@ def named_categories(frame: pd.DataFrame, dimensions: list[str]) -> pd.Series:
     return ids.map(texts)
 
 
+def _span(values: pd.Series) -> tuple[str | None, str | None]:
+    """The first and last month ("ÅÅÅÅ-MM") or year of *values*, as the batch list shows."""
+    if values.empty:
+        return None, None
+    if pd.api.types.is_numeric_dtype(values):
+        return str(int(values.min())), str(int(values.max()))
+    months = pd.to_datetime(values)
+    return f"{months.min():%Y-%m}", f"{months.max():%Y-%m}"
+
+
 def _new_batch(conn, measure: str, info: BatchInfo, rows_stored: int,
-               katalog: str | None = None) -> int:
+               katalog: str | None = None, span: tuple = (None, None)) -> int:
     result = conn.execute(batches.insert().values(
         measure=measure, source=info.source, sha256=info.digest,
         source_system=info.source_system, extracted=info.extracted, rows_read=info.rows_read,
         rows_stored=rows_stored, created_by=info.created_by, katalog=katalog,
-        created_at=datetime.now(timezone.utc)))
+        first_period=span[0], last_period=span[1], created_at=datetime.now(timezone.utc)))
     return int(result.inserted_primary_key[0])
 
 
@@ -110,7 +120,8 @@ def write_counts(engine: sa.Engine | sa.Connection, measure: Measure, frame: pd.
                         kategorier=named_categories(frame, list(measure.dimensions)))
     keep = [c for c in counts.c.keys() if c in rows.columns]
     with writing(engine) as conn:
-        batch_id = _new_batch(conn, measure.code, info, len(rows), catalogue_entry(measure))
+        batch_id = _new_batch(conn, measure.code, info, len(rows), catalogue_entry(measure),
+                              _span(rows["month"]))
         rows = rows[keep].assign(batch_id=batch_id)
         _bulk_insert(conn, counts, rows, progress)
         _copy(conn, batch_id, rows, columnar.COUNTS)
@@ -130,7 +141,7 @@ def write_population(engine: sa.Engine | sa.Connection, frame: pd.DataFrame,
     """Store population as a new batch, replacing the years it holds."""
     info = _info(info, **legacy)
     with writing(engine) as conn:
-        batch_id = _new_batch(conn, "befolkning", info, len(frame))
+        batch_id = _new_batch(conn, "befolkning", info, len(frame), span=_span(frame["ar"]))
         rows = frame.assign(batch_id=batch_id)
         _bulk_insert(conn, population, rows, progress)
         _copy(conn, batch_id, rows, columnar.POPULATION)
@@ -157,5 +168,6 @@ def undo(engine: sa.Engine, batch_id: int, undone_by: str | None = None) -> dict
         for table in (counts, population, batch_arrow):
             conn.execute(table.delete().where(table.c.batch_id == batch_id))
         conn.execute(batches.update().where(batches.c.id == batch_id).values(
-            undone_at=datetime.now(timezone.utc), undone_by=undone_by))
+            undone_at=datetime.now(timezone.utc), undone_by=undone_by, first_period=None,
+            last_period=None))  # it holds no rows now
     return dict(row)

@@ -18,8 +18,10 @@ import logging
 import threading
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import sqlalchemy as sa
 
 from lagesbild import store
@@ -53,25 +55,69 @@ class Snapshot:
         return next((r for r in self.releases if r.month == key), None)
 
 
-def _frame(measure: Measure, parts: list[pd.DataFrame], delivered: list[str]) -> pd.DataFrame:
-    """One measure's published months as one canonical frame with its delivered months."""
+def _order(measure: Measure, column: str, known: list) -> list:
+    """The categories of *column*: the catalogue's order, else the sorted values *known*."""
+    return list(_categories(measure, column, pd.Series(known, dtype=object)).categories)
+
+
+def _frame(measure: Measure, kept: pd.DataFrame | None, fresh: pa.Table | None,
+           delivered: list[str]) -> pd.DataFrame:
+    """One measure's published months as one canonical frame with its delivered months:
+    the rows *kept* from before (a frame of this shape) and the *fresh* release rows (with
+    their month), text as categoricals in catalogue order.
+
+    The fresh rows go from Arrow to categorical codes in Arrow (``index_in``), not through
+    Python strings: at a big city's size that was most of a new process's first read.
+    """
     columns = ["month", *measure.dimension_columns, "storhet", "antal"]
-    frame = (pd.concat(parts, ignore_index=True) if parts
-             else pd.DataFrame({c: pd.Series(dtype=object) for c in columns}))
+    parts = []
+    if kept is not None:
+        parts.append(kept)
+    if fresh is not None and fresh.num_rows:
+        out = {"month": fresh["month"].to_numpy().astype("datetime64[s]")}
+        for c in columns[1:-1]:
+            if c not in fresh.column_names:
+                out[c] = pd.Series([None] * fresh.num_rows, dtype=object)
+                continue
+            seen = pc.unique(fresh[c]).drop_null().to_pylist()
+            if kept is not None and isinstance(kept[c].dtype, pd.CategoricalDtype):
+                seen = sorted(set(seen) | set(kept[c].cat.categories))
+            order = _order(measure, c, seen)
+            codes = pc.index_in(fresh[c], value_set=pa.array(order, pa.string()))
+            out[c] = pd.Categorical.from_codes(
+                codes.fill_null(-1).to_numpy(zero_copy_only=False).astype("int32"),
+                dtype=pd.CategoricalDtype(order))
+        out["antal"] = fresh["antal"].to_numpy(zero_copy_only=False).astype("int64")
+        parts.append(pd.DataFrame(out, columns=columns))
+    if not parts:
+        frame = pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+    elif len(parts) == 1:
+        frame = parts[0]
+    else:  # the same categories on both sides, so the concatenation stays categorical
+        kept, new = parts
+        kept = kept.assign(**{c: kept[c].cat.set_categories(new[c].cat.categories)
+                              for c in columns[1:-1]
+                              if isinstance(new[c].dtype, pd.CategoricalDtype)
+                              and isinstance(kept[c].dtype, pd.CategoricalDtype)})
+        frame = pd.concat([kept, new], ignore_index=True)
     frame = frame.reindex(columns=columns)
     dtypes = {c: _categories(measure, c, frame[c].astype(object)) for c in columns
-              if c not in ("month", "antal")}
-    frame = frame.astype(dtypes).assign(month=pd.to_datetime(frame["month"]).astype(
-        "datetime64[s]"), antal=frame["antal"].astype("int64"))
+              if c not in ("month", "antal") and not isinstance(frame[c].dtype,
+                                                                pd.CategoricalDtype)}
+    frame = frame.astype(dtypes).assign(month=frame["month"].astype("datetime64[s]"),
+                                        antal=frame["antal"].astype("int64"))
     frame = frame.sort_values("month", kind="stable").reset_index(drop=True)
+    frame.attrs = {}
     frame.attrs[DELIVERED] = tuple(sorted(delivered))
     return frame
 
 
-def _with_month(table: pa.Table, month: str) -> pa.Table:
-    stamp = pd.Timestamp(f"{month}-01")
-    return table.append_column("month", pa.array([stamp] * table.num_rows,
-                                                 pa.timestamp("s")))
+def _with_months(tables: list[tuple[pa.Table, str]]) -> pa.Table:
+    """The release tables as one, each row with its release's month."""
+    joined = pa.concat_tables([t for t, _ in tables], promote_options="default")
+    stamps = np.repeat(np.array([f"{m}-01" for _, m in tables], dtype="datetime64[s]"),
+                       [t.num_rows for t, _ in tables])
+    return joined.append_column("month", pa.array(stamps, pa.timestamp("s")))
 
 
 def _read_releases(engine: sa.Engine, cfg: Config, chosen: list[releases.Release],
@@ -94,17 +140,15 @@ def _read_releases(engine: sa.Engine, cfg: Config, chosen: list[releases.Release
         if before is not None and had == ids:
             out[code] = before
             continue
-        parts = []
+        kept = None
         if before is not None:  # the months whose release is still in force
             keep = {pd.Timestamp(f"{r.month}-01") for r in mine if r.id in had}
-            parts.append(before[before["month"].isin(keep)])
-        fresh = [_with_month(rows[(r.id, code)], r.month)
+            kept = before[before["month"].isin(keep)]
+        fresh = [(rows[(r.id, code)], r.month)
                  for r in mine if r.id not in had and (r.id, code) in rows]
-        if fresh:  # decoded and joined in Arrow, converted to pandas once
-            parts.append(pa.concat_tables(fresh, promote_options="default").to_pandas())
-        parts = [p.astype({c: object for c in p.columns
-                           if isinstance(p[c].dtype, pd.CategoricalDtype)}) for p in parts]
-        frame = _frame(cfg.catalogue.measures[code], parts, [r.month for r in mine])
+        # Decoded and joined in Arrow, converted to pandas once.
+        frame = _frame(cfg.catalogue.measures[code], kept,
+                       _with_months(fresh) if fresh else None, [r.month for r in mine])
         frame.attrs["releases"] = tuple(sorted(ids))
         if mine:  # the noise the counts carry, for tests and limits that allow for it
             frame.attrs["skalor"] = dict(mine[-1].budget.get("skalor") or {})
