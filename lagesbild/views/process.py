@@ -153,8 +153,9 @@ def notes(engine: sa.Engine, *, start: dt.date | None = None,
 
 def notes_table(found: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
     """Notes as the page lists them, newest first, with the measures' names."""
+    labels = _measure_labels(catalogue)
     return pd.DataFrame({
         "Datum": pd.to_datetime(found["datum"]).dt.strftime("%Y-%m-%d"),
         "Rubrik": found["rubrik"], "Text": found["text"], "Källa": found["kalla"],
-        "Länk": found["lank"], "Mått": found["matt"].map(_measure_labels(catalogue)).fillna("–"),
+        "Länk": found["lank"], "Mått": found["matt"].map(labels).fillna("–"),
         "Område": found["omrade"].fillna("–")}).iloc[::-1]
