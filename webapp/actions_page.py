@@ -9,9 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from lagesbild import access, fmt
-from lagesbild.analysis import aggregate
-from lagesbild.store import process
-from lagesbild.views import effect, publication
+from lagesbild.views import effect, process, publication
 from webapp import auth, data, errors, widgets
 from webapp.text import md
 
@@ -31,8 +29,7 @@ def can_write() -> bool:
 
 
 def latest(d: data.Data) -> pd.Timestamp | None:
-    return max((m for m in (aggregate.latest_complete_month(f) for f in d.counts.values())
-                if m is not None), default=None)
+    return process.latest_month(d.counts)
 
 
 @st.cache_resource(max_entries=16, show_spinner="Beräknar effekter …")
@@ -52,13 +49,11 @@ def _over_time(url: str, fingerprint: tuple, action: process.Action, end):
 
 def over_time(d: data.Data, action: process.Action) -> None:
     """The small chart of the effect per half-year since the start, per indicator."""
-    from lagesbild.present import charts
-
     followed = _over_time(data.config().db_url, d.fingerprint, action, latest(d))
     for label, f in followed:
         st.markdown(f"**{md(label)}: kvot per halvår sedan start** (1 = ingen skillnad mot "
                     "resten av kommunen; strecken är 95 % KI, vidgade för överspridning)")
-        st.altair_chart(charts.effect_chart(f.halfyears), width="stretch")
+        st.altair_chart(process.effect_chart(f.halfyears), width="stretch")
         if f.peak:
             st.warning(effect.PEAK_WARNING)
 
@@ -144,13 +139,12 @@ def action_form(key: str, defaults: process.Action | None = None, *,
                                      placeholder="Välj ett eller flera mått",
                                      format_func=lambda c: cat.measure(c).short,
                                      key=f"{key}_indikatorer")
-        options = [f"{c}|{dim}|{value}" for c, m in cat.measures.items()
-                   for dim, d in m.dimensions.items() for value in dict(d.categories)]
         narrowed = st.multiselect(
-            "Avgränsa till kategorier (valfritt)", options,
+            "Avgränsa till kategorier (valfritt)", process.category_options(cat),
             default=[f"{i.matt}|{dim}|{v}" for i in (a.indikatorer if a else ())
                      for dim, values in i.kategorier for v in values],
-            format_func=_category_label, placeholder="Alla kategorier",
+            format_func=lambda o: process.category_label(cat, o),
+            placeholder="Alla kategorier",
             help="T.ex. bara orosanmälningar om skolfrånvaro. Måttet blir en indikator.",
             key=f"{key}_kategorier")
         c1, c2 = st.columns(2)
@@ -166,31 +160,12 @@ def action_form(key: str, defaults: process.Action | None = None, *,
         sent = st.form_submit_button(submit, type="primary", key=f"{key}_skicka")
     if not sent:
         return None
-    narrow: dict[str, dict[str, list[str]]] = {}
-    for option in narrowed:
-        code, dim, value = option.split("|")
-        narrow.setdefault(code, {}).setdefault(dim, []).append(value)
-    indikatorer = [*indikatorer, *(c for c in narrow if c not in indikatorer)]
-    if larger:  # a larger area is the postnummer it consists of, under its own name
-        inside = [p for p in sorted(names) if grouping.area_of(p) in larger]
-        postnummer = sorted(set(postnummer) | set(inside))
-        omrade = omrade or ", ".join(grouping.labels[c] for c in larger)
-    return process.Action(
+    return process.build_action(
         titel=titel, beskrivning=beskrivning, typ=typ, niva=niva, status=status,
-        postnummer=tuple(postnummer), omrade=omrade, kon=kon or None,
-        aldersgrupp=alder or None,
-        indikatorer=tuple(process.Indicator(c, tuple((d, tuple(v)) for d, v in
-                                                     narrow.get(c, {}).items()))
-                          for c in indikatorer),
-        start=start, slut=slut, ansvarig=ansvarig, samverkan=samverkan,
-        mote_id=a.mote_id if a else None)
-
-
-def _category_label(option: str) -> str:
-    code, dim, value = option.split("|")
-    m = data.config().catalogue.measure(code)
-    return f"{m.short} – {m.dimension_label(dim).lower()}: " \
-        f"{dict(m.dimensions[dim].categories).get(value, value)}"
+        postnummer=postnummer, larger=larger, omrade=omrade, kon=kon, aldersgrupp=alder,
+        indikatorer=indikatorer, narrowed=narrowed, start=start, slut=slut,
+        ansvarig=ansvarig, samverkan=samverkan, mote_id=a.mote_id if a else None,
+        names=names, grouping=grouping)
 
 
 def _register(engine) -> None:
@@ -203,17 +178,6 @@ def _register(engine) -> None:
                 auth.record("atgard", {"atgard": action_id, "handelse": "registrerad",
                                        "titel": new.titel})
                 st.success(f"Åtgärd {action_id} är registrerad.")
-
-
-EVENTS = {"registrerad": "Registrerad", "andrad": "Ändrad", "avslutad": "Avslutad"}
-
-
-def _history_text(event: str, changes: dict) -> str:
-    """A history entry in Swedish ("Ändrade status från ”Pågår” till ”Avslutad”")."""
-    if event == "registrerad":
-        return f"Registrerade åtgärden ”{changes.get('titel', [None, ''])[1]}”"
-    labels = {"matt": {c: m.short for c, m in data.config().catalogue.measures.items()}}
-    return process.describe_changes(changes, process.ACTION_FIELDS, labels)
 
 
 def _one(engine, actions: list[process.Action]) -> None:
@@ -233,12 +197,7 @@ def _one(engine, actions: list[process.Action]) -> None:
         st.caption(md(a.beskrivning))
     with errors.guard():
         over_time(data.data(), a)
-    hist = process.history(engine, a.id)
-    widgets.fitted(pd.DataFrame({
-        "Tid": pd.to_datetime(hist["at"], utc=True).dt.tz_convert("Europe/Stockholm")
-        .dt.strftime("%Y-%m-%d %H:%M"),
-        "Vem": hist["who"], "Händelse": hist["handelse"].map(EVENTS).fillna(hist["handelse"]),
-        "Vad": [_history_text(e, c) for e, c in zip(hist["handelse"], hist["andringar"])]}))
+    widgets.fitted(process.action_history(engine, a.id, data.config().catalogue))
     if can_write():
         with st.expander("Ändra eller avsluta åtgärden", icon=":material/edit:"):
             changed = action_form(f"andra_{a.id}", a, submit="Spara ändringarna")

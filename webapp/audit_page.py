@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import streamlit as st
 
 from lagesbild import fmt
-from lagesbild.store import audit
+from lagesbild.views import audit_log
 from webapp import auth, data, errors
 
 
@@ -20,24 +20,24 @@ def render() -> None:
                f"{fmt.number(cfg.audit_days)} dagar tas bort (LAGESBILD_LOGG_DAGAR).")
     with errors.guard():
         engine = data.engine()
-        today = datetime.now(audit.LOCAL).date()
+        today = datetime.now(audit_log.LOCAL).date()
         who_col, what_col, when_col = st.columns(3)
-        who = who_col.multiselect("Vem", audit.people(engine), key="logg_vem",
+        who = who_col.multiselect("Vem", audit_log.people(engine), key="logg_vem",
                                   placeholder="Alla")
-        what = what_col.multiselect("Vad", list(audit.ACTIONS), format_func=audit.ACTIONS.get,
+        what = what_col.multiselect("Vad", list(audit_log.ACTIONS), format_func=audit_log.ACTIONS.get,
                                     key="logg_vad", placeholder="Allt")
         period = when_col.date_input("Period", value=(today - timedelta(days=30), today),
                                      key="logg_period", format="YYYY-MM-DD", max_value=today)
         start, end = (tuple(period) + (None, None))[:2] if period else (None, None)
         end = end or start  # one day chosen so far
-        shown = audit.table(audit.read(engine, who=who, actions=what, start=start, end=end))
+        shown = audit_log.entries(engine, who=who, actions=what, start=start, end=end)
         st.caption(f"{fmt.number(len(shown))} poster.")
         st.dataframe(shown, hide_index=True, width="stretch", key="logg_tabell")
         stem = f"logg_{start or 'alla'}_{end or 'alla'}"
         st.download_button(
             "CSV", key="logg_csv", file_name=f"{stem}.csv", mime="text/csv", on_click="ignore",
             icon=":material/download:",
-            data=auth.logged_download(lambda: audit.to_csv(shown), {
+            data=auth.logged_download(lambda: audit_log.to_csv(shown), {
                 "vad": "Logg", "period": f"{start} – {end}",
                 "urval": {"vem": ", ".join(who) or "alla",
                           "vad": ", ".join(what) or "allt"}, "format": "csv",

@@ -30,7 +30,7 @@ import streamlit as st
 
 from lagesbild import access
 from lagesbild.errors import LagesbildError
-from lagesbild.store import audit, sessions
+from lagesbild.views import audit_log, sessions
 from webapp import data
 from webapp.text import md
 
@@ -169,7 +169,7 @@ def require(page: str) -> None:
 
 def record(action: str, details: Mapping | None = None) -> None:
     """Write an audit entry as the current user."""
-    audit.record(data.engine(), current().who, action, details,
+    audit_log.record(data.engine(), current().who, action, details,
                  keep_days=data.config().audit_days)
 
 
@@ -198,7 +198,7 @@ def logged_download(make: Callable[[], bytes], details: Mapping) -> Callable[[],
 
     def run() -> bytes:
         content = make()
-        audit.record(engine, who, "export", details, keep_days=keep)
+        audit_log.record(engine, who, "export", details, keep_days=keep)
         if login:
             digest = hashlib.sha256(content if isinstance(content, bytes)
                                     else str(content).encode()).hexdigest()
@@ -304,9 +304,7 @@ def _session(claims: Mapping, ident: Identity) -> None:
 
 
 def _recent(claims: Mapping) -> bool:
-    issued = claims.get("iat")
-    return isinstance(issued, (int, float)) and \
-        sessions._now().timestamp() - issued <= _idle_after().total_seconds()
+    return sessions.issued_within(claims, _idle_after())
 
 
 def gate() -> Identity:

@@ -8,17 +8,14 @@ brings a dated synthetic snapshot, and says so wherever it is shown.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 
 import pandas as pd
 import streamlit as st
 
 from lagesbild import access, fmt
-from lagesbild.intake import kolada, kolada_export
-from lagesbild.intake.workbook import Limits
-from lagesbild.store import kolada as cache
 from lagesbild.views import comparison as views
+from lagesbild.views import kolada
 from webapp import auth, data, errors, widgets
 from webapp.text import md
 
@@ -28,7 +25,7 @@ KOLADA_LABEL = "Jämförelsetal från Kolada (export från kolada.se)"
 
 @st.cache_resource(show_spinner=False)
 def _catalogue(path: str, mtime: float) -> kolada.Comparison:
-    return kolada.load_comparison(data.config().jamforelse, data.config().catalogue)
+    return kolada.catalogue(data.config())
 
 
 def catalogue() -> kolada.Comparison:
@@ -40,17 +37,13 @@ def catalogue() -> kolada.Comparison:
 @st.cache_data(max_entries=4, ttl=3600, show_spinner=False)
 def _cached(url: str, fingerprint: tuple) -> tuple[pd.DataFrame, dict, dict, list]:
     # Public statistics: safe to share between sessions.
-    engine = data.engine()
-    return (cache.read_values(engine), cache.read_titles(engine), cache.read_areas(engine),
-            cache.read_groups(engine))
+    return kolada.cached(data.engine())
 
 
 def _figures(comp: kolada.Comparison):
     """The cached values, titles, the catalogue with Kolada's area names, and the group."""
-    values, titles, named, groups = _cached(data.config().db_url,
-                                            cache.fingerprint(data.engine()))
-    comp = dataclasses.replace(comp, areas_named=named)  # a Kolada group's members by name
-    return values, titles, comp, cache.group_in_use(groups, comp)
+    return kolada.figures(_cached(data.config().db_url, kolada.fingerprint(data.engine())),
+                          comp)
 
 
 def _demo_warning(values: pd.DataFrame) -> None:
@@ -74,9 +67,9 @@ def _fetch_button(comp: kolada.Comparison, code: str) -> None:
     cfg = data.config()
     with errors.guard() as fetching:
         bar = st.progress(0.0, text="Hämtar från Kolada …")
-        done = cache.fetch(data.engine(), kolada.Client(cfg.kolada_url, cfg.kolada_timeout),
-                           comp, kolada.parse_years(years),
-                           progress=lambda share, text: bar.progress(min(share, 1.0), text=text))
+        done, unknown = kolada.fetch(
+            data.engine(), cfg, comp, years,
+            progress=lambda share, text: bar.progress(min(share, 1.0), text=text))
         auth.record("kolada", {"via": "sidan", "ar": f"{done.years[0]}–{done.years[-1]}",
                                "nyckeltal": done.kpis, "rader": done.rows})
     if fetching.error is None:  # show the new figures at once, and say so
@@ -85,8 +78,7 @@ def _fetch_button(comp: kolada.Comparison, code: str) -> None:
                  else "")
         st.session_state["_kolada_hamtat"] = (f"Hämtade {fmt.number(done.rows)} värden från "
                                               f"Kolada.{group}")
-        st.session_state["_kolada_okanda"] = cache.unknown_note(done.unknown,
-                                                                cfg.jamforelse.name)
+        st.session_state["_kolada_okanda"] = unknown
         st.rerun()
 
 
@@ -134,7 +126,7 @@ def render(code: str) -> None:
     _demo_warning(mine)
     d = data.data()
     path = cfg.jamforelse
-    shown = _measure_views(code, cfg.db_url, d.fingerprint, cache.fingerprint(data.engine()),
+    shown = _measure_views(code, cfg.db_url, d.fingerprint, kolada.fingerprint(data.engine()),
                            path.stat().st_mtime if path.exists() else 0.0)
     for view in shown:
         related = " – närliggande, inte samma mått" if view.kpi.related else ""
@@ -186,7 +178,7 @@ def overview_section() -> None:
     values, titles, comp, group = _figures(comp)
     d = data.data()
     path = cfg.jamforelse
-    table = _standing(cfg.db_url, d.fingerprint, cache.fingerprint(data.engine()),
+    table = _standing(cfg.db_url, d.fingerprint, kolada.fingerprint(data.engine()),
                       path.stat().st_mtime if path.exists() else 0.0)
     if table.empty:
         st.info(views.EMPTY, icon=":material/travel_explore:")
@@ -217,8 +209,7 @@ def import_export(upload) -> None:
                    "jämförelsen läses inte in.")
         return
     comp = catalogue()
-    read = kolada_export.read(upload.getvalue(), upload.name, comp,
-                              limits=Limits.of(data.config()))
+    read = kolada.read_export(upload.getvalue(), upload.name, comp, data.config())
     values = read.values
     known = set(comp.kpis)
     cols = st.columns(4)
@@ -232,17 +223,11 @@ def import_export(upload) -> None:
     if outside:
         st.caption(f"Nyckeltal som inte står i jämförelsekatalogen sparas men visas inte på "
                    f"sidorna: {md(', '.join(outside))}.")
-    names = comp.names()
-    st.dataframe(views.display(values.assign(kommun=[names.get(k, k) for k in values["kommun"]])
-                               [["kpi", "kommun", "ar", "kon", "varde", "status"]]
-                               .rename(columns={"kpi": "Nyckeltal", "kommun": "Område",
-                                                "ar": views.YEAR, "kon": views.SEX,
-                                                "varde": "Värde", "status": views.STATUS})),
-                 hide_index=True, width="stretch")
+    st.dataframe(kolada.export_table(values, comp), hide_index=True, width="stretch")
     st.caption("Värden som redan finns för samma nyckeltal, område, år och kön ersätts.")
     if st.button("Spara i databasen", type="primary", key="spara_kolada"):
         with errors.guard() as saving:
-            rows = cache.write_values(data.engine(), values, upload.name)
+            rows = kolada.save_export(data.engine(), values, upload.name)
             auth.record("kolada", {"via": "sidan", "fil": upload.name,
                                    "nyckeltal": sorted(set(values["kpi"])), "rader": rows})
         if saving.error is None:

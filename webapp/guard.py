@@ -6,7 +6,7 @@ front of the running server's request handling (Streamlit offers no hook for it 
 ``streamlit run``, so the first script run wraps the Starlette app it finds in memory):
 
 * with login on, a file is served only to a request that carries the signed login cookie of
-  a login the store has not ended and that is not idle (``lagesbild.store.sessions``), and
+  a login the store has not ended and that is not idle (``lagesbild.views.sessions``), and
   a download made through ``auth.logged_download`` only to the login it was made for;
   metrics are not served at all;
 * in local mode, both only to a request from this computer (``auth.not_local``);
@@ -47,7 +47,7 @@ def allowed(scope: dict) -> bool:
     """Whether a guarded request (media or metrics) may be answered."""
     from datetime import timedelta
 
-    from lagesbild.store import sessions
+    from lagesbild.views import sessions
     from webapp import auth, data
 
     kind = _guarded(scope.get("path", ""))

@@ -6,11 +6,8 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from lagesbild import fmt, store
-from lagesbild.analysis import quality
-from lagesbild.intake import dates, personnummer, profiles
-from lagesbild.present import tables
-from lagesbild.store import audit, ingest
+from lagesbild import access, fmt
+from lagesbild.views import importing
 from webapp import auth, comparison, data, errors, widgets
 from webapp.text import md
 
@@ -20,12 +17,10 @@ state = st.session_state
 def _plan(engine, cfg, upload, measure, profile, extracted, bar):
     """The import plan for the current choices, made once and kept in the session."""
     content = upload.getvalue()
-    mtime = profile.path.stat().st_mtime if profile and profile.path.exists() else None
-    key = (store.sha256(content), upload.name, measure, profile and profile.name, mtime,
-           extracted, store.fingerprint(engine))
+    key = importing.plan_key(engine, content, upload.name, measure, profile, extracted)
     if state.get("_plan_key") != key:
-        state["_plan"] = ingest.plan(
-            engine, cfg, content, upload.name, measure, profile=profile, extracted=extracted,
+        state["_plan"] = importing.plan(
+            engine, cfg, content, upload.name, measure, profile, extracted,
             progress=lambda fraction, text: bar.progress(fraction, text=text))
         state["_plan_key"] = key
     bar.empty()
@@ -40,12 +35,10 @@ def _mapping_form(cfg, plan, measure, profile):
                "källprofilen och används vid nästa inläsning.")
     chosen = {}
     for column, values in plan.unknown.items():
-        options = profiles.categories(cat, measure, column)
+        options = importing.category_options(cat, measure, column)
         st.markdown(f"**{cat.measure(measure).dimension_label(column)}**")
-        # Never offer (and so never write into a profile) a value that could be a personnummer
-        # or that would not read the same once cleaned; normalize leaves such values out too.
-        for i, value in enumerate(v for v in values if not personnummer.contains(v)
-                                  and v == fmt.clean(v, newlines=False)):
+        # Never offered (so never written into a profile): what could be a personnummer.
+        for i, value in enumerate(importing.mappable(values)):
             code = st.selectbox(f"”{md(value)}” betyder", [None, *options],
                                 key=f"map_{column}_{i}",
                                 format_func=lambda c, o=options: "(välj)" if c is None else o[c])
@@ -57,12 +50,8 @@ def _mapping_form(cfg, plan, measure, profile):
         system = st.text_input("Källsystem (till exempel Lifecare)", key="nytt_system")
     if st.button("Spara mappningen i profilen", disabled=not chosen, key="spara_mappning"):
         with errors.guard() as saving:  # a taken or unsafe name: say so here, keep the page
-            # A profile's name and system end up in file names and in every batch: one
-            # holding a personnummer is refused (profiles.new), control characters go.
-            target = profile or profiles.new(cfg.profiles, fmt.clean(name, newlines=False),
-                                             fmt.clean(system, newlines=False), measure, cat)
-            for column, mapping in chosen.items():
-                target = profiles.save_values(target, column, mapping, cat)
+            target = importing.save_mapping(cfg, profile, None if profile else name,
+                                            None if profile else system, measure, chosen)
             auth.record("profil", {"profil": target.name, "matt": measure, "mappning": chosen,
                                    "ny": profile is None})
         if saving.error is None:
@@ -80,11 +69,11 @@ def _import_section(cfg, engine):
                               key=f"fil_{state.get('_omgang', 0)}",
                               help=f"Högst {cfg.max_file_mb} MB.")
     measures = {code: m.label for code, m in cat.measures.items()} | {
-        ingest.POPULATION: "Befolkning (SCB)", comparison.KOLADA: comparison.KOLADA_LABEL}
-    found, broken = profiles.scan(cfg.profiles, cat)
+        importing.POPULATION: "Befolkning (SCB)", comparison.KOLADA: comparison.KOLADA_LABEL}
+    found, broken = importing.scan_profiles(cfg)
     for warning in broken:  # named and skipped: the other profiles still work
         st.warning(warning, icon=":material/warning:")
-    guessed = profiles.match(found, upload.name) if upload else None
+    guessed = importing.guess_profile(found, upload.name) if upload else None
     if guessed and state.get("_gissad") != upload.name:  # a new file: follow its profile
         state["matt"], state[f"profil_{guessed.measure}"] = guessed.measure, guessed.name
         state["_gissad"] = upload.name
@@ -105,7 +94,7 @@ def _import_section(cfg, engine):
     who = auth.current()
     right.caption(f"Läses in som {md(who.who)} (från inloggningen).")
     extracted = left.date_input("Uttagsdatum", value=None, key="uttag", format="YYYY-MM-DD",
-                                min_value=dt.date(dates.EARLIEST_YEAR, 1, 1),
+                                min_value=importing.EARLIEST,
                                 max_value=dt.date.today(),
                                  help="När exporten togs ut. Tomt: datumet i filens "
                                       "rubrikrader, om det finns.")
@@ -114,7 +103,7 @@ def _import_section(cfg, engine):
                    "personnummer stoppar inläsningen. Bara katalogens dimensioner sparas.")
         return
     plan = _plan(engine, cfg, upload, measure, profile, extracted, st.progress(0.0))
-    one, many = ("år", "år") if measure == ingest.POPULATION else ("månad", "månader")
+    one, many = ("år", "år") if measure == importing.POPULATION else ("månad", "månader")
 
     cols = st.columns(4)
     cols[0].metric("Rader lästa", fmt.number(plan.rows_read))
@@ -134,7 +123,7 @@ def _import_section(cfg, engine):
         if plan.unknown:
             _mapping_form(cfg, plan, measure, profile)
         return
-    widgets.fitted(tables.changes(plan))
+    widgets.fitted(importing.changes(plan))
     # The store version of the preview the user saw before this run: a click that comes after
     # someone else changed the store must not save a preview made afresh on this very run.
     seen, state["_visad"] = state.get("_visad"), plan.fingerprint
@@ -147,14 +136,14 @@ def _import_section(cfg, engine):
         confirmed = st.checkbox(f"Ja, ersätt de {many} som redan finns", key="bekrafta")
     if st.button("Spara i databasen", type="primary", disabled=not confirmed, key="spara"):
         if seen != plan.fingerprint:
-            st.error(ingest.STALE + " Förhandsgranskningen ovan är ny.", icon=":material/error:")
+            st.error(importing.STALE + " Förhandsgranskningen ovan är ny.", icon=":material/error:")
             return
         bar = st.progress(0.0, text="Sparar …")
         with errors.guard() as saving:  # busy, stale, full: said here; the batch list stays
-            done = ingest.commit(engine, cfg, plan, created_by=ingest.who(who.who),
-                                 progress=lambda fraction, text: bar.progress(fraction,
-                                                                              text=text))
-            auth.record("import", audit.import_details(plan, done.batch_id))
+            done = importing.commit(engine, cfg, plan, who.who,
+                                    progress=lambda fraction, text: bar.progress(fraction,
+                                                                                 text=text))
+            auth.record("import", importing.details(plan, done.batch_id))
         if saving.error is not None:
             bar.empty()
             return
@@ -167,15 +156,13 @@ def _import_section(cfg, engine):
 
 def _batches_section(cfg, engine, d):
     st.subheader("Inlästa filer")
-    table = tables.batches(d.batches, cfg.catalogue)
+    table = importing.batches(d.batches, cfg.catalogue)
     widgets.fitted(table)
     if table.empty:
         return
     if "_angrad" in state:
         st.success(state.pop("_angrad"), icon=":material/undo:")
-    labels = {int(r["Batch"]): fmt.clean(f"{r['Batch']}: {r['Mått']}, {r['Fil']} ({r['Period']})",
-                                         newlines=False)
-              for _, r in table.iterrows() if r["Status"] == "aktiv"}  # undone: a tombstone
+    labels = importing.undo_choices(table)
     if not labels:
         return
     batch = st.selectbox("Batch att ångra", list(labels), format_func=labels.get,
@@ -189,7 +176,7 @@ def _batches_section(cfg, engine, d):
         if yes.button("Ja, ta bort batchen", type="primary", key="angra_ja"):
             state.pop("_angra")
             with errors.guard() as undoing:  # busy or read-only: said here, the list stays
-                gone = store.undo(engine, batch, undone_by=ingest.who(auth.current().who))
+                gone = importing.undo(engine, batch, auth.current().who)
                 auth.record("angra", {"batch": batch, "matt": gone["measure"],
                                       "fil": gone["source"]})
             if undoing.error is None:
@@ -202,9 +189,6 @@ def _batches_section(cfg, engine, d):
 
 def _publish_section(cfg, engine, d):
     """Publicera: the month's delivery per measure, then one protected release of it."""
-    from lagesbild.access import allows
-    from lagesbild.release import publish
-
     st.subheader("Publicera")
     st.caption("En månad syns på sidorna, i rapporterna och i kommandona först när den är "
                "publicerad. Då skyddas den en gång för alla (se Om data); en ny leverans för en "
@@ -212,9 +196,7 @@ def _publish_section(cfg, engine, d):
                "levererat månaden visas som ”inga uppgifter”, aldrig som 0.")
     if "_publicerad" in state:
         st.success(state.pop("_publicerad"), icon=":material/publish:")
-    batches = d.batches
-    months = sorted({m for code in cfg.catalogue.measures
-                     for m in publish.delivered_months(batches, code)}, reverse=True)
+    months = importing.months_to_publish(d.batches, cfg.catalogue)
     if not months:
         st.info("Det finns inget inläst att publicera ännu.")
         return
@@ -225,14 +207,8 @@ def _publish_section(cfg, engine, d):
                          format_func=lambda m: fmt.month(f"{m}-01") + (
                              f" (publicerad, version {published[m].version})"
                              if m in published else " (inte publicerad)"))
-    rows = publish.status(engine, cfg, month)
-    widgets.fitted(pd.DataFrame({
-        "Mått": [s.label for s in rows],
-        "Levererat": ["ja" if s.delivered else "inga uppgifter" for s in rows],
-        "Rader": [s.rows if s.delivered else None for s in rows],
-        "Anmärkning": ["ny leverans sedan publiceringen" if s.changed_since else ""
-                       for s in rows]}))
-    may = allows(auth.current().role, "forvaltare")
+    widgets.fitted(importing.delivery(engine, cfg, month))
+    may = access.allows(auth.current().role, "forvaltare")
     if not may:
         st.caption("Bara en förvaltare kan publicera.")
     again = month in published
@@ -240,7 +216,7 @@ def _publish_section(cfg, engine, d):
                  type="primary", disabled=not may, key="publicera"):
         with errors.guard() as publishing:
             with st.spinner("Publicerar …"):
-                done = publish.publish_month(engine, cfg, month, ingest.who(auth.current().who))
+                done = importing.publish_month(engine, cfg, month, auth.current().who)
             auth.record("publicering", {"manad": month, "version": done.version})
         if publishing.error is None:
             state["_publicerad"] = (f"{fmt.month(f'{month}-01')} är publicerad "
@@ -264,4 +240,4 @@ def render() -> None:
         st.subheader("Datakvalitet")
         st.caption("Månader utan publicerade uppgifter mellan måttets första månad och den "
                    "senaste publicerade, per mått.")
-        widgets.fitted(quality.data_quality(d.counts, d.population, cfg.catalogue))
+        widgets.fitted(importing.quality(d.counts, d.population, cfg.catalogue))

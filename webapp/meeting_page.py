@@ -10,15 +10,13 @@ room's input refreshed every few seconds). The record itself: ``meeting_record``
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 import pandas as pd
 import streamlit as st
 
 from lagesbild import fmt
-from lagesbild.analysis import aggregate, periods
-from lagesbild.store import meetings, process
-from lagesbild.views import effect, overview, priority
+from lagesbild.views import effect, meetings, overview, priority, process
 from webapp import actions_page, auth, data, errors, meeting_record, priority_page, state, \
     widgets
 from webapp.text import md
@@ -42,11 +40,7 @@ EFFECT_COLUMNS = ["Åtgärd", "Område", "Mått", "Slutsats", "Kvot", "95 % KI",
 
 def period_options(d: data.Data, kind: str) -> list[str]:
     """The whole months (monthly) or quarters (quarterly) the data cover, newest first."""
-    latest = actions_page.latest(d)
-    if latest is None:
-        return []
-    months = sorted({m for f in d.counts.values() for m in f["month"].unique()})
-    return periods.period_options(meetings.PERIOD_KIND[kind], months, latest)
+    return meetings.period_options(d.counts, kind)
 
 
 def default_period(d: data.Data, kind: str) -> str | None:
@@ -79,11 +73,8 @@ def _new(engine, d: data.Data, kind: str) -> None:
         if st.button("Öppna mötet", type="primary", key="mote_oppna",
                      icon=":material/play_arrow:"):
             with errors.guard():
-                last = meetings.period_months(chosen, period)[1]
-                release = next((r for r in d.releases if r.month == f"{last:%Y-%m}"), None)
-                new = meetings.open_meeting(
-                    engine, chosen, day, auth.current().who, period=period,
-                    release_version=f"{release.month} v{release.version}" if release else None)
+                new = meetings.open_meeting(engine, chosen, day, auth.current().who, period,
+                                            d.releases)
                 auth.record("mote", {"mote": new, "handelse": "öppnat", "typ": chosen,
                                      "period": period})
                 # Shown next run: the list above is drawn already, its value is fixed now.
@@ -119,35 +110,16 @@ def _list(engine, kind: str) -> meetings.Meeting | None:
 
 
 def _all_meetings(engine) -> None:
-    counts = meetings.meeting_counts(engine)
-    if counts.empty:
+    rows = meetings.meetings_table(engine)
+    if rows.empty:
         return
-    found = {m.id: m for m in meetings.meetings(engine)}
-    rows = counts.sort_values(["datum", "id"], ascending=False)
     with st.expander(f"Alla möten ({fmt.number(len(rows))})", icon=":material/list:"):
-        st.table(pd.DataFrame({
-            "Möte": [process.MEETING_KINDS[t] for t in rows["typ"]],
-            "Period": [found[i].period for i in rows["id"]],
-            "Mötesdag": rows["datum"], "Läge": rows["status"],
-            "Öppna punkter": [fmt.number(v) for v in rows["oppna_punkter"]]}),
-            hide_index=True)
+        st.table(rows, hide_index=True)
 
 
 def _month(m: meetings.Meeting, sel: state.Selection) -> pd.Timestamp:
     """The month the agenda's figures are for: the meeting's own (the last of a quarter)."""
     return pd.Timestamp(m.period_slut) if m.period_slut is not None else sel.month
-
-
-SPARK = "▁▂▃▄▅▆▇█"
-
-
-def spark(values: list[float] | None) -> str:
-    """A trend as a line of block characters (fits a table cell on the projector)."""
-    if not values:
-        return "–"
-    low, high = min(values), max(values)
-    span = (high - low) or 1
-    return "".join(SPARK[round((v - low) / span * (len(SPARK) - 1))] for v in values)
 
 
 def _headlines(d: data.Data, m: meetings.Meeting, month: pd.Timestamp) -> None:
@@ -156,17 +128,7 @@ def _headlines(d: data.Data, m: meetings.Meeting, month: pd.Timestamp) -> None:
     cfg = data.config()
     note = "" if m.typ == "avstamning" else f" (sista månaden i {m.period})"
     st.caption(overview.period_caption(month) + note)
-    cards = overview.cards(d.counts, cfg, month, aggregate.Filters())
-    arrows = {"up": "↑ ", "down": "↓ "}
-    last_year = fmt.month_short(month - pd.DateOffset(years=1))
-    st.table(pd.DataFrame({
-        "Mått": [c.title for c in cards], "Räknas": [c.counted for c in cards],
-        fmt.month_short(month).capitalize(): [c.value for c in cards],
-        f"Mot {last_year}": [arrows.get(c.direction, "") + c.delta.split(" mot ")[0]
-                             if c.delta else "–" for c in cards],
-        "Rullande 12 mån": [f"{c.rolling12} ({c.rolling12_change.split(' mot ')[0]})"
-                            if c.rolling12_shown else c.rolling12 for c in cards],
-        "24 månader": [spark(c.trend) for c in cards]}), hide_index=True)
+    st.table(meetings.headlines(d.counts, cfg, month), hide_index=True)
     st.caption("Rullande 12 mån: förändringen mot de 12 månaderna före. 24 månader: en "
                "stapel per månad, högre är fler; ”–” när någon månad har för få för att visas.")
 
@@ -176,26 +138,14 @@ def _priorities(d: data.Data, m: meetings.Meeting, month: pd.Timestamp) -> None:
     if p.ranked.empty:
         st.info("Inga mått med postnummer och målgrupp är inlästa.")
         return
-    table = priority.display(p, "postnummer", PRIORITY_ROWS[m.typ])
-    # Only areas with a sign at all: a room reads "stands out" as a reason to act.
-    table = table[(table["Högre än väntat (antal mått)"] > 0) | (table["Svagare tecken"] > 0)]
+    table = priority.flagged(p, PRIORITY_ROWS[m.typ])
     if table.empty:
         st.info(f"Inget område ligger över kommunens nivå de senaste tolv månaderna till "
                 f"{fmt.month(month)}.")
         return
-    # On the projector: the areas, where they stand out and what is done there; the rates of
-    # every measure are on the page Områden att prioritera.
-    def flagged(row, weak: bool) -> str:
-        return ", ".join(c for c in p.measures.values()
-                         if "▲" in str(row[c]) and ("(" in str(row[c])) == weak) or "–"
-
     st.caption(f"Områden som ligger över kommunens nivå, de senaste tolv månaderna till "
                f"{fmt.month(month)}; flest mått först.")
-    st.table(pd.DataFrame({
-        "Postnummer": table["Postnummer"], "Befolkning": table["Befolkning"],
-        "Högre än väntat i": [flagged(r, False) for _, r in table.iterrows()],
-        "Svagare tecken i": [flagged(r, True) for _, r in table.iterrows()],
-        "Pågående åtgärder": table["Pågående åtgärder"]}), hide_index=True)
+    st.table(table, hide_index=True)
     st.caption("Högre än väntat: utanför 99,8 %-gränsen i trattdiagrammet; svagare tecken: "
                "utanför 95 %-gränsen. Nivåerna per mått finns på sidan Områden att "
                "prioritera.")
@@ -214,9 +164,7 @@ def _actions(d: data.Data, engine) -> None:
 
 
 def _world(engine, m: meetings.Meeting) -> None:
-    earlier = [x for x in meetings.meetings(engine, m.typ) if x.id < m.id]
-    since = earlier[0].datum if earlier else m.datum - timedelta(days=NOTE_DAYS[m.typ])
-    notes = process.notes(engine, start=since, end=m.datum)
+    since, notes = meetings.notes_since(engine, m, NOTE_DAYS[m.typ])
     if notes.empty:
         st.caption(f"Inga noteringar sedan {since:%Y-%m-%d}.")
         return

@@ -6,20 +6,18 @@ refreshes by itself (``st.fragment(run_every=…)``), so it follows the note-tak
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date, timedelta
 
 import pandas as pd
 import streamlit as st
 
-from lagesbild import fmt
-from lagesbild.store import meetings, process
+from lagesbild.views import meetings, process
 from lagesbild.views import protocol as protocol_view
 from webapp import actions_page, auth, data, errors
 from webapp.text import md
 
 LIVE_SECONDS = 5
-EVERYWHERE = ""
+EVERYWHERE = meetings.EVERYWHERE
 FORMAT_LABELS = {"pdf": "PDF", "docx": "Word"}
 MIME = {"pdf": "application/pdf",
         "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
@@ -37,24 +35,12 @@ def _labels() -> dict[str, str]:
 def area_options() -> dict[str, str]:
     """The area picker: hela kommunen, the configured larger areas, then every postnummer
     (value -> label; the label is what the record keeps)."""
-    options = {EVERYWHERE: "Hela kommunen"}
-    grouping = data.grouping()
-    if grouping is not None:
-        options |= {f"omrade:{c}": name for c, name in grouping.labels.items()}
-    names = data.postort_names()
-    options |= {p: f"{fmt.postnummer(p)} {names.get(p, '')}".strip() for p in sorted(names)}
-    return options
+    return meetings.area_options(data.grouping(), data.postort_names())
 
 
 def _postnummer(choice: str) -> tuple[str, ...]:
     """The postnummer an area choice covers (() for the whole municipality)."""
-    if not choice:
-        return ()
-    if choice.startswith("omrade:"):
-        grouping = data.grouping()
-        code = choice.split(":", 1)[1]
-        return tuple(p for p in sorted(data.postort_names()) if grouping.area_of(p) == code)
-    return (choice,)
+    return meetings.area_postnummer(choice, data.grouping(), data.postort_names())
 
 
 def _area_picker(label: str, key: str, current: str | None = None) -> str:
@@ -72,25 +58,6 @@ def _measure_picker(label: str, key: str, current: str | None = None) -> str:
     return st.selectbox(label, values, index=values.index(current if current in values else ""),
                         key=key,
                         format_func=lambda c: labels.get(c, "Inget särskilt mått"))
-
-
-def table(items: pd.DataFrame, origin: bool = False) -> pd.DataFrame:
-    """Items in Swedish, for a page."""
-    labels = _labels()
-
-    def day(v):
-        return "–" if v is None or pd.isna(v) else f"{pd.Timestamp(v):%Y-%m-%d}"
-
-    return pd.DataFrame({
-        "Typ": items["typ"].map(process.ITEM_KINDS),
-        "Text": items["text"],
-        "Mått": items["matt"].map(labels).fillna("–"),
-        "Område": items["omrade"].fillna("–"),
-        "Aktör/ansvarig": [next((x for x in (a, b) if isinstance(x, str) and x), "–")
-                           for a, b in zip(items["aktor"], items["ansvarig"])],
-        "Uppföljning": items["uppfoljning"].map(day),
-        "Läge": items["oppen"].map({True: "öppen", False: "klar"}),
-    })
 
 
 def carried(engine, m: meetings.Meeting, writable: bool) -> None:
@@ -125,13 +92,12 @@ def carried(engine, m: meetings.Meeting, writable: bool) -> None:
 
 def _save(engine, m: meetings.Meeting, kind: str, text: str, **extra) -> None:
     with errors.guard():
-        item = meetings.add_item(engine, m.id, kind, text, auth.current().who,
-                                 known_measures=set(data.config().catalogue.measures), **extra)
+        item, action = meetings.add_item(engine, m.id, kind, text, auth.current().who,
+                                         set(data.config().catalogue.measures), **extra)
         auth.record("mote", {"mote": m.id, "handelse": process.ITEM_KINDS[kind].lower(),
                              "punkt": item})
-        if extra.get("action") is not None:  # the decision's action is in the register now
-            saved = meetings.items(engine, m.id).set_index("id").loc[item, "atgard_id"]
-            auth.record("atgard", {"atgard": int(saved), "handelse": "registrerad",
+        if action is not None:  # the decision's action is in the register now
+            auth.record("atgard", {"atgard": action, "handelse": "registrerad",
                                    "titel": text, "mote": m.id})
         st.toast(f"{process.ITEM_KINDS[kind]} sparad i protokollet.", icon=":material/check:")
 
@@ -167,14 +133,8 @@ def _decision(key: str, submit: str, old: pd.Series | None = None,
     if not sent:
         return None
     place = area_options()[area]
-    new = process.Action(
-        titel=text, start=start,
-        indikatorer=tuple(process.Indicator(c) for c in indicators),
-        postnummer=_postnummer(area), omrade="" if not area or not area.startswith("omrade:")
-        else place, typ=typ, ansvarig=ansvarig) if action is None else replace(
-        action, titel=text, start=start, indikatorer=tuple(
-            next((i for i in action.indikatorer if i.matt == c), process.Indicator(c))
-            for c in indicators), postnummer=_postnummer(area),
+    new = meetings.decision_action(
+        action, titel=text, start=start, indicators=indicators, postnummer=_postnummer(area),
         omrade=place if area.startswith("omrade:") else "", typ=typ, ansvarig=ansvarig)
     fields = {"text": text, "omrade": place, "ansvarig": ansvarig, "uppfoljning": follow,
               "matt": indicators[0] if indicators else None}
@@ -288,14 +248,11 @@ def _change(engine, m, item_id: int, fields: dict, action) -> None:
 
 
 def history(engine, m: meetings.Meeting) -> None:
-    found = meetings.item_history(engine, m.id, {"matt": _labels()})
+    found = meetings.history_table(engine, m.id, data.config().catalogue)
     if found.empty:
         st.caption("Inga ändringar ännu.")
         return
-    st.table(pd.DataFrame({
-        "Tid": pd.to_datetime(found["at"], utc=True).dt.tz_convert("Europe/Stockholm")
-        .dt.strftime("%Y-%m-%d %H:%M"),
-        "Vem": found["who"], "Vad": found["beskrivning"]}), hide_index=True)
+    st.table(found, hide_index=True)
 
 
 def _items(engine, m: meetings.Meeting) -> pd.DataFrame:
@@ -303,7 +260,8 @@ def _items(engine, m: meetings.Meeting) -> pd.DataFrame:
     if items.empty:
         st.caption("Inget antecknat vid det här mötet ännu.")
     else:
-        st.table(table(items), hide_index=True)
+        st.table(meetings.items_table(items, data.config().catalogue),
+                 hide_index=True)
     return items
 
 
@@ -377,13 +335,8 @@ def protocol(engine, d, m: meetings.Meeting, writable: bool) -> None:
                 st.rerun()
         return
     with errors.guard():
-        if actions_page.can_write():  # may write a missing protocol into the store
-            made = protocol_view.ensure(engine, data.config(), m.id, auth.current().who,
-                                        demo=d.is_demo)
-        else:
-            made = {f: meetings.protocol(engine, m.id, f) for f in meetings.PROTOCOL_FORMATS}
-            if not all(made.values()):
-                made = protocol_view.files(engine, data.config(), m.id, demo=d.is_demo)
+        made = meetings.protocol_files(engine, data.config(), m, auth.current().who,
+                                       demo=d.is_demo, may_write=actions_page.can_write())
         st.caption(f":material/lock: Stängt {pd.Timestamp(m.stangt):%Y-%m-%d} av "
                    f"{md(m.stangt_av or '–')}. Protokollet är sparat med mötet.")
         with st.container(horizontal=True):

@@ -7,11 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from lagesbild import fmt
-from lagesbild.analysis import aggregate
-from lagesbild.analysis.areas import LEVELS
-from lagesbild.present import export
-from lagesbild.store import process
-from lagesbild.views import priority
+from lagesbild.views import priority, process
 from webapp import data, errors, state, widgets
 
 NOTE = ("Varje mått jämförs med kommunens nivå med trattgränser (funnel plot): "
@@ -27,9 +23,8 @@ def _view(url: str, fingerprint: tuple, end: pd.Timestamp, level: str,
           actions: tuple) -> priority.Priority:
     # Shared by sessions: published numbers only (views.priority protects every table).
     d, cfg = data.data(), data.config()
-    return priority.view(cfg, d.counts, d.population, aggregate.Period.rolling12(end), level,
-                         data.postort_names(), data.grouping() if level == "omrade" else None,
-                         list(actions))
+    return priority.twelve_months(cfg, d.counts, d.population, end, level, data.postort_names(),
+                                  data.grouping() if level == "omrade" else None, list(actions))
 
 
 def view(d: data.Data, end: pd.Timestamp, level: str) -> priority.Priority:
@@ -50,13 +45,7 @@ def ranked_table(d: data.Data, sel: state.Selection, level: str, top: int | None
     st.caption(f"{fmt.period(p.period.start, p.period.end)}: {fmt.number(flagged)} av "
                f"{fmt.number(len(p.ranked))} områden ligger över kommunens nivå i minst ett "
                "mått.")
-    cfg = data.config()
-    caption = export.Caption(
-        "Områden att prioritera: alla mått per "
-        f"{'postnummer' if level == 'postnummer' else 'område'}",
-        fmt.period(p.period.start, p.period.end),
-        source="Källa: socialförvaltningens verksamhetssystem, SCB (befolkning)",
-        threshold=cfg.threshold)
+    caption = priority.caption(p, level, data.config().threshold)
     widgets.table(priority.display(p, level, top), caption, key, fit=True)
     st.caption(NOTE)
 
@@ -70,7 +59,8 @@ def render() -> None:
         d, sel = widgets.page_start()
         level = "postnummer"
         if data.grouping() is not None:
-            level = st.segmented_control("Nivå", list(LEVELS), format_func=LEVELS.get,
+            level = st.segmented_control("Nivå", list(priority.LEVELS),
+                                         format_func=priority.LEVELS.get,
                                          default="postnummer", key="prio_niva",
                                          selection_mode="single") or "postnummer"
         ranked_table(d, sel, level, None, key="prio_tabell")

@@ -12,11 +12,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from lagesbild.analysis import periods
 from lagesbild.errors import LagesbildError
-from lagesbild.present import slides
-from lagesbild.store import process
-from lagesbild.views import report, report_files, report_inputs
+from lagesbild.views import meetings, process, report, report_files, report_inputs
 from webapp import actions_page, auth, data, errors, widgets
 from webapp.text import md
 
@@ -28,10 +25,7 @@ FORMAT_LABELS = {"pptx": "PowerPoint", "pdf": "PDF", "md": "Markdown", "docx": "
 
 
 def _options(d: data.Data, kind: str) -> list[str]:
-    months = sorted({pd.Timestamp(m) for f in d.counts.values() if not f.empty
-                     for m in f["month"].unique()})
-    latest = actions_page.latest(d)
-    return periods.period_options(kind, months, latest) if latest is not None else []
+    return process.period_options(d.counts, kind)
 
 
 def show_text(text: str) -> None:
@@ -70,7 +64,7 @@ def _editor(engine, meeting, built: report.Report) -> None:
     if not actions_page.can_write():
         st.caption("Rollen analytiker behövs för att ändra texten.")
         return
-    saved, who, when = process.report_text(engine, meeting.id)
+    saved, who, when = meetings.report_text(engine, meeting.id)
     if saved:
         st.caption(f"Sparad text av {md(who)} {pd.Timestamp(when):%Y-%m-%d %H:%M}. "
                    "Rapporterna använder den.")
@@ -81,14 +75,14 @@ def _editor(engine, meeting, built: report.Report) -> None:
                                      icon=":material/save:")
     if save:
         with errors.guard():
-            process.save_report_text(engine, meeting.id, text, auth.current().who)
+            meetings.save_report_text(engine, meeting.id, text, auth.current().who)
             auth.record("mote", {"mote": meeting.id, "handelse": "rapporttext sparad"})
             st.toast("Texten är sparad med mötet.", icon=":material/check:")
             st.rerun()
     if saved and st.button("Återgå till den genererade texten", key="rapport_aterstall",
                            icon=":material/restart_alt:"):
         with errors.guard():
-            process.save_report_text(engine, meeting.id, None, auth.current().who)
+            meetings.save_report_text(engine, meeting.id, None, auth.current().who)
             auth.record("mote", {"mote": meeting.id, "handelse": "rapporttext återställd"})
             st.rerun()
 
@@ -107,7 +101,7 @@ def _template() -> bytes | None:
                                   key="rapport_mall_fil")
         if upload is not None:
             raw = upload.getvalue()
-            slides.check_template(raw)  # a Swedish message if it is not a template
+            report_files.check_template(raw)  # a Swedish message if it is not a template
             st.session_state["rapport_mall"] = (upload.name, raw)
         chosen = st.session_state.get("rapport_mall")
         if chosen:
@@ -199,8 +193,8 @@ def render() -> None:
         typ = c3.selectbox("Rapport", list(report.TYPES), key="rapport_typ",
                            format_func=lambda t: report.TYPES[t])
         period, label = report.period_of(kind, code)
-        meeting = process.meeting_for(engine, kind, period.start.date(), period.end.date())
-        saved = process.report_text(engine, meeting.id)[0] if meeting else None
+        meeting = meetings.meeting_for(engine, kind, period.start.date(), period.end.date())
+        saved = meetings.report_text(engine, meeting.id)[0] if meeting else None
         built, inputs = _report(engine, kind, code, typ)
         st.caption(f"Underlag från {md(meeting.label)}." if meeting else
                    f"Inget möte är registrerat för {label}: observationer och "

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from datetime import date
 
-import pandas as pd
 import streamlit as st
 
-from lagesbild.store import process
+from lagesbild.views import process
 from webapp import actions_page, auth, data, errors
 from webapp.text import md
 
@@ -52,13 +51,7 @@ def render() -> None:
         if notes.empty:
             st.info("Inga noteringar ännu.")
             return
-        cat = data.config().catalogue
-        labels = {c: m.short for c, m in cat.measures.items()}
-        st.dataframe(pd.DataFrame({
-            "Datum": pd.to_datetime(notes["datum"]).dt.strftime("%Y-%m-%d"),
-            "Rubrik": notes["rubrik"], "Text": notes["text"], "Källa": notes["kalla"],
-            "Länk": notes["lank"], "Mått": notes["matt"].map(labels).fillna("–"),
-            "Område": notes["omrade"].fillna("–")}).iloc[::-1],
-            hide_index=True, width="stretch", key="omv_tabell",
-            column_config={"Länk": st.column_config.LinkColumn("Länk")})
+        st.dataframe(
+            process.notes_table(notes, data.config().catalogue), hide_index=True,
+            width="stretch", key="omv_tabell", column_config={"Länk": st.column_config.LinkColumn("Länk")})
         st.caption(f"Senast: {md(notes['rubrik'].iloc[-1])}")

@@ -12,14 +12,17 @@ import pandas as pd
 
 from lagesbild import fmt
 from lagesbild.analysis import aggregate, priority
-from lagesbild.analysis.areas import area_table
+from lagesbild.analysis.areas import LEVELS, area_table
 from lagesbild.config import Config
 from lagesbild.geo.groupings import Grouping
+from lagesbild.present.export import Caption
 from lagesbild.release import disclosure
 from lagesbild.store.process import Action
 from lagesbild.views import areas as area_views
 
 SYMBOLS = {"över": "▲ högre", "under": "▼ lägre", "inom": "inom"}
+__all__ = ["LEVELS", "Priority", "caption", "display", "flagged", "measures_with_areas",
+           "twelve_months", "view"]
 
 
 @dataclass(frozen=True)
@@ -146,3 +149,40 @@ def display(p: Priority, level: str, top: int | None = None) -> pd.DataFrame:
     out.attrs[disclosure.PROTECTED_ATTR] = p.ranked.attrs.get(disclosure.PROTECTED_ATTR)
     out.attrs["antal"] = []
     return out
+
+
+def twelve_months(cfg: Config, counts: dict[str, pd.DataFrame], population: pd.DataFrame,
+                  end: pd.Timestamp, level: str, postorter: dict[str, str],
+                  grouping: Grouping | None, actions: list[Action]) -> Priority:
+    """:func:`view` of the twelve months to *end* (the pages' period)."""
+    return view(cfg, counts, population, aggregate.Period.rolling12(end), level, postorter,
+                grouping, actions)
+
+
+def caption(p: Priority, level: str, threshold: int) -> Caption:
+    """What the ranked table says about itself when downloaded."""
+    return Caption(
+        f"Områden att prioritera: alla mått per "
+        f"{'postnummer' if level == 'postnummer' else 'område'}",
+        fmt.period(p.period.start, p.period.end),
+        source="Källa: socialförvaltningens verksamhetssystem, SCB (befolkning)",
+        threshold=threshold)
+
+
+def flagged(p: Priority, top: int) -> pd.DataFrame:
+    """The meeting's short list: of the *top* postnummer, only those with a sign at all (a
+    room reads "stands out" as a reason to act), with the measures where they stand out
+    (beyond 99.8 %) or show a weaker sign (beyond 95 %), and the actions there; the rates of
+    every measure are on the page Områden att prioritera."""
+    table = display(p, "postnummer", top)
+    table = table[(table["Högre än väntat (antal mått)"] > 0) | (table["Svagare tecken"] > 0)]
+
+    def where(row, weak: bool) -> str:
+        return ", ".join(c for c in p.measures.values()
+                         if "▲" in str(row[c]) and ("(" in str(row[c])) == weak) or "–"
+
+    return pd.DataFrame({
+        "Postnummer": table["Postnummer"], "Befolkning": table["Befolkning"],
+        "Högre än väntat i": [where(r, False) for _, r in table.iterrows()],
+        "Svagare tecken i": [where(r, True) for _, r in table.iterrows()],
+        "Pågående åtgärder": table["Pågående åtgärder"]})

@@ -571,3 +571,8 @@ def _text_deck(report: Report, cfg: Config, inputs: Inputs) -> Document:
 
 def file_name(report: Report, form: str) -> str:
     return f"lagesbild_{report.typ}_{report.code}.{form}"
+
+
+def check_template(raw: bytes) -> None:
+    """Raise our Swedish error when *raw* (an upload) is not a PowerPoint template."""
+    slides.check_template(raw)
