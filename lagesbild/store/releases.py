@@ -4,6 +4,7 @@ measure. Written once (one transaction), never changed; a correction is a new ve
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -86,10 +87,11 @@ def _aware(when: datetime) -> datetime:
     return when if when.tzinfo is not None else when.replace(tzinfo=timezone.utc)
 
 
-def read_rows(engine: sa.Engine, ids: list[int], measures: list[str] | None = None
-              ) -> dict[tuple[int, str], pa.Table]:
+def read_rows(engine: sa.Engine, ids: list[int], measures: list[str] | None = None,
+              decode: Callable[[bytes], pa.Table] = decode) -> dict[tuple[int, str], pa.Table]:
     """The protected rows of the releases *ids* (of *measures*, or all), by (release id,
-    measure)."""
+    measure), each read with *decode* as it comes (so a caller can make it smaller before
+    the next is decoded)."""
     if not ids:
         return {}
     out = {}
@@ -102,8 +104,5 @@ def read_rows(engine: sa.Engine, ids: list[int], measures: list[str] | None = No
             for rid, measure, data in conn.execute(
                     sa.select(release_rows.c.release_id, release_rows.c.measure,
                               release_rows.c.rows).where(*where)):
-                table = decode(data)
-                out[(int(rid), str(measure))] = table.cast(pa.schema(
-                    [(n, pa.int64() if n == "antal" else pa.string())
-                     for n in table.column_names]))
+                out[(int(rid), str(measure))] = decode(data)
     return out

@@ -76,17 +76,20 @@ def _frame(measure: Measure, kept: pd.DataFrame | None, fresh: pa.Table | None,
     if fresh is not None and fresh.num_rows:
         out = {"month": fresh["month"].to_numpy().astype("datetime64[s]")}
         for c in columns[1:-1]:
-            if c not in fresh.column_names:
+            if c not in fresh.column_names or pa.types.is_null(fresh[c].type):
                 out[c] = pd.Series([None] * fresh.num_rows, dtype=object)
                 continue
-            seen = pc.unique(fresh[c]).drop_null().to_pylist()
+            column = fresh[c]
+            if pa.types.is_dictionary(column.type):  # as read (see _compact)
+                seen = {v for ch in column.chunks for v in ch.dictionary.to_pylist()}
+            else:
+                column = column.cast(pa.large_string())
+                seen = set(pc.unique(column).drop_null().to_pylist())
             if kept is not None and isinstance(kept[c].dtype, pd.CategoricalDtype):
-                seen = sorted(set(seen) | set(kept[c].cat.categories))
-            order = _order(measure, c, seen)
-            codes = pc.index_in(fresh[c], value_set=pa.array(order, pa.string()))
-            out[c] = pd.Categorical.from_codes(
-                codes.fill_null(-1).to_numpy(zero_copy_only=False).astype("int32"),
-                dtype=pd.CategoricalDtype(order))
+                seen |= set(kept[c].cat.categories)
+            order = _order(measure, c, sorted(seen - {None}))
+            out[c] = pd.Categorical.from_codes(_codes(column, order),
+                                               dtype=pd.CategoricalDtype(order))
         out["antal"] = fresh["antal"].to_numpy(zero_copy_only=False).astype("int64")
         parts.append(pd.DataFrame(out, columns=columns))
     if not parts:
@@ -100,21 +103,57 @@ def _frame(measure: Measure, kept: pd.DataFrame | None, fresh: pa.Table | None,
                               if isinstance(new[c].dtype, pd.CategoricalDtype)
                               and isinstance(kept[c].dtype, pd.CategoricalDtype)})
         frame = pd.concat([kept, new], ignore_index=True)
-    frame = frame.reindex(columns=columns)
+    # Each step only when needed: at a big city's size every copy is a hundred megabytes.
+    if list(frame.columns) != columns:
+        frame = frame.reindex(columns=columns)
     dtypes = {c: _categories(measure, c, frame[c].astype(object)) for c in columns
               if c not in ("month", "antal") and not isinstance(frame[c].dtype,
                                                                 pd.CategoricalDtype)}
-    frame = frame.astype(dtypes).assign(month=frame["month"].astype("datetime64[s]"),
-                                        antal=frame["antal"].astype("int64"))
-    frame = frame.sort_values("month", kind="stable").reset_index(drop=True)
+    if frame["month"].dtype != "datetime64[s]":
+        dtypes["month"] = "datetime64[s]"
+    if frame["antal"].dtype != "int64":
+        dtypes["antal"] = "int64"
+    if dtypes:
+        frame = frame.astype(dtypes)
+    if not frame["month"].is_monotonic_increasing:
+        frame = frame.sort_values("month", kind="stable")
+    frame = frame.reset_index(drop=True)
     frame.attrs = {}
     frame.attrs[DELIVERED] = tuple(sorted(delivered))
     return frame
 
 
+def _codes(column: pa.ChunkedArray, order: list) -> np.ndarray:
+    """The categorical codes of a text column in *order* (-1 for a missing value)."""
+    if not pa.types.is_dictionary(column.type):
+        codes = pc.index_in(column, value_set=pa.array(order, column.type))
+        return codes.fill_null(-1).to_numpy(zero_copy_only=False).astype("int32")
+    wanted = pa.array(order, column.type.value_type)
+    parts = []
+    for chunk in column.chunks:  # each month's own dictionary, mapped once
+        mapping = np.append(pc.index_in(chunk.dictionary, value_set=wanted).fill_null(-1)
+                            .to_numpy(zero_copy_only=False), -1).astype("int32")
+        parts.append(mapping[chunk.indices.fill_null(len(chunk.dictionary))
+                             .to_numpy(zero_copy_only=False)])
+    return np.concatenate(parts) if parts else np.empty(0, "int32")
+
+
+def _compact(table: pa.Table) -> pa.Table:
+    """A release table with its text dictionary-encoded: a big city's month holds the same
+    few hundred postnummer and categories many thousand times."""
+    for i, field in enumerate(table.schema):
+        if field.name == "antal":
+            continue
+        column = table[i]
+        if not pa.types.is_large_string(field.type):  # an empty column came as null or double
+            column = column.cast(pa.large_string())
+        table = table.set_column(i, field.name, pc.dictionary_encode(column))
+    return table
+
+
 def _with_months(tables: list[tuple[pa.Table, str]]) -> pa.Table:
     """The release tables as one, each row with its release's month."""
-    joined = pa.concat_tables([t for t, _ in tables], promote_options="default")
+    joined = pa.concat_tables([t for t, _ in tables], promote_options="permissive")
     stamps = np.repeat(np.array([f"{m}-01" for _, m in tables], dtype="datetime64[s]"),
                        [t.num_rows for t, _ in tables])
     return joined.append_column("month", pa.array(stamps, pa.timestamp("s")))
@@ -126,16 +165,13 @@ def _read_releases(engine: sa.Engine, cfg: Config, chosen: list[releases.Release
     """Each measure's frame (or *only* these measures') from *chosen* (the releases in
     force), reading only the releases *old* does not hold already."""
     old = old or {}
-    plan, need = {}, set()
+    out = {}
+    # One measure at a time: its release rows are decoded, turned into its frame and let go
+    # before the next is read, so a first read holds one measure's Arrow tables at most.
     for code in only or cfg.catalogue.measures:
         mine = [r for r in chosen if r.delivered(code)]
         before = old.get(code)
         had = set(before.attrs.get("releases", ())) if before is not None else set()
-        plan[code] = (mine, before, had)
-        need |= {r.id for r in mine if r.id not in had}
-    rows = releases.read_rows(engine, sorted(need), only)
-    out = {}
-    for code, (mine, before, had) in plan.items():
         ids = {r.id for r in mine}
         if before is not None and had == ids:
             out[code] = before
@@ -144,11 +180,14 @@ def _read_releases(engine: sa.Engine, cfg: Config, chosen: list[releases.Release
         if before is not None:  # the months whose release is still in force
             keep = {pd.Timestamp(f"{r.month}-01") for r in mine if r.id in had}
             kept = before[before["month"].isin(keep)]
+        rows = releases.read_rows(engine, sorted(ids - had), [code],
+                                  decode=lambda data: _compact(releases.decode(data)))
         fresh = [(rows[(r.id, code)], r.month)
                  for r in mine if r.id not in had and (r.id, code) in rows]
         # Decoded and joined in Arrow, converted to pandas once.
         frame = _frame(cfg.catalogue.measures[code], kept,
                        _with_months(fresh) if fresh else None, [r.month for r in mine])
+        del rows, fresh
         frame.attrs["releases"] = tuple(sorted(ids))
         if mine:  # the noise the counts carry, for tests and limits that allow for it
             frame.attrs["skalor"] = dict(mine[-1].budget.get("skalor") or {})
