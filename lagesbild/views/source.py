@@ -14,6 +14,8 @@ one database each see a publication on their next rerun.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import threading
 from dataclasses import dataclass
@@ -27,7 +29,7 @@ import sqlalchemy as sa
 from lagesbild import store
 from lagesbild.analysis.aggregate import DELIVERED
 from lagesbild.config import Config, Measure
-from lagesbild.errors import DataError
+from lagesbild.errors import DataError, LagesbildError
 from lagesbild.store import releases
 from lagesbild.store.read import _categories
 
@@ -213,11 +215,70 @@ def all_counts(engine: sa.Engine, cfg: Config, *, exact: bool = False
     return _read_releases(engine, cfg, releases.latest(engine))
 
 
+KEPT = "publicerat"  # the snapshot kind: every measure's frame of the releases in force
+KEPT_FORMAT = 1  # raise when what a kept frame holds, or how it is made, changes
+
+
+def _kept_key(cfg: Config, chosen: list[releases.Release]) -> str:
+    """What a kept copy was made from: the releases in force, the catalogue's categories
+    and this code."""
+    from lagesbild import __version__
+
+    catalogue = {code: [m.dimension_columns, {d: list(v.categories)
+                                              for d, v in m.dimensions.items()},
+                        [g.code for g in m.age_groups], list(m.variables)]
+                 for code, m in cfg.catalogue.measures.items()}
+    text = json.dumps([__version__, KEPT_FORMAT, [r.id for r in chosen], catalogue],
+                      sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _keep(engine: sa.Engine, key: str, counts: dict[str, pd.DataFrame]) -> None:
+    """Keep the frames in the store (they hold published numbers only), so the next process
+    reads one stream per measure instead of every release. A store that cannot be written
+    to only loses the shortcut."""
+    from lagesbild.store.columnar import frame_bytes
+
+    parts = {code: frame_bytes(frame) for code, frame in counts.items()}
+    parts["attrs"] = json.dumps({code: {k: list(v) if isinstance(v, tuple) else v
+                                        for k, v in frame.attrs.items()}
+                                 for code, frame in counts.items()}).encode()
+    try:
+        store.save_snapshot(engine, KEPT, key, parts)
+    except LagesbildError as exc:
+        log.warning("published frames not kept: %s", exc)
+
+
+def _kept(engine: sa.Engine, key: str) -> dict[str, pd.DataFrame] | None:
+    """The frames kept under *key*, or None."""
+    try:
+        parts = store.load_snapshot(engine, KEPT, key)
+    except LagesbildError as exc:
+        log.warning("published frames not read: %s", exc)
+        return None
+    if not parts or "attrs" not in parts:
+        return None
+    attrs = json.loads(parts.pop("attrs"))
+    out = {}
+    for code, data in parts.items():
+        frame = pa.ipc.open_stream(pa.py_buffer(data)).read_all().to_pandas()
+        frame.attrs = {k: tuple(v) if isinstance(v, list) else v
+                       for k, v in attrs[code].items()}
+        out[code] = frame
+    return out
+
+
 def read(engine: sa.Engine, cfg: Config, version: tuple) -> Snapshot:
-    """Everything, read afresh."""
+    """Everything: from the copy kept in the store if it was made from the releases in force,
+    else read afresh (and kept for the next process)."""
     chosen = releases.latest(engine)
-    return Snapshot(_read_releases(engine, cfg, chosen), store.read_population(engine),
-                    store.read_batches(engine), tuple(chosen), version)
+    key = _kept_key(cfg, chosen)
+    counts = _kept(engine, key)
+    if counts is None or set(counts) != set(cfg.catalogue.measures):
+        counts = _read_releases(engine, cfg, chosen)
+        _keep(engine, key, counts)
+    return Snapshot(counts, store.read_population(engine), store.read_batches(engine),
+                    tuple(chosen), version)
 
 
 def _updated(engine: sa.Engine, cfg: Config, old: Snapshot, version: tuple) -> Snapshot:
@@ -230,6 +291,8 @@ def _updated(engine: sa.Engine, cfg: Config, old: Snapshot, version: tuple) -> S
     if pop_ids(batches) != pop_ids(old.batches):
         population = store.read_population(engine)
     counts = _read_releases(engine, cfg, chosen, old.counts)
+    if any(counts[c] is not old.counts.get(c) for c in counts):  # a publication: keep it
+        _keep(engine, _kept_key(cfg, chosen), counts)
     return Snapshot(counts, population, batches, tuple(chosen), version)
 
 
