@@ -165,7 +165,7 @@ def city(events: int, folder: Path) -> None:
     import scale
 
     cfg, _ = scale.build(folder, events)
-    engine = publish.ingest.open_store(cfg)
+    engine = publish.opening.open_store(cfg)
     latest = max(publish.unpublished_months(engine, cfg) or ["2025-12"])
     months = [str(p) for p in pd.period_range(end=latest, periods=12, freq="M")]
     done = {r.month for r in publish.releases.listed(engine)}

@@ -1,4 +1,5 @@
-"""Codes every stage shares: what a Swedish postnummer is, and converting distinct values once.
+"""Codes every stage shares: what a Swedish postnummer is, which age group an age falls in,
+the code population is stored under, and converting distinct values once.
 
 Intake normalises the postnummer of source files with these, geo those of polygon layers.
 """
@@ -10,6 +11,8 @@ import re
 import pandas as pd
 
 _POSTNUMMER = re.compile(r"^[1-9]\d{4}$")
+
+POPULATION = "befolkning"  # the population's "measure" in imports, batches and profiles
 
 
 _SEPARATORS = re.compile(r"[\s\u00a0\-]")
@@ -47,3 +50,12 @@ def postnummer_series(values: pd.Series) -> pd.Series:
     """Vectorised :func:`postnummer`: invalid codes become missing (NA)."""
     return by_value(values, lambda codes: codes.astype("object").map(postnummer)
                     .astype("string"))
+
+
+def age_groups(ages: pd.Series, groups) -> pd.Series:
+    """The age-group code of each age (single years); missing where no group holds it."""
+    out = pd.Series(pd.NA, index=ages.index, dtype="object")
+    for g in groups:
+        out = out.mask(ages.ge(g.low) & (ages.le(g.high) if g.high is not None else True),
+                       g.code)
+    return out

@@ -15,11 +15,14 @@ import os
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import yaml
 
 from lagesbild.errors import ConfigError, UnknownError
+
+if TYPE_CHECKING:  # pandas only where a month is read: settings alone (--help) need none
+    import pandas as pd
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -314,6 +317,8 @@ def _measure(code: str, raw: dict, groupings: dict[str, tuple[AgeGroup, ...]]) -
                               "kategorier.")
     breaks = []
     for item in raw.get("serieavbrott") or []:
+        import pandas as pd
+
         try:
             breaks.append(SeriesBreak(pd.Timestamp(str(item["manad"]) + "-01"),
                                       str(item["text"])))

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-
-import pandas as pd
+import sys
 
 SPACE = "\u00a0"  # no-break space: a number never wraps over two lines
 MONTHS = ["januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti",
@@ -15,7 +14,11 @@ MONTHS_SHORT = ["jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "
 
 
 def _missing(value) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return True
+    # pd.NA exists only once pandas is imported; not importing it here keeps --help light.
+    pd = sys.modules.get("pandas")
+    return pd is not None and value is pd.NA
 
 
 def number(value, decimals: int = 0) -> str:
@@ -48,17 +51,23 @@ def count(value, hidden: bool, threshold: int) -> str:
 
 def month(value) -> str:
     """2026-10-01 -> "oktober 2026"."""
+    import pandas as pd
+
     ts = pd.Timestamp(value)
     return f"{MONTHS[ts.month - 1]} {ts.year}"
 
 
 def month_short(value) -> str:
+    import pandas as pd
+
     ts = pd.Timestamp(value)
     return f"{MONTHS_SHORT[ts.month - 1]} {ts.year}"
 
 
 def period(start, end) -> str:
     """"jan 2025 – dec 2025", or one month's name."""
+    import pandas as pd
+
     s, e = pd.Timestamp(start), pd.Timestamp(end)
     if s == e:
         return month(s)

@@ -20,7 +20,8 @@ MAX_LINES = 400
 
 
 def _stage(module: str) -> str:
-    """'lagesbild.analysis.areas' -> 'analysis'; 'lagesbild.fmt' -> 'base'."""
+    """'lagesbild.analysis.areas' -> 'analysis'; 'lagesbild.fmt' -> 'base';
+    'lagesbild.cli.read' -> 'cli'."""
     parts = module.split(".")
     assert parts[0] == "lagesbild", module
     if len(parts) == 1 or parts[1] in BASE:
@@ -61,7 +62,15 @@ DOMAIN_FILES = _python_files(PACKAGE)
 
 def test_stages_are_subpackages_in_flow_order():
     packages = {p.name for p in PACKAGE.iterdir() if (p / "__init__.py").exists()}
-    assert packages == set(STAGES) - {"base", "cli"}
+    assert packages == set(STAGES) - {"base"}
+
+
+@pytest.mark.parametrize("module, stage", [
+    ("lagesbild.cli", "cli"), ("lagesbild.cli.read", "cli"), ("lagesbild.cli.parser", "cli"),
+    ("lagesbild.__main__", "cli"), ("lagesbild.fmt", "base"), ("lagesbild.views.source", "views"),
+])
+def test_the_command_line_package_is_the_last_stage(module, stage):
+    assert _stage(module) == stage
 
 
 @pytest.mark.parametrize("path", DOMAIN_FILES, ids=lambda p: str(p.relative_to(ROOT)))

@@ -14,6 +14,7 @@ from test_import import cli
 
 from lagesbild import cli as cli_module
 from lagesbild import store
+from lagesbild.cli import data as cli_data  # the batches command, replaced below
 from lagesbild.config import Config
 
 
@@ -40,7 +41,7 @@ def test_an_unexpected_error_is_one_swedish_line_and_the_traceback_goes_to_the_l
     def boom(args, cfg):
         raise RuntimeError("secret detail SELECT * FROM counts")
 
-    monkeypatch.setattr(cli_module, "cmd_batches", boom)
+    monkeypatch.setattr(cli_data, "cmd_batches", boom)
     code, out, err = cli(cfg, "batches")
     assert code == 3
     assert err.count("\n") == 1
@@ -59,7 +60,7 @@ def test_ctrl_c_is_a_short_swedish_line_and_exit_130(small, monkeypatch):
     def interrupted(args, cfg):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli_module, "cmd_batches", interrupted)
+    monkeypatch.setattr(cli_data, "cmd_batches", interrupted)
     code, out, err = cli(cfg, "batches")
     assert code == 130
     assert err.strip() == cli_module.INTERRUPTED
@@ -73,7 +74,7 @@ def test_a_database_error_outside_the_engine_is_still_swedish(small, monkeypatch
         raise sa.exc.OperationalError("UPDATE batches SET undone_at=? WHERE id = ?", (1, 2),
                                       sqlite3.OperationalError("database is locked"))
 
-    monkeypatch.setattr(cli_module, "cmd_batches", locked)
+    monkeypatch.setattr(cli_data, "cmd_batches", locked)
     code, out, err = cli(cfg, "batches")
     assert code == 1
     assert "är upptagen av en annan skrivning" in err
@@ -85,7 +86,7 @@ def test_an_unwritable_log_falls_back_to_the_temporary_folder(small, monkeypatch
     blocker = tmp_path / "fil"
     blocker.write_text("")
     monkeypatch.setenv("LAGESBILD_LOGG", str(blocker / "under" / "en" / "fil.log"))
-    monkeypatch.setattr(cli_module, "cmd_batches",
+    monkeypatch.setattr(cli_data, "cmd_batches",
                         lambda args, cfg: (_ for _ in ()).throw(ValueError("x")))
     code, _, err = cli(cfg, "batches")
     assert code == 3
@@ -220,7 +221,7 @@ def test_an_import_confirmed_after_someone_else_imported_is_refused(small, tmp_p
 
 def test_a_bug_that_mentions_a_range_is_not_mistaken_for_a_database_error(small, monkeypatch):
     cfg, _ = small
-    monkeypatch.setattr(cli_module, "cmd_batches",
+    monkeypatch.setattr(cli_data, "cmd_batches",
                         lambda args, cfg: [][1])  # IndexError: list index out of range
     code, out, err = cli(cfg, "batches")
     assert code == 3 and "Något gick fel" in err and "för stort" not in err
@@ -266,7 +267,7 @@ def test_the_log_never_holds_a_personnummer(small, tmp_path, monkeypatch):
     def quoting(args, cfg):  # an error whose text quotes a cell, in each form
         raise ValueError("cells 811218-9876, 198112189876, 811218 9876, 811218–9876")
 
-    monkeypatch.setattr(cli_module, "cmd_batches", quoting)
+    monkeypatch.setattr(cli_data, "cmd_batches", quoting)
     code, _, _ = cli(cfg, "batches")
     assert code == 3
     details = log.read_text(encoding="utf-8")

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from lagesbild import cli
+from lagesbild.cli import reports as cli_reports
 from lagesbild.config import Config
 from lagesbild.present import document, paper, slides
 from lagesbild.release import publish
@@ -101,7 +101,7 @@ def made(tmp_path_factory):
     engine = publish.open_store(cfg, create=True)
     files, built = {}, {}
     for kind, code, typ in CASES:
-        rep, inputs = cli.report_inputs(cfg, engine, kind, code, typ)
+        rep, inputs = cli_reports.report_inputs(cfg, engine, kind, code, typ)
         built[typ] = (rep, inputs)
         for form in report_files.FORMATS[typ]:
             path = base / form / report_files.file_name(rep, form)

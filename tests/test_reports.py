@@ -14,6 +14,7 @@ from scipy.stats import binomtest
 
 from lagesbild import cli, fmt
 from lagesbild.analysis import aggregate, notable
+from lagesbild.cli import reports as cli_reports
 from lagesbild.config import Config
 from lagesbild.errors import ConfigError, UnknownError
 from lagesbild.present import document, slides
@@ -35,13 +36,13 @@ def demo(tmp_path_factory):
 @pytest.fixture(scope="module")
 def monthly(demo):
     cfg, engine = demo
-    return cli.report_inputs(cfg, engine, "manad", "2026-10", "ledningsgrupp")
+    return cli_reports.report_inputs(cfg, engine, "manad", "2026-10", "ledningsgrupp")
 
 
 @pytest.fixture(scope="module")
 def quarterly(demo):
     cfg, engine = demo
-    return cli.report_inputs(cfg, engine, "kvartal", "2026-Q3", "namnd")
+    return cli_reports.report_inputs(cfg, engine, "kvartal", "2026-Q3", "namnd")
 
 
 @pytest.fixture(scope="module")
@@ -271,7 +272,7 @@ def test_newsletter_and_est_as_markdown_and_word(demo):
 
     cfg, engine = demo
     for typ in ("nyhetsbrev", "est"):
-        built, inputs = cli.report_inputs(cfg, engine, "kvartal", "2026-Q3", typ)
+        built, inputs = cli_reports.report_inputs(cfg, engine, "kvartal", "2026-Q3", typ)
         md = report_files.write(built, "md", cfg, inputs).decode()
         assert md.startswith(f"# {report.TYPES[typ]}, kvartal 3 2026")
         assert "Demodata" in md and "Källa" in md
@@ -295,7 +296,7 @@ def test_edited_text_is_saved_with_the_meeting_and_hostile_text_is_escaped(demo)
     edited = f"## Egen rubrik\n- Egen punkt om läget\n- {HOSTILE}"
     process.save_report_text(engine, meeting, edited, "strateg")
     try:
-        built, inputs = cli.report_inputs(cfg, engine, "manad", "2026-10", "ledningsgrupp")
+        built, inputs = cli_reports.report_inputs(cfg, engine, "manad", "2026-10", "ledningsgrupp")
         assert inputs.meeting.id == meeting
         assert built.text == edited and built.summary != edited
         md = report_files.write(built, "md", cfg, inputs).decode()
@@ -378,7 +379,7 @@ def test_cli_writes_a_report(tmp_path, capsys):
 
 def test_a_year_before_the_data_is_inga_data_never_zero(demo):
     cfg, engine = demo
-    built, _ = cli.report_inputs(cfg, engine, "manad", "2019-06", "ledningsgrupp")
+    built, _ = cli_reports.report_inputs(cfg, engine, "manad", "2019-06", "ledningsgrupp")
     for s in built.sections:
         assert s.shown("period_fg", cfg.threshold) == "inga uppgifter"
         # Nothing to expect from: no history for a range (or no data), never "no change".

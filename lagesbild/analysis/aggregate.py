@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from lagesbild.codes import age_groups
 from lagesbild.config import Measure
 from lagesbild.errors import DataError, UnknownError
-from lagesbild.intake.normalize import age_groups
 
 
 @dataclass(frozen=True)

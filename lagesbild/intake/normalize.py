@@ -10,7 +10,8 @@ from dataclasses import dataclass, field  # noqa: E402
 import pandas as pd
 
 from lagesbild import fmt
-from lagesbild.codes import by_value, postnummer, postnummer_series  # noqa: E402, F401
+from lagesbild.codes import (age_groups, by_value, postnummer,  # noqa: E402, F401
+                             postnummer_series)
 from lagesbild.config import Catalogue, Measure  # noqa: E402
 from lagesbild.errors import DataError  # noqa: E402
 from lagesbild.intake import dates, personnummer  # noqa: E402
@@ -122,15 +123,6 @@ def _duplicates(key: pd.DataFrame, rows: pd.Series, sheet: str, what: str,
                             first[repeated].tolist()):
         problems.items.append(f"{sheet}, rad {row}: dubblerad rad, samma {what} som rad "
                               f"{earlier}. Ta bort dubbletten; annars räknas den två gånger.")
-
-
-def age_groups(ages: pd.Series, groups) -> pd.Series:
-    """The age-group code of each age (single years); missing where no group holds it."""
-    out = pd.Series(pd.NA, index=ages.index, dtype="object")
-    for g in groups:
-        out = out.mask(ages.ge(g.low) & (ages.le(g.high) if g.high is not None else True),
-                       g.code)
-    return out
 
 
 def age_columns(measure: Measure) -> list[str]:

@@ -35,13 +35,13 @@ from typing import Annotated
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
 
+from lagesbild.codes import POPULATION
 from lagesbild.config import Catalogue
 from lagesbild.errors import ConfigError, UnknownError
 from lagesbild.intake import personnummer
 
 log = logging.getLogger(__name__)
 
-POPULATION = "befolkning"
 # A profile's name is its file's stem: letters, digits, - and _, never a path or a dot file.
 _SAFE_NAME = re.compile(r"[a-z0-9åäöü][a-z0-9åäöü_-]{0,63}")
 # Profile spellings of the columns that have English names inside the package.

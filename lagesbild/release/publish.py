@@ -23,9 +23,8 @@ from lagesbild import store
 from lagesbild.analysis.aggregate import categories
 from lagesbild.config import Config, Measure
 from lagesbild.errors import DataError
-from lagesbild.geo import groupings
 from lagesbild.release import topdown
-from lagesbild.store import ingest, releases
+from lagesbild.store import opening, releases
 from lagesbild.store.schema import counts as counts_table
 
 log = logging.getLogger(__name__)
@@ -99,6 +98,8 @@ def domain(engine: sa.Engine, cfg: Config, measure: Measure, true: pd.DataFrame
     values["storhet"] = list(measure.variables)
     areas = None
     if "postnummer" in values and cfg.omraden.exists():
+        from lagesbild.geo import groupings
+
         grouping = groupings.load_grouping(cfg.omraden)
         areas = {p: a for p, a in grouping.assign(values["postnummer"]).items() if a}
     return topdown.Domain(values, areas)
@@ -269,10 +270,10 @@ def import_releases(engine: sa.Engine, path: Path) -> int:
 
 def open_store(cfg: Config, *, create: bool = True,
                notice: Callable[[str], None] | None = None) -> sa.Engine:
-    """The store, opened as ``store.ingest.open_store`` does, with its months published
+    """The store, opened as ``store.opening.open_store`` does, with its months published
     once if it has none published: a store made before releases, or the demo just loaded
     (the demo ships published up to its last month)."""
-    engine = ingest.open_store(cfg, create=create, notice=notice)
+    engine = opening.open_store(cfg, create=create, notice=notice)
     if not releases.listed(engine) and not store.is_empty(engine):
         with store.exclusive(engine, "publicering"):
             if not releases.listed(engine):  # another process may have done it meanwhile

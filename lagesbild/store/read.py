@@ -17,10 +17,9 @@ import pyarrow.compute as pc
 import sqlalchemy as sa
 
 from lagesbild import fmt
+from lagesbild.codes import POPULATION, age_groups
 from lagesbild.config import Catalogue, Measure
 from lagesbild.errors import ConfigError
-from lagesbild.intake.normalize import age_groups
-from lagesbild.intake.profiles import POPULATION
 from lagesbild.store import columnar
 from lagesbild.store.schema import _connection, batch_arrow, batches, counts, population
 
