@@ -222,13 +222,13 @@ KEPT_FORMAT = 1  # raise when what a kept frame holds, or how it is made, change
 def _kept_key(cfg: Config, chosen: list[releases.Release]) -> str:
     """What a kept copy was made from: the releases in force, the catalogue's categories
     and this code."""
-    from lagesbild import __version__
+    import lagesbild
 
     catalogue = {code: [m.dimension_columns, {d: list(v.categories)
                                               for d, v in m.dimensions.items()},
                         [g.code for g in m.age_groups], list(m.variables)]
                  for code, m in cfg.catalogue.measures.items()}
-    text = json.dumps([__version__, KEPT_FORMAT, [r.id for r in chosen], catalogue],
+    text = json.dumps([lagesbild.__version__, KEPT_FORMAT, [r.id for r in chosen], catalogue],
                       sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()
 
