@@ -122,8 +122,10 @@ def test_a_measure_page_downloads_a_png_for_slides_and_its_table(server, browser
     assert image.width == 1920 and image.height > 800
     # The numbers behind the chart sit under it, folded away so the page fits a projector.
     page.get_by_text("Siffrorna bakom diagrammet").first.click()
+    # Drawn when opened (a rerun): its own download buttons, not another table's.
+    behind = page.get_by_test_id("stExpander").filter(has_text="Siffrorna bakom diagrammet").first
     with page.expect_download(timeout=60_000) as xlsx:
-        page.get_by_test_id("stDownloadButton").filter(has_text="Excel").first.click()
+        behind.get_by_test_id("stDownloadButton").filter(has_text="Excel").first.click()
     assert xlsx.value.suggested_filename.endswith(".xlsx")
     book = load_workbook(io.BytesIO(Path(xlsx.value.path()).read_bytes()))
     sheet = book["Tabell (demodata)"]  # synthetic data say so in the workbook

@@ -117,8 +117,10 @@ def test_roles_in_a_real_browser_and_the_audit_log(app_server, browser):
     page.get_by_text("Orosanmälningar och aktualiseringar:").wait_for(timeout=60_000)
     # The numbers behind the chart sit under it, folded away so the page fits a projector.
     page.get_by_text("Siffrorna bakom diagrammet").first.click()
+    # Drawn when opened (a rerun): its own download buttons, not another table's.
+    behind = page.get_by_test_id("stExpander").filter(has_text="Siffrorna bakom diagrammet").first
     with page.expect_download(timeout=60_000) as csv:
-        page.get_by_test_id("stDownloadButton").filter(has_text="CSV").first.click()
+        behind.get_by_test_id("stDownloadButton").filter(has_text="CSV").first.click()
     assert csv.value.suggested_filename.endswith(".csv")
     page.goto(f"{base}/data", wait_until="domcontentloaded")
     page.get_by_text("kräver rollen").wait_for(timeout=60_000)

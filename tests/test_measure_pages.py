@@ -5,6 +5,8 @@ import pytest
 from conftest import ROOT
 from streamlit.testing.v1 import AppTest
 
+from lagesbild.config import Config
+
 TIMEOUT = 90  # the first run builds the store from the demo files
 PAGES = {
     "app_pages/barn.py": ["orosanmalningar"],
@@ -15,10 +17,17 @@ PAGES = {
 }
 
 
+KINDS = ("trend", "kon", "ar", "fordelning", "heatmap")
+
+
 def _page(path: str, **params) -> AppTest:
+    """The page with every chart's table opened (they are drawn only when opened)."""
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
     for key, value in params.items():
         at.query_params[key] = value
+    for code in Config.from_env().catalogue.measures:
+        for kind in KINDS:
+            at.session_state[f"{code}_{kind}_siffror"] = True
     at.run()
     return at.switch_page(path).run()
 
@@ -46,6 +55,18 @@ def test_every_measure_page_shows_headline_chart_and_table(path):
     assert at.dataframe[0].value.columns[0] == "Månad"
     assert any(m.label == "oktober 2026" for m in at.metric)
     assert any(m.label == "Rullande 12 mån" for m in at.metric)
+
+
+def test_the_numbers_behind_a_chart_are_drawn_when_opened():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT).run()
+    at.switch_page("app_pages/barn.py").run()
+    _ok(at)
+    assert "Siffrorna bakom diagrammet" in [e.label for e in at.expander]
+    assert not at.dataframe  # folded: not formatted nor sent on every filter change
+    at.session_state["orosanmalningar_trend_siffror"] = True  # what a click on it sets
+    at.run()
+    _ok(at)
+    assert len(at.dataframe) == 1 and at.dataframe[0].value.columns[0] == "Månad"
 
 
 @pytest.mark.parametrize("view, first_column", [

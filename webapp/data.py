@@ -65,13 +65,14 @@ class Data:
     batches: pd.DataFrame
     fingerprint: tuple  # the store version these were read from
     releases: tuple = ()  # the newest version of each published month
+    is_demo: bool = False  # the demo's batches are in force (worked out once per version)
 
-    @property
-    def is_demo(self) -> bool:
-        if not len(self.batches):
-            return False
-        active = self.batches["undone_at"].isna() if "undone_at" in self.batches else True
-        return bool(((self.batches["created_by"] == "demo") & active).any())
+
+def _is_demo(batches: pd.DataFrame) -> bool:
+    if not len(batches):
+        return False
+    active = batches["undone_at"].isna() if "undone_at" in batches else True
+    return bool(((batches["created_by"] == "demo") & active).any())
 
 
 @st.cache_resource(show_spinner=False)
@@ -88,7 +89,14 @@ def _shared(url: str, fingerprint: tuple) -> Data:
     if snap is None:  # a spinner (and its timer thread) only when there is reading to do
         with st.spinner("Läser data …", show_time=True):
             snap = live.at(engine(), config(), fingerprint)
-    return Data(snap.counts, snap.population, snap.batches, snap.version, snap.releases)
+    return _of(snap, url, snap.version)
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _of(_snap: source.Snapshot, url: str, version: tuple) -> Data:
+    # Once per store version: whether it is the demo is asked on every rerun.
+    return Data(_snap.counts, _snap.population, _snap.batches, _snap.version, _snap.releases,
+                _is_demo(_snap.batches))
 
 
 def data() -> Data:

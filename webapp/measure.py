@@ -35,10 +35,18 @@ def _figure(url: str, fingerprint: tuple, code: str, kind: str, end: pd.Timestam
                          markers=pd.DataFrame(list(marks), columns=[bd.MONTH, bd.NOTE, "typ"]))
 
 
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _markers(url: str, version: tuple, code: str, postnummer: tuple) -> tuple:
+    return pages.markers(data.engine(), code, postnummer)
+
+
 def markers(code: str, filters: pages.Filters) -> tuple:
     """Actions and omvärld notes for a measure's timeline, as a hashable cache key. With an
-    area chosen, only actions there (or for the whole municipality)."""
-    return pages.markers(data.engine(), code, filters.postnummer)
+    area chosen, only actions there (or for the whole municipality). Read again only when
+    an action or a note has changed (one small query per rerun)."""
+    engine = data.engine()
+    return _markers(data.config().db_url, pages.markers_version(engine), code,
+                    filters.postnummer)
 
 
 def figure(d: data.Data, code: str, kind: str, end, dim, filters, storhet) -> figures.Figure:
@@ -164,8 +172,12 @@ def _show(fig: figures.Figure, key: str) -> None:
     widgets.chart(fig.chart, fig.caption, key)
     if fig.band_note:
         st.caption(fig.band_note)
-    with st.expander("Siffrorna bakom diagrammet"):
-        widgets.table(fig.table, fig.caption, key)
+    # Drawn only when opened: formatting the table was a quarter of a filter change's time.
+    shown = st.expander("Siffrorna bakom diagrammet", on_change="rerun",
+                        key=f"{key}_siffror")
+    if shown.open:
+        with shown:
+            widgets.table(fig.table, fig.caption, key)
     icons = {"atgard": ":material/flag:", "omvarld": ":material/public:"}
     for month, text, kind in zip(fig.notes[bd.MONTH], fig.notes[bd.NOTE], fig.notes["typ"]):
         st.caption(f"{icons.get(kind, ':material/warning:')} {fmt.month(month)}: "

@@ -237,37 +237,45 @@ def _without_overlaps(names: list[dict], bounds: list[float], width_px: int = 90
     gets a leader line (``anchor``: the point in the area it names)."""
     minx, miny, maxx, maxy = bounds
     sx, sy = max(maxx - minx, 1e-12) / width_px, max(maxy - miny, 1e-12) / height_px
-    placed, kept = [], []
+    placed = np.empty((len(names), 4))  # the boxes of the names kept so far, in pixels
+    count, kept = 0, []
+    # Every place a moved name may go, as offsets from its area, nearest first.
+    rings = np.array([(r * math.cos(math.radians(a)), -r * math.sin(math.radians(a)))
+                      for r in _RINGS for a in _ANGLES])
 
-    def box_at(x, y, text):
+    def boxes_at(xy: np.ndarray, text: str) -> np.ndarray:
         half_w, half_h = 4.5 * len(text) + 6, 12
-        return (x - half_w, y - half_h, x + half_w, y + half_h)
+        return np.column_stack([xy[:, 0] - half_w, xy[:, 1] - half_h,
+                                xy[:, 0] + half_w, xy[:, 1] + half_h])
 
-    def free(box):
-        return not any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3]
-                       for b in placed)
+    def free(candidates: np.ndarray) -> np.ndarray:
+        """For each candidate box, whether it covers none placed (all at once)."""
+        p = placed[:count]
+        overlap = ((candidates[:, None, 0] < p[None, :, 2]) & (p[None, :, 0] < candidates[:, None, 2])
+                   & (candidates[:, None, 1] < p[None, :, 3]) & (p[None, :, 1] < candidates[:, None, 3]))
+        return ~overlap.any(axis=1)
 
     for n in names:
         x = (n["position"][0] - minx) / sx
         y = (maxy - n["position"][1]) / sy
-        box = box_at(x, y, n["text"])
-        if free(box):
-            placed.append(box)
+        box = boxes_at(np.array([[x, y]]), n["text"])
+        if free(box)[0]:
+            placed[count], count = box[0], count + 1
             kept.append(n)
             continue
         if not n.get("flag"):
             continue
-        spot = next(((x + r * math.cos(math.radians(a)), y - r * math.sin(math.radians(a)))
-                     for r in _RINGS for a in _ANGLES
-                     if free(b := box_at(x + r * math.cos(math.radians(a)),
-                                         y - r * math.sin(math.radians(a)), n["text"]))
-                     and b[0] >= 0 and b[2] <= width_px and b[1] >= 0
-                     and b[3] <= height_px), None)
-        if spot is None:
+        spots = np.array([x, y]) + rings
+        boxes = boxes_at(spots, n["text"])
+        ok = (free(boxes) & (boxes[:, 0] >= 0) & (boxes[:, 2] <= width_px)
+              & (boxes[:, 1] >= 0) & (boxes[:, 3] <= height_px))
+        if not ok.any():
             continue  # no free place at all: counted by unnamed_flags, the page says so
-        placed.append(box_at(*spot, n["text"]))
+        i = int(np.argmax(ok))
+        placed[count], count = boxes[i], count + 1
         kept.append({**n, "anchor": n["position"],
-                     "position": [round(minx + spot[0] * sx, 5), round(maxy - spot[1] * sy, 5)]})
+                     "position": [round(minx + spots[i, 0] * sx, 5),
+                                  round(maxy - spots[i, 1] * sy, 5)]})
     return kept
 
 
@@ -280,13 +288,15 @@ def unnamed_flags(geojson: dict, names: list[dict], key: str = "postnummer") -> 
 
 def deck(geojson: dict, bounds: list[float], value_label: str, count_label: str,
          outline: dict | None = None, selected: tuple[str, ...] = (), key: str = "postnummer",
-         rate_line: bool = False, verdict: bool = False, label_size: int = 15) -> pdk.Deck:
+         rate_line: bool = False, verdict: bool = False, label_size: int = 15,
+         names: list[dict] | None = None) -> pdk.Deck:
     """A pydeck map with no basemap: the areas themselves give the context (works offline).
 
     *selected* areas get a thick orange edge, so a manager finds their own areas; areas the
     funnel flags (``flagga`` from ``choropleth``) get a thick black edge and ▲ or ▼ before
     their name. Names are written on flagged, chosen and larger areas (``area_labels``); the
-    tooltip gives the funnel's verdict when *verdict* (a map of rates).
+    tooltip gives the funnel's verdict when *verdict* (a map of rates). *names*: the
+    ``area_labels`` already placed for this view, if the caller has them.
     """
     minx, miny, maxx, maxy = bounds
     layers = [pdk.Layer(
@@ -310,7 +320,8 @@ def deck(geojson: dict, bounds: list[float], value_label: str, count_label: str,
             f for f in geojson["features"] if f["properties"][key] in selected]}
         layers.append(pdk.Layer("GeoJsonLayer", chosen, id="valda", stroked=True, filled=False,
                                 get_line_color=HIGHLIGHT, line_width_min_pixels=4))
-    names = area_labels(geojson, bounds, selected, key)
+    if names is None:
+        names = area_labels(geojson, bounds, selected, key)
     leaders = [{"from": n["anchor"], "to": n["position"]} for n in names if "anchor" in n]
     if leaders:  # a moved name points at its area
         layers.append(pdk.Layer("LineLayer", leaders, id="namnlinjer",

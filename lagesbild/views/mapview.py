@@ -55,17 +55,15 @@ def drawn(view: area_views.View, measure: Measure, metric: str, layer_bounds: li
     from lagesbild.present import maps
 
     bounds = town_bounds or layer_bounds
+    names = maps.area_labels(view.coloured, bounds, selected, layer_key)  # placed once
     deck = maps.FrozenDeck(maps.deck(view.coloured, bounds, view.legend_title,
                                      f"Antal {measure.counted}", outline, selected,
                                      key=layer_key,
                                      rate_line="per_1000" in view.safe.columns
                                      and metric != "per_1000",
                                      verdict="flagga" in view.safe.columns,
-                                     label_size=20 if big else 15))
-    label_key = "postnummer" if layer_key == "postnummer" else "omrade"
-    hidden = maps.unnamed_flags(view.coloured, maps.area_labels(
-        view.coloured, bounds, selected, label_key), label_key)
-    return Drawn(deck, hidden)
+                                     label_size=20 if big else 15, names=names))
+    return Drawn(deck, maps.unnamed_flags(view.coloured, names, layer_key))
 
 
 def static_map(view: area_views.View, outline: dict, town_bounds: list[float] | None,

@@ -137,6 +137,13 @@ def headline(frame: pd.DataFrame, population: pd.DataFrame, measure: Measure, cf
     return Headline(card.counted, tuple(metrics))
 
 
+def markers_version(engine) -> tuple:
+    """Changes whenever an action or omvärld note does (a cache key for :func:`markers`)."""
+    from lagesbild.store import process
+
+    return process.version(engine)
+
+
 def markers(engine, code: str, postnummer: tuple[str, ...] = ()) -> tuple:
     """Actions and omvärld notes on a measure's timeline as (month, text, kind) tuples, a
     hashable cache key. With an area chosen, only actions there or for the whole
