@@ -36,6 +36,21 @@ from lagesbild.store.read import _categories
 log = logging.getLogger(__name__)
 
 
+class Shared(tuple):
+    """A frame's attribute that every copy of the frame shares: pandas deep-copies ``attrs``
+    on every operation, which for a month list was a third of Översikt's cards."""
+
+    def __deepcopy__(self, memo):
+        return self
+
+
+class SharedDict(dict):
+    """As :class:`Shared`, for a mapping (never change one in place)."""
+
+    def __deepcopy__(self, memo):
+        return self
+
+
 @dataclass(frozen=True)
 class Snapshot:
     """Everything the pages read, as of one store version. Never mutate it: it is shared."""
@@ -121,7 +136,7 @@ def _frame(measure: Measure, kept: pd.DataFrame | None, fresh: pa.Table | None,
         frame = frame.sort_values("month", kind="stable")
     frame = frame.reset_index(drop=True)
     frame.attrs = {}
-    frame.attrs[DELIVERED] = tuple(sorted(delivered))
+    frame.attrs[DELIVERED] = Shared(sorted(delivered))
     return frame
 
 
@@ -190,9 +205,9 @@ def _read_releases(engine: sa.Engine, cfg: Config, chosen: list[releases.Release
         frame = _frame(cfg.catalogue.measures[code], kept,
                        _with_months(fresh) if fresh else None, [r.month for r in mine])
         del rows, fresh
-        frame.attrs["releases"] = tuple(sorted(ids))
+        frame.attrs["releases"] = Shared(sorted(ids))
         if mine:  # the noise the counts carry, for tests and limits that allow for it
-            frame.attrs["skalor"] = dict(mine[-1].budget.get("skalor") or {})
+            frame.attrs["skalor"] = SharedDict(mine[-1].budget.get("skalor") or {})
         out[code] = frame
     return out
 
@@ -262,8 +277,8 @@ def _kept(engine: sa.Engine, key: str) -> dict[str, pd.DataFrame] | None:
     out = {}
     for code, data in parts.items():
         frame = pa.ipc.open_stream(pa.py_buffer(data)).read_all().to_pandas()
-        frame.attrs = {k: tuple(v) if isinstance(v, list) else v
-                       for k, v in attrs[code].items()}
+        frame.attrs = {k: Shared(v) if isinstance(v, list) else SharedDict(v)
+                       if isinstance(v, dict) else v for k, v in attrs[code].items()}
         out[code] = frame
     return out
 
