@@ -218,8 +218,11 @@ def counts(engine: sa.Engine, cfg: Config, measure: Measure, *, exact: bool = Fa
     month or only *months*: first, last), for those with access to the store only."""
     if exact:
         return store.read_counts(engine, measure, months=months)
-    return _read_releases(engine, cfg, releases.latest(engine), only=[measure.code])[
-        measure.code]
+    chosen = releases.latest(engine)
+    if months is not None:  # only the releases of those months are read
+        first, last = (f"{pd.Timestamp(m):%Y-%m}" for m in months)
+        chosen = [r for r in chosen if first <= r.month <= last]
+    return _read_releases(engine, cfg, chosen, only=[measure.code])[measure.code]
 
 
 def all_counts(engine: sa.Engine, cfg: Config, *, exact: bool = False
