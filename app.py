@@ -9,7 +9,7 @@ _t0 = time.perf_counter()
 import streamlit as st
 
 from lagesbild import logs
-from lagesbild.store import StoreError
+from lagesbild.views.app_data import StoreError
 from webapp import auth, data, errors, guard, state
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

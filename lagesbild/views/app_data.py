@@ -12,7 +12,8 @@ from lagesbild import store
 from lagesbild.config import Config
 from lagesbild.release import publish
 
-StoreGone = store.StoreGone
+StoreError = store.StoreError  # the store cannot be reached or used
+StoreGone = store.StoreGone  # its file was deleted or replaced
 
 
 def open_store(cfg: Config):
