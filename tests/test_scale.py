@@ -215,3 +215,52 @@ def test_a_second_process_draws_oversikt_from_kept_map_without_geopandas(tmp_pat
     assert [r.returncode for r in runs] == [0, 0], runs[-1].stderr[-2000:]
     assert runs[0].stdout.strip() == "True"  # the first worked the map out
     assert runs[1].stdout.strip() == "False"
+
+
+def test_a_new_process_reads_the_kept_copy_which_equals_a_fresh_read(small, monkeypatch):
+    cfg, engine = small
+    ingest.import_bytes(engine, cfg, MARCH, "mars.csv", "orosanmalningar")
+    _publish(engine, cfg, "2023-03")
+    first = source.read(engine, cfg, store.fingerprint(engine))  # reads, and keeps a copy
+    fresh = source._read_releases(engine, cfg, releases.latest(engine))
+    real_read_rows = releases.read_rows
+
+    def no_reading(*args, **kwargs):
+        raise AssertionError("the releases were read again")
+
+    monkeypatch.setattr(releases, "read_rows", no_reading)
+    kept = source.read(engine, cfg, store.fingerprint(engine))  # as a new process would
+    for code in cfg.catalogue.measures:
+        same(kept.counts[code], fresh[code])
+        assert kept.counts[code].attrs == first.counts[code].attrs
+    # A new publication is another set of releases: the copy is not used for it.
+    monkeypatch.setattr(releases, "read_rows", real_read_rows)
+    ingest.import_bytes(engine, cfg, APRIL, "april.csv", "orosanmalningar")
+    _publish(engine, cfg, "2023-04")
+    later = source.read(engine, cfg, store.fingerprint(engine))
+    assert later.counts["orosanmalningar"].attrs["levererade"] == ("2023-03", "2023-04")
+
+
+def test_published_months_of_a_window_are_those_months_of_the_full_read(small):
+    cfg, engine = small
+    for data, name in ((MARCH, "mars.csv"), (APRIL, "april.csv"), (MARCH_MAY, "mm.csv")):
+        ingest.import_bytes(engine, cfg, data, name, "orosanmalningar")
+    _publish(engine, cfg, "2023-03", "2023-04", "2023-05")
+    oros = cfg.catalogue.measure("orosanmalningar")
+    full = source.counts(engine, cfg, oros)
+    some = source.counts(engine, cfg, oros, months=(pd.Timestamp("2023-03-01").date(),
+                                                     pd.Timestamp("2023-04-01").date()))
+    assert some.attrs["levererade"] == ("2023-03", "2023-04")
+    same(some, full[full["month"] <= "2023-04-01"].reset_index(drop=True))
+
+
+def test_a_batch_keeps_its_first_and_last_month_and_an_undo_clears_them(small):
+    cfg, engine = small
+    done = ingest.import_bytes(engine, cfg, MARCH_MAY, "mars_maj.csv", "orosanmalningar")
+    row = store.read_batches(engine).set_index("id").loc[done.batch_id]
+    assert (row["first"], row["last"]) == ("2023-03", "2023-05")
+    population = store.read_batches(engine).query("measure == 'befolkning'").iloc[0]
+    assert (population["first"], population["last"]) == ("2022", "2023")
+    store.undo(engine, done.batch_id)
+    row = store.read_batches(engine).set_index("id").loc[done.batch_id]
+    assert pd.isna(row["first"]) and pd.isna(row["last"])

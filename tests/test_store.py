@@ -129,6 +129,8 @@ def test_a_store_made_by_the_old_schema_opens_and_works(tmp_path):
     assert back["antal"].tolist() == [3]
     assert (back["orsak"].iloc[0], back["anmalare"].iloc[0]) == ("ovrigt", "polis")
     assert store.read_batches(engine).loc[0, "source"] == "gammal.csv"
+    # Migration 0012 wrote down the months each batch holds, from its rows.
+    assert tuple(store.read_batches(engine).loc[0, ["first", "last"]]) == ("2023-03", "2023-03")
     done = ingest.import_bytes(engine, cfg, APRIL, "april.csv", "orosanmalningar")
     assert done.batch_id == 8
     store.undo(engine, 7, undone_by="strateg")
