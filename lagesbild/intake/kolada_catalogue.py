@@ -120,7 +120,9 @@ def load_comparison(path: Path, catalogue: Catalogue) -> Comparison:
     """Read and check the comparison catalogue against the catalogue of measures."""
     name = Path(path).name
     try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        # libyaml's safe loader where installed, as for the catalogue (read at every start).
+        raw = yaml.load(Path(path).read_text(encoding="utf-8"),
+                        Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
     except FileNotFoundError:
         raise ConfigError(f"Jämförelsekatalogen {path} finns inte.") from None
     except yaml.YAMLError as exc:
