@@ -263,7 +263,7 @@ def _keep(engine: sa.Engine, key: str, counts: dict[str, pd.DataFrame]) -> None:
                                  for code, frame in counts.items()}).encode()
     try:
         store.save_snapshot(engine, KEPT, key, parts)
-    except LagesbildError as exc:
+    except (LagesbildError, sa.exc.SQLAlchemyError) as exc:  # a read-only store, say
         log.warning("published frames not kept: %s", exc)
 
 
@@ -271,7 +271,7 @@ def _kept(engine: sa.Engine, key: str) -> dict[str, pd.DataFrame] | None:
     """The frames kept under *key*, or None."""
     try:
         parts = store.load_snapshot(engine, KEPT, key)
-    except LagesbildError as exc:
+    except (LagesbildError, sa.exc.SQLAlchemyError) as exc:
         log.warning("published frames not read: %s", exc)
         return None
     if not parts or "attrs" not in parts:
