@@ -64,17 +64,24 @@ def _no_errors(*pages) -> None:
         assert page.locator('[data-testid="stAlertContentError"]').count() == 0
 
 
+def _publish_october(page) -> None:
+    """Publish October 2026 again on the page Import och datakvalitet (the newest month,
+    chosen by default)."""
+    page.get_by_role("button", name=re.compile(r"^Publicera oktober 2026")).click()
+    page.get_by_text(re.compile(r"oktober 2026 är publicerad")).wait_for(timeout=120_000)
+
+
 def test_an_import_through_one_server_shows_in_the_other_and_an_undo_back(
         postgres_url, tmp_path):
     require_chromium()
     from lagesbild.config import Config
-    from lagesbild.store import ingest
+    from lagesbild.release import publish
 
     with ExitStack() as stack:
         url = stack.enter_context(postgres_database(postgres_url, "multiserver"))
-        # The demo store, loaded once before the servers start (as a real deployment has its
-        # store before the second server is added).
-        engine = ingest.open_store(replace(Config.from_env(), db_url=url, demo=True))
+        # The demo store with its months published, loaded once before the servers start (as
+        # a real deployment has its store before the second server is added).
+        engine = publish.open_store(replace(Config.from_env(), db_url=url, demo=True))
         engine.dispose()
         servers = []
         for name in ("a", "b"):
@@ -104,6 +111,7 @@ def test_an_import_through_one_server_shows_in_the_other_and_an_undo_back(
         a.get_by_text("Ja, ersätt de månader som redan finns").click()
         a.get_by_role("button", name="Spara i databasen").click()
         a.get_by_text("Sparade batch").wait_for(timeout=60_000)
+        _publish_october(a)  # a month shows once it is published
 
         # Server B shows it on its next rerun: same session, no reload.
         after = _rerun_to_overview(b, expect_not=before)
@@ -119,5 +127,6 @@ def test_an_import_through_one_server_shows_in_the_other_and_an_undo_back(
         assert "oros_okt_2026.csv" in warning.inner_text()
         b.get_by_role("button", name="Ja, ta bort batchen").click()
         b.get_by_text("är ångrad").wait_for(timeout=60_000)
+        _publish_october(b)
         assert _rerun_to_overview(a, expect=before) == before
         _no_errors(a, b)

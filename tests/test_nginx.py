@@ -134,10 +134,11 @@ def _requests(log: Path) -> list[dict]:
 def _demo_store(stack, postgres_url: str, name: str) -> str:
     """A database of its own holding the demo data; its URL."""
     from lagesbild.config import Config
-    from lagesbild.store import ingest
+    from lagesbild.release import publish
 
     url = stack.enter_context(postgres_database(postgres_url, name))
-    ingest.open_store(replace(Config.from_env(), db_url=url, demo=True)).dispose()
+    # The demo with its months published, as a municipality's store has them.
+    publish.open_store(replace(Config.from_env(), db_url=url, demo=True)).dispose()
     return url
 
 
@@ -349,6 +350,7 @@ def _first_card(visit) -> str:
 def test_a_region_one_store_per_municipality_under_one_nginx(postgres_url, provider,
                                                              resolve, tmp_path):
     from lagesbild.config import Config
+    from lagesbild.release import publish
     from lagesbild.store import ingest
 
     require_nginx()
@@ -411,6 +413,7 @@ def test_a_region_one_store_per_municipality_under_one_nginx(postgres_url, provi
         engine = ingest.open_store(cfg, create=False)
         ingest.import_bytes(engine, cfg, OCTOBER.encode(), "oros_okt_2026.csv",
                             "orosanmalningar", created_by="test")
+        publish.publish_month(engine, cfg, "2026-10", created_by="test")  # then it shows
         engine.dispose()
         assert visit("lulea") != before["lulea"]
         assert visit("pitea") == before["pitea"]
