@@ -22,7 +22,6 @@ KIA = CAT.measure("kia")
 CHILDREN = CAT.measure("orosanmalningar")
 
 
-NOISE = 0  # frames built here are what a release holds: the views show them as they are
 
 
 def _monthly(values, start="2023-01-01", **columns) -> pd.DataFrame:
@@ -45,11 +44,11 @@ def test_rolling_average_goes_on_across_a_hidden_month():
     by_month = table.set_index("Månad")
     assert pd.isna(by_month.loc["2024-04-01", "Antal"])
     rolling = by_month["Rullande 12 mån, medel per månad"]
-    assert abs(rolling.loc["2024-03-01"] - 10.0) <= NOISE / 12 + 0.05
+    assert abs(rolling.loc["2024-03-01"] - 10.0) <= 0.05
     # The line goes on over the month shown as "<5".
-    assert (abs(rolling.loc["2024-04-01":"2024-12-01"] - 111 / 12) <= NOISE / 12 + 0.06).all()
+    assert (abs(rolling.loc["2024-04-01":"2024-12-01"] - 111 / 12) <= 0.06).all()
     shown = by_month["Antal"].dropna().astype(int)
-    assert ((shown - 10).abs() <= NOISE).all()
+    assert (shown == 10).all()
     assert export.check(table) == 5
 
 
@@ -74,7 +73,7 @@ def test_rolling_average_needs_twelve_months_of_data():
     by_month = bd.trend(rows, rows, KIA, period, "antal", 5).set_index("Månad")
     rolling = by_month["Rullande 12 mån, medel per månad"]
     assert rolling.loc[:"2023-11-01"].isna().all()  # fewer than 12 months: no average
-    assert ((rolling.loc["2023-12-01":] - 10.0).abs() <= NOISE / 12 + 0.06).all()
+    assert ((rolling.loc["2023-12-01":] - 10.0).abs() <= 0.06).all()
 
 
 def test_series_break_from_the_catalogue_is_noted_on_its_month():
@@ -101,7 +100,7 @@ def test_breakdown_shows_sexes_side_by_side_with_rates_and_catalogue_order():
     assert table["Aktualiseringsorsak"].iloc[0] == "Våld mot barnet"  # catalogue order
     assert table["Kön"].tolist()[:2] == ["Flickor", "Pojkar"]
     first = table.iloc[0]
-    assert abs(first["Antal"] - 144) <= NOISE and first["Befolkning"] == 210
+    assert first["Antal"] == 144 and first["Befolkning"] == 210
     assert first["Per 1 000"] == round(1000 * first["Antal"] / 210, 1)  # from the published
 
 
@@ -114,8 +113,8 @@ def test_open_cases_are_averaged_not_summed():
                          debt, CAT, aggregate.Period.year(2023), "typ", "antal", 5,
                          by_sex=False)
     counts = dict(zip(table["Typ av kontakt"], table["Antal"]))
-    assert abs(counts["Pågående (medel per månad)"] - 20) <= NOISE
-    assert abs(counts["Ny kontakt"] - 24) <= NOISE
+    assert counts["Pågående (medel per månad)"] == 20
+    assert counts["Ny kontakt"] == 24
     chosen = bd.with_defaults(debt, aggregate.Filters(categories=(("typ", ("pagaende",)),)))
     assert bd.effective(debt, chosen, "antal").variables["antal"].aggregation == "medel"
     assert bd.with_defaults(debt, aggregate.Filters()).categories == (("typ", ("ny_kontakt",)),)
@@ -132,13 +131,13 @@ def test_housing_occupancy_is_nights_over_places_times_days():
     status = bd.housing_status(rows, housing, CAT,
                                pd.Timestamp("2026-02-01"), 5)
     nights = status.table.iloc[0]["Totalt"]
-    assert abs(nights - 280) <= NOISE
+    assert nights == 280
     assert status.occupancy == round(100 * nights / (12 * 28), 1)  # published nights
     guests = status.table.iloc[1]
     # One woman is shown as "<5"; the total is the sum of its parts (the number behind "<5"
     # is the published one: the protection is the release's noise, not the display rule).
     assert pd.isna(guests["Kvinnor"])
-    assert abs(guests["Män"] - 20) <= NOISE and abs(guests["Totalt"] - 21) <= NOISE
+    assert guests["Män"] == 20 and guests["Totalt"] == 21
 
 
 def test_figure_caption_names_filters_period_and_source():
