@@ -173,7 +173,7 @@ def test_a_quarter_is_the_engines_summary_for_the_quarter(demo, quarterly):
         for window, period in (("period", built.period),
                                ("period_fg", built.period.shift_years(-1))):
             table = aggregate.summary(rows, inputs.population.iloc[0:0], s.measure, period, [])
-            safe = disclosure.protect(table[aggregate.summed(table)], cfg.threshold,
+            safe = disclosure.protect(table[["antal"]], cfg.threshold,
                                       rate_cols=())
             expected = fmt.count(safe["antal"].iloc[0], bool(safe["skyddad"].iloc[0]),
                                  cfg.threshold)

@@ -161,11 +161,6 @@ def _primary(frame: pd.DataFrame, measure: Measure, storhet: str | None) -> pd.D
 DELIVERED = "levererade"  # frame.attrs: the months (ÅÅÅÅ-MM) a published frame holds
 
 
-def summed(frame: pd.DataFrame) -> list[str]:
-    """The columns a count aggregation adds up."""
-    return ["antal"]
-
-
 def delivered(frame: pd.DataFrame) -> pd.DatetimeIndex | None:
     """The months a published frame holds (a month the measure did not deliver, or that is
     not published, is unknown: never 0); None for rows that are not a release (every month
@@ -190,7 +185,7 @@ def monthly(frame: pd.DataFrame, measure: Measure, storhet: str | None = None,
     """Total per month (columns month, antal); months without rows get 0, months the
     measure did not deliver (see :func:`delivered`) are missing (NaN)."""
     rows = _primary(frame, measure, storhet)
-    sums = rows.groupby("month", observed=True)[summed(rows)].sum()
+    sums = rows.groupby("month", observed=True)[["antal"]].sum()
     if months is None and not sums.empty:
         months = pd.date_range(sums.index.min(), sums.index.max(), freq="MS")
     if months is not None:
@@ -272,12 +267,11 @@ def headline(frame: pd.DataFrame, measure: Measure, month: pd.Timestamp,
     series = monthly(frame, measure, storhet, pd.date_range(first, month, freq="MS"))
     if since is not None:
         unknown = series["month"] < pd.Timestamp(since)
-        series = series.assign(**{c: series[c].astype(float).mask(unknown)
-                                  for c in summed(series)})
+        series = series.assign(antal=series["antal"].astype(float).mask(unknown))
     windows = {"month": slice(23, 24), "last_year": slice(11, 12), "rolling12": slice(12, 24),
                "rolling12_before": slice(0, 12)}
-    cells = pd.DataFrame([{c: _over_months(series[c].to_numpy(dtype=float)[w], measure,
-                                           storhet) for c in summed(series)}
+    cells = pd.DataFrame([{"antal": _over_months(series["antal"].to_numpy(dtype=float)[w],
+                                                 measure, storhet)}
                           for w in windows.values()], index=list(windows))
     values = cells["antal"]
     return Headline(
@@ -359,7 +353,7 @@ def summary(frame: pd.DataFrame, population: pd.DataFrame, measure: Measure, per
                            "är inte uppdelade på kön.")
     missing = undelivered(frame, period)
     rows = rows[period.contains(rows["month"])]
-    columns = summed(rows)
+    columns = ["antal"]
     if by:
         out = rows.groupby(by, observed=False)[columns].sum().reset_index()
         out = out.astype({c: "object" for c in by})

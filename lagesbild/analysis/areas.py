@@ -28,13 +28,13 @@ def _by_area(table: pd.DataFrame, level: str, grouping: Grouping | None) -> pd.D
         if grouping is None:
             raise ConfigError("Ingen områdesindelning är inläst (LAGESBILD_OMRADEN).")
         codes = table["postnummer"].map(grouping.area_of)
-        sums = {c: "sum" for c in aggregate.summed(table)} | (
+        sums = {"antal": "sum"} | (
             {"befolkning": "sum"} if "befolkning" in table else {})
         out = (table.assign(kod=codes).dropna(subset=["kod"])
                .groupby("kod", sort=False).agg(sums).reset_index())
     else:
         raise UnknownError(f"Okänd nivå ”{level}”. Möjliga: {', '.join(LEVELS)}.")
-    cols = ["kod", *aggregate.summed(out)] + (["befolkning"] if "befolkning" in out else [])
+    cols = ["kod", "antal"] + (["befolkning"] if "befolkning" in out else [])
     return out[cols]
 
 
@@ -80,7 +80,7 @@ def area_table(frame: pd.DataFrame, population: pd.DataFrame, measure: Measure,
             # The funnel flags are tested on published counts (views.areas.protect), not here.
             # The municipal total is a cell of its own: release publishes it (and its rate)
             # like any other, never the exact sum.
-            out.attrs["kommun"] = known[[*aggregate.summed(known), "befolkning"]].sum().to_dict()
+            out.attrs["kommun"] = known[["antal", "befolkning"]].sum().to_dict()
     if level == "omrade":
         order = {code: i for i, code in enumerate(grouping.labels)}
         out = out.sort_values("kod", key=lambda s: s.map(order))

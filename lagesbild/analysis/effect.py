@@ -93,7 +93,7 @@ def cells(frame: pd.DataFrame, population: pd.DataFrame, measure: Measure,
         for area, mask in (("atgard", here), ("ovriga", ~here)):
             part = table[mask]
             cell = {"omrade": area, "period": period_code}
-            cell |= {c: part[c].sum() for c in aggregate.summed(table)}
+            cell["antal"] = part["antal"].sum()
             cell["befolkning"] = part["befolkning"].sum() if "befolkning" in part else math.nan
             out.append(cell)
     return pd.DataFrame(out)
@@ -207,7 +207,7 @@ def panel(frame: pd.DataFrame, population: pd.DataFrame, measure: Measure,
     rows = rows[(rows["storhet"] == measure.primary.code)
                 & rows["month"].between(pd.Timestamp(first), pd.Timestamp(last))]
     long = rows.groupby(["month", "postnummer"], observed=True)[
-        aggregate.summed(rows)].sum().reset_index()
+        ["antal"]].sum().reset_index()
     pops = {}
     for year in range(pd.Timestamp(first).year, pd.Timestamp(last).year + 1):
         pop = aggregate.target_population(people, measure, year, ["postnummer"])

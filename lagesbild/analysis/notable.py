@@ -128,7 +128,7 @@ def window_cells(frame: pd.DataFrame, measure: Measure, chosen: dict[str, aggreg
     for name, p in chosen.items():
         part = series.loc[p.start:p.end]
         if since is not None and p.start < pd.Timestamp(since):
-            rows[name] = {c: math.nan for c in aggregate.summed(series.reset_index())}
+            rows[name] = {"antal": math.nan}
             continue
         mean = measure.variables[storhet].aggregation == "medel"  # a level such as places
         # A month not delivered is unknown, so is every window holding it (never 0).

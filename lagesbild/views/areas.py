@@ -116,7 +116,7 @@ def profile_trend(frame: pd.DataFrame, population: pd.DataFrame, measure: Measur
                         ("Hela kommunen", frame)):
         series = aggregate.monthly(part, measure, months=months).set_index("month")
         # Each 12-month window is a cell of its own: its count and key summed over its rows.
-        rolled = series[aggregate.summed(series)].rolling(12).sum()
+        rolled = series[["antal"]].rolling(12).sum()
         for month in ends:
             n = people.get((label, month.year))
             rows.append({"month": month, "serie": label,
@@ -136,7 +136,7 @@ def profile_breakdowns(frame: pd.DataFrame, population: pd.DataFrame, measure: M
         if dim == "postnummer":
             continue
         table = aggregate.summary(part, population.iloc[0:0], measure, period, [dim])
-        out[dim] = disclosure.protect(table[[dim, *aggregate.summed(table)]], threshold)
+        out[dim] = disclosure.protect(table[[dim, "antal"]], threshold)
     return out
 
 

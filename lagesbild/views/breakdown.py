@@ -146,8 +146,7 @@ def published_series(rows: pd.DataFrame, all_rows: pd.DataFrame, measure: Measur
     first = _first_month(all_rows)
     if first is not None:
         unknown |= series["month"] < first
-    cells = series.assign(**{c: series[c].astype(float).mask(unknown)
-                             for c in aggregate.summed(series)})
+    cells = series.assign(antal=series["antal"].astype(float).mask(unknown))
     safe = disclosure.protect(cells, threshold, rate_cols=())
     values = safe["antal"].astype("Float64").astype(float).mask(unknown.to_numpy())
     return pd.Series(values.to_numpy(), index=pd.DatetimeIndex(series["month"]), name="antal")
@@ -180,11 +179,10 @@ def trend(rows: pd.DataFrame, all_rows: pd.DataFrame, measure: Measure, period:
     unknown = series["month"].isin(gone)
     if first is not None:  # before the first month nothing is known: no partial windows
         unknown |= series["month"] < first
-    cells = series.assign(**{c: series[c].astype(float).mask(unknown)
-                             for c in aggregate.summed(series)})
+    cells = series.assign(antal=series["antal"].astype(float).mask(unknown))
     safe = disclosure.protect(cells, threshold, rate_cols=())
     # min_periods=12: a window over an unknown month has no sum.
-    windows = cells[aggregate.summed(cells)].rolling(12, min_periods=12).sum()
+    windows = cells[["antal"]].rolling(12, min_periods=12).sum()
     published = disclosure.protect(windows, threshold, rate_cols=())
     rolling = (published["antal"].astype("Float64") / 12).astype(float).mask(
         published["skyddad"])
@@ -264,8 +262,8 @@ def breakdown(rows: pd.DataFrame, population: pd.DataFrame, measure: Measure, ca
     if stock:
         # Open cases at month end: the monthly mean, not the sum over months.
         is_stock = table[dim].isin(stock)
-        table = table.assign(**{c: table[c].where(~is_stock, table[c] / period.months)
-                                for c in aggregate.summed(table)})
+        table = table.assign(antal=table["antal"].where(~is_stock,
+                                                        table["antal"] / period.months))
         table = table.assign(antal=table["antal"].round().astype("int64"))
     order = {c: i for i, c in enumerate(_order(measure, dim, table[dim].unique()))}
     table = table.assign(_o=table[dim].map(order)).sort_values(["_o", *by[1:]])
@@ -296,7 +294,7 @@ def heatmap(rows: pd.DataFrame, measure: Measure, cat: Catalogue, period: aggreg
     codes = aggregate.categories(measure, dim) or _order(measure, dim, picked[dim].dropna().unique())
     grid = pd.MultiIndex.from_product([months, codes], names=["month", dim])
     counts = (picked.assign(**{dim: picked[dim].astype(object)})
-              .groupby(["month", dim])[aggregate.summed(picked)].sum()
+              .groupby(["month", dim])[["antal"]].sum()
               .reindex(grid, fill_value=0).reset_index())
     safe = disclosure.protect(counts, threshold, rate_cols=())
     heading = measure.dimension_label(dim)
@@ -327,7 +325,7 @@ def housing_status(all_rows: pd.DataFrame, measure: Measure, cat: Catalogue,
     now = all_rows[all_rows["month"] == month]
     sexes = ["K", "M"]
     rows = []
-    columns = aggregate.summed(now)
+    columns = ["antal"]
     for code in ("belagda_natter", "unika_gaster"):
         part = now[now["storhet"] == code]
         by_sex = part.groupby("kon", observed=False)[columns].sum().reindex(sexes,
