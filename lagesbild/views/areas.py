@@ -115,7 +115,7 @@ def profile_trend(frame: pd.DataFrame, population: pd.DataFrame, measure: Measur
     for label, part in (("Området", frame[frame["postnummer"].isin(codes)]),
                         ("Hela kommunen", frame)):
         series = aggregate.monthly(part, measure, months=months).set_index("month")
-        # Each 12-month window is a cell of its own: its count and key summed over its rows.
+        # Each 12-month window is a cell of its own: its count summed over its rows.
         rolled = series[["antal"]].rolling(12).sum()
         for month in ends:
             n = people.get((label, month.year))
