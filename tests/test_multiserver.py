@@ -128,5 +128,8 @@ def test_an_import_through_one_server_shows_in_the_other_and_an_undo_back(
         b.get_by_role("button", name="Ja, ta bort batchen").click()
         b.get_by_text("är ångrad").wait_for(timeout=60_000)
         _publish_october(b)
-        assert _rerun_to_overview(a, expect=before) == before
+        # October published again from the demo's own rows: its protected count is a new
+        # draw of the noise, so near the first one, not necessarily equal to it.
+        back = _rerun_to_overview(a, expect_not=after)
+        assert abs(back - before) <= 15, (back, before)
         _no_errors(a, b)
