@@ -20,7 +20,7 @@ import streamlit as st
 import lagesbild
 from lagesbild.config import Config
 from lagesbild.errors import LagesbildError
-from lagesbild.views import app_data as store
+from lagesbild.views import app_data
 from lagesbild.views import areas as area_views
 from lagesbild.views import source
 
@@ -35,7 +35,7 @@ def config() -> Config:
 @st.cache_resource(show_spinner="Öppnar databasen …")
 def _engine(url: str):
     # Passing the config's URL makes a changed LAGESBILD_DB_URL a new engine.
-    return store.open_store(config())
+    return app_data.open_store(config())
 
 
 def engine():
@@ -44,8 +44,8 @@ def engine():
     is back; a replaced one (restored from a backup, say) is opened afresh."""
     eng = _engine(config().db_url)
     try:
-        store.check(eng)
-    except store.StoreGone as gone:
+        app_data.check(eng)
+    except app_data.StoreGone as gone:
         if not gone.replaced:
             raise
         log.warning("store replaced; opening it again")
@@ -77,8 +77,8 @@ def _is_demo(batches: pd.DataFrame) -> bool:
 
 @st.cache_resource(show_spinner=False)
 def _live(url: str, version: str) -> source.Live:
-    # One per process and store: sessions share it. In memory only: the counts are
-    # unprotected, so no copy of them goes to disk.
+    # One per process and store: sessions share it. A copy of its published frames is kept
+    # in the store for the next process (views.source), never in a file beside the app.
     return source.Live()
 
 
@@ -102,7 +102,7 @@ def _of(_snap: source.Snapshot, url: str, version: tuple) -> Data:
 def data() -> Data:
     """All stored data, brought up to date only when the store has changed (a new batch is
     added, not the whole store re-read). Never mutate what it returns."""
-    return _shared(config().db_url, store.fingerprint(engine()))
+    return _shared(config().db_url, app_data.fingerprint(engine()))
 
 
 @dataclass(frozen=True)
@@ -124,7 +124,7 @@ class MapLayer:
 
 @st.cache_resource(show_spinner="Läser postnummerområden …")
 def _geodata(path: str, mtime: float):
-    return store.read_layer(path)
+    return app_data.read_layer(path)
 
 
 MAP_FORMAT = 1  # raise when what the kept map holds, or how it is made, changes
@@ -140,7 +140,7 @@ def _map_parts(path: str, mtime: float) -> dict:
     key = hashlib.sha256(Path(path).read_bytes() + f"{lagesbild.__version__}:{MAP_FORMAT}"
                          .encode()).hexdigest()
     try:
-        kept = store.load_snapshot(engine(), "karta", key)
+        kept = app_data.load_snapshot(engine(), "karta", key)
         if kept and "karta" in kept:
             return json.loads(kept["karta"])
     except LagesbildError as exc:
@@ -148,14 +148,14 @@ def _map_parts(path: str, mtime: float) -> dict:
     text = json.dumps(_work_out(path, mtime), ensure_ascii=False)
     parts = json.loads(text)  # the same objects as a process that reads them back
     try:
-        store.save_snapshot(engine(), "karta", key, {"karta": text.encode()})
+        app_data.save_snapshot(engine(), "karta", key, {"karta": text.encode()})
     except LagesbildError as exc:  # a read-only store: worked out again next start
         log.warning("map snapshot not saved: %s", exc)
     return parts
 
 
 def _work_out(path: str, mtime: float) -> dict:
-    return store.map_parts(_geodata(path, mtime))
+    return app_data.map_parts(_geodata(path, mtime))
 
 
 @st.cache_resource(show_spinner=False)
@@ -180,7 +180,7 @@ def postort_names() -> dict[str, str]:
 
 @st.cache_resource(show_spinner=False)
 def _grouping(path: str, mtime: float):
-    return store.grouping(path)
+    return app_data.grouping(path)
 
 
 def grouping():

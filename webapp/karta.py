@@ -268,11 +268,11 @@ def karta(d: data.Data, choice: KartaChoice, sel: state.Selection) -> None:
     else:
         widgets.chart(_funnel_chart(cfg.db_url, d.fingerprint, choice, sel.filters.kon,
                             sel.filters.aldersgrupp, st.session_state.get(profile_key) or None),
-              pages.caption(f"{measure.short}: trattdiagram per "
-                             f"{mapview.LEVEL_NOUNS[choice.level]}",
-                             view.caption.period, view.caption.filters,
-                             source=area_views.source_line(measure),
-                             threshold=cfg.threshold), "tratt")
+              pages.Caption(f"{measure.short}: trattdiagram per "
+                            f"{mapview.LEVEL_NOUNS[choice.level]}",
+                            view.caption.period, view.caption.filters,
+                            source=area_views.source_line(measure),
+                            threshold=cfg.threshold), "tratt")
         st.markdown(mapview.funnel_text(view, cfg.threshold))
 
     widgets.missing_note(view)
@@ -313,7 +313,7 @@ def area_profile(d: data.Data, choice: KartaChoice, sel: state.Selection, code: 
     measure = cfg.catalogue.measure(choice.measure)
     inside = tuple(mapview.members(code, choice.level, data.grouping(),
                                    sorted(data.map_layer().names)))
-    marks = (mapview.action_markers(data.engine(), measure.code, inside)
+    marks = (widgets.markers(measure.code, inside, notes=False)
              if measure.target is not None else ())
     p = _profile(cfg.db_url, d.fingerprint, choice, sel.filters.kon, sel.filters.aldersgrupp,
                  name, inside, marks)

@@ -35,22 +35,8 @@ def _figure(url: str, fingerprint: tuple, code: str, kind: str, end: pd.Timestam
                          markers=pd.DataFrame(list(marks), columns=[bd.MONTH, bd.NOTE, "typ"]))
 
 
-@st.cache_resource(max_entries=64, show_spinner=False)
-def _markers(url: str, version: tuple, code: str, postnummer: tuple) -> tuple:
-    return pages.markers(data.engine(), code, postnummer)
-
-
-def markers(code: str, filters: pages.Filters) -> tuple:
-    """Actions and omvärld notes for a measure's timeline, as a hashable cache key. With an
-    area chosen, only actions there (or for the whole municipality). Read again only when
-    an action or a note has changed (one small query per rerun)."""
-    engine = data.engine()
-    return _markers(data.config().db_url, pages.markers_version(engine), code,
-                    filters.postnummer)
-
-
 def figure(d: data.Data, code: str, kind: str, end, dim, filters, storhet) -> figures.Figure:
-    marks = markers(code, filters) if kind == "trend" else ()
+    marks = widgets.markers(code, filters.postnummer) if kind == "trend" else ()
     return _figure(data.config().db_url, d.fingerprint, code, kind, pd.Timestamp(end), dim,
                    filters, storhet, state.presentation(), marks)
 
@@ -119,7 +105,7 @@ def _page_filters(measure: Measure, sel: state.Selection) -> tuple[pages.Filters
                 if values:
                     chosen.append((dim, tuple(values)))
     filters = pages.Filters(sel.filters.postnummer, sel.filters.kon,
-                                sel.filters.aldersgrupp, tuple(chosen))
+                            sel.filters.aldersgrupp, tuple(chosen))
     return filters, storhet
 
 
@@ -128,7 +114,7 @@ def _headline_of(url: str, fingerprint: tuple, code: str, month: pd.Timestamp,
                  filters: pages.Filters, storhet: str) -> pages.Headline:
     # Once per store version and choice, shared by sessions: a filter change that comes
     # back to an earlier choice is a lookup.
-    cfg, d = data.config(), data.data()
+    cfg, d = data.config(), data._shared(url, fingerprint)
     return pages.headline(d.counts[code], d.population, cfg.catalogue.measure(code), cfg,
                           month, filters, storhet)
 
@@ -159,8 +145,8 @@ def _housing_status(d: data.Data, measure: Measure, sel: state.Selection) -> Non
     right.metric("Platser", fmt.number(status.places), border=True)
     last.metric("Beläggningsgrad", fmt.percent(status.occupancy, sign=False), border=True,
                 help="Belagda nätter / (platser × dagar i månaden).")
-    caption = pages.caption(f"Akutboende, aktuellt läge: {fmt.month(status.month)}",
-                             fmt.month(status.month), "", f"Källa: {measure.source}", t)
+    caption = pages.Caption(f"Akutboende, aktuellt läge: {fmt.month(status.month)}",
+                            fmt.month(status.month), "", f"Källa: {measure.source}", t)
     widgets.table(status.table, caption, key=f"{measure.code}_lage")
     st.caption("Beläggningsgraden gäller hela boendet; urvalet på kön gäller inte den.")
 

@@ -124,6 +124,18 @@ def _spec(chart_id: int, _chart, presentation: bool) -> tuple:
     return _chart, _convert_altair_to_vega_lite_spec(pages.screen(_chart, presentation))
 
 
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _markers(url: str, version: tuple, code: str, postnummer: tuple, notes: bool) -> tuple:
+    return pages.markers(data.engine(), code, postnummer, notes)
+
+
+def markers(code: str, postnummer: tuple = (), notes: bool = True) -> tuple:
+    """Actions (and omvärld notes) on a measure's timeline, as a hashable cache key: read
+    again only when an action or a note has changed (one small query per rerun)."""
+    return _markers(data.config().db_url, pages.markers_version(data.engine()), code,
+                    tuple(postnummer), notes)
+
+
 def chart(chart_, caption, key: str) -> None:
     """An Altair chart in Swedish formats, with PNG and SVG downloads of the same chart."""
     caption = marked(caption)

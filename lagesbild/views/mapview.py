@@ -117,7 +117,7 @@ def profile(cfg: Config, counts: pd.DataFrame, population: pd.DataFrame, measure
             kind: str, period_code: str, filters: aggregate.Filters, name: str,
             inside: list[str], marks: tuple) -> Profile:
     """One area (its postnummer *inside*): its trend against the municipality (with the
-    actions there, :func:`action_markers`), breakdowns and its population, each as a chart
+    actions there, ``pages.markers``), breakdowns and its population, each as a chart
     with its caption."""
     from lagesbild.present import charts
     from lagesbild.present import columns as col
@@ -159,12 +159,3 @@ def profile(cfg: Config, counts: pd.DataFrame, population: pd.DataFrame, measure
                               source="Källa: SCB, befolkningsstatistik", threshold=t))
     return Profile(trend_panel, tuple(parts), pop_panel, pop.attrs["ar"], period_text)
 
-
-def action_markers(engine, code: str, inside: tuple[str, ...]) -> tuple:
-    """The actions for *code* in the area or the whole municipality, as (month, text, kind)
-    tuples: a hashable cache key."""
-    from lagesbild.store import process
-    from lagesbild.views import effect
-
-    frame = effect.markers(process.actions(engine), code, inside)
-    return tuple(frame.itertuples(index=False, name=None))

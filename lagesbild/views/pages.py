@@ -14,6 +14,7 @@ import pandas as pd
 from lagesbild import fmt
 from lagesbild.analysis import aggregate
 from lagesbild.config import Config, Measure
+from lagesbild.present import export, tables
 from lagesbild.views import breakdown as bd
 from lagesbild.views import overview
 
@@ -144,68 +145,24 @@ def markers_version(engine) -> tuple:
     return process.version(engine)
 
 
-def markers(engine, code: str, postnummer: tuple[str, ...] = ()) -> tuple:
-    """Actions and omvärld notes on a measure's timeline as (month, text, kind) tuples, a
-    hashable cache key. With an area chosen, only actions there or for the whole
-    municipality."""
+def markers(engine, code: str, postnummer: tuple[str, ...] = (), notes: bool = True
+            ) -> tuple:
+    """Actions (and with *notes* omvärld notes) on a measure's timeline as (month, text,
+    kind) tuples, a hashable cache key. With an area chosen, only actions there or for the
+    whole municipality."""
     from lagesbild.store import process
     from lagesbild.views import effect
 
-    frame = pd.concat([effect.markers(process.actions(engine), code, postnummer),
-                       effect.note_markers(process.notes(engine, matt=code))],
-                      ignore_index=True)
+    parts = [effect.markers(process.actions(engine), code, postnummer)]
+    if notes:
+        parts.append(effect.note_markers(process.notes(engine, matt=code)))
+    frame = pd.concat(parts, ignore_index=True)
     return tuple(frame.itertuples(index=False, name=None))
 
 
 # --- what pages draw and download: charts, tables and their files ----------------------------
 
-def screen(chart, presentation: bool):
-    """The chart configured for the page (Swedish formats, larger type on the projector)."""
-    from lagesbild.present import export
-
-    return export.screen(chart, presentation)
-
-
-def png(chart, caption) -> bytes:
-    from lagesbild.present import export
-
-    return export.png(chart, caption)
-
-
-def svg(chart, caption) -> bytes:
-    from lagesbild.present import export
-
-    return export.svg(chart, caption)
-
-
-def xlsx(table: pd.DataFrame, caption) -> bytes:
-    from lagesbild.present import export
-
-    return export.xlsx(table, caption)
-
-
-def csv(table: pd.DataFrame) -> bytes:
-    from lagesbild.present import export
-
-    return export.csv(table)
-
-
-def caption(*args, **kwargs):
-    """A chart's or table's caption (``present.export.Caption``): title, period, filters,
-    source and threshold, written into every image and workbook."""
-    from lagesbild.present import export
-
-    return export.Caption(*args, **kwargs)
-
-
-def styled(table: pd.DataFrame):
-    """The protected table in Swedish formats (``present.tables.style``)."""
-    from lagesbild.present import tables
-
-    return tables.style(table)
-
-
-def as_text(table: pd.DataFrame) -> pd.DataFrame:
-    from lagesbild.present import tables
-
-    return tables.as_text(table)
+Caption = export.Caption  # title, period, filters, source and threshold, in every file
+screen = export.screen  # a chart configured for the page (larger type on the projector)
+png, svg, xlsx, csv = export.png, export.svg, export.xlsx, export.csv
+styled, as_text = tables.style, tables.as_text  # a protected table in Swedish formats
