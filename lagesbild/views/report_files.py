@@ -381,7 +381,7 @@ def _method_slide(report: Report) -> Block:
     """Method on one slide in three points; sources, the full method and every p-value in the
     notes."""
     points = ("Jämförelser: samma period i fjol och 12 månader mot de 12 före. ”Större än "
-              "slumpen”: exakt test, p under 0,05.",
+              "slumpen”: exakt test, alla rapportens test korrigerade tillsammans (Holm, 5 %).",
               "Områden över kommunens nivå: utanför 99,8 %-gränserna i ett trattdiagram.",
               f"Röjandekontroll: små tal är justerade; under {report.threshold} visas "
               f"”<{report.threshold}”.")
