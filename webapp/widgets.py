@@ -71,7 +71,10 @@ def ignored_note(ignored: list[str], measure_short: str) -> None:
 
 def headline_card(card) -> None:
     """One measure's card on the overview (an ``overview.Card``)."""
-    st.metric(card.title, card.value, card.delta, delta_color="off", delta_arrow=card.direction,
+    # "inga uppgifter" in the metric's large type was cut to "inga upp…" at 1 366 px: a dash
+    # there, the words in the caption below.
+    missing = card.value == pages.NO_DATA
+    st.metric(card.title, "–" if missing else card.value, card.delta, delta_color="off", delta_arrow=card.direction,
               chart_data=card.trend, chart_type="line",
               help=f"{card.counted} den valda månaden. Pilen jämför med samma månad året "
                    "innan. Linjen visar de senaste 24 månaderna.")
@@ -81,6 +84,8 @@ def headline_card(card) -> None:
         st.caption("Trendlinjen visas inte: någon månad har för få för att visas.")
     if card.note:
         st.caption(f":material/info: {card.note}")
+    elif missing:
+        st.caption(":material/info: Inga uppgifter för den valda månaden.")
 
 
 def _legend(items, title: str) -> None:

@@ -21,6 +21,7 @@ from lagesbild.views import overview
 Filters = aggregate.Filters  # what pages build from their widgets
 Period = aggregate.Period
 
+NO_DATA = overview.NO_DATA  # a month not delivered, not published, or before the data
 WITHHELD = ("Summan visas inte: den är för liten för att visas (röjandekontroll), eller "
             "uppgifter saknas för en del av perioden.")
 
